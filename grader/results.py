@@ -1,0 +1,183 @@
+"""What grading produces: outcomes as data, and the versioned GradeReport JSON (design.md §4).
+
+Fields may be added to the JSON, never renamed; `schema_version` says which shape a file has.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"  # the check ran and the answer is right
+    FAILED = "failed"  # the check ran and the answer is wrong
+    ERROR = "error"  # it could not be judged: missing function, dead kernel, bad return type
+    SKIPPED = "skipped"  # not run, e.g. a hidden check during a self-check
+
+
+class Phase(StrEnum):
+    LOAD = "load"
+    EXECUTE = "execute"
+    CHECK = "check"
+
+
+class ExecutionStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"  # a cell raised; the others ran
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    OUTPUT_LIMIT = "output-limit"
+    KILLED = "killed"
+    STARTUP_FAILED = "startup-failed"
+
+
+class CellStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    OUTPUT_LIMIT = "output-limit"
+    KILLED = "killed"  # the kernel died while running it
+    NOT_RUN = "not-run"  # after a kernel death or the notebook deadline
+
+
+@dataclass(frozen=True)
+class CellRecord:
+    index: int  # position in the notebook, 0-based as in nbformat; reports say index + 1
+    status: CellStatus
+    duration_s: float
+    error: str | None = None  # "ZeroDivisionError: division by zero"
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    status: ExecutionStatus
+    duration_s: float
+    cells: tuple[CellRecord, ...] = ()
+    message: str | None = None  # the French sentence a student reads when a limit was hit
+    sandbox: str = "none"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    outcome: Outcome
+    phase: Phase
+    message: str  # the one line a student reads; for a hidden check, no expected value
+    hidden: bool = False
+    detail: str | None = None  # for the instructor: expected values, traceback
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    id: str
+    title: str
+    points: float
+    max_points: float
+    checks: tuple[CheckResult, ...] = ()
+    manual: bool = False  # awaits an instructor's mark
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    assignment: str
+    student: str
+    score: float
+    max_score: float
+    criteria: tuple[CriterionScore, ...]
+    execution: ExecutionRecord
+    submission_hash: str = ""
+    graded_at: str = ""
+    schema_version: int = field(default=SCHEMA_VERSION)
+
+    @property
+    def checks(self) -> list[CheckResult]:
+        return [check for criterion in self.criteria for check in criterion.checks]
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.score / self.max_score, 2) if self.max_score else 0.0
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c.outcome in (Outcome.PASSED, Outcome.SKIPPED) for c in self.checks)
+
+
+def report_to_dict(report: GradeReport) -> dict[str, Any]:
+    data = asdict(report)
+    data["schema_version"] = report.schema_version
+    return {"schema_version": data.pop("schema_version"), **data}
+
+
+def report_from_dict(data: dict[str, Any]) -> GradeReport:
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"unsupported schema_version {version!r} (expected {SCHEMA_VERSION})")
+    execution = data["execution"]
+    return GradeReport(
+        assignment=data["assignment"],
+        student=data["student"],
+        score=data["score"],
+        max_score=data["max_score"],
+        criteria=tuple(
+            CriterionScore(
+                id=c["id"],
+                title=c["title"],
+                points=c["points"],
+                max_points=c["max_points"],
+                manual=c.get("manual", False),
+                checks=tuple(
+                    CheckResult(
+                        id=r["id"],
+                        outcome=Outcome(r["outcome"]),
+                        phase=Phase(r["phase"]),
+                        message=r["message"],
+                        hidden=r.get("hidden", False),
+                        detail=r.get("detail"),
+                        duration_s=r.get("duration_s", 0.0),
+                    )
+                    for r in c["checks"]
+                ),
+            )
+            for c in data["criteria"]
+        ),
+        execution=ExecutionRecord(
+            status=ExecutionStatus(execution["status"]),
+            duration_s=execution["duration_s"],
+            message=execution.get("message"),
+            sandbox=execution.get("sandbox", "none"),
+            cells=tuple(
+                CellRecord(
+                    index=cell["index"],
+                    status=CellStatus(cell["status"]),
+                    duration_s=cell["duration_s"],
+                    error=cell.get("error"),
+                )
+                for cell in execution.get("cells", ())
+            ),
+        ),
+        submission_hash=data.get("submission_hash", ""),
+        graded_at=data.get("graded_at", ""),
+    )
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON so that a reader never sees half a file, even if the grader is killed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(payload, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
