@@ -1,0 +1,1 @@
+"""Trusted reference implementations, computed in the grader process, never in a kernel."""
