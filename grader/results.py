@@ -63,6 +63,7 @@ class ExecutionRecord:
     cells: tuple[CellRecord, ...] = ()
     message: str | None = None  # the French sentence a student reads when a limit was hit
     sandbox: str = "none"
+    detail: str | None = None  # for the instructor: the kernel's log when it failed to start
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
             duration_s=execution["duration_s"],
             message=execution.get("message"),
             sandbox=execution.get("sandbox", "none"),
+            detail=execution.get("detail"),
             cells=tuple(
                 CellRecord(
                     index=cell["index"],

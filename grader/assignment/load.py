@@ -1,0 +1,121 @@
+"""Load an assignment: its spec, its rubric and its checks, cross-checked with file:line errors."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.assignment.spec import AssignmentSpec, RubricSpec
+from grader.checks.runner import Check, load_checks
+from grader.errors import ConfigError
+from grader.sandbox.limits import Limits
+from grader.specfile import Loaded, load_spec
+
+
+@dataclass(frozen=True)
+class Assignment:
+    root: Path
+    spec: AssignmentSpec
+    rubric: RubricSpec
+    checks: list[Check]
+    rubric_path: Path
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def limits(self) -> Limits:
+        return self.spec.limits.to_limits()
+
+    @property
+    def source_notebook(self) -> Path:
+        return self.root / self.spec.notebook
+
+    @property
+    def checks_path(self) -> Path:
+        return self.root / self.spec.checks
+
+    def criterion_checks(self) -> dict[str, list[str]]:
+        """Criterion id -> the ids of its checks, in checks.py order."""
+        return {
+            criterion.id: [
+                c.id
+                for c in self.checks
+                if any(fnmatch.fnmatchcase(c.id, p) for p in criterion.checks)
+            ]
+            for criterion in self.rubric.criteria
+        }
+
+
+def load_assignment(path: str | Path) -> Assignment:
+    """`path` is the assignment's folder or its assignment.yaml."""
+    path = Path(path)
+    spec_path = path if path.suffix in (".yaml", ".yml") else path / "assignment.yaml"
+    if not spec_path.exists():
+        raise ConfigError(spec_path, "file not found: is this an assignment folder?")
+    root = spec_path.parent
+    loaded = load_spec(AssignmentSpec, spec_path)
+    spec = loaded.spec
+    for field, relative in (
+        ("notebook", spec.notebook),
+        ("rubric", spec.rubric),
+        ("checks", spec.checks),
+    ):
+        if not (root / relative).is_file():
+            raise loaded.error((field,), f"no such file: {root / relative}")
+    for position, relative in enumerate(spec.data):
+        if not (root / relative).exists():
+            raise loaded.error(("data", position), f"no such file: {root / relative}")
+    rubric_path = root / spec.rubric
+    rubric = load_spec(RubricSpec, rubric_path)
+    if rubric.spec.assignment != spec.id:
+        raise rubric.error(
+            ("assignment",), f"is '{rubric.spec.assignment}', but {spec_path} has id '{spec.id}'"
+        )
+    checks = load_checks(root / spec.checks)
+    _cross_check(rubric, checks, root / spec.checks)
+    return Assignment(root, spec, rubric.spec, checks, rubric_path)
+
+
+def _cross_check(rubric: Loaded[RubricSpec], checks: list[Check], checks_path: Path) -> None:
+    """Every pattern names a check; every check counts in exactly one criterion."""
+    owner: dict[str, str] = {}
+    seen_ids: set[str] = set()
+    for number, criterion in enumerate(rubric.spec.criteria):
+        if criterion.id in seen_ids:
+            raise rubric.error(
+                ("criteria", number, "id"), f"criterion '{criterion.id}' appears twice"
+            )
+        seen_ids.add(criterion.id)
+        if criterion.manual and criterion.checks:
+            raise rubric.error(("criteria", number, "checks"), "a manual criterion has no checks")
+        if not criterion.manual and not criterion.checks:
+            raise rubric.error(("criteria", number), "lists no checks (or set manual: true)")
+        for position, pattern in enumerate(criterion.checks):
+            matched = [c.id for c in checks if fnmatch.fnmatchcase(c.id, pattern)]
+            if not matched:
+                known = ", ".join(c.id for c in checks)
+                raise rubric.error(
+                    ("criteria", number, "checks", position),
+                    f"no check matches '{pattern}' in {checks_path.name} (checks: {known})",
+                )
+            for check_id in matched:
+                if check_id in owner and owner[check_id] != criterion.id:
+                    raise rubric.error(
+                        ("criteria", number, "checks", position),
+                        f"check '{check_id}' already counts in criterion '{owner[check_id]}'",
+                    )
+                owner[check_id] = criterion.id
+    for check in checks:
+        if check.id not in owner:
+            raise ConfigError(
+                checks_path,
+                f"check '{check.id}' counts in no criterion of {rubric.path.name}",
+                line=check.line,
+            )
+
+
+def _matches(check_id: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(check_id, pattern) for pattern in patterns)

@@ -1,0 +1,69 @@
+"""The YAML specs of an assignment: assignments/<id>/assignment.yaml and rubrics/<id>.yaml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from grader.sandbox.limits import Limits, parse_size
+from grader.specfile import Spec
+
+Size = int | str
+
+
+class LimitsSpec(Spec):
+    """Per-submission limits; times in seconds, sizes in bytes or as "512 MiB"."""
+
+    cell_timeout: float = Field(default=30, gt=0)
+    notebook_timeout: float = Field(default=300, gt=0)
+    memory: Size = "2 GiB"
+    processes: int = Field(default=128, ge=16)
+    output_per_cell: Size = "1 MiB"
+    output: Size = "5 MiB"
+    file_size: Size = "256 MiB"
+    disk: Size = "256 MiB"
+    threads: int = Field(default=1, ge=1)
+
+    @field_validator("memory", "output_per_cell", "output", "file_size", "disk")
+    @classmethod
+    def _size(cls, value: Size) -> Size:
+        parse_size(value)
+        return value
+
+    def to_limits(self) -> Limits:
+        return Limits(
+            cell_timeout_s=self.cell_timeout,
+            notebook_timeout_s=self.notebook_timeout,
+            memory_bytes=parse_size(self.memory),
+            processes=self.processes,
+            output_bytes_per_cell=parse_size(self.output_per_cell),
+            output_bytes=parse_size(self.output),
+            file_bytes=parse_size(self.file_size),
+            disk_bytes=parse_size(self.disk),
+            cpu_threads=self.threads,
+        )
+
+
+class AssignmentSpec(Spec):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    notebook: str  # the source notebook, with solutions between solution markers
+    checks: str = "checks.py"
+    rubric: str  # relative to the assignment's folder, e.g. ../../rubrics/tp-attention.yaml
+    data: list[str] = []  # files of the assignment's folder copied next to every submission
+    limits: LimitsSpec = LimitsSpec()
+
+
+class CriterionSpec(Spec):
+    id: str
+    title: str
+    points: float = Field(ge=0)
+    checks: list[str] = []  # check ids, or patterns such as "sdpa.*"
+    scheme: Literal["proportional", "all-or-nothing"] = "proportional"
+    manual: bool = False  # marked by the instructor; has no checks
+
+
+class RubricSpec(Spec):
+    assignment: str
+    criteria: list[CriterionSpec] = Field(min_length=1)

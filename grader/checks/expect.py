@@ -1,0 +1,178 @@
+"""Expectations for checks: compare an untrusted value with the reference, in French.
+
+Each raises CheckFailed with a message that says what came back, what was expected and where,
+and a redacted form without the expected value for hidden checks. A value of the wrong kind
+(not an array, a tuple of the wrong length) raises BadReturn: the check cannot judge it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks.api import CheckFailed
+from grader.checks.probe import ProbedArray, ProbeError, Unsupported
+from grader.checks.static import forbidden_uses
+
+
+class BadReturn(ProbeError):
+    """The student's function returned something of the wrong kind."""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Unsupported):
+        return f"un objet {value.type_name}"
+    if isinstance(value, np.ndarray):
+        return f"un tableau de forme {tuple(value.shape)}"
+    names = {
+        tuple: "un tuple",
+        list: "une liste",
+        dict: "un dictionnaire",
+        str: "un texte",
+        bool: "un booléen",
+        int: "un entier",
+        float: "un réel",
+        type(None): "None",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, float | np.floating):
+        return f"{float(x):.4g}"
+    return repr(x.item() if isinstance(x, np.generic) else x)
+
+
+def _where(index: tuple[int, ...]) -> str:
+    return f"élément [{', '.join(str(i) for i in index)}]"
+
+
+def array(value: Any, what: str) -> np.ndarray:
+    """The value as a numeric array, or BadReturn if it is not one (numpy array or tensor)."""
+    if isinstance(value, bool | int | float) and not isinstance(value, bool):
+        return np.asarray(value, dtype=np.float64)
+    if not isinstance(value, np.ndarray):
+        raise BadReturn(f"{what} : un tableau numpy ou un tenseur est attendu, reçu {_kind(value)}")
+    return np.asarray(value)
+
+
+def parts(value: Any, count: int, what: str) -> tuple[Any, ...]:
+    """A tuple (or list) of exactly `count` items, e.g. `(output, weights)`."""
+    if not isinstance(value, tuple | list) or len(value) != count:
+        raise BadReturn(f"{what} : un tuple de {count} éléments est attendu, reçu {_kind(value)}")
+    return tuple(value)
+
+
+def shape(got: Any, expected: tuple[int, ...], what: str) -> None:
+    actual = tuple(array(got, what).shape)
+    if actual != tuple(expected):
+        raise CheckFailed(f"{what} : forme {actual}, attendu {tuple(expected)}")
+
+
+def dtype(got: Any, kind: str, what: str) -> None:
+    """`kind` as numpy's dtype kinds: "b" boolean, "i" integer, "f" real, "iu" any integer."""
+    names = {"b": "booléen", "i": "entier", "u": "entier", "f": "réel", "c": "complexe"}
+    actual = array(got, what).dtype
+    if actual.kind not in kind:
+        wanted = " ou ".join(dict.fromkeys(names.get(k, k) for k in kind))
+        raise CheckFailed(f"{what} : type {actual}, attendu un type {wanted}")
+
+
+def torch_tensor(got: Any, what: str) -> None:
+    """The value was a torch tensor in the kernel (for torch inputs, torch outputs)."""
+    if not (isinstance(got, ProbedArray) and got.from_torch):
+        raise CheckFailed(
+            f"{what} : un tenseur torch est attendu pour des entrées torch, reçu {_kind(got)}"
+        )
+
+
+def close(got: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-8) -> None:
+    """Same shape and values within tolerance; the message points at the worst element."""
+    reference = np.asarray(expected, dtype=np.float64)
+    values = array(got, what)
+    shape(values, reference.shape, what)
+    if values.dtype.kind not in "biuf":
+        raise CheckFailed(f"{what} : des nombres réels sont attendus, reçu le type {values.dtype}")
+    values = values.astype(np.float64)
+    if np.isnan(values).any() and not np.isnan(reference).any():
+        index = tuple(int(i) for i in np.argwhere(np.isnan(values))[0])
+        raise CheckFailed(f"{what}, {_where(index)} : NaN (calcul instable ?)")
+    excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
+    excess = np.where(np.isnan(excess), 0.0, excess)
+    both_inf = np.isinf(values) & np.isinf(reference) & (np.sign(values) == np.sign(reference))
+    excess = np.where(both_inf, 0.0, excess)
+    if (excess > 0).any():
+        index = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape))
+        got_x, want_x = values[index], reference[index]
+        wrong = int((excess > 0).sum())
+        count = f" ({wrong} valeurs sur {excess.size} hors tolérance)" if excess.size > 1 else ""
+        place = f"{what}, {_where(index)}" if excess.ndim else what
+        raise CheckFailed(
+            f"{place} : {_fmt(got_x)}, attendu {_fmt(want_x)}{count}",
+            redacted=f"{place} : {_fmt(got_x)}, écart {_fmt(abs(got_x - want_x))} "
+            f"avec la référence{count}",
+        )
+
+
+def sums_to(got: Any, total: float, what: str, axis: int = -1, atol: float = 1e-6) -> None:
+    """Every slice along `axis` sums to `total` (rows of attention weights sum to 1)."""
+    values = array(got, what).astype(np.float64)
+    sums = values.sum(axis=axis)
+    bad = np.abs(sums - total) > atol
+    if np.any(bad):
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        row = index[0] if len(index) == 1 else list(index)
+        raise CheckFailed(f"{what}, ligne {row} : somme {_fmt(sums[index])}, attendu {total:g}")
+
+
+def equal(got: Any, expected: Any, what: str) -> None:
+    """Exactly equal (tokens, merges, ids, booleans); lists name the first difference."""
+    if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
+        reference = np.asarray(expected)
+        values = array(got, what)
+        shape(values, reference.shape, what)
+        different = values != reference
+        if np.any(different):
+            index = tuple(int(i) for i in np.argwhere(different)[0])
+            place, mine = f"{what}, {_where(index)}", _fmt(values[index])
+            raise CheckFailed(
+                f"{place} : {mine}, attendu {_fmt(reference[index])}",
+                redacted=f"{place} : {mine} est incorrect",
+            )
+        return
+    if isinstance(expected, list | tuple):
+        got_items = list(parts(got, len(got), what)) if isinstance(got, list | tuple) else None
+        if got_items is None:
+            raise BadReturn(f"{what} : une liste est attendue, reçu {_kind(got)}")
+        for position, (mine, theirs) in enumerate(zip(got_items, expected, strict=False)):
+            if _normalise(mine) != _normalise(theirs):
+                raise CheckFailed(
+                    f"{what}, position {position} : {mine!r}, attendu {theirs!r}",
+                    redacted=f"{what}, position {position} : {mine!r} est incorrect",
+                )
+        if len(got_items) != len(expected):
+            raise CheckFailed(f"{what} : {len(got_items)} éléments, attendu {len(expected)}")
+        return
+    if _normalise(got) != _normalise(expected):
+        raise CheckFailed(
+            f"{what} : {got!r}, attendu {expected!r}", redacted=f"{what} : {got!r} est incorrect"
+        )
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_normalise(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return tuple(value.tolist()) if value.ndim else value.item()
+    return value
+
+
+def no_library_call(nb: Any, function: str, forbidden: list[str], what: str | None = None) -> None:
+    """Static: the student's `function` must not call the library version it reimplements."""
+    used = forbidden_uses(nb.source, function, forbidden)
+    if used:
+        names = ", ".join(f"`{name.split('.')[-1]}`" for name in used)
+        raise CheckFailed(
+            f"{what or f'`{function}`'} appelle {names} au lieu de l'implémenter",
+        )

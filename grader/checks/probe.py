@@ -1,0 +1,328 @@
+"""The probe channel: ask the student's kernel for values, and get back data, never code.
+
+The grader sends a small program into the kernel (the inputs travel inside it as `.npy` bytes);
+the kernel answers with one display message holding JSON, arrays as `.npy` read here with
+`allow_pickle=False`. Student code may tamper with all of this inside its kernel: the only
+effect is on the values it sends back, which are exactly what is being judged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.sandbox.execute import ExecutedNotebook
+
+MIME = "text/x-grader-value"
+_ALLOWED_DTYPE_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickle
+
+
+class ProbeError(Exception):
+    """The value could not be obtained; `message` is the French sentence a student reads."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class MissingName(ProbeError):
+    pass
+
+
+class StudentCodeRaised(ProbeError):
+    pass
+
+
+class KernelUnavailable(ProbeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A value of a type that cannot travel as data (a function, a model, a file handle)."""
+
+    type_name: str
+
+
+@dataclass(frozen=True)
+class TorchArray:
+    """Marks an array that came back as a torch tensor (checks may require torch in, torch out)."""
+
+
+# Runs inside the kernel. Self-contained, leaves no name behind, never trusted by the grader.
+_KERNEL_SIDE = r"""
+def __grader_probe(request):
+    import base64, io, json, traceback
+    import numpy as np
+    ns = get_ipython().user_ns
+
+    def decode(value):
+        if isinstance(value, dict) and "__ndarray__" in value:
+            array = np.load(io.BytesIO(base64.b64decode(value["__ndarray__"])), allow_pickle=False)
+            if value.get("torch"):
+                import torch
+                return torch.from_numpy(array)
+            return array
+        if isinstance(value, dict) and "__tuple__" in value:
+            return tuple(decode(v) for v in value["__tuple__"])
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        return value
+
+    def encode(value, depth=0):
+        if depth > 20:
+            return {"__unsupported__": "structure trop profonde"}
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, (list, tuple)):
+            items = [encode(v, depth + 1) for v in value]
+            return {"__tuple__": items} if isinstance(value, tuple) else items
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: encode(v, depth + 1) for k, v in value.items()}
+        torch_like = type(value).__module__.startswith("torch") and hasattr(value, "detach")
+        if torch_like:
+            value = value.detach().cpu().numpy()
+        if isinstance(value, (np.ndarray, np.generic)):
+            buffer = io.BytesIO()
+            np.save(buffer, np.asarray(value), allow_pickle=False)
+            raw = base64.b64encode(buffer.getvalue()).decode()
+            return {"__ndarray__": raw, "torch": torch_like}
+        return {"__unsupported__": type(value).__name__}
+
+    try:
+        if request["name"] is not None and request["name"] not in ns:
+            answer = {"__missing__": request["name"]}
+        elif request["op"] == "get":
+            answer = {"value": encode(ns[request["name"]])}
+        elif request["op"] == "call":
+            args = decode(request["args"])
+            kwargs = decode(request["kwargs"])
+            answer = {"value": encode(ns[request["name"]](*args, **kwargs))}
+        else:
+            import ast
+            scope = dict(ns)
+            scope.update(decode(request["inputs"]))
+            tree = ast.parse(request["source"])
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, "<grader>", "exec"), scope)
+            result = None
+            if last is not None:
+                result = eval(compile(ast.Expression(last.value), "<grader>", "eval"), scope)
+            answer = {"value": encode(result)}
+    except BaseException as exc:
+        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+        answer = {"__raised__": {"type": type(exc).__name__, "message": str(exc)[:500],
+                                 "traceback": "".join(lines[-6:])[-3000:]}}
+    get_ipython().display_pub.publish(data={"__MIME__": json.dumps(answer)})
+
+try:
+    __grader_probe(__import__("json").loads(__REQUEST__))
+finally:
+    del __grader_probe
+"""
+
+
+def encode_value(value: Any) -> Any:
+    """Grader -> kernel: arrays and tensors as `.npy` bytes inside JSON."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_value(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    is_torch = type(value).__module__.startswith("torch")
+    array = value.detach().cpu().numpy() if is_torch else np.asarray(value)
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode(), "torch": is_torch}
+
+
+def decode_value(value: Any, depth: int = 0) -> Any:
+    """Kernel -> grader: untrusted JSON back into Python values and numpy arrays."""
+    if depth > 25:
+        raise ValueError("structure too deep")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [decode_value(v, depth + 1) for v in value]
+    if not isinstance(value, dict):
+        raise ValueError(f"unexpected JSON value {type(value).__name__}")
+    if "__ndarray__" in value:
+        raw = base64.b64decode(str(value["__ndarray__"]), validate=True)
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
+        if array.dtype.kind not in _ALLOWED_DTYPE_KINDS:
+            raise ValueError(f"array of dtype {array.dtype} is not accepted")
+        return ProbedArray.wrap(array, from_torch=bool(value.get("torch")))
+    if "__tuple__" in value:
+        return tuple(decode_value(v, depth + 1) for v in value["__tuple__"])
+    if "__unsupported__" in value:
+        return Unsupported(str(value["__unsupported__"]))
+    return {str(k): decode_value(v, depth + 1) for k, v in value.items()}
+
+
+class ProbedArray(np.ndarray):
+    """A numpy array from the kernel that remembers whether it was a torch tensor there."""
+
+    from_torch: bool = False
+
+    @classmethod
+    def wrap(cls, array: np.ndarray, from_torch: bool) -> ProbedArray:
+        wrapped = array.view(cls)
+        wrapped.from_torch = from_torch
+        return wrapped
+
+
+class Notebook:
+    """The probe handle a check receives as `nb`: values from the executed submission."""
+
+    def __init__(
+        self,
+        executed: ExecutedNotebook,
+        source: str,
+        probe_timeout_s: float,
+        max_bytes: int,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self._executed = executed
+        self.source = source  # the submission's code, magics turned into Python
+        self._timeout = probe_timeout_s
+        self._max_bytes = max_bytes
+        self._loop = loop
+        self._alive = executed.alive
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's function `name` in the kernel with these inputs."""
+        request = {
+            "op": "call",
+            "name": name,
+            "args": encode_value(list(args)),
+            "kwargs": encode_value(kwargs),
+        }
+        return self._ask(request, f"la fonction `{name}`")
+
+    def get(self, name: str) -> Any:
+        """The value of the student's variable `name`."""
+        return self._ask({"op": "get", "name": name}, f"la variable `{name}`")
+
+    def run(self, source: str, **inputs: Any) -> Any:
+        """Run `source` against the student's names (and `inputs`); the last expression's value."""
+        request = {"op": "run", "name": None, "source": source, "inputs": encode_value(inputs)}
+        return self._ask(request, "le code de vérification")
+
+    def outputs(self, cell: int) -> list[dict[str, Any]]:
+        """What cell `cell` (0-based) displayed when it ran: untrusted, for display checks."""
+        cells = self._executed.notebook.cells
+        if not 0 <= cell < len(cells):
+            return []
+        return [dict(output) for output in cells[cell].get("outputs", [])]
+
+    def images(self, cell: int) -> list[bytes]:
+        """The PNG images cell `cell` displayed."""
+        return [
+            base64.b64decode(output["data"]["image/png"])
+            for output in self.outputs(cell)
+            if "image/png" in output.get("data", {})
+        ]
+
+    def _ask(self, request: dict[str, Any], subject: str) -> Any:
+        if not self._alive or self._executed.client is None:
+            raise KernelUnavailable(
+                "le noyau ne tourne plus (voir le journal d'exécution) : "
+                f"{subject} n'a pas pu être vérifiée"
+            )
+        code = _KERNEL_SIDE.replace("__MIME__", MIME).replace(
+            "__REQUEST__", repr(json.dumps(request))
+        )
+        answer = self._loop.run_until_complete(self._exchange(self._executed.client, code, subject))
+        if "__missing__" in answer:
+            what = "la fonction" if request["op"] == "call" else "la variable"
+            raise MissingName(
+                f"{what} `{answer['__missing__']}` n'est pas définie dans le notebook"
+            )
+        if "__raised__" in answer:
+            raised = answer["__raised__"]
+            raise StudentCodeRaised(
+                f"{subject} a levé {raised.get('type')} : {raised.get('message')}",
+                detail=str(raised.get("traceback")),
+            )
+        try:
+            return decode_value(answer["value"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProbeError(
+                f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
+            ) from None
+
+    async def _exchange(self, client: Any, code: str, subject: str) -> dict[str, Any]:
+        kc = client.kc
+        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + self._timeout
+        payload: str | None = None
+        received = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                await self._interrupt(client, msg_id)
+                raise ProbeError(f"{subject} n'a pas répondu en {self._timeout:g} s")
+            try:
+                msg = await kc.get_iopub_msg(timeout=min(remaining, 1.0))
+            except Exception:  # queue.Empty: check the kernel is still there
+                if not await client.async_km.is_alive():
+                    self._alive = False
+                    raise KernelUnavailable(
+                        f"le noyau s'est arrêté pendant la vérification de {subject}"
+                    ) from None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg.get("msg_type")
+            if kind == "display_data" and payload is None:
+                value = msg["content"].get("data", {}).get(MIME)
+                if isinstance(value, str):
+                    received += len(value)
+                    if received > self._max_bytes:
+                        raise ProbeError(f"{subject} a renvoyé une valeur trop volumineuse")
+                    payload = value
+            elif kind == "status" and msg["content"].get("execution_state") == "idle":
+                break
+        if payload is None:
+            raise ProbeError(f"{subject} n'a renvoyé aucune valeur (noyau modifié ?)")
+        try:
+            answer = json.loads(payload)
+        except json.JSONDecodeError as exc:
+            raise ProbeError(
+                f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
+            ) from None
+        if not isinstance(answer, dict):
+            raise ProbeError(f"{subject} a renvoyé une valeur illisible")
+        return answer
+
+    async def _interrupt(self, client: Any, msg_id: str) -> None:
+        """A probe that hangs: interrupt it; a kernel that ignores that is not asked again."""
+        await client.async_km.interrupt_kernel()
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            try:
+                msg = await client.kc.get_iopub_msg(timeout=0.5)
+            except Exception:
+                continue
+            if (
+                msg.get("parent_header", {}).get("msg_id") == msg_id
+                and msg.get("msg_type") == "status"
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return
+        self._alive = False

@@ -1,0 +1,136 @@
+"""Load an assignment's checks.py and run its checks, turning every exception into data."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import time
+import traceback
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grader.checks.api import MARK, CheckFailed, CheckFunction
+from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
+from grader.errors import ConfigError
+from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, Outcome, Phase
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    hidden: bool
+    function: CheckFunction
+    line: int  # where it is defined in checks.py, for error messages
+
+
+def load_checks(path: Path) -> list[Check]:
+    """Import checks.py (trusted, the instructor's code) and list its checks in file order."""
+    name = f"grader_checks_{zlib.crc32(str(path.resolve()).encode()):08x}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(path, "cannot be imported as a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except FileNotFoundError:
+        raise ConfigError(path, "file not found") from None
+    except SyntaxError as exc:
+        raise ConfigError(path, f"syntax error: {exc.msg}", line=exc.lineno) from None
+    except Exception as exc:
+        line = traceback.extract_tb(exc.__traceback__)[-1].lineno
+        raise ConfigError(path, f"{type(exc).__name__} while importing: {exc}", line=line) from None
+    finally:
+        sys.modules.pop(name, None)
+    checks: list[Check] = []
+    seen: dict[str, int] = {}
+    for function in vars(module).values():
+        mark = getattr(function, MARK, None)
+        if mark is None or not callable(function):
+            continue
+        check_id, hidden = mark
+        line = inspect.getsourcelines(function)[1]
+        if check_id in seen:
+            raise ConfigError(
+                path, f"check '{check_id}' is defined twice (also line {seen[check_id]})", line=line
+            )
+        seen[check_id] = line
+        checks.append(Check(check_id, hidden, function, line))
+    if not checks:
+        raise ConfigError(path, "defines no check (decorate functions with @check)")
+    return sorted(checks, key=lambda c: c.line)
+
+
+def check_rng(seed: int, check_id: str, student: str) -> np.random.Generator:
+    """Inputs for one check: from the run's secret seed, distinct per check and per student."""
+    return np.random.default_rng(
+        [seed, zlib.crc32(check_id.encode()), zlib.crc32(student.encode())]
+    )
+
+
+def run_checks(
+    checks: list[Check],
+    nb: Notebook | None,
+    execution: ExecutionRecord,
+    seed: int,
+    student: str,
+    public_only: bool = False,
+) -> list[CheckResult]:
+    results = []
+    for check in checks:
+        if public_only and check.hidden:
+            results.append(
+                CheckResult(
+                    check.id,
+                    Outcome.SKIPPED,
+                    Phase.CHECK,
+                    "vérification cachée : exécutée à la correction",
+                    hidden=True,
+                )
+            )
+        elif nb is None:
+            results.append(_not_run(check, execution))
+        else:
+            results.append(run_check(check, nb, check_rng(seed, check.id, student)))
+    return results
+
+
+def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResult:
+    started = time.monotonic()
+
+    def result(
+        outcome: Outcome, message: str, detail: str | None = None, phase: Phase = Phase.CHECK
+    ) -> CheckResult:
+        duration = round(time.monotonic() - started, 3)
+        return CheckResult(check.id, outcome, phase, message, check.hidden, detail, duration)
+
+    try:
+        check.function(nb, rng)
+    except CheckFailed as failure:
+        shown = failure.redacted if check.hidden else failure.message
+        return result(Outcome.FAILED, shown, failure.detail or failure.message)
+    except KernelUnavailable as problem:
+        return result(Outcome.ERROR, problem.message, problem.detail, Phase.EXECUTE)
+    except ProbeError as problem:
+        return result(Outcome.ERROR, problem.message, problem.detail)
+    except Exception:
+        return result(
+            Outcome.ERROR,
+            "la vérification n'a pas pu aboutir (erreur interne de la "
+            "vérification, signalée à l'enseignant)",
+            traceback.format_exc(limit=-6),
+        )
+    return result(Outcome.PASSED, "correct")
+
+
+def _not_run(check: Check, execution: ExecutionRecord) -> CheckResult:
+    if execution.status is ExecutionStatus.STARTUP_FAILED:
+        message = "le notebook n'a pas pu être exécuté"
+        phase = Phase.EXECUTE
+    else:
+        message = execution.message or "le notebook n'a pas pu être chargé"
+        phase = Phase.LOAD
+    return CheckResult(check.id, Outcome.ERROR, phase, message, check.hidden)

@@ -1,0 +1,229 @@
+"""Run a notebook in a kernel box, cell by cell, within its limits; keep the kernel for probes.
+
+Every failure of the student's code becomes data in the ExecutionRecord: a cell that raises, a
+cell timeout (interrupt, then kill), the notebook deadline, a dead kernel, too much output.
+Nothing a student does raises out of here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+
+from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionStatus
+from grader.sandbox.backend import KernelBox, StartupFailed
+from grader.sandbox.limits import Limits, format_size
+
+_TRUNCATED = "\n[grader : sortie tronquée, limite de {limit} atteinte]\n"
+
+
+class CappedNotebookClient(NotebookClient):
+    """nbclient with output caps and a timeout that interrupts first, then gives up."""
+
+    def __init__(self, nb: NotebookNode, limits: Limits, km: AsyncKernelManager) -> None:
+        super().__init__(
+            nb,
+            km=km,
+            timeout=limits.cell_timeout_s,
+            allow_errors=True,
+            record_timing=False,
+        )
+        self.async_km = km
+        self.limits = limits
+        self.notebook_output = 0
+        self.cell_output: dict[int, int] = {}
+        self.truncated_cells: set[int] = set()
+        self.interrupted = False
+
+    def output(
+        self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, index: int
+    ) -> NotebookNode | None:
+        if msg["msg_type"] == "error":  # always kept, but bounded
+            content = msg["content"]
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            content["traceback"] = [str(line)[:2000] for line in content.get("traceback", [])[-20:]]
+            return super().output(outs, msg, display_id, index)
+        size = _content_size(msg["content"])
+        used = self.cell_output.get(index, 0)
+        if (
+            used + size > self.limits.output_bytes_per_cell
+            or self.notebook_output + size > self.limits.output_bytes
+        ):
+            if index not in self.truncated_cells:
+                self.truncated_cells.add(index)
+                limit = min(self.limits.output_bytes_per_cell, self.limits.output_bytes)
+                notice = _TRUNCATED.format(limit=format_size(limit))
+                outs.append(new_output("stream", name="stderr", text=notice))  # type: ignore[no-untyped-call]
+            return None
+        self.cell_output[index] = used + size
+        self.notebook_output += size
+        return super().output(outs, msg, display_id, index)
+
+    async def _async_handle_timeout(
+        self, timeout: int, cell: NotebookNode | None = None
+    ) -> dict[str, Any] | None:
+        if not self.interrupted:  # first expiry: KeyboardInterrupt in the cell, then wait again
+            self.interrupted = True
+            await self.async_km.interrupt_kernel()
+            return None
+        raise CellTimeoutError("the cell ignored the interrupt")
+
+
+def _content_size(content: dict[str, Any]) -> int:
+    if "text" in content:
+        return len(str(content["text"]).encode("utf-8", "replace"))
+    data = content.get("data") or {}
+    return sum(len(str(value)) for value in data.values())
+
+
+@dataclass
+class ExecutedNotebook:
+    """The outcome of execution, and the live kernel when it survived (for the probes)."""
+
+    record: ExecutionRecord
+    notebook: NotebookNode
+    client: CappedNotebookClient | None
+    alive: bool
+
+
+@dataclass
+class _CellOutcome:
+    record: CellRecord
+    status: ExecutionStatus
+    message: str | None = None
+    kernel_lost: bool = False  # killed, or stuck: no later cell can run
+
+
+_SEVERITY = [
+    ExecutionStatus.OK,
+    ExecutionStatus.ERROR,
+    ExecutionStatus.OUTPUT_LIMIT,
+    ExecutionStatus.TIMEOUT,
+    ExecutionStatus.KILLED,
+    ExecutionStatus.MEMORY,
+    ExecutionStatus.STARTUP_FAILED,
+]
+
+
+async def execute_notebook(nb: NotebookNode, box: KernelBox, limits: Limits) -> ExecutedNotebook:
+    """Start the box, run every code cell in order, and return with the kernel still running."""
+    started = time.monotonic()
+    client = CappedNotebookClient(nb, limits, km=box.km)
+    try:
+        await box.start()
+        await client.async_start_new_kernel_client()
+    except Exception as exc:  # StartupFailed, or a kernel that never answered
+        detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
+        record = ExecutionRecord(
+            status=ExecutionStatus.STARTUP_FAILED,
+            duration_s=round(time.monotonic() - started, 3),
+            message="le noyau n'a pas pu démarrer : aucune cellule n'a été exécutée",
+            sandbox=box.backend,
+            detail=detail,
+        )
+        return ExecutedNotebook(record, nb, None, alive=False)
+
+    code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    deadline = started + limits.notebook_timeout_s
+    cells: list[CellRecord] = []
+    status, message, alive = ExecutionStatus.OK, None, True
+    for position, index in enumerate(code_cells):
+        outcome = await _run_cell(client, box, index, limits, deadline)
+        cells.append(outcome.record)
+        if _SEVERITY.index(outcome.status) > _SEVERITY.index(status):
+            status = outcome.status
+        message = message or outcome.message
+        if outcome.kernel_lost:
+            alive = False
+            cells += [CellRecord(i, CellStatus.NOT_RUN, 0.0) for i in code_cells[position + 1 :]]
+            break
+    record = ExecutionRecord(
+        status=status,
+        duration_s=round(time.monotonic() - started, 3),
+        cells=tuple(cells),
+        message=message,
+        sandbox=box.backend,
+    )
+    return ExecutedNotebook(record, nb, client, alive=alive and await _is_alive(client))
+
+
+async def _run_cell(
+    client: CappedNotebookClient, box: KernelBox, index: int, limits: Limits, deadline: float
+) -> _CellOutcome:
+    cell = client.nb.cells[index]
+    client.interrupted = False
+    started = time.monotonic()
+    number, cell_limit = index + 1, f"{limits.cell_timeout_s:g} s"
+
+    def outcome(status: CellStatus, error: str | None = None) -> CellRecord:
+        return CellRecord(index, status, round(time.monotonic() - started, 3), error)
+
+    try:
+        await asyncio.wait_for(
+            client.async_execute_cell(cell, index), timeout=max(0.0, deadline - time.monotonic())
+        )
+    except CellTimeoutError:
+        return _CellOutcome(
+            outcome(CellStatus.TIMEOUT),
+            ExecutionStatus.TIMEOUT,
+            f"la cellule {number} a dépassé la limite de {cell_limit} et ne s'est pas laissée "
+            "interrompre : le noyau a été arrêté",
+            kernel_lost=True,
+        )
+    except TimeoutError:
+        return _CellOutcome(
+            outcome(CellStatus.TIMEOUT),
+            ExecutionStatus.TIMEOUT,
+            f"le notebook a dépassé sa limite totale de {limits.notebook_timeout_s:g} s "
+            f"(pendant la cellule {number})",
+            kernel_lost=True,
+        )
+    except DeadKernelError:
+        cause = box.death_cause()
+        if cause is ExecutionStatus.MEMORY:
+            sentence = (
+                f"la cellule {number} a dépassé la limite de mémoire "
+                f"({format_size(limits.memory_bytes)}) : le noyau a été arrêté"
+            )
+        else:
+            sentence = f"le noyau s'est arrêté pendant la cellule {number}"
+        return _CellOutcome(outcome(CellStatus.KILLED), cause, sentence, kernel_lost=True)
+
+    error = _cell_error(cell)
+    if client.interrupted:
+        return _CellOutcome(
+            outcome(CellStatus.TIMEOUT, error),
+            ExecutionStatus.TIMEOUT,
+            f"la cellule {number} a dépassé la limite de {cell_limit} et a été interrompue",
+        )
+    if index in client.truncated_cells:
+        return _CellOutcome(
+            outcome(CellStatus.OUTPUT_LIMIT, error),
+            ExecutionStatus.OUTPUT_LIMIT,
+            f"la cellule {number} a dépassé la limite de sortie : sa sortie a été tronquée",
+        )
+    if error:
+        return _CellOutcome(outcome(CellStatus.ERROR, error), ExecutionStatus.ERROR)
+    return _CellOutcome(outcome(CellStatus.OK), ExecutionStatus.OK)
+
+
+def _cell_error(cell: NotebookNode) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"[:500]
+    return None
+
+
+async def _is_alive(client: CappedNotebookClient) -> bool:
+    try:
+        return bool(await client.async_km.is_alive())
+    except Exception:
+        return False
