@@ -1,0 +1,6 @@
+"""Checks: what check authors import (`check`, `expect`), the probe channel and the runner."""
+
+from grader.checks import expect
+from grader.checks.api import CheckFailed, check
+
+__all__ = ["CheckFailed", "check", "expect"]

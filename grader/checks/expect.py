@@ -97,7 +97,11 @@ def close(got: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 
     values = values.astype(np.float64)
     if np.isnan(values).any() and not np.isnan(reference).any():
         index = tuple(int(i) for i in np.argwhere(np.isnan(values))[0])
-        raise CheckFailed(f"{what}, {_where(index)} : NaN (calcul instable ?)")
+        place = f"{what}, {_where(index)}" if values.ndim else what
+        raise CheckFailed(
+            f"{place} : NaN, attendu {_fmt(reference[index])}",
+            redacted=f"{place} : NaN au lieu d'un nombre",
+        )
     excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
     excess = np.where(np.isnan(excess), 0.0, excess)
     both_inf = np.isinf(values) & np.isinf(reference) & (np.sign(values) == np.sign(reference))

@@ -1,0 +1,165 @@
+"""Grade one submission: load -> execute -> check -> score. Student mistakes are data here."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+
+from grader.assignment.load import Assignment
+from grader.checks.probe import Notebook
+from grader.checks.runner import run_checks
+from grader.checks.static import notebook_source
+from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, GradeReport
+from grader.sandbox.backend import KernelBox, UnsandboxedBox
+from grader.sandbox.execute import execute_notebook
+from grader.sandbox.limits import Limits
+from grader.scoring.score import score_rubric
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    seed: int  # the run's secret: inputs of the checks derive from it, it never enters a kernel
+    public_only: bool = False  # a student's self-check: hidden checks are skipped
+    sandbox: str = "none"
+    protected: tuple[Path, ...] = field(default=())  # never visible to a kernel
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path  # the notebook, or the folder holding it and the student's other files
+
+
+def find_submission(path: Path) -> Submission:
+    """A notebook file, or one student's folder: the student id is the stem or folder name."""
+    return Submission(student=path.stem if path.is_file() else path.name, path=path)
+
+
+def submission_hash(path: Path) -> str:
+    """Content hash of everything the student handed in (keys the gradebook)."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        digest.update(str(file.relative_to(path.parent if path.is_file() else path)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def grade_submission(
+    assignment: Assignment, submission: Submission, options: GradeOptions
+) -> GradeReport:
+    graded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    limits = assignment.limits
+    notebook, problem = _read_notebook(submission.path)
+    if notebook is None:
+        execution = ExecutionRecord(
+            ExecutionStatus.STARTUP_FAILED, 0.0, message=problem, sandbox=options.sandbox
+        )
+        results = run_checks(
+            assignment.checks,
+            None,
+            execution,
+            options.seed,
+            submission.student,
+            options.public_only,
+        )
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        try:
+            _prepare_workdir(assignment, submission, workdir)
+            execution, results = _execute_and_check(
+                assignment, submission, notebook, workdir, limits, options
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    criteria, score, max_score = score_rubric(
+        assignment.rubric, assignment.criterion_checks(), results
+    )
+    return GradeReport(
+        assignment=assignment.id,
+        student=submission.student,
+        score=score,
+        max_score=max_score,
+        criteria=criteria,
+        execution=execution,
+        submission_hash=submission_hash(submission.path) if submission.path.exists() else "",
+        graded_at=graded_at,
+    )
+
+
+def _execute_and_check(
+    assignment: Assignment,
+    submission: Submission,
+    notebook: nbformat.NotebookNode,
+    workdir: Path,
+    limits: Limits,
+    options: GradeOptions,
+) -> tuple[ExecutionRecord, list[CheckResult]]:
+    loop = asyncio.new_event_loop()
+    box = _open_box(workdir, limits, options)
+    try:
+        executed = loop.run_until_complete(execute_notebook(notebook, box, limits))
+        code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        probe = Notebook(
+            executed, notebook_source(code), limits.cell_timeout_s, limits.message_bytes, loop
+        )
+        nb_handle = probe if executed.client is not None else None
+        results = run_checks(
+            assignment.checks,
+            nb_handle,
+            executed.record,
+            options.seed,
+            submission.student,
+            options.public_only,
+        )
+        if executed.client is not None and executed.client.kc is not None:
+            executed.client.kc.stop_channels()
+        return executed.record, results
+    finally:
+        loop.run_until_complete(box.close())
+        loop.close()
+
+
+def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:
+    return UnsandboxedBox(workdir, limits)
+
+
+def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
+    if path.is_dir():
+        notebooks = sorted(path.glob("*.ipynb"))
+        if len(notebooks) != 1:
+            found = ", ".join(n.name for n in notebooks) or "aucun"
+            return None, f"le dossier doit contenir exactement un notebook (trouvé : {found})"
+        path = notebooks[0]
+    try:
+        return nbformat.read(path, as_version=4), None  # type: ignore[no-untyped-call]
+    except FileNotFoundError:
+        return None, f"le fichier {path.name} est introuvable"
+    except Exception as exc:  # invalid JSON, not a notebook: the student's file is unreadable
+        return None, f"le notebook {path.name} est illisible ({type(exc).__name__})"
+
+
+def _prepare_workdir(assignment: Assignment, submission: Submission, workdir: Path) -> None:
+    """The kernel's only writable place: the assignment's data files and the student's files."""
+    for relative in assignment.spec.data:
+        source = assignment.root / relative
+        target = workdir / Path(relative).name
+        if source.is_dir():
+            shutil.copytree(source, target, symlinks=False)
+        else:
+            shutil.copyfile(source, target)
+    if submission.path.is_dir():
+        for item in submission.path.iterdir():
+            if item.is_symlink():
+                continue  # a student's link could point anywhere on the grading machine
+            if item.is_dir():
+                shutil.copytree(item, workdir / item.name, symlinks=False, dirs_exist_ok=True)
+            elif item.suffix != ".ipynb":
+                shutil.copyfile(item, workdir / item.name)

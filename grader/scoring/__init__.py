@@ -1,0 +1,1 @@
+"""Points from check results: pure functions, no I/O."""
