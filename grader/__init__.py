@@ -1,0 +1,39 @@
+"""grader: grade Jupyter notebooks of a Transformers/LLM course in sandboxed kernels.
+
+The public API, which the command line only wraps:
+
+    assignment = load_assignment("assignments/tp-attention")
+    report = grade_submission(assignment, find_submission(path), GradeOptions(seed=1))
+"""
+
+from grader.assignment.load import Assignment, find_assignment, load_assignment
+from grader.assignment.release import release
+from grader.assignment.validate import Validation, validate_assignment
+from grader.batch import OutputTree, collect_submissions, default_jobs, grade_batch
+from grader.errors import ConfigError, GraderError, SandboxUnavailable
+from grader.grading import GradeOptions, Submission, find_submission, grade_submission
+from grader.results import CheckResult, GradeReport, Outcome, Phase
+
+__all__ = [
+    "Assignment",
+    "CheckResult",
+    "ConfigError",
+    "GradeOptions",
+    "GradeReport",
+    "GraderError",
+    "Outcome",
+    "OutputTree",
+    "Phase",
+    "SandboxUnavailable",
+    "Submission",
+    "Validation",
+    "collect_submissions",
+    "default_jobs",
+    "find_assignment",
+    "find_submission",
+    "grade_batch",
+    "grade_submission",
+    "load_assignment",
+    "release",
+    "validate_assignment",
+]

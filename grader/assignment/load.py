@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,41 @@ def load_assignment(path: str | Path) -> Assignment:
     checks = load_checks(root / spec.checks)
     _cross_check(rubric, checks, root / spec.checks)
     return Assignment(root, spec, rubric.spec, checks, rubric_path)
+
+
+def find_assignment(notebook: Path) -> Path:
+    """The assignment of a student's notebook, from its metadata (`grader.assignment`).
+
+    Looked for beside the notebook (a released bundle), in its parent folders, and in
+    ./assignments/<id>.
+    """
+    try:
+        metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError) as exc:
+        raise ConfigError(notebook, f"cannot read the notebook: {exc}") from None
+    assignment_id = (metadata.get("grader") or {}).get("assignment")
+    if not assignment_id:
+        raise ConfigError(notebook, "metadata.grader.assignment: missing; pass --assignment")
+    folder = notebook.resolve().parent
+    candidates: list[Path] = [folder, *list(folder.parents)[:3]]
+    candidates.append(Path.cwd() / "assignments" / str(assignment_id))
+    for candidate in candidates:
+        spec = candidate / "assignment.yaml"
+        if spec.is_file() and _declares_id(spec, assignment_id):
+            return candidate
+    raise ConfigError(
+        notebook,
+        f"assignment '{assignment_id}' not found beside the notebook "
+        "or in ./assignments; pass --assignment",
+        field="metadata.grader.assignment",
+    )
+
+
+def _declares_id(spec: Path, assignment_id: str) -> bool:
+    try:
+        return bool(load_spec(AssignmentSpec, spec).spec.id == assignment_id)
+    except ConfigError:
+        return False
 
 
 def _cross_check(rubric: Loaded[RubricSpec], checks: list[Check], checks_path: Path) -> None:

@@ -1,0 +1,51 @@
+"""`grader validate`: the solution earns full marks, the template earns no check by accident."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader.assignment.load import Assignment
+from grader.assignment.release import template_notebook
+from grader.grading import GradeOptions, Submission, grade_submission
+from grader.results import GradeReport, Outcome
+
+
+@dataclass(frozen=True)
+class Validation:
+    solution: GradeReport
+    template: GradeReport
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate_assignment(assignment: Assignment, sandbox: str = "none") -> Validation:
+    """Grade the source notebook and the released template with every check, hidden included."""
+    options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox)
+    problems = []
+    solution = grade_submission(
+        assignment, Submission("solution", assignment.source_notebook), options
+    )
+    for check in solution.checks:
+        if check.outcome is not Outcome.PASSED:
+            problems.append(
+                f"solution: {check.id} {check.outcome.value}: {check.message}"
+                + (f"\n    {check.detail.strip()}" if check.detail else "")
+            )
+    if solution.execution.message:
+        problems.append(f"solution: {solution.execution.message}")
+    with tempfile.TemporaryDirectory(prefix="grader-template-") as folder:
+        path = Path(folder) / "template.ipynb"
+        nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
+        template = grade_submission(assignment, Submission("template", path), options)
+    for check in template.checks:
+        if check.outcome is Outcome.PASSED:
+            problems.append(f"template: {check.id} passes on the empty template (it must not)")
+    return Validation(solution, template, problems)

@@ -1,0 +1,1 @@
+"""The gradebook: every graded submission in SQLite, and the exports derived from it."""

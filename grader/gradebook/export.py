@@ -1,0 +1,76 @@
+"""Exports of graded results: the gradebook CSV (design.md §4) and JUnit XML for CI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from grader.results import GradeReport, Outcome
+
+
+def gradebook_csv(reports: Sequence[GradeReport]) -> str:
+    """student, score, max_score, percent, one column per criterion, status."""
+    criteria: list[str] = []
+    for report in reports:
+        for criterion in report.criteria:
+            if criterion.id not in criteria:
+                criteria.append(criterion.id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "score", "max_score", "percent", *criteria, "status"])
+    for report in sorted(reports, key=lambda r: r.student):
+        points = {c.id: c.points for c in report.criteria}
+        writer.writerow(
+            [
+                report.student,
+                report.score,
+                report.max_score,
+                report.percent,
+                *(points.get(c, "") for c in criteria),
+                report.execution.status.value,
+            ]
+        )
+    return out.getvalue()
+
+
+def junit_xml(reports: Sequence[GradeReport]) -> str:
+    """One testsuite per submission, one testcase per check; hidden checks show no detail."""
+    suites = ET.Element("testsuites", name="grader")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for report in sorted(reports, key=lambda r: r.student):
+        checks = [(c, check) for c in report.criteria for check in c.checks]
+        counts = {
+            "tests": len(checks),
+            "failures": sum(k.outcome is Outcome.FAILED for _, k in checks),
+            "errors": sum(k.outcome is Outcome.ERROR for _, k in checks),
+            "skipped": sum(k.outcome is Outcome.SKIPPED for _, k in checks),
+        }
+        attributes = {key: str(value) for key, value in counts.items()}
+        attributes["name"] = f"{report.assignment}.{report.student}"
+        attributes["time"] = f"{report.execution.duration_s:.3f}"
+        attributes["timestamp"] = report.graded_at
+        suite = ET.SubElement(suites, "testsuite", attributes)
+        for criterion, check in checks:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{report.assignment}.{report.student}.{criterion.id}",
+                name=check.id,
+                time=f"{check.duration_s:.3f}",
+            )
+            detail = None if check.hidden else check.detail
+            if check.outcome is Outcome.FAILED:
+                ET.SubElement(case, "failure", message=check.message).text = detail
+            elif check.outcome is Outcome.ERROR:
+                ET.SubElement(case, "error", message=check.message).text = detail
+            elif check.outcome is Outcome.SKIPPED:
+                ET.SubElement(case, "skipped", message=check.message)
+        for key in totals:
+            totals[key] += counts[key]
+    for key, value in totals.items():
+        if key != "skipped":
+            suites.set(key, str(value))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")

@@ -1,0 +1,108 @@
+"""SQLite gradebook: each result is written in one transaction as soon as it is graded.
+
+Append-only: a regrade adds a row, the history stays. Keyed by the submission's content hash.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from grader.results import GradeReport, report_from_dict, report_to_dict
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    assignment TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    sandbox TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    submission_hash TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    status TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_by_student ON results(assignment, student, id);
+"""
+
+
+class Gradebook:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None)  # explicit transactions below
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def start_run(self, assignment: str, seed: int, sandbox: str) -> int:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO runs (assignment, started_at, seed, sandbox) VALUES (?, ?, ?, ?)",
+                (assignment, started, str(seed), sandbox),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def record(self, run_id: int, report: GradeReport) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO results (run_id, assignment, student, submission_hash, score, "
+                "max_score, status, graded_at, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    report.assignment,
+                    report.student,
+                    report.submission_hash,
+                    report.score,
+                    report.max_score,
+                    report.execution.status.value,
+                    report.graded_at,
+                    json.dumps(report_to_dict(report), ensure_ascii=False),
+                ),
+            )
+
+    def latest(self, assignment: str) -> list[GradeReport]:
+        """The current result of each student: the last one recorded."""
+        rows = self._db.execute(
+            "SELECT report FROM results WHERE id IN (SELECT MAX(id) FROM results "
+            "WHERE assignment = ? GROUP BY student) ORDER BY student",
+            (assignment,),
+        ).fetchall()
+        return [report_from_dict(json.loads(row[0])) for row in rows]
+
+    def history(self, assignment: str, student: str) -> list[tuple[int, float, str]]:
+        """(run, score, submission hash) of every grading of this student, oldest first."""
+        rows = self._db.execute(
+            "SELECT run_id, score, submission_hash FROM results WHERE assignment = ? "
+            "AND student = ? ORDER BY id",
+            (assignment, student),
+        ).fetchall()
+        return [(int(r[0]), float(r[1]), str(r[2])) for r in rows]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,1 @@
+"""Reporters: results in, text/HTML/XML out. Results never render themselves."""
