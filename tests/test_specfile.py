@@ -44,19 +44,27 @@ criteria:
     ("text", "expected"),
     [
         (RUBRIC, 'r.yaml:8: criteria[2].points: expected a number, got "six"'),
-        ("title: TP\ncriteria: []\nlimits:\n  timout: 3\n",
-         "r.yaml:4: limits: unknown key 'timout' (did you mean 'timeout'?)"),
+        (
+            "title: TP\ncriteria: []\nlimits:\n  timout: 3\n",
+            "r.yaml:4: limits: unknown key 'timout' (did you mean 'timeout'?)",
+        ),
         ("titel: TP\ncriteria: []\n", "r.yaml:1: unknown key 'titel' (did you mean 'title'?)"),
-        ("title: TP\ncriteria:\n  - id: a\n", "r.yaml:3: criteria[0].points: required, but missing"),
-        ("title: TP\ncriteria:\n  - id: a\n    points: -1\n",
-         "r.yaml:4: criteria[0].points: must be greater than or equal to 0, got -1"),
+        (
+            "title: TP\ncriteria:\n  - id: a\n",
+            "r.yaml:3: criteria[0].points: required, but missing",
+        ),
+        (
+            "title: TP\ncriteria:\n  - id: a\n    points: -1\n",
+            "r.yaml:4: criteria[0].points: must be greater than or equal to 0, got -1",
+        ),
         ("title: [TP\n", "r.yaml:2: invalid YAML"),
         ("", "r.yaml: the file is empty"),
         ("- a\n", "r.yaml:1: expected a mapping of keys to values at the top level"),
     ],
 )
-def test_error_names_file_line_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         text: str, expected: str) -> None:
+def test_error_names_file_line_and_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("r.yaml").write_text(text)
     with pytest.raises(ConfigError) as info:
@@ -65,7 +73,7 @@ def test_error_names_file_line_and_field(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nope.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: file not found"):
         load_spec(Rubric, tmp_path / "nope.yaml")
 
 

@@ -57,7 +57,8 @@ class TorchArray:
     """Marks an array that came back as a torch tensor (checks may require torch in, torch out)."""
 
 
-# Runs inside the kernel. Self-contained, leaves no name behind, never trusted by the grader.
+# Runs inside the kernel, in a namespace of its own (it leaves no name behind); whatever it
+# sends back is untrusted.
 _KERNEL_SIDE = r"""
 def __grader_probe(request):
     import base64, io, json, traceback
@@ -125,10 +126,7 @@ def __grader_probe(request):
                                  "traceback": "".join(lines[-6:])[-3000:]}}
     get_ipython().display_pub.publish(data={"__MIME__": json.dumps(answer)})
 
-try:
-    __grader_probe(__import__("json").loads(__REQUEST__))
-finally:
-    del __grader_probe
+__grader_probe(__import__("json").loads(REQUEST))
 """
 
 
@@ -168,7 +166,10 @@ def decode_value(value: Any, depth: int = 0) -> Any:
             raise ValueError(f"array of dtype {array.dtype} is not accepted")
         return ProbedArray.wrap(array, from_torch=bool(value.get("torch")))
     if "__tuple__" in value:
-        return tuple(decode_value(v, depth + 1) for v in value["__tuple__"])
+        items = value["__tuple__"]
+        if not isinstance(items, list):
+            raise ValueError("malformed tuple")
+        return tuple(decode_value(v, depth + 1) for v in items)
     if "__unsupported__" in value:
         return Unsupported(str(value["__unsupported__"]))
     return {str(k): decode_value(v, depth + 1) for k, v in value.items()}
@@ -244,8 +245,10 @@ class Notebook:
                 "le noyau ne tourne plus (voir le journal d'exécution) : "
                 f"{subject} n'a pas pu être vérifiée"
             )
-        code = _KERNEL_SIDE.replace("__MIME__", MIME).replace(
-            "__REQUEST__", repr(json.dumps(request))
+        program = _KERNEL_SIDE.replace("__MIME__", MIME)
+        code = (
+            "(lambda program, request: exec(program, {'get_ipython': get_ipython, "
+            f"'REQUEST': request}}))({program!r}, {json.dumps(request)!r})"
         )
         answer = self._loop.run_until_complete(self._exchange(self._executed.client, code, subject))
         if "__missing__" in answer:

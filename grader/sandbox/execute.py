@@ -166,10 +166,14 @@ async def _run_cell(
     def outcome(status: CellStatus, error: str | None = None) -> CellRecord:
         return CellRecord(index, status, round(time.monotonic() - started, 3), error)
 
+    task = asyncio.ensure_future(client.async_execute_cell(cell, index))
     try:
-        await asyncio.wait_for(
-            client.async_execute_cell(cell, index), timeout=max(0.0, deadline - time.monotonic())
-        )
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - time.monotonic()))
+        if not done:
+            task.cancel()  # nbclient reports its cancellation as a dead kernel: ignore that
+            await asyncio.gather(task, return_exceptions=True)
+            raise TimeoutError
+        task.result()
     except CellTimeoutError:
         return _CellOutcome(
             outcome(CellStatus.TIMEOUT),

@@ -1,0 +1,44 @@
+"""Builders shared by the tests: notebooks from cell sources, the bundled assignment."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+TP_ATTENTION = ROOT / "assignments" / "tp-attention"
+EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
+
+
+def make_notebook(*cells: str, assignment: str | None = None) -> nbformat.NotebookNode:
+    notebook = new_notebook(cells=[new_code_cell(source) for source in cells])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    if assignment:
+        notebook.metadata["grader"] = {"assignment": assignment}
+    return notebook
+
+
+def write_notebook(path: Path, *cells: str, assignment: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(make_notebook(*cells, assignment=assignment), path)
+    return path
+
+
+@pytest.fixture
+def assignment_copy(tmp_path: Path) -> Path:
+    """A private copy of tp-attention and its rubric, laid out as in the repository."""
+    target = tmp_path / "course"
+    shutil.copytree(TP_ATTENTION, target / "assignments" / "tp-attention")
+    (target / "rubrics").mkdir()
+    shutil.copyfile(
+        ROOT / "rubrics" / "tp-attention.yaml", target / "rubrics" / "tp-attention.yaml"
+    )
+    return target / "assignments" / "tp-attention"

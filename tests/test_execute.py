@@ -1,0 +1,101 @@
+"""Execution in a real kernel: every failure of the student's code is recorded, never raised."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from grader.results import CellStatus, ExecutionStatus
+from grader.sandbox.backend import UnsandboxedBox
+from grader.sandbox.execute import ExecutedNotebook, execute_notebook
+from grader.sandbox.limits import Limits
+from tests.conftest import make_notebook
+
+pytestmark = pytest.mark.kernel
+
+FAST = Limits(
+    cell_timeout_s=3, notebook_timeout_s=30, output_bytes_per_cell=10_000, output_bytes=25_000
+)
+
+
+def run(tmp_path: Path, *cells: str, limits: Limits = FAST) -> ExecutedNotebook:
+    async def go() -> ExecutedNotebook:
+        box = UnsandboxedBox(tmp_path, limits)
+        try:
+            executed = await execute_notebook(make_notebook(*cells), box, limits)
+            if executed.client is not None:
+                executed.client.kc.stop_channels()
+            return executed
+        finally:
+            await box.close()
+
+    return asyncio.run(go())
+
+
+def statuses(executed: ExecutedNotebook) -> list[CellStatus]:
+    return [cell.status for cell in executed.record.cells]
+
+
+def test_a_cell_that_raises_is_recorded_and_the_next_cells_run(tmp_path: Path) -> None:
+    executed = run(tmp_path, "x = 1", "1 / 0", "y = x + 1\nprint(y)")
+    assert statuses(executed) == [CellStatus.OK, CellStatus.ERROR, CellStatus.OK]
+    assert executed.record.cells[1].error == "ZeroDivisionError: division by zero"
+    assert executed.record.status is ExecutionStatus.ERROR
+    assert executed.notebook.cells[2].outputs[0]["text"] == "2\n"
+    assert executed.alive
+
+
+def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(tmp_path: Path) -> None:
+    executed = run(tmp_path, "while True:\n    pass", "print('après')")
+    assert statuses(executed) == [CellStatus.TIMEOUT, CellStatus.OK]
+    assert executed.record.message == "la cellule 1 a dépassé la limite de 3 s et a été interrompue"
+    assert executed.record.cells[0].error is not None
+    assert executed.record.cells[0].error.startswith("KeyboardInterrupt")
+
+
+def test_a_loop_that_ignores_the_interrupt_is_killed(tmp_path: Path) -> None:
+    stubborn = "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass"
+    executed = run(tmp_path, "x = 1", stubborn, "print(x)")
+    assert statuses(executed) == [CellStatus.OK, CellStatus.TIMEOUT, CellStatus.NOT_RUN]
+    assert executed.record.status is ExecutionStatus.TIMEOUT
+    assert "ne s'est pas laissée interrompre" in (executed.record.message or "")
+    assert not executed.alive
+
+
+def test_a_kernel_that_exits_is_recorded_as_killed(tmp_path: Path) -> None:
+    executed = run(tmp_path, "x = 1", "import os\nos._exit(3)", "print(x)")
+    assert statuses(executed) == [CellStatus.OK, CellStatus.KILLED, CellStatus.NOT_RUN]
+    assert executed.record.status is ExecutionStatus.KILLED
+    assert executed.record.message == "le noyau s'est arrêté pendant la cellule 2"
+
+
+def test_output_is_capped_per_cell_and_per_notebook(tmp_path: Path) -> None:
+    flood = "for i in range(3000):\n    print('x' * 99)"
+    executed = run(tmp_path, flood, flood, flood, "print('fin')")
+    cells = executed.notebook.cells
+    kept = [sum(len(o.get("text", "")) for o in cell.outputs) for cell in cells]
+    assert all(size < 12_000 for size in kept)  # 10 kB cap + the notice
+    assert sum(kept) < 27_000
+    assert "sortie tronquée" in cells[0].outputs[-1]["text"]
+    assert statuses(executed)[:3] == [CellStatus.OUTPUT_LIMIT] * 3
+    assert executed.record.status is ExecutionStatus.OUTPUT_LIMIT
+
+
+def test_the_notebook_deadline_stops_everything(tmp_path: Path) -> None:
+    limits = replace(FAST, cell_timeout_s=10, notebook_timeout_s=2)
+    executed = run(tmp_path, "import time\ntime.sleep(5)", "print('jamais')", limits=limits)
+    assert statuses(executed) == [CellStatus.TIMEOUT, CellStatus.NOT_RUN]
+    assert executed.record.message == (
+        "le notebook a dépassé sa limite totale de 2 s (pendant la cellule 1)"
+    )
+
+
+def test_the_kernel_sees_none_of_the_graders_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_TEST_SECRET", "s3cr3t")
+    executed = run(tmp_path, "import os\nprint(sorted(k for k in os.environ if 'SECRET' in k))")
+    assert executed.notebook.cells[0].outputs[0]["text"] == "[]\n"
