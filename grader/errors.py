@@ -35,7 +35,7 @@ class SandboxUnavailable(GraderError):
 
 def display_path(path: str | Path) -> str:
     """A path as the user would type it: relative to the working directory when below it."""
-    path = Path(path)
+    path = Path(os.path.normpath(path))
     try:
         relative = os.path.relpath(path)
     except ValueError:

@@ -65,7 +65,7 @@ def sdpa_example(nb, rng):
 
 @check("sdpa.aleatoire", hidden=True)
 def sdpa_random_3d(nb, rng):
-    batch, t_q, t_k, d_k, d_v = rng.integers(1, 7, size=5)
+    batch, t_q, t_k, d_k, d_v = rng.integers(2, 7, size=5)
     q = rng.standard_normal((batch, t_q, d_k))
     k = rng.standard_normal((batch, t_k, d_k))
     v = rng.standard_normal((batch, t_k, d_v))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import fnmatch
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,18 @@ def public_checks_source(path: Path) -> str:
     return "".join(line for number, line in enumerate(lines) if number not in drop)
 
 
+def public_rubric(assignment: Assignment) -> str:
+    """The rubric as students see it: each criterion with its public checks only."""
+    public = [check.id for check in assignment.checks if not check.hidden]
+    criteria = []
+    for criterion in assignment.rubric.criteria:
+        kept = [p for p in criterion.checks if any(fnmatch.fnmatchcase(i, p) for i in public)]
+        if kept or criterion.manual:
+            criteria.append({**criterion.model_dump(mode="json"), "checks": kept})
+    rubric = {"assignment": assignment.id, "criteria": criteria}
+    return yaml.safe_dump(rubric, allow_unicode=True, sort_keys=False)
+
+
 def _is_hidden(decorator: ast.expr) -> bool:
     return isinstance(decorator, ast.Call) and any(
         k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value is True
@@ -79,7 +92,7 @@ def release(assignment: Assignment, out: Path) -> Path:
     notebook_name = Path(assignment.spec.notebook).name
     nbformat.write(template_notebook(assignment), bundle / notebook_name)  # type: ignore[no-untyped-call]
     (bundle / "checks.py").write_text(public_checks_source(assignment.checks_path), "utf-8")
-    shutil.copyfile(assignment.rubric_path, bundle / "rubric.yaml")
+    (bundle / "rubric.yaml").write_text(public_rubric(assignment), encoding="utf-8")
     data = []
     for relative in assignment.spec.data:
         source, target = assignment.root / relative, bundle / Path(relative).name

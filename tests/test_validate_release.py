@@ -1,0 +1,80 @@
+"""`grader validate` and `grader release` on the bundled assignment and broken copies of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from grader.assignment.load import load_assignment
+from grader.assignment.release import public_checks_source, strip_solutions
+from grader.cli import main
+from grader.errors import ConfigError
+from tests.conftest import EXAMPLES, TP_ATTENTION
+
+
+def test_strip_solutions_keeps_the_indentation() -> None:
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\nf(1)"
+    assert strip_solutions(source, "nb") == (
+        "def f(x):\n    # VOTRE CODE ICI\n    raise NotImplementedError()\n\nf(1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("### BEGIN SOLUTION\nx = 1", "is never closed"),
+        ("x = 1\n### END SOLUTION", "without '### BEGIN SOLUTION'"),
+    ],
+)
+def test_unbalanced_markers_are_config_errors(source: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        strip_solutions(source, "tp.ipynb, cell 3")
+
+
+def test_public_checks_drop_hidden_ones() -> None:
+    public = public_checks_source(TP_ATTENTION / "checks.py")
+    assert '@check("sdpa.exemple")' in public
+    assert "hidden=True" not in public and "def sdpa_torch" not in public
+
+
+@pytest.mark.kernel
+def test_released_bundle_is_self_checkable(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["release", str(TP_ATTENTION), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    bundle = tmp_path / "tp-attention"
+    template = nbformat.read(bundle / "tp-attention.ipynb", as_version=4)
+    code = "\n".join(c.source for c in template.cells if c.cell_type == "code")
+    assert "BEGIN SOLUTION" not in code and "np.tril" not in code
+    assert template.metadata["grader"] == {"assignment": "tp-attention"}
+    released = load_assignment(bundle)
+    assert not any(check.hidden for check in released.checks)
+    # A student runs the self-check from the bundle: the assignment is found beside the notebook.
+    mine = bundle / "tp-attention.ipynb"
+    mine.write_bytes((EXAMPLES / "alice.ipynb").read_bytes())
+    check = CliRunner().invoke(main, ["check", str(mine)])
+    assert check.exit_code == 0, check.output
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_validate_passes_on_the_bundled_assignment() -> None:
+    result = CliRunner().invoke(main, ["validate", str(TP_ATTENTION)])
+    assert result.exit_code == 0, result.output
+    assert "the solution scores 20 / 20, the template passes no check" in result.output
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_validate_fails_when_a_check_compares_with_a_wrong_reference(assignment_copy: Path) -> None:
+    checks = assignment_copy / "checks.py"
+    wrong = checks.read_text().replace(
+        'expect.close(nb.get("S"), Q @ K.T / np.sqrt(2)', 'expect.close(nb.get("S"), Q @ K.T'
+    )
+    assert wrong != checks.read_text()
+    checks.write_text(wrong)
+    result = CliRunner().invoke(main, ["validate", str(assignment_copy)])
+    assert result.exit_code == 1
+    assert "solution: calcul.scores failed" in result.output
