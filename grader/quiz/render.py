@@ -60,11 +60,11 @@ def markdown(text: str | None, inline: bool = False) -> Markup:
     def protect(match: re.Match[str]) -> str:
         display = match.group(1) is not None
         formulas.append(_formula(match.group(1) or match.group(2), display))
-        return f"\x00{len(formulas) - 1}\x00"
+        return f"@@MATH{len(formulas) - 1}@@"
 
     protected = MATH.sub(protect, text)
     html = MARKDOWN.renderInline(protected) if inline else MARKDOWN.render(protected)
-    html = re.sub("\x00(\\d+)\x00", lambda m: str(formulas[int(m.group(1))]), html)
+    html = re.sub(r"@@MATH(\d+)@@", lambda m: str(formulas[int(m.group(1))]), html)
     return Markup(html)
 
 

@@ -194,7 +194,7 @@ class Quiz(Spec):
     scale: Scale | None = None
     shuffle: Shuffle = Shuffle()
     pools: tuple[Pool, ...] = ()
-    questions: tuple[Question, ...] = Field(min_length=1)
+    questions: tuple[Question, ...]
 
     def question(self, question_id: str) -> Question:
         return self.questions[self.index()[question_id]]
@@ -232,6 +232,8 @@ def parse_quiz(text: str, path: str | Path = "quiz.yaml") -> Loaded[Quiz]:
 
 def _check(loaded: Loaded[Quiz]) -> None:
     quiz = loaded.spec
+    if not quiz.questions:
+        raise loaded.error(("questions",), "a quiz needs at least one question")
     seen: set[str] = set()
     for position, question in enumerate(quiz.questions):
         where: tuple[int | str, ...] = ("questions", position)
