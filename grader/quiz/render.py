@@ -7,6 +7,7 @@ network request, so every page works offline.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -53,6 +54,12 @@ FLAGS = {
 
 def markdown(text: str | None, inline: bool = False) -> Markup:
     """Markdown with $…$ / $$…$$ LaTeX, as safe HTML."""
+    return _markdown(text or "", inline)
+
+
+@functools.lru_cache(maxsize=4096)
+def _markdown(text: str, inline: bool) -> Markup:
+    """Cached: a class report renders the same question texts once per student."""
     if not text:
         return Markup("")
     formulas: list[Markup] = []

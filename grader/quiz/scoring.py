@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from grader.quiz.responses import Response, Ticks, Typed, fold_text
@@ -216,12 +216,26 @@ def accepted_answers(question: Question) -> tuple[str, ...]:
 
 def result_to_dict(result: QuizResult, title: str = "") -> dict[str, Any]:
     """The per-student quiz JSON: versioned, and every answer mapped back to the key."""
-    questions = []
-    for question in result.questions:
-        entry = asdict(question)
-        entry["reason"] = str(question.reason)
-        entry["answer_mapping"] = dict(zip(question.displayed, question.selected, strict=True))
-        questions.append(entry)
+    questions = [
+        {
+            "question_id": q.question_id,
+            "kind": q.kind,
+            "position": q.position,
+            "points": q.points,
+            "max_points": q.max_points,
+            "reason": str(q.reason),
+            "raw": q.raw,
+            "raw_max": q.raw_max,
+            "given": q.given,
+            "selected": list(q.selected),
+            "displayed": list(q.displayed),
+            "answer_mapping": dict(zip(q.displayed, q.selected, strict=True)),
+            "key": list(q.key),
+            "topics": list(q.topics),
+            "option_order": list(q.option_order),
+        }
+        for q in result.questions
+    ]
     return {
         "schema_version": result.schema_version,
         "kind": "quiz",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -102,9 +103,17 @@ class ChoiceQuestion(QuestionBase):
     options: tuple[Option, ...] = Field(min_length=2)
 
     def option_ids(self) -> list[str]:
-        return [option_id(self, index) for index in range(len(self.options))]
+        return list(self._option_ids)
 
     def correct_ids(self) -> frozenset[str]:
+        return self._correct_ids
+
+    @cached_property
+    def _option_ids(self) -> tuple[str, ...]:
+        return tuple(option_id(self, index) for index in range(len(self.options)))
+
+    @cached_property
+    def _correct_ids(self) -> frozenset[str]:
         return frozenset(
             option_id(self, index) for index, option in enumerate(self.options) if option.correct
         )
@@ -197,9 +206,14 @@ class Quiz(Spec):
     questions: tuple[Question, ...]
 
     def question(self, question_id: str) -> Question:
-        return self.questions[self.index()[question_id]]
+        return self.questions[self.positions[question_id]]
 
     def index(self) -> dict[str, int]:
+        return dict(self.positions)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Question id -> position; computed once, the quiz being frozen."""
         return {question.id: position for position, question in enumerate(self.questions)}
 
     def max_points(self) -> float:
