@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,34 @@ def test_export_to_file_and_stdout(mini: Path) -> None:
 def test_help_has_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Example:" in out and f"grader quiz {command}" in out
+
+
+def test_report_section_shows_the_letters_seen_and_the_option_feedback() -> None:
+    from grader.quiz.render import render_quiz_section
+    from grader.quiz.responses import Ticks
+    from grader.quiz.scoring import score_quiz
+    from grader.quiz.spec import parse_quiz
+
+    quiz = parse_quiz(MINI, "mini.yaml").spec
+    form = build_form(quiz, "alice")
+    result = score_quiz(quiz, form, {"q1": Ticks(frozenset({"a", "b"}), "")})
+    seen = form.get("q1")
+    assert seen is not None
+    with_quiz = render_quiz_section(result, quiz)
+    assert f"<strong>{seen.label_of('b')}</strong> : Non" in with_quiz
+    assert "<math" in with_quiz and "sans réponse" in with_quiz
+    without_quiz = render_quiz_section(result)
+    assert "<code>q1</code>" in without_quiz and "Mini" not in without_quiz
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed to parse the JS")
+def test_quiz_page_script_is_valid_javascript(mini: Path) -> None:
+    assert run("render", "mini.yaml", "--student", "alice", "--out", "c", "--self-check")[0] == 0
+    page = Path("c/alice.html").read_text(encoding="utf-8")
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    key = re.search(r'<script type="application/json" id="key">(.*?)</script>', page, re.S)
+    assert scripts and key
+    assert json.loads(key.group(1))["q2"] == {"numbers": [[2.5, 0.01]]}
+    Path("page.js").write_text(scripts[0], encoding="utf-8")
+    checked = subprocess.run(["node", "--check", "page.js"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr

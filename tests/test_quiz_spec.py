@@ -210,3 +210,29 @@ def test_course_quiz_key_scores_full_marks() -> None:
     result = score_quiz(quiz, form, responses)
     assert [q.question_id for q in result.questions if q.reason != Reason.OK] == []
     assert (result.score, result.max_score) == (20, 20)
+
+
+def test_a_question_scheme_overrides_the_quiz_scheme() -> None:
+    quiz = parse_quiz(
+        """\
+id: o
+title: O
+scheme: {kind: amc}
+questions:
+  - id: amc
+    kind: multiple
+    text: x
+    options: [{text: a, correct: true}, {text: b}, {text: c, correct: true}, {text: d}]
+  - id: strict
+    kind: multiple
+    text: x
+    scheme: {kind: all-or-nothing}
+    options: [{text: a, correct: true}, {text: b}, {text: c, correct: true}, {text: d}]
+""",
+        "o.yaml",
+    ).spec
+    from grader.quiz.responses import Ticks
+
+    one_right = Ticks(frozenset({"a"}), "a")
+    assert score_question(quiz, quiz.question("amc"), one_right).points == 0.75
+    assert score_question(quiz, quiz.question("strict"), one_right).points == 0

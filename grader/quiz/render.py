@@ -118,10 +118,17 @@ def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
     question = quiz.question(result.question_id) if quiz else None
     labels = {oid: display_label(n) for n, oid in enumerate(result.option_order)}
     texts: dict[str, str] = {}
+    notes: list[Markup] = []
     if isinstance(question, ChoiceQuestion):
-        texts = {
-            oid: o.text for oid, o in zip(question.option_ids(), question.options, strict=True)
-        }
+        by_id = dict(zip(question.option_ids(), question.options, strict=True))
+        texts = {oid: option.text for oid, option in by_id.items()}
+        notes = [
+            Markup("<strong>{}</strong> : {}").format(
+                labels.get(oid, oid), markdown(by_id[oid].feedback, inline=True)
+            )
+            for oid in result.selected
+            if by_id[oid].feedback
+        ]
     if isinstance(question, TrueFalse):
         labels, texts = {"vrai": "Vrai", "faux": "Faux"}, {}
 
@@ -130,7 +137,7 @@ def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
             Markup("<strong>{}</strong> {}").format(
                 labels.get(oid, oid), markdown(texts.get(oid, ""), inline=True)
             )
-            for oid in option_ids
+            for oid in sorted(option_ids, key=lambda oid: labels.get(oid, oid))
         ]
         return Markup("<br>").join(shown)
 
@@ -143,6 +150,7 @@ def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
         "result": result,
         "text": markdown(question.text) if question else None,
         "feedback": markdown(question.feedback, inline=True) if question else None,
+        "notes": notes,
         "given": given if result.reason != Reason.EMPTY else Markup("<em>(vide)</em>"),
         "expected": expected,
     }
