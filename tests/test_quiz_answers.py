@@ -166,7 +166,8 @@ def test_bad_rows_are_named_and_the_others_scored(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     text = (
-        "student,q1,q2\nalice,a;c,oui\nbob,a;x,oui\nchloe,b,peut-être\nalice,a,non\ndavid,c,non\n"
+        "student,q1,q2\nalice,a;c,oui\nbob,a;x,oui\nchloe,b,peut-être\nalice,a,non\n,a,non\n"
+        "david,c,non\n"
     )
     batch = read_answers(QUIZ, [write(tmp_path / "r.csv", text)])
     results, problems = score_sheets(QUIZ, batch.sheets)
@@ -175,6 +176,7 @@ def test_bad_rows_are_named_and_the_others_scored(
     messages = [str(p) for p in batch.problems + problems]
     assert messages == [
         "r.csv:5: alice: duplicate student 'alice' (first seen at r.csv:2)",
+        "r.csv:6: a row without a student id",
         "r.csv:3: bob.q1: invalid option 'x'; expected one of: a, b, c, d",
         "r.csv:4: chloe.q2: invalid option 'peut-être'; expected one of: oui, non",
     ]

@@ -205,7 +205,8 @@ def test_export_to_file_and_stdout(mini: Path) -> None:
     code, _, err = run("export", str(COURSE_QUIZ), "--format", "moodle", "--out", "qcm.xml")
     assert code == 0
     assert "warning: tok-bpe-fusion: answers[1]: a regular expression" in err
-    assert Path("qcm.xml").read_text(encoding="utf-8").count('<question type="') == 39
+    assert "warning: pool 'decodage': its questions are in the category" in err
+    assert Path("qcm.xml").read_text(encoding="utf-8").count('<question type="') == 40
 
 
 @pytest.mark.parametrize("command", ["score", "render", "export"])

@@ -75,7 +75,7 @@ def _read_one(quiz: Quiz, path: Path, batch: AnswerBatch) -> Iterator[AnswerShee
         raise ConfigError(path, "file not found")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yield from read_csv(quiz, path)
+        yield from read_csv(quiz, path, batch.problems)
     elif suffix in {".yaml", ".yml", ".json"}:
         yield from read_mapping(path)
     elif suffix == ".ipynb":
@@ -92,8 +92,13 @@ def _guard(reader: Any, path: Path, batch: AnswerBatch) -> Iterator[AnswerSheet]
         batch.problems.append(problem)
 
 
-def read_csv(quiz: Quiz, path: Path) -> Iterator[AnswerSheet]:
-    """A CSV with a student column and one column per question id, or a Moodle export."""
+def read_csv(
+    quiz: Quiz, path: Path, problems: list[ConfigError] | None = None
+) -> Iterator[AnswerSheet]:
+    """A CSV with a student column and one column per question id, or a Moodle export.
+
+    A row without a student id is added to `problems` (raised if not given); the others are read.
+    """
     with path.open(encoding="utf-8-sig", newline="") as handle:
         sample = handle.read(4096)
         handle.seek(0)
@@ -125,7 +130,11 @@ def read_csv(quiz: Quiz, path: Path) -> Iterator[AnswerSheet]:
                 continue
             student = row[student_column].strip() if student_column < len(row) else ""
             if not student:
-                raise ConfigError(path, "a row without a student id", line=reader.line_num)
+                problem = ConfigError(path, "a row without a student id", line=reader.line_num)
+                if problems is None:
+                    raise problem
+                problems.append(problem)
+                continue
             answers: dict[str, RawAnswer] = {
                 header[column]: cell
                 for column, cell in enumerate(row)

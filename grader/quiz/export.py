@@ -85,6 +85,21 @@ def _option_weights(question: ChoiceQuestion, weights: _Weights) -> dict[str, fl
     }
 
 
+def categories(quiz: Quiz, weights: _Weights) -> list[tuple[str, list[Question]]]:
+    """The quiz's own category, then one sub-category per pool (Moodle draws from categories)."""
+    base = f"$course$/{quiz.title}"
+    pooled = {qid for pool in quiz.pools for qid in pool.questions}
+    grouped = [(base, [q for q in quiz.questions if q.id not in pooled])]
+    for pool in quiz.pools:
+        name = f"{base}/{pool.id}"
+        grouped.append((name, [q for q in quiz.questions if q.id in pool.questions]))
+        weights.warnings.append(
+            f"pool '{pool.id}': its questions are in the category '{name}'; in the Moodle quiz, "
+            f"add a random question drawing {pool.draw} from it"
+        )
+    return grouped
+
+
 def moodle_text(text: str) -> str:
     """Markdown for Moodle's MathJax filter: inline $x$ becomes \\(x\\); $$…$$ is kept."""
     return INLINE_MATH.sub(lambda match: f"\\({match.group(1)}\\)", text)
@@ -93,10 +108,11 @@ def moodle_text(text: str) -> str:
 def to_moodle_xml(quiz: Quiz) -> Export:
     weights = _Weights()
     root = ET.Element("quiz")
-    category = ET.SubElement(ET.SubElement(root, "question", type="category"), "category")
-    ET.SubElement(category, "text").text = f"$course$/{quiz.title}"
-    for question in quiz.questions:
-        root.append(_moodle_question(question, quiz, weights))
+    for category_name, questions in categories(quiz, weights):
+        category = ET.SubElement(ET.SubElement(root, "question", type="category"), "category")
+        ET.SubElement(category, "text").text = category_name
+        for question in questions:
+            root.append(_moodle_question(question, quiz, weights))
     ET.indent(root)
     text = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
     return Export(text + "\n", tuple(weights.warnings))
@@ -205,9 +221,10 @@ def gift_escape(text: str) -> str:
 
 def to_gift(quiz: Quiz) -> Export:
     weights = _Weights()
-    blocks = [f"// {quiz.title}", f"$CATEGORY: $course$/{quiz.title}"]
-    for question in quiz.questions:
-        blocks.append(_gift_question(question, weights))
+    blocks = [f"// {quiz.title}"]
+    for category_name, questions in categories(quiz, weights):
+        blocks.append(f"$CATEGORY: {category_name}")
+        blocks.extend(_gift_question(question, weights) for question in questions)
     return Export("\n\n".join(blocks) + "\n", tuple(weights.warnings))
 
 
