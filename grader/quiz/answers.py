@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +84,9 @@ def _read_one(quiz: Quiz, path: Path, batch: AnswerBatch) -> Iterator[AnswerShee
         raise ConfigError(path, "unknown answers format; expected .csv, .yaml, .json or .ipynb")
 
 
-def _guard(reader: Any, path: Path, batch: AnswerBatch) -> Iterator[AnswerSheet]:
+def _guard(
+    reader: Callable[[Path], AnswerSheet], path: Path, batch: AnswerBatch
+) -> Iterator[AnswerSheet]:
     """One bad notebook is a problem of that student, not of the whole class."""
     try:
         yield reader(path)
