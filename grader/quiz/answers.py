@@ -1,0 +1,254 @@
+"""Students' answers read from CSV, a Moodle responses export, YAML/JSON or notebooks.
+
+Each reader yields one `AnswerSheet` per student, with where it came from (file and line) so a
+bad row is named. A problem in one row (duplicate student) is collected and the other rows are
+kept; a problem that concerns every row (an unknown column) stops the reading.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import ConfigError
+from grader.quiz.spec import Quiz
+
+RawAnswer = str | float | int | bool | list[str] | None
+STUDENT_COLUMNS = ("student", "etudiant", "étudiant", "id")
+NOTEBOOK_VARIABLE = "reponses"
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    student: str
+    answers: dict[str, RawAnswer]
+    path: Path
+    line: int | None = None
+    by_position: bool = False  # Moodle: answers keyed "1", "2"… in the quiz's order
+
+    def error(self, message: str, question_id: str | None = None) -> ConfigError:
+        field_name = f"{self.student}.{question_id}" if question_id else self.student
+        return ConfigError(self.path, message, line=self.line, field=field_name)
+
+
+@dataclass
+class AnswerBatch:
+    sheets: list[AnswerSheet] = field(default_factory=list)
+    problems: list[ConfigError] = field(default_factory=list)
+
+    def add(self, sheet: AnswerSheet) -> None:
+        for earlier in self.sheets:
+            if earlier.student == sheet.student:
+                where = f"{earlier.path.name}:{earlier.line}" if earlier.line else earlier.path.name
+                self.problems.append(
+                    sheet.error(f"duplicate student '{sheet.student}' (first seen at {where})")
+                )
+                return
+        self.sheets.append(sheet)
+
+
+def read_answers(quiz: Quiz, paths: list[Path]) -> AnswerBatch:
+    """Every sheet from `paths` (files or folders of notebooks), duplicates reported."""
+    batch = AnswerBatch()
+    for path in paths:
+        for sheet in _read_one(quiz, path, batch):
+            batch.add(sheet)
+    return batch
+
+
+def _read_one(quiz: Quiz, path: Path, batch: AnswerBatch) -> Iterator[AnswerSheet]:
+    if path.is_dir():
+        notebooks = sorted(path.glob("*.ipynb"))
+        if not notebooks:
+            raise ConfigError(path, "no .ipynb notebook in this folder")
+        for notebook in notebooks:
+            yield from _guard(read_notebook, notebook, batch)
+        return
+    if not path.exists():
+        raise ConfigError(path, "file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from read_csv(quiz, path, batch.problems)
+    elif suffix in {".yaml", ".yml", ".json"}:
+        yield from read_mapping(path)
+    elif suffix == ".ipynb":
+        yield from _guard(read_notebook, path, batch)
+    else:
+        raise ConfigError(path, "unknown answers format; expected .csv, .yaml, .json or .ipynb")
+
+
+def _guard(
+    reader: Callable[[Path], AnswerSheet], path: Path, batch: AnswerBatch
+) -> Iterator[AnswerSheet]:
+    """One bad notebook is a problem of that student, not of the whole class."""
+    try:
+        yield reader(path)
+    except ConfigError as problem:
+        batch.problems.append(problem)
+
+
+def read_csv(
+    quiz: Quiz, path: Path, problems: list[ConfigError] | None = None
+) -> Iterator[AnswerSheet]:
+    """A CSV with a student column and one column per question id, or a Moodle export.
+
+    A row without a student id is added to `problems` (raised if not given); the others are read.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(handle, dialect)
+        header = [name.strip() for name in next(reader, [])]
+        if not header:
+            raise ConfigError(path, "the file is empty")
+        if any(name.startswith("Response ") for name in header):
+            yield from _moodle_rows(path, header, reader)
+            return
+        lowered = [name.casefold() for name in header]
+        student_column = next(
+            (lowered.index(name) for name in STUDENT_COLUMNS if name in lowered), None
+        )
+        if student_column is None:
+            raise ConfigError(
+                path, "no student column; name one of: " + ", ".join(STUDENT_COLUMNS), line=1
+            )
+        known = quiz.index()
+        for name in header[student_column + 1 :] + header[:student_column]:
+            if name not in known:
+                raise ConfigError(path, f"unknown question id '{name}' in the header", line=1)
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            student = row[student_column].strip() if student_column < len(row) else ""
+            if not student:
+                problem = ConfigError(path, "a row without a student id", line=reader.line_num)
+                if problems is None:
+                    raise problem
+                problems.append(problem)
+                continue
+            answers: dict[str, RawAnswer] = {
+                header[column]: cell
+                for column, cell in enumerate(row)
+                if column != student_column and column < len(header)
+            }
+            yield AnswerSheet(student, answers, path, reader.line_num)
+
+
+def _moodle_rows(path: Path, header: list[str], reader: Any) -> Iterator[AnswerSheet]:
+    """Moodle's quiz "Responses" report: Response 1…n hold the texts of the chosen options."""
+    for name in ("ID number", "Username", "Email address"):
+        if name in header:
+            student_column = header.index(name)
+            break
+    else:
+        raise ConfigError(path, "Moodle export without 'ID number', 'Username' or 'Email address'")
+    responses = {
+        name.removeprefix("Response ").strip(): column
+        for column, name in enumerate(header)
+        if name.startswith("Response ")
+    }
+    for row in reader:
+        if not row or not row[student_column].strip() or row[0].startswith("Overall average"):
+            continue
+        answers: dict[str, RawAnswer] = {}
+        for position, column in responses.items():
+            value = row[column].strip() if column < len(row) else ""
+            answers[position] = "" if value == "-" else value
+        yield AnswerSheet(row[student_column].strip(), answers, path, reader.line_num, True)
+
+
+def read_mapping(path: Path) -> Iterator[AnswerSheet]:
+    """YAML or JSON: `{student: {question_id: answer}}`; duplicated keys are errors."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(
+            path, f"invalid file: {exc.problem}", line=mark.line + 1 if mark else None
+        ) from None
+    if root is None:
+        raise ConfigError(path, "the file is empty")
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(path, "expected a mapping of student ids to answers", line=1)
+    seen: dict[str, int] = {}
+    for key_node, value_node in root.value:
+        student, line = str(key_node.value), key_node.start_mark.line + 1
+        if student in seen:
+            raise ConfigError(
+                path, f"duplicate student '{student}' (first at line {seen[student]})", line=line
+            )
+        seen[student] = line
+        if not isinstance(value_node, yaml.MappingNode):
+            raise ConfigError(
+                path, "expected a mapping of question ids to answers", line=line, field=student
+            )
+        answers: dict[str, RawAnswer] = {}
+        for question_node, answer_node in value_node.value:
+            question_id = str(question_node.value)
+            if question_id in answers:
+                raise ConfigError(
+                    path,
+                    f"question '{question_id}' answered twice",
+                    line=question_node.start_mark.line + 1,
+                    field=student,
+                )
+            answers[question_id] = _plain(yaml.safe_load(yaml.serialize(answer_node)))
+        yield AnswerSheet(student, answers, path, line)
+
+
+def read_notebook(path: Path) -> AnswerSheet:
+    """The last `reponses = {...}` cell of a notebook, read as a literal (never executed)."""
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(path, f"cannot read the notebook: {exc}") from None
+    found: tuple[int, ast.expr] | None = None
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        code = "\n".join(
+            "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+        )
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for statement in tree.body:
+            if isinstance(statement, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == NOTEBOOK_VARIABLE
+                for target in statement.targets
+            ):
+                found = (index, statement.value)
+    if found is None:
+        raise ConfigError(path, f"no cell assigns `{NOTEBOOK_VARIABLE} = {{...}}`")
+    index, value = found
+    try:
+        answers = ast.literal_eval(value)
+    except ValueError:
+        raise ConfigError(
+            path, f"cell {index + 1}: `{NOTEBOOK_VARIABLE}` must be a literal dict of answers"
+        ) from None
+    if not isinstance(answers, dict):
+        raise ConfigError(path, f"cell {index + 1}: `{NOTEBOOK_VARIABLE}` must be a dict")
+    return AnswerSheet(path.stem, {str(k): _plain(v) for k, v in answers.items()}, path)
+
+
+def _plain(value: Any) -> RawAnswer:
+    if isinstance(value, list | tuple | set):
+        return [str(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

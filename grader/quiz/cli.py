@@ -1,0 +1,191 @@
+"""`grader quiz …`: score a class, render a student's copy, export to Moodle.
+
+Thin commands: parse, call grader.quiz, turn a user's mistake into one line and exit code 2.
+The lead registers the group with `main.add_command(quiz)`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from grader.errors import GraderError
+from grader.quiz.export import to_gift, to_moodle_xml
+from grader.quiz.render import render_quiz_page
+from grader.quiz.run import safe_name, score_class, write_text_atomic
+from grader.quiz.shuffle import build_form
+from grader.quiz.spec import load_quiz
+from grader.results import write_json_atomic
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def user_errors(command: Command) -> Command:
+    """One funnel: a GraderError is printed as one line and exits with code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GraderError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group("quiz")
+def quiz() -> None:
+    """QCM quizzes: score answers, render a student's copy, export to Moodle."""
+
+
+@quiz.command("score")
+@click.argument("quiz_file", metavar="QUIZ", type=click.Path(path_type=Path))
+@click.argument("answers", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--displayed",
+    is_flag=True,
+    help="Answers give the letters of each student's shuffled copy (A, B…), not option ids.",
+)
+@click.option(
+    "--columns",
+    type=click.Choice(["question", "topic"]),
+    default="question",
+    show_default=True,
+    help="Gradebook columns: one per question or one per topic.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["terminal", "json"]), default="terminal"
+)
+@user_errors
+def score(
+    quiz_file: Path,
+    answers: tuple[Path, ...],
+    out: Path,
+    displayed: bool,
+    columns: str,
+    output_format: str,
+) -> None:
+    """Score ANSWERS (CSV, Moodle responses CSV, YAML/JSON, notebooks) against QUIZ.
+
+    Writes OUT/results/<student>.json, OUT/reports/<student>.html, OUT/gradebook.csv and
+    OUT/item-analysis.html. A bad row is reported and skipped (exit code 2); the other
+    students are still scored and written.
+
+    \b
+    Example:
+      grader quiz score quizzes/qcm-transformers.yaml reponses.csv --out notes/qcm
+    """
+    loaded = load_quiz(quiz_file)
+    run = score_class(
+        loaded.spec, list(answers), out, displayed, "topic" if columns == "topic" else "question"
+    )
+    if output_format == "json":
+        test = run.analysis.test
+        payload = {
+            "quiz": loaded.spec.id,
+            "out": str(out),
+            "students": [
+                {
+                    "student": r.student,
+                    "score": r.score,
+                    "max_score": r.max_score,
+                    "percent": r.percent,
+                    "status": r.status,
+                }
+                for r in run.results
+            ],
+            "problems": [str(problem) for problem in run.problems],
+            "alpha": test.alpha,
+            "kr20": test.kr20,
+            "sem": test.sem,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for result in run.results:
+            click.echo(
+                f"{result.student:<24} {result.score:>7g} / {result.max_score:g}"
+                f"  ({result.percent:g} %)"
+            )
+        alpha = run.analysis.test.alpha
+        click.echo(
+            f"{len(run.results)} students scored; Cronbach's alpha "
+            f"{'n/a' if alpha is None else f'{alpha:.3f}'}; written to {out}"
+        )
+    for problem in run.problems:
+        click.echo(f"error: {problem}", err=True)
+    if run.problems:
+        sys.exit(EXIT_USAGE)
+
+
+@quiz.command("render")
+@click.argument("quiz_file", metavar="QUIZ", type=click.Path(path_type=Path))
+@click.option(
+    "--student", "students", required=True, multiple=True, help="Student id (repeatable)."
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--self-check", is_flag=True, help="Embed the key: 'Vérifier' shows the feedback.")
+@user_errors
+def render(quiz_file: Path, students: tuple[str, ...], out: Path, self_check: bool) -> None:
+    """Write a student's own shuffled copy of QUIZ as OUT/<student>.html (works offline).
+
+    The permutation is also written to OUT/<student>.form.json; the same student always
+    gets the same copy.
+
+    \b
+    Example:
+      grader quiz render quizzes/qcm-transformers.yaml --student alice --out copies --self-check
+    """
+    loaded = load_quiz(quiz_file)
+    for student in students:
+        form = build_form(loaded.spec, student)
+        name = safe_name(student)
+        write_text_atomic(out / f"{name}.html", render_quiz_page(loaded.spec, form, self_check))
+        write_json_atomic(
+            out / f"{name}.form.json",
+            {
+                "quiz": form.quiz_id,
+                "student": form.student,
+                "questions": [
+                    {"id": q.question_id, "options": list(q.option_order)} for q in form.questions
+                ],
+            },
+        )
+        click.echo(out / f"{name}.html")
+
+
+@quiz.command("export")
+@click.argument("quiz_file", metavar="QUIZ", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["moodle", "gift"]),
+    required=True,
+    help="moodle: Moodle XML; gift: Moodle's GIFT text format.",
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (default: stdout).")
+@user_errors
+def export(quiz_file: Path, export_format: str, out: Path | None) -> None:
+    """Export QUIZ to Moodle XML or GIFT; a weight Moodle does not allow is snapped, with a warning.
+
+    \b
+    Example:
+      grader quiz export quizzes/qcm-transformers.yaml --format moodle --out qcm.xml
+    """
+    loaded = load_quiz(quiz_file)
+    exported = to_moodle_xml(loaded.spec) if export_format == "moodle" else to_gift(loaded.spec)
+    for warning in exported.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if out is None:
+        click.echo(exported.text, nl=False)
+    else:
+        write_text_atomic(out, exported.text)
+        click.echo(f"{out}", err=True)
