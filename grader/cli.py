@@ -16,6 +16,7 @@ import click
 
 import grader
 from grader.errors import display_path
+from grader.quiz.cli import quiz
 from grader.report.html import format_points
 from grader.results import GradeReport, Outcome, report_to_dict
 
@@ -237,6 +238,9 @@ def release(assignment: Path, out: Path, output_format: str) -> None:
         click.echo(json.dumps({"bundle": str(bundle)}))
     else:
         click.echo(f"student bundle written to {display_path(bundle)}/")
+
+
+main.add_command(quiz)
 
 
 def _report_line(report: GradeReport) -> str:

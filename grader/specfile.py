@@ -152,7 +152,7 @@ def _message(kind: str, error: ErrorDetails, got: Any) -> str:
     if kind in {"literal_error", "enum"}:
         return f"expected {ctx.get('expected')}, got {shown}"
     if kind == "union_tag_invalid":
-        return f"unknown kind {shown}; expected {ctx.get('expected_tags')}"
+        return f"unknown kind {_show(ctx.get('tag'))}; expected {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return f"missing '{ctx.get('discriminator', 'kind')}'"
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
