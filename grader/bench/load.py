@@ -93,7 +93,8 @@ def _checked(loaded: Loaded[BenchRubric]) -> LoadedRubric:
             if case.expected not in rubric.labels:
                 raise loaded.error(
                     ("cases", c, "expected"),
-                    f"expected one of the labels {rubric.labels} (metrics compare labels), "
+                    f"expected one of the labels {', '.join(rubric.labels)} "
+                    "(metrics compare labels), "
                     f"got {case.expected!r}",
                 )
     return LoadedRubric(spec=rubric, path=loaded.path, functions=functions)
