@@ -10,6 +10,7 @@ from grader.bench.providers import LocalPipeline, OpenAICompatible, ProviderErro
 from grader.bench.records import read_outputs, result_to_dict
 from grader.bench.report import render_bench_page, render_bench_section
 from grader.bench.scoring import BenchResult, RecordedOutput, score_student
+from grader.bench.student_table import StudentTable, read_student_table
 
 __all__ = [
     "AssertionScore",
@@ -19,11 +20,13 @@ __all__ = [
     "OpenAICompatible",
     "ProviderError",
     "RecordedOutput",
+    "StudentTable",
     "Tools",
     "generate_outputs",
     "load_rubric",
     "parse_rubric",
     "read_outputs",
+    "read_student_table",
     "render_bench_page",
     "render_bench_section",
     "result_to_dict",

@@ -100,9 +100,11 @@ def score_student(
     outputs: Sequence[RecordedOutput],
     tools: Tools,
     claimed_means: Mapping[str, float] | None = None,
+    table_warnings: Sequence[str] = (),
 ) -> BenchResult:
+    """`table_warnings`: problems found while reading the student's table, shown in the report."""
     spec = rubric.spec
-    warnings: list[str] = [SIMILAR_WARNING] if rubric.uses_similar else []
+    warnings = [*([SIMILAR_WARNING] if rubric.uses_similar else []), *table_warnings]
     table = _index_rows(rubric, outputs, warnings)
     prompts = []
     for prompt in spec.prompts:
