@@ -161,3 +161,141 @@ def test_local_pipeline_is_deterministic(tiny_gpt2: Path) -> None:
 def test_local_pipeline_needs_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ProviderError, match="no such model directory"):
         LocalPipeline(tmp_path / "absent")
+
+
+def test_generate_then_score_through_the_cli(server: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from grader.bench.cli import bench
+
+    table = tmp_path / "sorties.jsonl"
+    runner = CliRunner()
+    result = runner.invoke(
+        bench,
+        [
+            "generate",
+            str(RUBRIC),
+            "--base-url",
+            server,
+            "--model",
+            "mini",
+            "--out",
+            str(table),
+            "--max-new-tokens",
+            "8",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == f"60 output(s) written to {table}\n"
+    rows = [json.loads(line) for line in table.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 60
+    assert rows[1] == {
+        "student": "reference",
+        "case": "a02",
+        "prompt": "zero-shot",
+        "output": "négatif",
+    }
+    assert ChatServer.received[0]["body"]["max_tokens"] == 8
+    first_prompt = ChatServer.received[0]["body"]["messages"][0]["content"]
+    assert first_prompt.endswith("Avis : Livraison en deux jours et produit conforme, parfait.")
+
+    scored = runner.invoke(bench, ["score", str(RUBRIC), str(table), "--out", str(tmp_path)])
+    assert scored.exit_code == 0, scored.output
+    assert scored.output.startswith("reference: zero-shot ")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["--model", "mini"], 2, "give either --model-dir, or --base-url with --model"),
+        (["--base-url", "http://127.0.0.1:9/v1"], 2, "give either --model-dir"),
+        (
+            ["--base-url", "http://127.0.0.1:9/v1", "--model", "m"],
+            2,
+            "cannot reach the model server",
+        ),
+    ],
+)
+def test_generate_usage_errors(
+    tmp_path: Path, arguments: list[str], code: int, message: str
+) -> None:
+    from click.testing import CliRunner
+
+    from grader.bench.cli import bench
+
+    result = CliRunner().invoke(
+        bench, ["generate", str(RUBRIC), "--out", str(tmp_path / "o.jsonl"), *arguments]
+    )
+    assert result.exit_code == code
+    assert message in result.output
+
+
+def test_generate_needs_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from grader.bench.cli import bench
+
+    monkeypatch.chdir(tmp_path)
+    Path("b.yaml").write_text(
+        "id: b\nprompts:\n  - id: p\n    template: 'Avis : {input}'\n  - id: q\n"
+        "cases: [{id: c, input: x, expected: positif}]\ndefault_assert: [{type: equals}]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        bench,
+        [
+            "generate",
+            "b.yaml",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m",
+            "--out",
+            "o.jsonl",
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: b.yaml:5: prompts[1].template: prompt 'q' has no template to generate from\n"
+    )
+
+
+@pytest.mark.torch
+def test_generate_with_the_local_model_is_reproducible(tiny_gpt2: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from grader.bench.cli import bench
+
+    rubric = tmp_path / "b.yaml"
+    rubric.write_text(
+        "id: b\nprompts:\n  - {id: zero-shot, template: 'Avis : {input}\\nSentiment :'}\n"
+        "  - {id: few-shot, template: 'Avis : super. Sentiment : positif\\nAvis : {input}'}\n"
+        'cases:\n  - {id: c1, input: "L\'écran est cassé", expected: négatif}\n'
+        "  - {id: c2, input: Parfait, expected: positif}\ndefault_assert: [{type: icontains}]\n",
+        encoding="utf-8",
+    )
+    tables = []
+    for run in ("a", "b"):
+        table = tmp_path / f"{run}.jsonl"
+        result = CliRunner().invoke(
+            bench,
+            [
+                "generate",
+                str(rubric),
+                "--model-dir",
+                str(tiny_gpt2),
+                "--out",
+                str(table),
+                "--max-new-tokens",
+                "4",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        tables.append(table.read_text(encoding="utf-8"))
+    assert tables[0] == tables[1]
+    assert [json.loads(line)["prompt"] for line in tables[0].splitlines()] == [
+        "zero-shot",
+        "zero-shot",
+        "few-shot",
+        "few-shot",
+    ]

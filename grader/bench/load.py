@@ -24,6 +24,7 @@ from grader.bench.rubric import (
     Similar,
     _Assertion,
 )
+from grader.errors import ConfigError
 from grader.specfile import Loaded, Loc, field_name, load_spec, parse_spec
 
 
@@ -32,6 +33,12 @@ class LoadedRubric:
     spec: BenchRubric
     path: Path
     functions: dict[str, InstructorFunction] = field(default_factory=dict)
+    source: Loaded[BenchRubric] | None = None  # the YAML tree, to point at lines later
+
+    def error(self, loc: Loc, message: str) -> ConfigError:
+        if self.source is not None:
+            return self.source.error(loc, message)
+        return ConfigError(self.path, message, field=field_name(loc))
 
     def assertions_for(self, case: Case, prompt_id: str) -> list[_Assertion]:
         every = [*self.spec.default_assert, *case.assertions]
@@ -97,7 +104,7 @@ def _checked(loaded: Loaded[BenchRubric]) -> LoadedRubric:
                     "(metrics compare labels), "
                     f"got {case.expected!r}",
                 )
-    return LoadedRubric(spec=rubric, path=loaded.path, functions=functions)
+    return LoadedRubric(spec=rubric, path=loaded.path, functions=functions, source=loaded)
 
 
 def _unique(loaded: Loaded[BenchRubric], where: str, ids: Sequence[str]) -> None:
