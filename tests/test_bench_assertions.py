@@ -239,7 +239,7 @@ def test_weight_and_metric_are_kept() -> None:
 def test_negation_says_so_in_the_reason() -> None:
     score = judge({"type": "not-icontains", "value": "désolé"}, "Désolé, je ne peux pas.")
     assert not score.passed
-    assert score.reason == 'négation attendue : "désolé" présent dans la sortie'
+    assert score.reason == "négation attendue : « désolé » présent dans la sortie"
 
 
 INSTRUCTOR = """

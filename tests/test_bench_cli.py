@@ -80,7 +80,7 @@ def test_score_writes_results_and_reports(tmp_path: Path) -> None:
     assert alice["winners"] == ["zero-shot"]
     few_shot_case = alice["prompts"][1]["cases"][0]
     assert few_shot_case["grade"] == 1
-    assert few_shot_case["reason"] == 'attendu "positif", obtenu "Sentiment : positif"'
+    assert few_shot_case["reason"] == "attendu « positif », obtenu « Sentiment : positif »"
     assert alice["analysis"]["compared"] == 60
     assert len(alice["analysis"]["disagreements"]) == 25  # she gave 2 everywhere
     assert alice["analysis"]["means"][0] == {
@@ -109,10 +109,11 @@ def test_section_shows_means_winner_agreement_and_reasons(tmp_path: Path) -> Non
     html = render_bench_section(result)
     assert html.startswith('<section class="bench"')
     assert "Meilleur prompt : <strong>Zero-shot</strong>" in html
-    assert "1.75 / 2" in html
-    assert "Accord avec la correction automatique : 58 %" in html  # 35 of 60
+    assert "1,75\u00a0/\u00a02" in html
+    assert "Accord avec la correction automatique : 58\u00a0%" in html  # 35 of 60
+    assert "<th>Exactitude</th><th>F1 macro</th>" in html
     assert "Désaccords" in html
-    assert "attendu &#34;positif&#34;, obtenu &#34;Sentiment : positif&#34;" in html
+    assert "attendu « positif », obtenu « Sentiment : positif »" in html
 
 
 def test_jsonl_and_json_format(tmp_path: Path) -> None:
@@ -215,3 +216,22 @@ def test_instructor_function_that_raises_exits_1(tmp_path: Path) -> None:
     [assertion] = alice["prompts"][0]["cases"][0]["assertions"]
     assert assertion["error"] is True
     assert "ValueError" in assertion["reason"]
+
+
+def test_section_shows_claimed_means_ties_and_warnings(tmp_path: Path) -> None:
+    from grader.bench.assertions import Tools
+    from grader.bench.scoring import RecordedOutput, score_student
+
+    rows = [
+        RecordedOutput("alice", "a01", prompt, "positif", 2) for prompt in ("zero-shot", "few-shot")
+    ]
+    rows.append(RecordedOutput("alice", "a77", "zero-shot", "positif"))
+    result = score_student(
+        COURSE, "alice", rows, Tools(), claimed_means={"zero-shot": 2.0, "few-shot": 1.8}
+    )
+    html = render_bench_section(result)
+    assert "Ex æquo : <strong>Zero-shot</strong>, <strong>Few-shot</strong>." in html
+    assert "(annoncée : 2,00 ✓)" in html
+    assert "(annoncée : 1,80 ✗)" in html
+    assert "⚠ cas inconnu « a77 » ignoré (prompt « zero-shot »)" in html
+    assert "κ de Cohen : non défini" in html  # both graded 2 everywhere

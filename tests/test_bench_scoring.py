@@ -85,7 +85,7 @@ def test_hand_worked_grades_means_and_winner(tmp_path: Path) -> None:
     assert [a.type for a in c2.assertions] == ["icontains", "equals", "not-icontains", "regex"]
     assert all(a.reason for a in c2.assertions)
     assert c2.assertions[3].reason == "motif /^[a-zé]+$/ absent de la sortie"
-    assert c2.reason == 'attendu "négatif", obtenu "Le sentiment est négatif."'  # counted only
+    assert c2.reason == "attendu « négatif », obtenu « Le sentiment est négatif. »"  # counted only
 
 
 def test_hand_worked_student_analysis(tmp_path: Path) -> None:

@@ -95,8 +95,9 @@ def reference(value: Any, case: Case) -> Any:
 
 
 def _short(text: str, limit: int = 60) -> str:
+    """A text quoted the French way, on one line, cut at `limit` characters."""
     text = " ".join(text.split())
-    return json.dumps(text if len(text) <= limit else text[: limit - 1] + "…", ensure_ascii=False)
+    return f"« {text if len(text) <= limit else text[: limit - 1] + '…'} »"
 
 
 def _equals(assertion: Equals, output: str, case: Case, tools: Tools) -> _Verdict:

@@ -24,21 +24,32 @@ li.ko { color: #b00020; } li.info { color: #666; }
 """
 
 
+METRIC_NAMES = {"accuracy": "Exactitude", "macro-f1": "F1 macro"}
+
+
+def french_number(value: float, decimals: int = 2) -> str:
+    """1.75 -> "1,75": a decimal comma, as French readers expect."""
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.bench", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["nombre"] = french_number
+    return environment
 
 
 def render_bench_section(result: BenchResult) -> str:
     """One `<section>`: per prompt the cases with output, grade and reasons; means; agreement."""
     template = _environment().get_template("bench_section.html.j2")
-    metric_names = [m.type for m in result.prompts[0].metrics] if result.prompts else []
+    metrics = result.prompts[0].metrics if result.prompts else ()
+    metric_names = [METRIC_NAMES.get(m.type, m.type) for m in metrics]
     return template.render(
         result=result,
         titles={p.prompt: p.title or p.prompt for p in result.prompts},
