@@ -109,6 +109,11 @@ HEAD = "id: b\nprompts:\n  - id: zero-shot\n  - id: few-shot\n"
             "id: b\nprompts: []\ncases:\n  - id: c1\n    input: avis\n",
             "b.yaml:2: prompts: List should have at least 1 item",
         ),
+        (
+            "id: b\nprompts:\n  - id: p\n    template: Quel sentiment ?\n"
+            "cases: [{id: c, input: x}]\n",
+            "b.yaml:4: prompts[0].template: the template never uses {input}",
+        ),
     ],
 )
 def test_error_names_file_line_and_field(

@@ -17,6 +17,7 @@ import sacrebleu
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
 from grader.bench.rubric import (
+    AssertionBase,
     Bleu,
     Case,
     Contains,
@@ -31,7 +32,6 @@ from grader.bench.rubric import (
     Similar,
     StartsWith,
 )
-from grader.bench.rubric import _Assertion as AnyAssertion
 from grader.bench.text import normalise, rouge_n
 
 InstructorFunction = Callable[[str, Case], Any]
@@ -66,7 +66,7 @@ class _Verdict:
     error: bool = False
 
 
-def evaluate(assertion: AnyAssertion, output: str, case: Case, tools: Tools) -> AssertionScore:
+def evaluate(assertion: AssertionBase, output: str, case: Case, tools: Tools) -> AssertionScore:
     check = _CHECKERS[type(assertion)]
     verdict = check(assertion, output, case, tools)
     passed = verdict.passed

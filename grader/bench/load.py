@@ -15,6 +15,7 @@ from typing import Any
 
 from grader.bench.assertions import InstructorFunction
 from grader.bench.rubric import (
+    AssertionBase,
     BenchRubric,
     Case,
     Contains,
@@ -22,7 +23,6 @@ from grader.bench.rubric import (
     JsonSchemaAssertion,
     PythonAssertion,
     Similar,
-    _Assertion,
 )
 from grader.errors import ConfigError
 from grader.specfile import Loaded, Loc, field_name, load_spec, parse_spec
@@ -40,7 +40,7 @@ class LoadedRubric:
             return self.source.error(loc, message)
         return ConfigError(self.path, message, field=field_name(loc))
 
-    def assertions_for(self, case: Case, prompt_id: str) -> list[_Assertion]:
+    def assertions_for(self, case: Case, prompt_id: str) -> list[AssertionBase]:
         every = [*self.spec.default_assert, *case.assertions]
         return [a for a in every if a.prompts is None or prompt_id in a.prompts]
 
@@ -63,8 +63,14 @@ def _checked(loaded: Loaded[BenchRubric]) -> LoadedRubric:
     _unique(loaded, "prompts", [p.id for p in rubric.prompts])
     _unique(loaded, "cases", [c.id for c in rubric.cases])
     prompt_ids = [p.id for p in rubric.prompts]
+    for index, template in enumerate(p.template for p in rubric.prompts):
+        if template is not None and "{input}" not in template:
+            raise loaded.error(
+                ("prompts", index, "template"),
+                "the template never uses {input}, so every case would get the same prompt",
+            )
     functions: dict[str, InstructorFunction] = {}
-    placed: list[tuple[Loc, _Assertion, list[Case]]] = [
+    placed: list[tuple[Loc, AssertionBase, list[Case]]] = [
         (("default_assert", i), a, rubric.cases) for i, a in enumerate(rubric.default_assert)
     ]
     for c, case in enumerate(rubric.cases):
@@ -126,7 +132,7 @@ _NEEDS_EXPECTED = ("equals", "contains", "icontains", "starts-with", "levenshtei
 
 
 def _needs_reference(
-    loaded: Loaded[BenchRubric], loc: Loc, assertion: _Assertion, cases: list[Case]
+    loaded: Loaded[BenchRubric], loc: Loc, assertion: AssertionBase, cases: list[Case]
 ) -> None:
     """An assertion without `value` compares with the case's `expected` (or `schema`)."""
     if getattr(assertion, "value", None) is not None:

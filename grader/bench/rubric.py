@@ -18,7 +18,7 @@ from grader.specfile import Spec
 JsonSchema = dict[str, Any]
 
 
-class _Assertion(Spec):
+class AssertionBase(Spec):
     """Fields every assertion has: how much it counts, where it applies, its threshold."""
 
     weight: float = Field(default=1.0, ge=0)  # 0: shown in the report, not counted
@@ -34,7 +34,7 @@ class _Assertion(Spec):
         return str(getattr(self, "type")).startswith("not-")  # noqa: B009
 
 
-class Equals(_Assertion):
+class Equals(AssertionBase):
     """The output equals the value; by default ignoring case, accents, punctuation, whitespace."""
 
     type: Literal["equals", "not-equals"]
@@ -47,12 +47,12 @@ class Equals(_Assertion):
     )
 
 
-class Contains(_Assertion):
+class Contains(AssertionBase):
     type: Literal["contains", "not-contains", "icontains", "not-icontains"]
     value: str | int | float | None = None
 
 
-class ContainsSome(_Assertion):
+class ContainsSome(AssertionBase):
     type: Literal[
         "contains-any",
         "not-contains-any",
@@ -66,12 +66,12 @@ class ContainsSome(_Assertion):
     value: list[str] = Field(min_length=1)
 
 
-class StartsWith(_Assertion):
+class StartsWith(AssertionBase):
     type: Literal["starts-with", "not-starts-with"]
     value: str | None = None
 
 
-class Regex(_Assertion):
+class Regex(AssertionBase):
     type: Literal["regex", "not-regex"]
     value: str
     ignore_case: bool = False
@@ -95,7 +95,7 @@ def _check_schema(schema: JsonSchema | None) -> JsonSchema | None:
     return schema
 
 
-class IsJson(_Assertion):
+class IsJson(AssertionBase):
     """The whole output (spaces trimmed) parses as JSON, and matches `value` if it is a schema."""
 
     type: Literal["is-json", "not-is-json"]
@@ -104,7 +104,7 @@ class IsJson(_Assertion):
     _valid_schema = field_validator("value")(_check_schema)
 
 
-class JsonSchemaAssertion(_Assertion):
+class JsonSchemaAssertion(AssertionBase):
     """The output is JSON valid against the schema (the case's `schema` when `value` is absent)."""
 
     type: Literal["json-schema", "not-json-schema"]
@@ -113,7 +113,7 @@ class JsonSchemaAssertion(_Assertion):
     _valid_schema = field_validator("value")(_check_schema)
 
 
-class Levenshtein(_Assertion):
+class Levenshtein(AssertionBase):
     """Edit distance to the value (rapidfuzz) at most `threshold` characters."""
 
     type: Literal["levenshtein", "not-levenshtein"]
@@ -122,7 +122,7 @@ class Levenshtein(_Assertion):
     normalize: bool = False  # compare after the `equals` normalisation
 
 
-class RougeN(_Assertion):
+class RougeN(AssertionBase):
     """ROUGE-N F-measure against the value, on words kept whole (French accents and elisions)."""
 
     type: Literal["rouge-n", "not-rouge-n"]
@@ -131,7 +131,7 @@ class RougeN(_Assertion):
     threshold: float = Field(default=0.75, ge=0, le=1)
 
 
-class Bleu(_Assertion):
+class Bleu(AssertionBase):
     """Sentence BLEU or chrF (sacrebleu), on a 0-1 scale."""
 
     type: Literal["bleu", "not-bleu", "chrf", "not-chrf"]
@@ -139,7 +139,7 @@ class Bleu(_Assertion):
     threshold: float = Field(default=0.5, ge=0, le=1)
 
 
-class Similar(_Assertion):
+class Similar(AssertionBase):
     """Cosine of MiniLM embeddings with any of the values; the threshold is calibrated if absent."""
 
     type: Literal["similar", "not-similar"]
@@ -147,7 +147,7 @@ class Similar(_Assertion):
     threshold: float | None = Field(default=None, ge=-1, le=1)
 
 
-class PythonAssertion(_Assertion):
+class PythonAssertion(AssertionBase):
     """An instructor's function `file.py:name` (next to the rubric), called as f(output, case).
 
     It returns a bool, a number in [0, 1] compared with `threshold`, or (number, reason).
