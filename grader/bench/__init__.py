@@ -1,0 +1,37 @@
+"""Prompt benchmarks: YAML rubrics of cases, prompts and assertions, scored on the 0/1/2 grid.
+
+The API the CLI and the grading pipeline use; see grader/bench/cli.py for `grader bench`.
+"""
+
+from grader.bench.assertions import AssertionScore, Tools
+from grader.bench.grading import score_outputs, tools_for, write_result
+from grader.bench.load import LoadedRubric, load_rubric, parse_rubric
+from grader.bench.providers import LocalPipeline, OpenAICompatible, ProviderError, generate_outputs
+from grader.bench.records import read_outputs, result_to_dict
+from grader.bench.report import render_bench_page, render_bench_section
+from grader.bench.scoring import BenchResult, RecordedOutput, score_student
+from grader.bench.student_table import StudentTable, read_student_table
+
+__all__ = [
+    "AssertionScore",
+    "BenchResult",
+    "LoadedRubric",
+    "LocalPipeline",
+    "OpenAICompatible",
+    "ProviderError",
+    "RecordedOutput",
+    "StudentTable",
+    "Tools",
+    "generate_outputs",
+    "load_rubric",
+    "parse_rubric",
+    "read_outputs",
+    "read_student_table",
+    "render_bench_page",
+    "render_bench_section",
+    "result_to_dict",
+    "score_outputs",
+    "score_student",
+    "tools_for",
+    "write_result",
+]

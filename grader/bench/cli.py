@@ -1,0 +1,149 @@
+"""`grader bench ...`: score prompt benchmarks recorded outside a notebook."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from grader.bench.grading import score_outputs, write_result
+from grader.bench.load import load_rubric
+from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
+from grader.bench.records import read_outputs, result_to_dict
+from grader.errors import GraderError
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+@click.group("bench")
+def bench() -> None:
+    """Prompt benchmarks scored against a YAML rubric (assertions, 0/1/2 grid, best prompt)."""
+
+
+@bench.command("score")
+@click.argument("rubric", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("outputs", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Writes results/<student>.json and reports/<student>.html here.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
+def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> None:
+    """Score recorded OUTPUTS (CSV or JSONL: student, case, prompt, output, optional grade)
+    against RUBRIC, one result and one French report per student.
+
+    \b
+    Example:
+      grader bench score rubrics/tp3-prompting-bench.yaml sorties.csv --out notes/
+
+    Exit codes: 0 scored; 1 some assertion could not be judged (an instructor's function
+    raised); 2 the rubric or the table is invalid (the message names file, line and field).
+    """
+    try:
+        loaded = load_rubric(rubric)
+        results = score_outputs(loaded, read_outputs(outputs))
+    except GraderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    for result in results:
+        write_result(result, out_dir)
+    if output_format == "json":
+        click.echo(json.dumps([result_to_dict(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            means = "  ".join(
+                f"{p.prompt} {p.mean:.2f}{'*' if p.prompt in result.winners else ''}"
+                for p in result.prompts
+            )
+            kappa = result.analysis.kappa if result.analysis else None
+            agreement = "" if kappa is None else f"  kappa {kappa:.2f}"
+            click.echo(f"{result.student}: {means}{agreement}")
+        click.echo(f"{len(results)} student(s) scored; results in {out_dir}")
+    errored = any(
+        a.error for r in results for p in r.prompts for c in p.cases for a in c.assertions
+    )
+    sys.exit(EXIT_FAILED if errored else EXIT_OK)
+
+
+@bench.command("generate")
+@click.argument("rubric", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The JSONL table of outputs to write (input of `bench score`).",
+)
+@click.option(
+    "--model-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A local transformers model directory (offline mirror).",
+)
+@click.option("--base-url", help="An OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")
+@click.option("--model", help="The model name sent to --base-url.")
+@click.option(
+    "--student", default="reference", show_default=True, help="The student id written in each row."
+)
+@click.option("--max-new-tokens", default=64, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=int)
+def generate(
+    rubric: Path,
+    out_file: Path,
+    model_dir: Path | None,
+    base_url: str | None,
+    model: str | None,
+    student: str,
+    max_new_tokens: int,
+    seed: int,
+) -> None:
+    """Run the RUBRIC's prompt templates on every case through a model, greedy decoding, and
+    write the outputs as JSONL.
+
+    \b
+    Example:
+      grader bench generate rubrics/tp3-prompting-bench.yaml --model-dir mirror/gpt2 \\
+          --out sorties.jsonl
+    """
+    if (model_dir is None) == (base_url is None) or (base_url is not None and not model):
+        raise click.UsageError("give either --model-dir, or --base-url with --model")
+    try:
+        loaded = load_rubric(rubric)
+        templates = {}
+        for index, prompt in enumerate(loaded.spec.prompts):
+            if prompt.template is None:
+                raise loaded.error(
+                    ("prompts", index, "template"),
+                    f"prompt {prompt.id!r} has no template to generate from",
+                )
+            templates[prompt.id] = prompt.template
+        provider: Provider = (
+            LocalPipeline(model_dir, max_new_tokens=max_new_tokens, seed=seed)
+            if model_dir is not None
+            else OpenAICompatible(str(base_url), str(model), max_tokens=max_new_tokens, seed=seed)
+        )
+        rows = generate_outputs(provider, student, templates, loaded.spec.cases)
+    except GraderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    with out_file.open("w", encoding="utf-8") as out:
+        for row in rows:
+            record = {
+                "student": row.student,
+                "case": row.case,
+                "prompt": row.prompt,
+                "output": row.output,
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    click.echo(f"{len(rows)} output(s) written to {out_file}")

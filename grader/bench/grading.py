@@ -1,0 +1,55 @@
+"""Scoring a whole table of outputs and writing what comes out: the API the CLI calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.bench.assertions import Tools
+from grader.bench.embeddings import Embedder, calibrate_threshold, shared_embedder
+from grader.bench.load import LoadedRubric
+from grader.bench.records import by_student, result_to_dict
+from grader.bench.report import render_bench_page
+from grader.bench.scoring import BenchResult, RecordedOutput, score_student
+from grader.results import write_json_atomic
+
+
+def tools_for(rubric: LoadedRubric, embedder: Embedder | None = None) -> Tools:
+    """The instructor's functions, and the embedder with its calibrated threshold if needed."""
+    if not rubric.uses_similar:
+        return Tools(functions=rubric.functions)
+    model = embedder or shared_embedder()
+    threshold = None
+    examples = rubric.spec.similar_examples
+    if examples:
+        cosines = [model.cosine(pair.a, [pair.b])[0] for pair in examples]
+        threshold = calibrate_threshold(cosines, [pair.same for pair in examples])
+    return Tools(functions=rubric.functions, similarity=model.cosine, similar_threshold=threshold)
+
+
+def score_outputs(
+    rubric: LoadedRubric, rows: Sequence[RecordedOutput], tools: Tools | None = None
+) -> list[BenchResult]:
+    """One result per student in the table, in the order they first appear."""
+    tools = tools or tools_for(rubric)
+    return [
+        score_student(rubric, student, student_rows, tools)
+        for student, student_rows in by_student(list(rows)).items()
+    ]
+
+
+@dataclass(frozen=True)
+class Written:
+    json: Path
+    html: Path
+
+
+def write_result(result: BenchResult, out_dir: Path) -> Written:
+    """DIR/results/<student>.json and DIR/reports/<student>.html."""
+    json_path = out_dir / "results" / f"{result.student}.json"
+    html_path = out_dir / "reports" / f"{result.student}.html"
+    write_json_atomic(json_path, result_to_dict(result))
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(render_bench_page(result), encoding="utf-8")
+    return Written(json_path, html_path)

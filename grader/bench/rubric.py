@@ -1,0 +1,284 @@
+"""The YAML rubric of a prompt benchmark: cases, the prompts compared, assertions, the 0/1/2 grid.
+
+Every assertion type is one pydantic model, picked by its `type`; a `not-` prefix negates it
+(`not-contains`), so each model accepts its own name with and without the prefix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+import jsonschema
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
+
+from grader.specfile import Spec
+
+JsonSchema = dict[str, Any]
+
+
+class AssertionBase(Spec):
+    """Fields every assertion has: how much it counts, where it applies, its threshold."""
+
+    weight: float = Field(default=1.0, ge=0)  # 0: shown in the report, not counted
+    prompts: list[str] | None = None  # only for these prompt ids; all prompts when absent
+    metric: str | None = None  # a name to group assertions by in the report
+
+    @property
+    def kind(self) -> str:
+        return str(getattr(self, "type")).removeprefix("not-")  # noqa: B009
+
+    @property
+    def negated(self) -> bool:
+        return str(getattr(self, "type")).startswith("not-")  # noqa: B009
+
+
+class Equals(AssertionBase):
+    """The output equals the value; by default ignoring case, accents, punctuation, whitespace."""
+
+    type: Literal["equals", "not-equals"]
+    value: str | int | float | dict[str, Any] | list[Any] | None = None  # None: the case's expected
+    ignore: tuple[Literal["case", "accents", "punctuation", "whitespace"], ...] = (
+        "case",
+        "accents",
+        "punctuation",
+        "whitespace",
+    )
+
+
+class Contains(AssertionBase):
+    type: Literal["contains", "not-contains", "icontains", "not-icontains"]
+    value: str | int | float | None = None
+
+
+class ContainsSome(AssertionBase):
+    type: Literal[
+        "contains-any",
+        "not-contains-any",
+        "contains-all",
+        "not-contains-all",
+        "icontains-any",
+        "not-icontains-any",
+        "icontains-all",
+        "not-icontains-all",
+    ]
+    value: list[str] = Field(min_length=1)
+
+
+class StartsWith(AssertionBase):
+    type: Literal["starts-with", "not-starts-with"]
+    value: str | None = None
+
+
+class Regex(AssertionBase):
+    type: Literal["regex", "not-regex"]
+    value: str
+    ignore_case: bool = False
+
+    @field_validator("value")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return pattern
+
+
+def _check_schema(schema: JsonSchema | None) -> JsonSchema | None:
+    if schema is not None:
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            raise ValueError(f"invalid JSON schema: {exc.message}") from None
+    return schema
+
+
+class IsJson(AssertionBase):
+    """The whole output (spaces trimmed) parses as JSON, and matches `value` if it is a schema."""
+
+    type: Literal["is-json", "not-is-json"]
+    value: JsonSchema | None = None
+
+    _valid_schema = field_validator("value")(_check_schema)
+
+
+class JsonSchemaAssertion(AssertionBase):
+    """The output is JSON valid against the schema (the case's `schema` when `value` is absent)."""
+
+    type: Literal["json-schema", "not-json-schema"]
+    value: JsonSchema | None = None
+
+    _valid_schema = field_validator("value")(_check_schema)
+
+
+class Levenshtein(AssertionBase):
+    """Edit distance to the value (rapidfuzz) at most `threshold` characters."""
+
+    type: Literal["levenshtein", "not-levenshtein"]
+    value: str | None = None
+    threshold: int = Field(default=5, ge=0)
+    normalize: bool = False  # compare after the `equals` normalisation
+
+
+class RougeN(AssertionBase):
+    """ROUGE-N F-measure against the value, on words kept whole (French accents and elisions)."""
+
+    type: Literal["rouge-n", "not-rouge-n"]
+    value: str | None = None
+    n: int = Field(default=1, ge=1, le=4)
+    threshold: float = Field(default=0.75, ge=0, le=1)
+
+
+class Bleu(AssertionBase):
+    """Sentence BLEU or chrF (sacrebleu), on a 0-1 scale."""
+
+    type: Literal["bleu", "not-bleu", "chrf", "not-chrf"]
+    value: str | None = None
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+
+class Similar(AssertionBase):
+    """Cosine of MiniLM embeddings with any of the values; the threshold is calibrated if absent."""
+
+    type: Literal["similar", "not-similar"]
+    value: str | list[str] | None = None
+    threshold: float | None = Field(default=None, ge=-1, le=1)
+
+
+class PythonAssertion(AssertionBase):
+    """An instructor's function `file.py:name` (next to the rubric), called as f(output, case).
+
+    It returns a bool, a number in [0, 1] compared with `threshold`, or (number, reason).
+    """
+
+    type: Literal["python", "not-python"]
+    value: str
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+    @field_validator("value")
+    @classmethod
+    def _file_and_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[^:]+\.py:[A-Za-z_]\w*", value):
+            raise ValueError(f"expected 'file.py:function', got {value!r}")
+        return value
+
+
+def _assertion_tag(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    if not isinstance(kind, str):
+        return None
+    base = kind.removeprefix("not-")
+    if base.startswith("icontains") or base.startswith("contains"):
+        return "contains" if base in ("contains", "icontains") else "contains-some"
+    return {"chrf": "bleu"}.get(base, base)
+
+
+ASSERTION_TYPES = (
+    "equals", "contains", "icontains", "contains-any", "contains-all", "icontains-any",
+    "icontains-all", "starts-with", "regex", "is-json", "json-schema", "levenshtein",
+    "rouge-n", "bleu", "chrf", "similar", "python",
+)  # fmt: skip
+
+
+def _known_type(value: Any) -> Any:
+    """Name the unknown type with a did-you-mean, rather than pydantic's union error."""
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("type")
+    if kind is None:
+        raise ValueError("missing 'type'; expected one of: " + ", ".join(ASSERTION_TYPES))
+    if str(kind).removeprefix("not-") not in ASSERTION_TYPES:
+        close = difflib.get_close_matches(str(kind), ASSERTION_TYPES, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(
+            f"unknown assertion type {kind!r}{hint}; expected one of: "
+            + ", ".join(ASSERTION_TYPES)
+            + " (each may be prefixed with 'not-')"
+        )
+    return value
+
+
+Assertion = Annotated[
+    Annotated[Equals, Tag("equals")]
+    | Annotated[Contains, Tag("contains")]
+    | Annotated[ContainsSome, Tag("contains-some")]
+    | Annotated[StartsWith, Tag("starts-with")]
+    | Annotated[Regex, Tag("regex")]
+    | Annotated[IsJson, Tag("is-json")]
+    | Annotated[JsonSchemaAssertion, Tag("json-schema")]
+    | Annotated[Levenshtein, Tag("levenshtein")]
+    | Annotated[RougeN, Tag("rouge-n")]
+    | Annotated[Bleu, Tag("bleu")]
+    | Annotated[Similar, Tag("similar")]
+    | Annotated[PythonAssertion, Tag("python")],
+    Discriminator(_assertion_tag),
+    BeforeValidator(_known_type),
+]
+
+
+class Prompt(Spec):
+    id: str = Field(min_length=1)
+    title: str = ""
+    template: str | None = None  # "{input}" is replaced by the case's input
+
+
+class Case(Spec):
+    id: str = Field(min_length=1)
+    input: str
+    expected: str | None = None  # the expected label, or a reference answer
+    schema_: JsonSchema | None = Field(default=None, alias="schema")
+    assertions: tuple[Assertion, ...] = Field(default=(), alias="assert")
+
+    _valid_schema = field_validator("schema_")(_check_schema)
+
+
+class Grid(Spec):
+    """From the weighted share of passed assertions to the course's 0 / 1 / 2."""
+
+    full: float = Field(default=1.0, gt=0, le=1)  # share at or above: 2
+    partial: float = Field(default=0.5, gt=0, le=1)  # share at or above: 1; below: 0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Grid:
+        if self.partial > self.full:
+            raise ValueError(f"partial ({self.partial}) must not exceed full ({self.full})")
+        return self
+
+
+class SetMetric(Spec):
+    """A classification metric over all cases of a prompt: the label read from each output."""
+
+    type: Literal["accuracy", "macro-f1"]
+    extract: str | None = None  # a regex whose first group (or whole match) holds the label
+
+    @field_validator("extract")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return pattern
+
+
+class SimilarPair(Spec):
+    """Two texts and whether an instructor counts them as saying the same thing."""
+
+    a: str
+    b: str
+    same: bool
+
+
+class BenchRubric(Spec):
+    id: str = Field(min_length=1)
+    title: str = ""
+    prompts: list[Prompt] = Field(min_length=1)
+    cases: list[Case] = Field(min_length=1)
+    default_assert: tuple[Assertion, ...] = ()  # applied to every case, before the case's own
+    grid: Grid = Grid()
+    labels: tuple[str, ...] = ()  # the classes, for set-level metrics
+    metrics: tuple[SetMetric, ...] = ()
+    similar_examples: tuple[SimilarPair, ...] = ()  # to calibrate `similar` thresholds
