@@ -162,3 +162,17 @@ def test_model_attention_weights_recomputed_by_hand_from_the_first_layer() -> No
         [softmax(q[:, s].numpy() @ k[:, s].numpy().T / np.sqrt(d_head)) for s in heads]
     )
     assert np.allclose(weights[0], by_hand, atol=1e-5)
+
+
+def test_attention_weights_of_the_real_minilm_on_the_coreference_sentence() -> None:
+    from transformers import AutoModel
+
+    from grader.references.tokenization import minilm_model_dir
+
+    model = AutoModel.from_pretrained(str(minilm_model_dir()), local_files_only=True)
+    assert model.config._attn_implementation != "eager"  # SDPA by default: no weights
+    text = "Le médecin a vu sa patiente. Il lui a parlé longtemps."
+    tokens, weights = model_attention_weights(model, minilm_tokenizer(), text)
+    assert weights.shape == (6, 12, len(tokens), len(tokens))
+    assert np.allclose(weights.sum(axis=-1), 1.0, atol=1e-5)
+    assert "medecin" in tokens or "med" in tokens  # uncased, accents stripped

@@ -11,6 +11,7 @@ from grader.mirror.standins import tiny_gpt2
 from grader.references.decoding import (
     apply_temperature,
     greedy_decode,
+    sampling_distribution,
     top_k_filter,
     top_p_filter,
 )
@@ -94,3 +95,24 @@ def test_greedy_decode_matches_generate() -> None:
     assert list(decoded.prompt_ids + decoded.new_ids) == expected
     assert decoded.text == tokenizer.decode(expected)
     assert decoded.text.startswith("Il était une fois")
+
+
+@pytest.mark.parametrize(
+    ("temperature", "top_k", "top_p"),
+    [(0.7, None, None), (1.0, 10, None), (1.0, None, 0.9), (1.3, 20, 0.95), (0.5, 5, 0.5)],
+)
+def test_sampling_distribution_matches_transformers_processors(
+    temperature: float, top_k: int | None, top_p: float | None
+) -> None:
+    logits = _logits(11, (3, 60))
+    warpers: list[object] = [TemperatureLogitsWarper(temperature)]
+    if top_k is not None:
+        warpers.append(TopKLogitsWarper(top_k))
+    if top_p is not None:
+        warpers.append(TopPLogitsWarper(top_p))
+    expected = torch.from_numpy(logits)
+    for warper in warpers:
+        expected = warper(torch.zeros((3, 1), dtype=torch.long), expected)  # type: ignore[operator]
+    probabilities = sampling_distribution(logits, temperature, top_k, top_p)
+    assert np.allclose(probabilities, torch.softmax(expected, dim=-1).numpy(), atol=1e-12)
+    assert np.allclose(probabilities.sum(axis=-1), 1.0)

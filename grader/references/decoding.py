@@ -90,3 +90,19 @@ def greedy_decode(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int) 
         new_ids=tuple(ids[len(prompt_ids) :]),
         text=tokenizer.decode(ids),
     )
+
+
+def sampling_distribution(
+    logits: ArrayLike,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> Array:
+    """The probabilities `generate(do_sample=True)` samples from: the filters in transformers'
+    order (temperature, then top-k, then top-p), then softmax. Removed tokens get 0."""
+    filtered = apply_temperature(logits, temperature)
+    if top_k is not None:
+        filtered = top_k_filter(filtered, top_k)
+    if top_p is not None:
+        filtered = top_p_filter(filtered, top_p)
+    return softmax(filtered)
