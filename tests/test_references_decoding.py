@@ -65,6 +65,13 @@ def test_top_p_keeps_the_token_that_crosses_the_threshold() -> None:
     assert np.isfinite(top_p_filter(logits, 0.01)).tolist() == [True, False, False, False]
 
 
+def test_top_p_stops_at_a_prefix_that_reaches_p_exactly() -> None:
+    # four equal logits: probabilities of exactly 1/4, so two tokens reach p = 0.5 exactly
+    logits = np.zeros((1, 4))
+    assert np.isfinite(top_p_filter(logits, 0.5)).sum() == 2
+    assert np.isfinite(_warp(TopPLogitsWarper(0.5), logits)).sum() == 2
+
+
 def test_filters_act_on_the_last_axis_of_3d_logits() -> None:
     logits = _logits(7, (2, 3, 20))
     flat = logits.reshape(6, 20)

@@ -37,8 +37,9 @@ def top_p_filter(logits: ArrayLike, p: float, min_tokens_to_keep: int = 1) -> Ar
 
     As transformers computes it: sort ascending, drop the tokens whose cumulative probability
     (from the least likely) is <= 1 - p. The token that crosses the threshold is therefore kept,
-    and so is at least `min_tokens_to_keep` of the most likely. Exact ties at the boundary are
-    ordered by position (transformers' sort does not promise an order for them).
+    and so is at least `min_tokens_to_keep` of the most likely. Among exactly equal logits at
+    the boundary the later positions are kept (transformers' own sort promises no order there,
+    so checks should draw logits without ties).
     """
     if not 0 <= p <= 1:
         raise ValueError(f"p must be in [0, 1], got {p}")
