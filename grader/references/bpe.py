@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 
-import regex  # type: ignore[import-untyped]
+import regex  # type: ignore[import-untyped,unused-ignore]
 
 Merge = tuple[str, str]
 Symbols = tuple[str, ...]
