@@ -37,7 +37,7 @@ def mirror() -> None:
     "--from-cache",
     "from_cache",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Copy the real models from this Hugging Face cache (HF_HOME or its hub/ folder).",
+    help="Copy every model, real, from this Hugging Face cache (HF_HOME or its hub/ folder).",
 )
 @click.option(
     "--format", "output_format", type=click.Choice(["terminal", "json"]), default="terminal"

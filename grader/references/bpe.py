@@ -52,7 +52,10 @@ def pair_counts(words: Mapping[Symbols, int]) -> Counter[Merge]:
 
 
 def learn_merges(words: Mapping[Symbols, int], num_merges: int) -> list[Merge]:
-    """The BPE loop: merge the most frequent pair (ties: greatest pair) `num_merges` times.
+    """The BPE loop: merge the most frequent pair `num_merges` times.
+
+    Ties go to the greatest pair in Python's order: by first symbol, then second, comparing
+    strings code point by code point (so "é" > "z" > "a").
 
     Stops early when no word has two symbols left.
     """
