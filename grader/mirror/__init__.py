@@ -1,0 +1,25 @@
+"""The offline model mirror: a Hugging Face cache that kernels load their models from."""
+
+from grader.mirror.build import (
+    DEFAULT_MODELS,
+    GPT2,
+    MINILM,
+    TINY_BERT,
+    Mirror,
+    MirroredModel,
+    build_mirror,
+    mirror_env,
+    read_marker,
+)
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "GPT2",
+    "MINILM",
+    "TINY_BERT",
+    "Mirror",
+    "MirroredModel",
+    "build_mirror",
+    "mirror_env",
+    "read_marker",
+]
