@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 import click
 
 import grader
+from grader.bench.cli import bench
 from grader.errors import display_path
+from grader.mirror.cli import mirror
 from grader.quiz.cli import quiz
 from grader.report.html import format_points
 from grader.results import GradeReport, Outcome, report_to_dict
@@ -241,6 +243,8 @@ def release(assignment: Path, out: Path, output_format: str) -> None:
 
 
 main.add_command(quiz)
+main.add_command(bench)
+main.add_command(mirror)
 
 
 def _report_line(report: GradeReport) -> str:
