@@ -11,7 +11,13 @@ from grader.assignment.release import release
 from grader.assignment.validate import Validation, validate_assignment
 from grader.batch import OutputTree, collect_submissions, default_jobs, grade_batch
 from grader.errors import ConfigError, GraderError, SandboxUnavailable
-from grader.grading import GradeOptions, Submission, find_submission, grade_submission
+from grader.grading import (
+    GradeOptions,
+    Submission,
+    find_submission,
+    grade_submission,
+    prepare_mirror,
+)
 from grader.results import CheckResult, GradeReport, Outcome, Phase
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "grade_batch",
     "grade_submission",
     "load_assignment",
+    "prepare_mirror",
     "release",
     "validate_assignment",
 ]

@@ -40,6 +40,14 @@ FORMAT = click.option(
     help="Output for people or programs.",
 )
 
+MIRROR = click.option(
+    "--mirror",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path.home() / ".cache" / "grader" / "mirror",
+    show_default=True,
+    help="Offline model cache for assignments that load models (built on first use).",
+)
+
 
 def errors_to_exit_codes(command: F) -> F:
     """One error funnel: a user's mistake is one clear line, a bug is a traceback."""
@@ -93,6 +101,7 @@ def main() -> None:
     default=None,
     help="Secret seed of the checks' inputs [default: a fresh random one per run].",
 )
+@MIRROR
 @FORMAT
 @errors_to_exit_codes
 def grade(
@@ -102,6 +111,7 @@ def grade(
     jobs: int | None,
     junit: Path | None,
     seed: int | None,
+    mirror: Path,
     output_format: str,
 ) -> None:
     """Grade a class: every SUBMISSION (a notebook, or a student's folder) of ASSIGNMENT.
@@ -115,6 +125,7 @@ def grade(
     options = grader.GradeOptions(
         seed=seed if seed is not None else secrets.randbits(64),
         protected=(loaded.root.resolve(), out.resolve()),
+        mirror=grader.prepare_mirror(loaded, mirror),
     )
     jobs = jobs or grader.default_jobs()
     tree = grader.OutputTree(out, loaded, options)
@@ -157,9 +168,10 @@ def grade(
     type=click.Path(path_type=Path),
     help="The assignment folder [default: found from the notebook's metadata].",
 )
+@MIRROR
 @FORMAT
 @errors_to_exit_codes
-def check(notebook: Path, assignment: Path | None, output_format: str) -> None:
+def check(notebook: Path, assignment: Path | None, mirror: Path, output_format: str) -> None:
     """Self-check NOTEBOOK before handing it in: the public checks only.
 
     \b
@@ -167,7 +179,9 @@ def check(notebook: Path, assignment: Path | None, output_format: str) -> None:
       grader check tp-attention.ipynb
     """
     loaded = grader.load_assignment(assignment or grader.find_assignment(notebook))
-    options = grader.GradeOptions(seed=secrets.randbits(64), public_only=True)
+    options = grader.GradeOptions(
+        seed=secrets.randbits(64), public_only=True, mirror=grader.prepare_mirror(loaded, mirror)
+    )
     report = grader.grade_submission(loaded, grader.find_submission(notebook), options)
     if output_format == "json":
         click.echo(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
@@ -187,9 +201,10 @@ def check(notebook: Path, assignment: Path | None, output_format: str) -> None:
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
+@MIRROR
 @FORMAT
 @errors_to_exit_codes
-def validate(assignment: Path, output_format: str) -> None:
+def validate(assignment: Path, mirror: Path, output_format: str) -> None:
     """Check ASSIGNMENT: valid YAML, full marks for the solution, none for the template.
 
     \b
@@ -197,7 +212,7 @@ def validate(assignment: Path, output_format: str) -> None:
       grader validate assignments/tp-attention
     """
     loaded = grader.load_assignment(assignment)
-    validation = grader.validate_assignment(loaded)
+    validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror))
     if output_format == "json":
         click.echo(
             json.dumps(

@@ -16,6 +16,7 @@ from grader.assignment.load import Assignment
 from grader.checks.probe import Notebook
 from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
+from grader.mirror import build_mirror
 from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, GradeReport
 from grader.sandbox.backend import KernelBox, UnsandboxedBox
 from grader.sandbox.execute import execute_notebook
@@ -29,6 +30,7 @@ class GradeOptions:
     public_only: bool = False  # a student's self-check: hidden checks are skipped
     sandbox: str = "none"
     protected: tuple[Path, ...] = field(default=())  # never visible to a kernel
+    mirror: Path | None = None  # the offline model cache, read-only for kernels
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def _execute_and_check(
 
 
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:
-    return UnsandboxedBox(workdir, limits)
+    return UnsandboxedBox(workdir, limits, options.mirror)
 
 
 def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
@@ -163,3 +165,10 @@ def _prepare_workdir(assignment: Assignment, submission: Submission, workdir: Pa
                 shutil.copytree(item, workdir / item.name, symlinks=False, dirs_exist_ok=True)
             elif item.suffix != ".ipynb":
                 shutil.copyfile(item, workdir / item.name)
+
+
+def prepare_mirror(assignment: Assignment, folder: Path) -> Path | None:
+    """Build (or reuse) the offline cache of the models the assignment declares."""
+    if not assignment.spec.models:
+        return None
+    return build_mirror(assignment.spec.models, folder).root

@@ -30,7 +30,7 @@ RUBRIC = Path(__file__).parent.parent / "rubrics" / "tp3-prompting-bench.yaml"
 class ChatServer(BaseHTTPRequestHandler):
     """Answers like a chat-completions endpoint: the label found in the review, or an error."""
 
-    received: list[dict[str, Any]] = []  # noqa: RUF012 (shared with the test, on purpose)
+    received: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

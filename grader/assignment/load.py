@@ -10,6 +10,7 @@ from pathlib import Path
 from grader.assignment.spec import AssignmentSpec, RubricSpec
 from grader.checks.runner import Check, load_checks
 from grader.errors import ConfigError
+from grader.mirror import DEFAULT_MODELS
 from grader.sandbox.limits import Limits
 from grader.specfile import Loaded, load_spec
 
@@ -69,6 +70,12 @@ def load_assignment(path: str | Path) -> Assignment:
     for position, relative in enumerate(spec.data):
         if not (root / relative).exists():
             raise loaded.error(("data", position), f"no such file: {root / relative}")
+    for position, model in enumerate(spec.models):
+        if model not in DEFAULT_MODELS:
+            raise loaded.error(
+                ("models", position),
+                f"unknown model '{model}'; the offline mirror serves: {', '.join(DEFAULT_MODELS)}",
+            )
     rubric_path = root / spec.rubric
     rubric = load_spec(RubricSpec, rubric_path)
     if rubric.spec.assignment != spec.id:

@@ -52,6 +52,7 @@ class AssignmentSpec(Spec):
     checks: str = "checks.py"
     rubric: str  # relative to the assignment's folder, e.g. ../../rubrics/tp-attention.yaml
     data: list[str] = []  # files of the assignment's folder copied next to every submission
+    models: list[str] = []  # Hugging Face models the notebook loads, served by the offline mirror
     limits: LimitsSpec = LimitsSpec()
 
 

@@ -26,9 +26,11 @@ class Validation:
         return not self.problems
 
 
-def validate_assignment(assignment: Assignment, sandbox: str = "none") -> Validation:
+def validate_assignment(
+    assignment: Assignment, mirror: Path | None = None, sandbox: str = "none"
+) -> Validation:
     """Grade the source notebook and the released template with every check, hidden included."""
-    options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox)
+    options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox, mirror=mirror)
     problems = []
     solution = grade_submission(
         assignment, Submission("solution", assignment.source_notebook), options

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
+from grader.mirror import mirror_env
 from grader.results import ExecutionStatus
 from grader.sandbox.limits import Limits
 
@@ -43,10 +44,11 @@ class BoxedKernelManager(AsyncKernelManager):
         return self._boxed_spec
 
 
-def kernel_environment(workdir: Path, limits: Limits) -> dict[str, str]:
+def kernel_environment(workdir: Path, limits: Limits, mirror: Path | None) -> dict[str, str]:
     """The kernel's whole environment: nothing of the grader's leaks in (tokens, keys)."""
     threads = str(limits.cpu_threads)
-    return {
+    offline = mirror_env(mirror) if mirror is not None else {}
+    return offline | {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
         "HOME": str(workdir),
         "LANG": "C.UTF-8",
@@ -68,9 +70,10 @@ class KernelBox:
 
     backend: ClassVar[str]
 
-    def __init__(self, workdir: Path, limits: Limits) -> None:
+    def __init__(self, workdir: Path, limits: Limits, mirror: Path | None = None) -> None:
         self.workdir = workdir
         self.limits = limits
+        self.mirror = mirror
         # Short path: AF_UNIX socket paths must stay under 108 bytes.
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="gk"))
         self._log = open(self.runtime_dir / "kernel.log", "w+b")  # noqa: SIM115
@@ -86,7 +89,7 @@ class KernelBox:
                 stdout=self._log,
                 stderr=self._log,
                 cwd=str(self.workdir),
-                env=kernel_environment(self.workdir, self.limits),
+                env=kernel_environment(self.workdir, self.limits, self.mirror),
                 extra_arguments=["--HistoryManager.hist_file=:memory:"],
             )
         except Exception as exc:
