@@ -99,6 +99,7 @@ class BoxedKernelManager(AsyncKernelManager):
         self._message_bytes = message_bytes
         self._on_disconnect = on_disconnect
         self._argv = argv
+        self.clients: list[CappedKernelClient] = []
         self._boxed_spec: KernelSpec | None = None
 
     @property
@@ -122,7 +123,15 @@ class BoxedKernelManager(AsyncKernelManager):
         client = cast(CappedKernelClient, super().client(**kwargs))  # our client_factory
         client.max_message_bytes = self._message_bytes
         client.on_disconnect = self._on_disconnect
+        self.clients.append(client)
         return client
+
+    def stop_clients(self) -> None:
+        """Stop the channels and watches of every client made (nbclient leaves them running
+        when it does not own the kernel manager)."""
+        for client in self.clients:
+            client.stop_channels()
+        self.clients = []
 
 
 def kernel_environment(workdir: Path, limits: Limits) -> dict[str, str]:
@@ -239,6 +248,7 @@ class KernelBox:
         self._closing = True
         for task in list(self._watch_tasks):
             task.cancel()
+        self.km.stop_clients()
         try:
             await self.kill()
         finally:
