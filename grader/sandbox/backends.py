@@ -18,9 +18,11 @@ from typing import Literal
 
 from grader.errors import SandboxUnavailable
 from grader.sandbox.backend import KernelBox, UnsandboxedBox
-from grader.sandbox.bwrap import BWRAP, BwrapBox
+from grader.sandbox.bwrap import BWRAP as BWRAP
+from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout, CgroupUnavailable, detect_layout
-from grader.sandbox.landlock import SETPRIV, LandlockBox
+from grader.sandbox.landlock import SETPRIV as SETPRIV
+from grader.sandbox.landlock import LandlockBox
 from grader.sandbox.limits import Limits
 
 BackendName = Literal["auto", "bwrap", "landlock", "none"]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox import backends
-from grader.sandbox.bwrap import BWRAP
 from grader.sandbox.cgroups import CgroupLayout
 
 
@@ -22,19 +21,19 @@ class PrimitiveStatus:
 
 
 def _bubblewrap() -> PrimitiveStatus:
-    if not os.access(BWRAP, os.X_OK):
+    if not os.access(backends.BWRAP, os.X_OK):
         return PrimitiveStatus("bubblewrap", False, "not installed", backends.FIX_BWRAP)
     version = subprocess.run(
-        [BWRAP, "--version"], capture_output=True, text=True, check=False
+        [backends.BWRAP, "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    return PrimitiveStatus("bubblewrap", True, f"{version} at {BWRAP}")
+    return PrimitiveStatus("bubblewrap", True, f"{version} at {backends.BWRAP}")
 
 
 def _user_namespaces() -> PrimitiveStatus:
     problem = backends.bwrap_problem()
     if problem is None:
         return PrimitiveStatus("user namespaces", True, "bwrap creates user, pid, net namespaces")
-    if not os.access(BWRAP, os.X_OK):
+    if not os.access(backends.BWRAP, os.X_OK):
         return PrimitiveStatus("user namespaces", False, "untested: bubblewrap is missing")
     return PrimitiveStatus("user namespaces", False, problem, backends.FIX_USERNS)
 
