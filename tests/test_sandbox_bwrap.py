@@ -19,6 +19,7 @@ from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
 from tests.hostile import cells
 from tests.hostile.harness import BoxRun, run_cells
+from tests.hostile.secrets import SECRET, process_with_secret
 
 MiB = 1024**2
 LIMITS = Limits(
@@ -260,9 +261,10 @@ def test_os_exit_kills_the_kernel_and_the_next_submission_runs(
 def test_environment_is_cleared_and_uid_unprivileged(
     scratch: Path, layout: CgroupLayout, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GRADER_TEST_SECRET", "s3cr3t-token-value")
+    monkeypatch.setenv("GRADER_TEST_SECRET", SECRET)
     box = BwrapBox(scratch, LIMITS, cgroups=layout)
-    result = run(box, cells.look_for_secret("s3cr3t-token-value"), cells.IDENTITY)
+    with process_with_secret():
+        result = run(box, cells.look_for_secret(SECRET), cells.IDENTITY)
     assert result.text(0) == "in environment: False\nin /proc: []\n"
     uid, gid, capabilities, threads, offline = result.text(1).split()
     assert (uid, gid) == ("65534", "65534")
