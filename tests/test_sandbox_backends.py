@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,8 +128,26 @@ def test_box_refuses_to_mount_a_protected_path(
 def test_backend_opens_a_box_beside_protected_paths(course: Path) -> None:
     backend = backends.Backend("none", "sandbox: none")
     box = backend.open(course / "students/alice", Limits(), protected=[course / "assignments"])
-    assert isinstance(box, UnsandboxedBox)
-    assert box.km.kernel_spec.interrupt_mode == "message"
+    try:
+        assert isinstance(box, UnsandboxedBox)
+        assert box.km.kernel_spec.interrupt_mode == "message"
+    finally:
+        asyncio.run(box.close())
+    assert not box.runtime_dir.exists()
+
+
+@pytest.mark.parametrize("box_type", [BwrapBox, LandlockBox])
+def test_a_box_refused_for_its_socket_dir_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, box_type: type
+) -> None:
+    """The kernel's socket directory is only known once made: refused then, and removed."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(runtime))
+    (tmp_path / "scratch").mkdir()
+    with pytest.raises(SandboxUnavailable, match="protected path"):
+        box_type(tmp_path / "scratch", Limits(), protected=[runtime])
+    assert list(runtime.iterdir()) == []
 
 
 HYBRID_MOUNTINFO = """\

@@ -181,6 +181,11 @@ class KernelBox:
             connection_file=str(self.kernel_dir / "connection.json"),
         )
 
+    def _abandon(self) -> None:
+        """Undo __init__ when a subclass refuses the box before it was ever started."""
+        self._log.close()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
     def _kernel_argv(self) -> list[str]:
         """The command line that starts the kernel; `{connection_file}` is filled in."""
         raise NotImplementedError

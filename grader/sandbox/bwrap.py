@@ -48,8 +48,12 @@ class BwrapBox(KernelBox):
         visible += [policy.INNER_LAUNCHER, *([mirror] if mirror else [])]
         policy.check_protected(visible, protected)
         super().__init__(workdir, limits)
-        policy.check_protected([self.kernel_dir], protected)
-        self._write_identity()
+        try:
+            policy.check_protected([self.kernel_dir], protected)
+            self._write_identity()
+        except BaseException:
+            self._abandon()
+            raise
 
     def _write_identity(self) -> None:
         """A passwd/group naming only the student, so getpwuid() works without the host's."""

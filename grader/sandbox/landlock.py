@@ -46,8 +46,12 @@ class LandlockBox(KernelBox):
         policy.check_protected(self._readable(workdir), protected)
         super().__init__(workdir, limits)
         self.tmp_dir = self.runtime_dir / "tmp"
-        self.tmp_dir.mkdir()
-        policy.check_protected([self.runtime_dir], protected)
+        try:
+            self.tmp_dir.mkdir()
+            policy.check_protected([self.runtime_dir], protected)
+        except BaseException:
+            self._abandon()
+            raise
 
     def _readable(self, workdir: Path) -> list[Path]:
         paths = [*map(Path, policy.SYSTEM_DIRS), *policy.python_prefixes(), workdir]
