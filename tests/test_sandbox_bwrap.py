@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.results import ExecutionStatus
+from grader.sandbox.backend import StartupFailed
 from grader.sandbox.backends import bwrap_problem, cgroup_layout
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout
@@ -288,3 +289,13 @@ def test_model_mirror_is_read_only_and_offline(
     assert result.text(0) == f"{mirror} 1\n"
     assert result.text(1) == '{"n_layer": 2}\n'
     assert result.text(2) == f"{mirror}/hub/evil: errno {errno.EROFS}\n"
+
+
+def test_a_box_that_cannot_start_says_why(scratch: Path, layout: CgroupLayout) -> None:
+    box = BwrapBox(scratch, LIMITS, cgroups=layout, bwrap="/nonexistent/bwrap")
+    try:
+        with pytest.raises(StartupFailed, match="/nonexistent/bwrap: not found"):
+            asyncio.run(box.start(timeout_s=10))
+    finally:
+        asyncio.run(box.close())
+    assert not box.runtime_dir.exists()

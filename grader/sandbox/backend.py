@@ -67,11 +67,11 @@ class CappedKernelClient(AsyncKernelClient):
                 return
 
     def stop_channels(self) -> None:
+        super().stop_channels()  # first: it touches (so creates) the channels never started
         for watch, monitor in getattr(self, "_watches", []):
             watch.cancel()
             monitor.close(linger=0)
         self._watches = []
-        super().stop_channels()
 
 
 _SOCKET_TYPES = {
@@ -196,8 +196,9 @@ class KernelBox:
     def _environment(self) -> dict[str, str]:
         return kernel_environment(self.workdir, self.limits)
 
-    async def start(self) -> None:
-        """Start the kernel; raise StartupFailed with the reason if it cannot start."""
+    async def start(self, timeout_s: float = 60) -> None:
+        """Start the kernel and wait until it answers; raise StartupFailed with the reason (the
+        end of the kernel's log: a bwrap or launcher error) if it does not."""
         try:
             await self._prepare()
             await self.km.start_kernel(
@@ -207,6 +208,13 @@ class KernelBox:
                 env=self._environment(),
                 extra_arguments=["--HistoryManager.hist_file=:memory:"],
             )
+            client = self.km.client()
+            client.start_channels(hb=False, stdin=False)
+            try:
+                await client.wait_for_ready(timeout=timeout_s)
+            finally:
+                client.stop_channels()
+                self.km.clients.remove(client)
         except Exception as exc:
             raise StartupFailed(f"{type(exc).__name__}: {exc}\n{self.log_tail()}") from exc
 
