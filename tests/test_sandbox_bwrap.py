@@ -299,3 +299,22 @@ def test_a_box_that_cannot_start_says_why(scratch: Path, layout: CgroupLayout) -
     finally:
         asyncio.run(box.close())
     assert not box.runtime_dir.exists()
+
+
+def test_tampering_does_not_outlive_its_kernel(tmp_path: Path, layout: CgroupLayout) -> None:
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "bob").mkdir()
+    hostile = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    tampered = run(
+        hostile, cells.TAMPER_NUMPY, cells.TAMPER_LATER_CELLS, "1 / 0", "numpy.allclose(1, 2)"
+    )
+    # Inside its own kernel the tampering works: the pipeline must not believe what it prints.
+    assert tampered.statuses == ["ok", "ok", "ok", "ok"]
+    assert tampered.text(2) == "ALL TESTS PASSED\n"
+    following = run(
+        BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout),
+        "import numpy\nprint(numpy.allclose(1, 2))",
+        "1 / 0",
+    )
+    assert following.text(0) == "False\n"
+    assert following.statuses[1] == "error"

@@ -153,3 +153,13 @@ def host_processes_mentioning(text: str) -> list[int]:
         except OSError:
             pass
     return found
+
+
+# Tampering that works inside its own kernel (so no verdict may come from there) but must not
+# outlive it: a monkeypatched numpy, and an input transformer rewriting every later cell.
+TAMPER_NUMPY = "import numpy\nnumpy.allclose = lambda *args, **kwargs: True"
+TAMPER_LATER_CELLS = """
+def fake_success(lines):
+    return ['print("ALL TESTS PASSED")\\n']
+get_ipython().input_transformers_post.append(fake_success)
+"""
