@@ -318,3 +318,20 @@ def test_tampering_does_not_outlive_its_kernel(tmp_path: Path, layout: CgroupLay
     )
     assert following.text(0) == "False\n"
     assert following.statuses[1] == "error"
+
+
+@pytest.mark.torch
+def test_course_libraries_run_inside_the_box_with_default_limits(
+    scratch: Path, layout: CgroupLayout
+) -> None:
+    box = BwrapBox(scratch, Limits(), cgroups=layout)
+    result = run(
+        box,
+        "import torch\nprint(torch.softmax(torch.zeros(4), dim=0).sum().item(), "
+        "torch.get_num_threads())",
+        "import transformers\nprint(transformers.__name__)",
+        cell_timeout=60,
+    )
+    assert result.statuses == ["ok", "ok"]
+    assert result.text(0) == "1.0 1\n"
+    assert result.text(1).endswith("transformers\n")  # after a tqdm warning on stderr

@@ -102,6 +102,12 @@ class BoxedKernelManager(AsyncKernelManager):
         self.clients: list[CappedKernelClient] = []
         self._boxed_spec: KernelSpec | None = None
 
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
+        # The manager's own control socket only sends, but replies pile up in it: cap them too.
+        socket = super()._create_connected_socket(channel, identity)
+        socket.setsockopt(zmq.MAXMSGSIZE, self._message_bytes)
+        return socket
+
     @property
     def kernel_spec(self) -> KernelSpec:
         # Built at launch time: the command line names the cgroups created just before.
