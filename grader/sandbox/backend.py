@@ -43,11 +43,7 @@ class CappedKernelClient(AsyncKernelClient):
     on_disconnect: Callable[[str], None] | None = None
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
-        socket = self.context.socket(_SOCKET_TYPES[channel])
-        socket.linger = 1000
-        socket.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
-        if identity:
-            socket.identity = identity
+        socket = _capped_socket(self, channel, identity, self.max_message_bytes)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -72,6 +68,21 @@ class CappedKernelClient(AsyncKernelClient):
             watch.cancel()
             monitor.close(linger=0)
         self._watches = []
+
+
+def _capped_socket(owner: Any, channel: str, identity: bytes | None, max_bytes: int) -> Any:
+    """jupyter_client's socket for `channel`, capped before it connects (a cap set afterwards
+    may miss the connection)."""
+    socket = owner.context.socket(_SOCKET_TYPES[channel])
+    socket.linger = 1000
+    socket.setsockopt(zmq.MAXMSGSIZE, max_bytes)
+    if identity:
+        socket.identity = identity
+    if getattr(owner, "curve_publickey", None) is not None:  # jupyter_client's encryption
+        socket.curve_secretkey = owner.curve_secretkey
+        socket.curve_publickey = owner.curve_publickey
+        socket.curve_serverkey = owner.curve_publickey
+    return socket
 
 
 _SOCKET_TYPES = {
@@ -104,8 +115,8 @@ class BoxedKernelManager(AsyncKernelManager):
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
         # The manager's own control socket only sends, but replies pile up in it: cap them too.
-        socket = super()._create_connected_socket(channel, identity)
-        socket.setsockopt(zmq.MAXMSGSIZE, self._message_bytes)
+        socket = _capped_socket(self, channel, identity, self._message_bytes)
+        socket.connect(self._make_url(channel))
         return socket
 
     @property
