@@ -2,36 +2,134 @@
 
 A backend makes a `KernelBox` per submission. The executor (grader/sandbox/execute.py) only
 knows this interface: start the box, drive its kernel through nbclient, ask why it died, close.
+Every box caps the size of one ZeroMQ message and turns the connection libzmq then drops into a
+kill with status output-limit (without the watch, all later output would be silently lost).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from zmq.utils.monitor import parse_monitor_message
 
 from grader.mirror import mirror_env
 from grader.results import ExecutionStatus
 from grader.sandbox.limits import Limits
+
+# A peer that sent a message over the cap is disconnected for good (libzmq protocol error).
+_WATCHED_EVENTS = zmq.EVENT_DISCONNECTED
 
 
 class StartupFailed(Exception):
     """The kernel could not be started; the message says why, for the instructor."""
 
 
-class BoxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel command line is given, not read from a kernelspec dir."""
+class CappedKernelClient(AsyncKernelClient):
+    """A kernel client that refuses ZeroMQ messages over `max_message_bytes` and reports, through
+    `on_disconnect(channel)`, a connection the kernel side dropped."""
 
-    def __init__(self, argv: list[str], **kwargs: Any) -> None:
+    max_message_bytes: int = 64 * 1024**2
+    on_disconnect: Callable[[str], None] | None = None
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
+        socket = _capped_socket(self, channel, identity, self.max_message_bytes)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None  # a synchronous caller: the cap holds, nobody watches
+        if loop is not None and self.on_disconnect is not None:
+            monitor = socket.get_monitor_socket(_WATCHED_EVENTS)
+            watch = loop.create_task(self._watch(channel, monitor))
+            self._watches = [*getattr(self, "_watches", []), (watch, monitor)]
+        socket.connect(self._make_url(channel))
+        return socket
+
+    async def _watch(self, channel: str, monitor: zmq.asyncio.Socket) -> None:
+        while True:
+            event = parse_monitor_message(await monitor.recv_multipart())
+            if event["event"] == zmq.EVENT_DISCONNECTED and self.on_disconnect is not None:
+                self.on_disconnect(channel)
+                return
+
+    def stop_channels(self) -> None:
+        super().stop_channels()  # first: it touches (so creates) the channels never started
+        for watch, monitor in getattr(self, "_watches", []):
+            watch.cancel()
+            monitor.close(linger=0)
+        self._watches = []
+
+
+def _capped_socket(owner: Any, channel: str, identity: bytes | None, max_bytes: int) -> Any:
+    """jupyter_client's socket for `channel`, capped before it connects (a cap set afterwards
+    may miss the connection)."""
+    socket = owner.context.socket(_SOCKET_TYPES[channel])
+    socket.linger = 1000
+    socket.setsockopt(zmq.MAXMSGSIZE, max_bytes)
+    if identity:
+        socket.identity = identity
+    if getattr(owner, "curve_publickey", None) is not None:  # jupyter_client's encryption
+        socket.curve_secretkey = owner.curve_secretkey
+        socket.curve_publickey = owner.curve_publickey
+        socket.curve_serverkey = owner.curve_publickey
+    return socket
+
+
+_SOCKET_TYPES = {
+    "shell": zmq.DEALER,
+    "iopub": zmq.SUB,
+    "stdin": zmq.DEALER,
+    "hb": zmq.REQ,
+    "control": zmq.DEALER,
+}
+
+
+class BoxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command line is given, not read from a kernelspec dir, and
+    whose clients are capped."""
+
+    def __init__(
+        self,
+        argv: Callable[[], list[str]],
+        message_bytes: int,
+        on_disconnect: Callable[[str], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self._boxed_spec = KernelSpec(
-            argv=argv,
+        self.client_factory = CappedKernelClient
+        self._message_bytes = message_bytes
+        self._on_disconnect = on_disconnect
+        self._argv = argv
+        self.clients: list[CappedKernelClient] = []
+        self._boxed_spec: KernelSpec | None = None
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
+        # The manager's own control socket only sends, but replies pile up in it: cap them too.
+        socket = _capped_socket(self, channel, identity, self._message_bytes)
+        socket.connect(self._make_url(channel))
+        return socket
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        # Built at launch time: the command line names the cgroups created just before.
+        if self._boxed_spec is None:
+            self._boxed_spec = self._make_spec()
+        return self._boxed_spec
+
+    def _make_spec(self) -> KernelSpec:
+        return KernelSpec(
+            argv=self._argv(),
             display_name="Python 3 (grader)",
             language="python",
             interrupt_mode="message",  # a signal to bwrap's process group would kill the kernel
@@ -39,30 +137,46 @@ class BoxedKernelManager(AsyncKernelManager):
             metadata={},
         )
 
-    @property
-    def kernel_spec(self) -> KernelSpec:
-        return self._boxed_spec
+    def client(self, **kwargs: Any) -> CappedKernelClient:  # type: ignore[override]
+        client = cast(CappedKernelClient, super().client(**kwargs))  # our client_factory
+        client.max_message_bytes = self._message_bytes
+        client.on_disconnect = self._on_disconnect
+        self.clients.append(client)
+        return client
+
+    def stop_clients(self) -> None:
+        """Stop the channels and watches of every client made (nbclient leaves them running
+        when it does not own the kernel manager)."""
+        for client in self.clients:
+            client.stop_channels()
+        self.clients = []
 
 
 def kernel_environment(workdir: Path, limits: Limits, mirror: Path | None) -> dict[str, str]:
-    """The kernel's whole environment: nothing of the grader's leaks in (tokens, keys)."""
+    """The kernel's whole environment: nothing of the grader's leaks in (tokens, keys).
+
+    Hugging Face libraries read models from the offline `mirror` and never reach a hub.
+    """
     threads = str(limits.cpu_threads)
-    offline = mirror_env(mirror) if mirror is not None else {}
-    return offline | {
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
-        "HOME": str(workdir),
-        "LANG": "C.UTF-8",
-        "MPLBACKEND": "agg",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        "TORCH_NUM_THREADS": threads,
-    }
+    offline = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    return (
+        offline
+        | (mirror_env(mirror) if mirror is not None else {})
+        | {
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+            "HOME": str(workdir),
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "agg",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MALLOC_ARENA_MAX": "2",  # per-thread malloc arenas reserve address space (RLIMIT_AS)
+            "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "TORCH_NUM_THREADS": threads,
+        }
+    )
 
 
 class KernelBox:
@@ -74,47 +188,113 @@ class KernelBox:
         self.workdir = workdir
         self.limits = limits
         self.mirror = mirror
-        # Short path: AF_UNIX socket paths must stay under 108 bytes.
+        self.output_limit_hit = False  # the kernel sent a message over limits.message_bytes
+        self._closing = False
+        self._watch_tasks: set[asyncio.Task[None]] = set()
+        # Short path: AF_UNIX socket paths must stay under 108 bytes. The grader's own files
+        # (log, passwd) live in runtime_dir; only its `kernel` subdirectory is shared with the box.
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="gk"))
+        self.kernel_dir = self.runtime_dir / "k"
+        self.kernel_dir.mkdir()
         self._log = open(self.runtime_dir / "kernel.log", "w+b")  # noqa: SIM115
-        self.km = self._make_kernel_manager()
+        self.km = BoxedKernelManager(
+            self._kernel_argv,
+            self.limits.message_bytes,
+            self._connection_lost,
+            transport="ipc",
+            ip=str(self.kernel_dir / "s"),
+            connection_file=str(self.kernel_dir / "connection.json"),
+        )
 
-    def _make_kernel_manager(self) -> AsyncKernelManager:
+    def _abandon(self) -> None:
+        """Undo __init__ when a subclass refuses the box before it was ever started."""
+        self._log.close()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+    def _kernel_argv(self) -> list[str]:
+        """The command line that starts the kernel; `{connection_file}` is filled in."""
         raise NotImplementedError
 
-    async def start(self) -> None:
-        """Start the kernel; raise StartupFailed with the reason if it cannot start."""
+    async def _prepare(self) -> None:
+        """Set up what the launch needs (cgroups); called by start()."""
+
+    def _environment(self) -> dict[str, str]:
+        return kernel_environment(self.workdir, self.limits, self.mirror)
+
+    async def start(self, timeout_s: float = 60) -> None:
+        """Start the kernel and wait until it answers; raise StartupFailed with the reason (the
+        end of the kernel's log: a bwrap or launcher error) if it does not."""
         try:
+            await self._prepare()
             await self.km.start_kernel(
                 stdout=self._log,
                 stderr=self._log,
                 cwd=str(self.workdir),
-                env=kernel_environment(self.workdir, self.limits, self.mirror),
+                env=self._environment(),
                 extra_arguments=["--HistoryManager.hist_file=:memory:"],
             )
+            client = self.km.client()
+            client.start_channels(hb=False, stdin=False)
+            try:
+                await client.wait_for_ready(timeout=timeout_s)
+            finally:
+                client.stop_channels()
+                self.km.clients.remove(client)
         except Exception as exc:
             raise StartupFailed(f"{type(exc).__name__}: {exc}\n{self.log_tail()}") from exc
 
     def death_cause(self) -> ExecutionStatus:
-        """Why the kernel died (called once it has): MEMORY when a memory limit killed it."""
+        """Why the kernel died (called once it has): MEMORY when a memory limit killed it,
+        OUTPUT_LIMIT when it was killed for an oversized message."""
+        if self.output_limit_hit:
+            return ExecutionStatus.OUTPUT_LIMIT
         return ExecutionStatus.KILLED
 
     def log_tail(self, size: int = 2000) -> str:
-        """The end of the kernel's stdout/stderr, read through the grader's own descriptor."""
-        self._log.flush()
-        self._log.seek(0, os.SEEK_END)
-        end = self._log.tell()
-        self._log.seek(max(0, end - size))
-        return self._log.read().decode("utf-8", "replace")
+        """The end of the kernel's stdout/stderr, read through the grader's own descriptor (never
+        by path, and without moving the offset the kernel writes at)."""
+        if self._log.closed:
+            return ""
+        fd = self._log.fileno()
+        end = os.fstat(fd).st_size
+        return os.pread(fd, size, max(0, end - size)).decode("utf-8", "replace")
+
+    def _connection_lost(self, channel: str) -> None:
+        if self._closing:
+            return
+        task = asyncio.get_running_loop().create_task(self._kill_if_still_alive())
+        self._watch_tasks.add(task)
+        task.add_done_callback(self._watch_tasks.discard)
+
+    async def _kill_if_still_alive(self) -> None:
+        # A dying kernel drops its connections too: blame the output only if it lives on.
+        await asyncio.sleep(0.5)
+        if not self._closing and self.km.has_kernel and await self.km.is_alive():
+            self.output_limit_hit = True
+            await self.kill()
+
+    async def kill(self) -> None:
+        """Kill the kernel and all its processes now (the box stays until close)."""
+        if self.km.has_kernel:
+            await self.km.shutdown_kernel(now=True)
+
+    async def _release(self) -> None:
+        """Free what _prepare set up; called by close() after the kernel is dead."""
 
     async def close(self) -> None:
         """Kill the kernel and everything it started; remove the box's files."""
+        self._closing = True
+        for task in list(self._watch_tasks):
+            task.cancel()
+        self.km.stop_clients()
         try:
-            if self.km.has_kernel:
-                await self.km.shutdown_kernel(now=True)
+            await self.kill()
         finally:
-            self._log.close()
-            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            try:
+                await self._release()
+            finally:
+                self._log.close()
+                shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
 
 class UnsandboxedBox(KernelBox):
@@ -122,11 +302,5 @@ class UnsandboxedBox(KernelBox):
 
     backend = "none"
 
-    def _make_kernel_manager(self) -> AsyncKernelManager:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        return BoxedKernelManager(
-            argv,
-            transport="ipc",
-            ip=str(self.runtime_dir / "k"),
-            connection_file=str(self.runtime_dir / "connection.json"),
-        )
+    def _kernel_argv(self) -> list[str]:
+        return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]

@@ -1,0 +1,183 @@
+"""Choosing the isolation backend: `auto` takes the best one that works here and says which.
+
+`grader grade` runs untrusted notebooks: it refuses `none` unless `--unsafe-no-sandbox`.
+`grader check` is a student on their own machine (maybe macOS): it falls back to `none`, with
+the timeouts kept and a one-line notice.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from grader.errors import SandboxUnavailable
+from grader.sandbox.backend import KernelBox, UnsandboxedBox
+from grader.sandbox.bwrap import BWRAP as BWRAP
+from grader.sandbox.bwrap import BwrapBox
+from grader.sandbox.cgroups import CgroupLayout, CgroupUnavailable, detect_layout
+from grader.sandbox.landlock import SETPRIV as SETPRIV
+from grader.sandbox.landlock import LandlockBox
+from grader.sandbox.limits import Limits
+
+BackendName = Literal["auto", "bwrap", "landlock", "none"]
+Command = Literal["grade", "check"]
+BACKEND_NAMES: tuple[BackendName, ...] = ("auto", "bwrap", "landlock", "none")
+
+FIX_BWRAP = "apt-get install bubblewrap"
+FIX_USERNS = "sysctl -w user.max_user_namespaces=15000 kernel.unprivileged_userns_clone=1"
+FIX_SECCOMP = "pip install 'pyseccomp>=0.1.2,<0.2' && apt-get install libseccomp2"
+FIX_LANDLOCK = "boot a kernel with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in its lsm= list"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Makes one box per submission. `notice` is the one line the CLI prints."""
+
+    name: Literal["bwrap", "landlock", "none"]
+    notice: str
+    cgroups: CgroupLayout | None = None
+    seccomp: bool = False
+
+    def open(
+        self,
+        workdir: Path,
+        limits: Limits,
+        *,
+        protected: Sequence[Path] = (),
+        mirror: Path | None = None,
+    ) -> KernelBox:
+        """A fresh box for one submission; SandboxUnavailable if it would expose `protected`."""
+        if self.name == "bwrap":
+            return BwrapBox(
+                workdir,
+                limits,
+                protected=protected,
+                mirror=mirror,
+                cgroups=self.cgroups,
+                seccomp=self.seccomp,
+            )
+        if self.name == "landlock":
+            return LandlockBox(
+                workdir,
+                limits,
+                protected=protected,
+                mirror=mirror,
+                cgroups=self.cgroups,
+                seccomp=self.seccomp,
+            )
+        return UnsandboxedBox(workdir, limits, mirror)
+
+
+def _run_quietly(argv: list[str]) -> str | None:
+    """None when argv succeeds, else its last error line."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
+    except OSError as exc:
+        return str(exc)
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {done.returncode}"
+
+
+@functools.cache
+def bwrap_problem() -> str | None:
+    """Why the bwrap box cannot run here (None: it can), with the command that fixes it."""
+    if not sys.platform.startswith("linux"):
+        return "bubblewrap needs Linux"
+    if not os.access(BWRAP, os.X_OK):
+        return f"bubblewrap is not installed ({FIX_BWRAP})"
+    argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--uid", "65534"]
+    argv += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib64", "/lib64"]
+    argv += ["--symlink", "usr/lib", "/lib", "--proc", "/proc", "/usr/bin/true"]
+    error = _run_quietly(argv)
+    if error is not None:
+        return f"bubblewrap cannot create namespaces: {error} ({FIX_USERNS})"
+    return None
+
+
+@functools.cache
+def landlock_problem() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "Landlock needs Linux"
+    from grader.sandbox.inner import landlock_abi
+
+    if landlock_abi() < 1:
+        return f"Landlock is not enabled in this kernel ({FIX_LANDLOCK})"
+    if os.geteuid() == 0 and not os.access(SETPRIV, os.X_OK):
+        return "setpriv is missing, needed to drop root's capabilities (apt-get install util-linux)"
+    return None
+
+
+@functools.cache
+def seccomp_problem() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "seccomp needs Linux"
+    try:
+        import pyseccomp
+
+        pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+    except (ImportError, OSError, RuntimeError) as exc:
+        return f"pyseccomp unusable: {exc} ({FIX_SECCOMP})"
+    return None
+
+
+@functools.cache
+def cgroup_layout() -> CgroupLayout | str:
+    """The cgroup layout, or why there is none."""
+    if not sys.platform.startswith("linux"):
+        return "cgroups need Linux"
+    try:
+        return detect_layout()
+    except (CgroupUnavailable, OSError) as exc:
+        return str(exc)
+
+
+def _confined(name: Literal["bwrap", "landlock"]) -> Backend:
+    layout = cgroup_layout()
+    cgroups = layout if isinstance(layout, CgroupLayout) else None
+    seccomp = seccomp_problem() is None
+    parts = [
+        "bubblewrap" if name == "bwrap" else "Landlock, no namespaces",
+        cgroups.describe() if cgroups else "no cgroup: memory and processes bounded per process",
+        "seccomp" if seccomp else "no seccomp",
+    ]
+    return Backend(name, f"sandbox: {name} ({', '.join(parts)})", cgroups, seccomp)
+
+
+def select_backend(
+    name: BackendName = "auto", command: Command = "grade", unsafe_no_sandbox: bool = False
+) -> Backend:
+    """The backend to run kernels with; SandboxUnavailable (with the fix) if it cannot work."""
+    if name not in BACKEND_NAMES:
+        raise SandboxUnavailable(
+            f"--sandbox: unknown backend '{name}' (choose from {', '.join(BACKEND_NAMES)})"
+        )
+    if name == "none":
+        if command == "grade" and not unsafe_no_sandbox:
+            raise SandboxUnavailable(
+                "--sandbox none runs student code unconfined: grader grade refuses it unless "
+                "--unsafe-no-sandbox is given (trusted notebooks only)"
+            )
+        return Backend("none", "sandbox: none (trusted code only: timeouts, no confinement)")
+    problems: dict[str, str] = {}
+    for candidate in ("bwrap", "landlock"):
+        if name not in ("auto", candidate):
+            continue
+        problem = bwrap_problem() if candidate == "bwrap" else landlock_problem()
+        if problem is None:
+            return _confined(candidate)
+        problems[candidate] = problem
+    why = "; ".join(f"{backend}: {problem}" for backend, problem in problems.items())
+    if name == "auto" and (command == "check" or unsafe_no_sandbox):
+        return Backend("none", f"sandbox: none ({why}); running unconfined, with timeouts")
+    raise SandboxUnavailable(
+        f"sandbox: no isolation backend works here ({why})"
+        + ("; for trusted notebooks only, pass --unsafe-no-sandbox" if command == "grade" else "")
+    )

@@ -1,0 +1,58 @@
+"""The French sentence a student reads when a limit stopped their notebook.
+
+Cells are numbered from 1 here, as the student sees them (nbformat indexes from 0).
+"""
+
+from __future__ import annotations
+
+from grader.results import ExecutionStatus
+from grader.sandbox.limits import Limits, format_size
+
+
+def french_size(size: int) -> str:
+    """`format_size` in French units and decimals: 1.5 GiB -> "1,5 Gio"."""
+    number, unit = format_size(size).split(" ")
+    return f"{number.replace('.', ',')} {unit.replace('iB', 'io').replace('B', 'o')}"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}".replace(".", ",") + " s"
+
+
+def limit_message(
+    status: ExecutionStatus, limits: Limits, cell_index: int | None = None
+) -> str | None:
+    """The sentence for a limit hit (None for OK and ERROR, which are not limits).
+    `cell_index` is the 0-based index of the cell that was running; None for the whole notebook."""
+    cell = f"la cellule {cell_index + 1}" if cell_index is not None else "le notebook"
+    subject = cell[0].upper() + cell[1:]
+    if status == ExecutionStatus.TIMEOUT:
+        if cell_index is None:
+            return (
+                f"Le notebook a dépassé sa durée limite de {_seconds(limits.notebook_timeout_s)} ; "
+                "les cellules suivantes n'ont pas été exécutées."
+            )
+        return (
+            f"{subject} a dépassé la limite de {_seconds(limits.cell_timeout_s)} et ne répondait "
+            "plus à l'interruption ; le noyau a été arrêté."
+        )
+    if status == ExecutionStatus.MEMORY:
+        return (
+            f"{subject} a dépassé la limite de mémoire de {french_size(limits.memory_bytes)} "
+            "(processus enfants compris) ; le noyau a été arrêté."
+        )
+    if status == ExecutionStatus.OUTPUT_LIMIT:
+        return (
+            f"{subject} a produit trop de sortie (plus de "
+            f"{french_size(limits.message_bytes)} d'un coup) ; le noyau a été arrêté."
+        )
+    if status == ExecutionStatus.KILLED:
+        return (
+            f"Le noyau s'est arrêté pendant l'exécution de {cell} "
+            "(sortie brutale, signal ou plantage) ; les cellules suivantes n'ont pas été exécutées."
+        )
+    if status == ExecutionStatus.STARTUP_FAILED:
+        return (
+            "Le noyau n'a pas pu démarrer : ce n'est pas de votre fait, l'enseignant a été prévenu."
+        )
+    return None

@@ -1,0 +1,102 @@
+"""What a confined kernel may see and how it is limited: shared by the bwrap and Landlock boxes.
+
+The filesystem view is an allow-list: the system's libraries, the Python that runs the kernel,
+a few /etc files, the submission's scratch directory and the kernel's socket directory. Paths the
+instructor protects (hidden checks, solutions, gradebook, output, other students) must never
+overlap it: a box refuses to open rather than mount them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from grader.errors import SandboxUnavailable, display_path
+from grader.sandbox.limits import Limits
+
+INNER_LAUNCHER = Path(__file__).with_name("inner.py")
+
+SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
+ETC_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/etc/nsswitch.conf",
+    "/etc/mime.types",
+    "/etc/fonts",
+    "/etc/alternatives",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+)
+NOFILE = 1024
+
+
+def python_prefixes() -> list[Path]:
+    """The kernel's Python: the interpreter's prefix and, for a virtualenv, the venv."""
+    return list(dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)))
+
+
+def kernel_python() -> str:
+    """The interpreter the kernel runs, as a path inside python_prefixes()."""
+    executable = Path(sys.executable)
+    if not any(executable.is_relative_to(prefix) for prefix in python_prefixes()):
+        executable = executable.resolve()
+    return str(executable)
+
+
+def _overlaps(a: Path, b: Path) -> bool:
+    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+
+
+def check_protected(visible: Iterable[Path], protected: Sequence[Path]) -> None:
+    """Refuse a box whose view would include (or sit inside) a protected path."""
+    for secret in protected:
+        secret_real = Path(os.path.realpath(secret))
+        for path in visible:
+            if _overlaps(Path(os.path.realpath(path)), secret_real):
+                raise SandboxUnavailable(
+                    f"sandbox: the protected path {display_path(secret)} overlaps "
+                    f"{display_path(path)}, which the kernel would see; move the submissions' "
+                    "scratch directories and the model mirror out of the assignment, solution "
+                    "and output directories"
+                )
+
+
+def rlimits(limits: Limits) -> dict[str, int]:
+    """Per-process limits set inside the box: AS gives the student a readable MemoryError
+    (the cgroup bounds the whole tree), CPU is the last backstop behind the timeouts."""
+    return {
+        "RLIMIT_AS": limits.memory_bytes,
+        "RLIMIT_FSIZE": limits.file_bytes,
+        "RLIMIT_NOFILE": NOFILE,
+        "RLIMIT_CORE": 0,
+        "RLIMIT_NPROC": limits.processes,  # ignored when the host uid is 0: the cgroup holds
+        "RLIMIT_CPU": int(limits.notebook_timeout_s) + 60,
+    }
+
+
+def inner_command(
+    limits: Limits,
+    inner: str,
+    *,
+    seccomp: bool,
+    landlock: dict[str, list[str]] | None = None,
+) -> list[str]:
+    """The kernel's command line: the inner launcher, then ipykernel's own arguments.
+    -P keeps the launcher's directory off sys.path, -s the user site."""
+    config = {"rlimits": rlimits(limits), "seccomp": seccomp, "landlock": landlock}
+    return [kernel_python(), "-P", "-s", inner, json.dumps(config), "-f", "{connection_file}"]
+
+
+# Join the kernel's cgroups, then exec the box: everything it starts inherits the limits from
+# its first instruction. A failed write fails the start: a kernel never runs without its limits.
+_JOIN_THEN_EXEC = (
+    'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+)
+
+
+def outer_command(procs_files: Sequence[Path], argv: list[str]) -> list[str]:
+    """The launcher run outside the box: /bin/sh starts in a millisecond, Python in ten."""
+    return ["/bin/sh", "-c", _JOIN_THEN_EXEC, "grader-launch", *map(str, procs_files), "--", *argv]

@@ -1,0 +1,337 @@
+"""The bwrap box against hostile notebooks: each attack ends with the right status, nothing
+leaks to the host, and the next submission runs normally. Real kernels, real bubblewrap."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.results import ExecutionStatus
+from grader.sandbox.backend import StartupFailed
+from grader.sandbox.backends import bwrap_problem, cgroup_layout
+from grader.sandbox.bwrap import BwrapBox
+from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.limits import Limits
+from tests.hostile import cells
+from tests.hostile.harness import BoxRun, run_cells
+from tests.hostile.secrets import SECRET, process_with_secret
+
+MiB = 1024**2
+LIMITS = Limits(
+    cell_timeout_s=5,
+    notebook_timeout_s=60,
+    memory_bytes=1024 * MiB,
+    processes=48,
+    message_bytes=16 * MiB,
+    file_bytes=32 * MiB,
+    disk_bytes=64 * MiB,
+)
+
+pytestmark = [
+    pytest.mark.sandbox,
+    pytest.mark.kernel,
+    pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
+]
+
+
+@pytest.fixture
+def layout() -> CgroupLayout:
+    found = cgroup_layout()
+    if not isinstance(found, CgroupLayout):
+        pytest.skip(f"no cgroup here: {found}")
+    return found
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Path:
+    workdir = tmp_path / "students" / "alice"
+    workdir.mkdir(parents=True)
+    return workdir
+
+
+def run(box: BwrapBox, *sources: str, cell_timeout: float = 10) -> BoxRun:
+    return asyncio.run(run_cells(box, *sources, cell_timeout=cell_timeout))
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[tuple[int, list[str]]]:
+    """A TCP server on the host's loopback, reachable from the grader; yields (port, peers)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    peers: list[str] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, peer = server.accept()
+            except TimeoutError:
+                continue
+            peers.append(str(peer))
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    socket.create_connection(server.getsockname(), timeout=2).close()  # reachable from here
+    for _ in range(50):
+        if peers:
+            break
+        threading.Event().wait(0.02)
+    assert peers, "the test server must be reachable from the host"
+    peers.clear()
+    yield server.getsockname()[1], peers
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.mark.parametrize(
+    ("seccomp", "expected_errno"),
+    [
+        (True, errno.EAFNOSUPPORT),  # seccomp refuses the IP socket itself
+        (False, errno.ECONNREFUSED),  # the network namespace alone: its loopback is empty
+    ],
+    ids=["seccomp", "namespace-only"],
+)
+def test_loopback_server_is_unreachable(
+    scratch: Path,
+    layout: CgroupLayout,
+    loopback_server: tuple[int, list[str]],
+    seccomp: bool,
+    expected_errno: int,
+) -> None:
+    port, peers = loopback_server
+    box = BwrapBox(scratch, LIMITS, cgroups=layout, seccomp=seccomp)
+    result = run(box, cells.connect_tcp(port), cells.resolve_name("example.org"))
+    assert result.text(0) == f"refused {expected_errno}\n"
+    assert result.text(1).startswith("no name resolution")
+    assert peers == []
+
+
+def test_hidden_files_and_other_students_are_not_mounted(
+    tmp_path: Path, layout: CgroupLayout
+) -> None:
+    assignment = tmp_path / "assignments" / "tp1"
+    (assignment / "checks").mkdir(parents=True)
+    (assignment / "checks" / "hidden.py").write_text("EXPECTED = 42\n")
+    (assignment / "solution.ipynb").write_text("{}")
+    bob = tmp_path / "students" / "bob"
+    bob.mkdir(parents=True)
+    (bob / "answers.txt").write_text("bob's work")
+    alice = tmp_path / "students" / "alice"
+    alice.mkdir()
+    targets = [
+        assignment / "checks" / "hidden.py",
+        assignment / "solution.ipynb",
+        bob / "answers.txt",
+        Path("/etc/shadow"),
+        Path("/work"),
+    ]
+    box = BwrapBox(alice, LIMITS, protected=[assignment, bob], cgroups=layout)
+    result = run(box, cells.read_files(targets), "import os; print(sorted(os.listdir('/')))")
+    assert result.text(0) == "".join(f"{t}: FileNotFoundError\n" for t in targets)
+    assert set(eval(result.text(1))) <= {"bin", "dev", "etc", "lib", "lib64", "opt", "proc"} | {
+        "root",
+        "sbin",
+        "tmp",
+        "usr",
+    }
+
+
+def test_writes_outside_scratch_fail_and_tmp_is_private(
+    scratch: Path, layout: CgroupLayout
+) -> None:
+    import sys
+
+    marker = f"grader-test-{id(scratch)}"
+    targets = ["/usr/evil", f"{sys.base_prefix}/evil", "/etc/passwd", "/evil", "/root/evil"]
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    result = run(
+        box,
+        cells.write_files(targets),
+        f"open('/tmp/{marker}', 'w').write('x'); open('mine.txt', 'w').write('ok')",
+        cells.fill_tmp(100 * MiB),
+    )
+    assert result.text(0) == "".join(f"{t}: errno {errno.EROFS}\n" for t in targets)
+    assert result.statuses[1] == "ok"
+    assert (scratch / "mine.txt").read_text() == "ok"
+    assert not Path("/tmp", marker).exists()
+    assert result.text(2) == f"errno {errno.ENOSPC}\n"  # /tmp is bounded by limits.disk_bytes
+
+
+def test_8gb_allocation_raises_memory_error_and_kernel_survives(
+    scratch: Path, layout: CgroupLayout
+) -> None:
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    result = run(
+        box, "x = bytearray(8 * 1024**3)", "import numpy as np\ny = np.ones(2**30)", "1 + 1"
+    )
+    assert result.statuses == ["error", "error", "ok"]
+    assert result.text(0).startswith("MemoryError")
+    assert "Unable to allocate" in result.text(1) or result.text(1).startswith("MemoryError")
+    assert result.text(2) == "2\n"
+
+
+def test_process_tree_over_memory_limit_is_killed_with_status_memory(
+    scratch: Path, layout: CgroupLayout
+) -> None:
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    result = run(box, cells.children_exhaust_memory(3, 400 * MiB), "1 + 1", cell_timeout=20)
+    assert result.statuses == ["dead", "not-run"]
+    assert result.death == ExecutionStatus.MEMORY
+
+
+def test_bounded_fork_loop_stops_at_the_process_limit(scratch: Path, layout: CgroupLayout) -> None:
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    result = run(box, cells.fork_loop(200), "print('alive')")
+    forked, error = result.text(0).split()
+    assert 0 < int(forked) < LIMITS.processes
+    assert error == "BlockingIOError"
+    assert result.text(1) == "alive\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "statuses"),
+    [
+        ("while True:\n    pass", ["interrupted", "ok"]),  # KeyboardInterrupt, next cell runs
+        (cells.LOOP_IGNORING_SIGINT, ["timeout", "not-run"]),  # interrupted in vain, killed
+    ],
+    ids=["plain-loop", "loop-ignoring-sigint"],
+)
+def test_infinite_loop_is_interrupted_then_killed(
+    scratch: Path, layout: CgroupLayout, source: str, statuses: list[str]
+) -> None:
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    result = run(box, source, "print('next')", cell_timeout=2)
+    assert result.statuses == statuses
+    assert cells.host_processes_mentioning(str(box.runtime_dir)) == []
+
+
+def test_200mb_output_kills_the_kernel_with_status_output_limit(
+    scratch: Path, layout: CgroupLayout
+) -> None:
+    limits = Limits(memory_bytes=3 * 1024 * MiB, message_bytes=16 * MiB, processes=48)
+    box = BwrapBox(scratch, limits, cgroups=layout)
+    result = run(box, "print('x' * 200_000_000)", "print('after')", cell_timeout=30)
+    assert result.statuses == ["dead", "not-run"]
+    assert result.death == ExecutionStatus.OUTPUT_LIMIT
+
+
+def test_connection_key_is_readable_but_reaches_only_its_own_kernel(
+    tmp_path: Path, layout: CgroupLayout
+) -> None:
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "bob").mkdir()
+    other = BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout)
+    box = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    try:
+        result = run(
+            box,
+            "print(len(get_ipython().kernel.session.key) > 0)",
+            cells.read_files([other.kernel_dir / "connection.json", other.kernel_dir]),
+        )
+    finally:
+        asyncio.run(other.close())
+    assert result.text(0) == "True\n"  # the kernel is the student's: its key cannot be hidden
+    assert result.text(1) == (
+        f"{other.kernel_dir / 'connection.json'}: FileNotFoundError\n"
+        f"{other.kernel_dir}: FileNotFoundError\n"
+    )
+
+
+def test_os_exit_kills_the_kernel_and_the_next_submission_runs(
+    tmp_path: Path, layout: CgroupLayout
+) -> None:
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "bob").mkdir()
+    hostile = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    result = run(hostile, "print('before')", "import os\nos._exit(3)", "print('never')")
+    assert result.statuses == ["ok", "dead", "not-run"]
+    assert result.death == ExecutionStatus.KILLED
+    assert not hostile.runtime_dir.exists()
+    following = run(BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout), "print(6 * 7)")
+    assert following.text(0) == "42\n"
+
+
+def test_environment_is_cleared_and_uid_unprivileged(
+    scratch: Path, layout: CgroupLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRADER_TEST_SECRET", SECRET)
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    with process_with_secret():
+        result = run(box, cells.look_for_secret(SECRET), cells.IDENTITY)
+    assert result.text(0) == "in environment: False\nin /proc: []\n"
+    uid, gid, capabilities, threads, offline = result.text(1).split()
+    assert (uid, gid) == ("65534", "65534")
+    assert int(capabilities, 16) == 0
+    assert (threads, offline) == (str(LIMITS.cpu_threads), "1")
+
+
+def test_model_mirror_is_read_only_and_offline(
+    scratch: Path, tmp_path: Path, layout: CgroupLayout
+) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "hub" / "models--gpt2").mkdir(parents=True)
+    (mirror / "hub" / "models--gpt2" / "config.json").write_text('{"n_layer": 2}')
+    box = BwrapBox(scratch, LIMITS, mirror=mirror, cgroups=layout)
+    result = run(
+        box,
+        "import os\nprint(os.environ['HF_HOME'], os.environ['HF_HUB_OFFLINE'])",
+        f"print(open('{mirror}/hub/models--gpt2/config.json').read())",
+        cells.write_files([f"{mirror}/hub/evil"]),
+    )
+    assert result.text(0) == f"{mirror} 1\n"
+    assert result.text(1) == '{"n_layer": 2}\n'
+    assert result.text(2) == f"{mirror}/hub/evil: errno {errno.EROFS}\n"
+
+
+def test_a_box_that_cannot_start_says_why(scratch: Path, layout: CgroupLayout) -> None:
+    box = BwrapBox(scratch, LIMITS, cgroups=layout, bwrap="/nonexistent/bwrap")
+    try:
+        with pytest.raises(StartupFailed, match="/nonexistent/bwrap: not found"):
+            asyncio.run(box.start(timeout_s=10))
+    finally:
+        asyncio.run(box.close())
+    assert not box.runtime_dir.exists()
+
+
+def test_tampering_does_not_outlive_its_kernel(tmp_path: Path, layout: CgroupLayout) -> None:
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "bob").mkdir()
+    hostile = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    tampered = run(
+        hostile, cells.TAMPER_NUMPY, cells.TAMPER_LATER_CELLS, "1 / 0", "numpy.allclose(1, 2)"
+    )
+    # Inside its own kernel the tampering works: the pipeline must not believe what it prints.
+    assert tampered.statuses == ["ok", "ok", "ok", "ok"]
+    assert tampered.text(2) == "ALL TESTS PASSED\n"
+    following = run(
+        BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout),
+        "import numpy\nprint(numpy.allclose(1, 2))",
+        "1 / 0",
+    )
+    assert following.text(0) == "False\n"
+    assert following.statuses[1] == "error"
+
+
+@pytest.mark.torch
+def test_course_libraries_run_inside_the_box_with_default_limits(
+    scratch: Path, layout: CgroupLayout
+) -> None:
+    box = BwrapBox(scratch, Limits(), cgroups=layout)
+    result = run(
+        box,
+        "import torch\nprint(torch.softmax(torch.zeros(4), dim=0).sum().item(), "
+        "torch.get_num_threads())",
+        "import transformers\nprint(transformers.__name__)",
+        cell_timeout=60,
+    )
+    assert result.statuses == ["ok", "ok"]
+    assert result.text(0) == "1.0 1\n"
+    assert result.text(1).endswith("transformers\n")  # after a tqdm warning on stderr
