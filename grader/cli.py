@@ -21,6 +21,8 @@ from grader.mirror.cli import mirror
 from grader.quiz.cli import quiz
 from grader.report.html import format_points
 from grader.results import GradeReport, Outcome, report_to_dict
+from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
+from grader.sandbox.cli import doctor
 
 
 class Exit(IntEnum):
@@ -46,6 +48,14 @@ MIRROR = click.option(
     default=Path.home() / ".cache" / "grader" / "mirror",
     show_default=True,
     help="Offline model cache for assignments that load models (built on first use).",
+)
+
+SANDBOX = click.option(
+    "--sandbox",
+    type=click.Choice(BACKEND_NAMES),
+    default="auto",
+    show_default=True,
+    help="Isolation of student kernels; auto picks the best that works here and says which.",
 )
 
 
@@ -101,6 +111,12 @@ def main() -> None:
     default=None,
     help="Secret seed of the checks' inputs [default: a fresh random one per run].",
 )
+@SANDBOX
+@click.option(
+    "--unsafe-no-sandbox",
+    is_flag=True,
+    help="Allow --sandbox none (or no backend at all): trusted notebooks only.",
+)
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
@@ -111,6 +127,8 @@ def grade(
     jobs: int | None,
     junit: Path | None,
     seed: int | None,
+    sandbox: BackendName,
+    unsafe_no_sandbox: bool,
     mirror: Path,
     output_format: str,
 ) -> None:
@@ -122,9 +140,13 @@ def grade(
     """
     loaded = grader.load_assignment(assignment)
     batch = grader.collect_submissions(list(submissions))
+    backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
+    click.echo(backend.notice, err=output_format == "json")
+    others = tuple(submission.path.resolve() for submission in batch)
     options = grader.GradeOptions(
         seed=seed if seed is not None else secrets.randbits(64),
-        protected=(loaded.root.resolve(), out.resolve()),
+        sandbox=backend.name,
+        protected=(loaded.root.resolve(), out.resolve(), *others),
         mirror=grader.prepare_mirror(loaded, mirror),
     )
     jobs = jobs or grader.default_jobs()
@@ -168,10 +190,13 @@ def grade(
     type=click.Path(path_type=Path),
     help="The assignment folder [default: found from the notebook's metadata].",
 )
+@SANDBOX
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
-def check(notebook: Path, assignment: Path | None, mirror: Path, output_format: str) -> None:
+def check(
+    notebook: Path, assignment: Path | None, sandbox: BackendName, mirror: Path, output_format: str
+) -> None:
     """Self-check NOTEBOOK before handing it in: the public checks only.
 
     \b
@@ -179,8 +204,14 @@ def check(notebook: Path, assignment: Path | None, mirror: Path, output_format: 
       grader check tp-attention.ipynb
     """
     loaded = grader.load_assignment(assignment or grader.find_assignment(notebook))
+    backend = select_backend(sandbox, "check")
+    click.echo(backend.notice, err=output_format == "json")
     options = grader.GradeOptions(
-        seed=secrets.randbits(64), public_only=True, mirror=grader.prepare_mirror(loaded, mirror)
+        seed=secrets.randbits(64),
+        public_only=True,
+        sandbox=backend.name,
+        protected=(loaded.root.resolve(),),
+        mirror=grader.prepare_mirror(loaded, mirror),
     )
     report = grader.grade_submission(loaded, grader.find_submission(notebook), options)
     if output_format == "json":
@@ -201,10 +232,11 @@ def check(notebook: Path, assignment: Path | None, mirror: Path, output_format: 
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
+@SANDBOX
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
-def validate(assignment: Path, mirror: Path, output_format: str) -> None:
+def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format: str) -> None:
     """Check ASSIGNMENT: valid YAML, full marks for the solution, none for the template.
 
     \b
@@ -212,7 +244,11 @@ def validate(assignment: Path, mirror: Path, output_format: str) -> None:
       grader validate assignments/tp-attention
     """
     loaded = grader.load_assignment(assignment)
-    validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror))
+    backend = select_backend(sandbox, "check")
+    click.echo(backend.notice, err=True)
+    validation = grader.validate_assignment(
+        loaded, grader.prepare_mirror(loaded, mirror), backend.name
+    )
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -260,6 +296,7 @@ def release(assignment: Path, out: Path, output_format: str) -> None:
 main.add_command(quiz)
 main.add_command(bench)
 main.add_command(mirror)
+main.add_command(doctor)
 
 
 def _report_line(report: GradeReport) -> str:

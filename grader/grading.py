@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -18,7 +19,8 @@ from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
 from grader.mirror import build_mirror
 from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, GradeReport
-from grader.sandbox.backend import KernelBox, UnsandboxedBox
+from grader.sandbox.backend import KernelBox
+from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
 from grader.scoring.score import score_rubric
@@ -28,7 +30,7 @@ from grader.scoring.score import score_rubric
 class GradeOptions:
     seed: int  # the run's secret: inputs of the checks derive from it, it never enters a kernel
     public_only: bool = False  # a student's self-check: hidden checks are skipped
-    sandbox: str = "none"
+    sandbox: BackendName = "none"  # the backend chosen for the run: bwrap, landlock or none
     protected: tuple[Path, ...] = field(default=())  # never visible to a kernel
     mirror: Path | None = None  # the offline model cache, read-only for kernels
 
@@ -130,7 +132,14 @@ def _execute_and_check(
 
 
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:
-    return UnsandboxedBox(workdir, limits, options.mirror)
+    backend = _backend(options.sandbox)
+    return backend.open(workdir, limits, protected=options.protected, mirror=options.mirror)
+
+
+@lru_cache(maxsize=4)
+def _backend(name: BackendName) -> Backend:
+    """The backend the run chose (the command line already refused what it must refuse)."""
+    return select_backend(name, "check", unsafe_no_sandbox=True)
 
 
 def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:

@@ -75,6 +75,7 @@ class CheckResult:
     hidden: bool = False
     detail: str | None = None  # for the instructor: expected values, traceback
     duration_s: float = 0.0
+    section: dict[str, Any] | None = None  # a report section the check produced: kind + data
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                         hidden=r.get("hidden", False),
                         detail=r.get("detail"),
                         duration_s=r.get("duration_s", 0.0),
+                        section=r.get("section"),
                     )
                     for r in c["checks"]
                 ),

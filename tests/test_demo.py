@@ -99,7 +99,7 @@ def test_reports_show_hidden_checks_without_expected_values(
 def test_limits_hit_are_told_in_french(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, out = demo
     hugo = json.loads((out / "results" / "hugo.json").read_text())
-    assert hugo["execution"]["message"].startswith("la cellule 13 a dépassé la limite de 15 s")
+    assert hugo["execution"]["message"].startswith("La cellule 13 a dépassé la limite de 15 s")
     assert (
         "La cellule 13 a dépassé la limite de 15 s" in (out / "reports" / "hugo.html").read_text()
     )

@@ -51,7 +51,10 @@ def test_a_cell_that_raises_is_recorded_and_the_next_cells_run(tmp_path: Path) -
 def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(tmp_path: Path) -> None:
     executed = run(tmp_path, "while True:\n    pass", "print('après')")
     assert statuses(executed) == [CellStatus.TIMEOUT, CellStatus.OK]
-    assert executed.record.message == "la cellule 1 a dépassé la limite de 3 s et a été interrompue"
+    assert executed.record.message == (
+        "La cellule 1 a dépassé la limite de 3 s et a été interrompue ; "
+        "les cellules suivantes ont été exécutées."
+    )
     assert executed.record.cells[0].error is not None
     assert executed.record.cells[0].error.startswith("KeyboardInterrupt")
 
@@ -61,7 +64,10 @@ def test_a_loop_that_ignores_the_interrupt_is_killed(tmp_path: Path) -> None:
     executed = run(tmp_path, "x = 1", stubborn, "print(x)")
     assert statuses(executed) == [CellStatus.OK, CellStatus.TIMEOUT, CellStatus.NOT_RUN]
     assert executed.record.status is ExecutionStatus.TIMEOUT
-    assert "ne s'est pas laissée interrompre" in (executed.record.message or "")
+    assert executed.record.message == (
+        "La cellule 2 a dépassé la limite de 3 s et ne répondait plus à l'interruption ; "
+        "le noyau a été arrêté."
+    )
     assert not executed.alive
 
 
@@ -69,7 +75,10 @@ def test_a_kernel_that_exits_is_recorded_as_killed(tmp_path: Path) -> None:
     executed = run(tmp_path, "x = 1", "import os\nos._exit(3)", "print(x)")
     assert statuses(executed) == [CellStatus.OK, CellStatus.KILLED, CellStatus.NOT_RUN]
     assert executed.record.status is ExecutionStatus.KILLED
-    assert executed.record.message == "le noyau s'est arrêté pendant la cellule 2"
+    assert executed.record.message == (
+        "Le noyau s'est arrêté pendant l'exécution de la cellule 2 (sortie brutale, signal ou "
+        "plantage) ; les cellules suivantes n'ont pas été exécutées."
+    )
 
 
 def test_output_is_capped_per_cell_and_per_notebook(tmp_path: Path) -> None:
@@ -89,7 +98,8 @@ def test_the_notebook_deadline_stops_everything(tmp_path: Path) -> None:
     executed = run(tmp_path, "import time\ntime.sleep(5)", "print('jamais')", limits=limits)
     assert statuses(executed) == [CellStatus.TIMEOUT, CellStatus.NOT_RUN]
     assert executed.record.message == (
-        "le notebook a dépassé sa limite totale de 2 s (pendant la cellule 1)"
+        "Le notebook a dépassé sa durée limite de 2 s ; les cellules suivantes n'ont pas été "
+        "exécutées."
     )
 
 

@@ -13,6 +13,7 @@ from grader.assignment.load import Assignment
 from grader.assignment.release import template_notebook
 from grader.grading import GradeOptions, Submission, grade_submission
 from grader.results import GradeReport, Outcome
+from grader.sandbox.backends import BackendName
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Validation:
 
 
 def validate_assignment(
-    assignment: Assignment, mirror: Path | None = None, sandbox: str = "none"
+    assignment: Assignment, mirror: Path | None = None, sandbox: BackendName = "none"
 ) -> Validation:
     """Grade the source notebook and the released template with every check, hidden included."""
     options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox, mirror=mirror)

@@ -8,12 +8,12 @@ import sys
 import time
 import traceback
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from grader.checks.api import MARK, CheckFailed, CheckFunction
+from grader.checks.api import MARK, CheckFailed, CheckFunction, Section
 from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
 from grader.errors import ConfigError
 from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, Outcome, Phase
@@ -108,7 +108,7 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
         return CheckResult(check.id, outcome, phase, message, check.hidden, detail, duration)
 
     try:
-        check.function(nb, rng)
+        produced = check.function(nb, rng)
     except CheckFailed as failure:
         shown = failure.redacted if check.hidden else failure.message
         return result(Outcome.FAILED, shown, failure.detail or failure.message)
@@ -123,7 +123,11 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
             "vérification, signalée à l'enseignant)",
             traceback.format_exc(limit=-6),
         )
-    return result(Outcome.PASSED, "correct")
+    passed = result(Outcome.PASSED, "correct")
+    if isinstance(produced, Section):
+        section = {"kind": produced.kind, "title": produced.title, "data": produced.data}
+        return replace(passed, section=section)
+    return passed
 
 
 def _not_run(check: Check, execution: ExecutionRecord) -> CheckResult:

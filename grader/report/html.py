@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from grader.results import GradeReport, Outcome
 
@@ -41,6 +43,17 @@ def format_points(points: float) -> str:
     return f"{points:.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
+# Renderers of the sections checks may produce, by kind: data (plain JSON) -> an HTML fragment.
+SECTION_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {}
+
+
+def render_section(section: dict[str, Any]) -> Markup:
+    renderer = SECTION_RENDERERS.get(section["kind"])
+    if renderer is None:
+        raise ValueError(f"no renderer for report sections of kind {section['kind']!r}")
+    return Markup(renderer(section["data"]))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.report", "templates"),
@@ -53,6 +66,7 @@ def _environment() -> jinja2.Environment:
         outcome_label=OUTCOME_LABELS,
         status_label=STATUS_LABELS,
         cell_label=CELL_LABELS,
+        render_section=render_section,
     )
     return env
 
@@ -61,7 +75,8 @@ _ENV = _environment()
 
 
 def render_report(report: GradeReport, title: str) -> str:
-    return _ENV.get_template("report.html").render(report=report, title=title)
+    sections = [c.section for c in report.checks if c.section is not None]
+    return _ENV.get_template("report.html").render(report=report, title=title, sections=sections)
 
 
 @dataclass(frozen=True)

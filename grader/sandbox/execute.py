@@ -20,7 +20,13 @@ from nbformat.v4 import new_output
 
 from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionStatus
 from grader.sandbox.backend import KernelBox, StartupFailed
-from grader.sandbox.limits import Limits, format_size
+from grader.sandbox.limits import Limits
+from grader.sandbox.messages import (
+    french_size,
+    interrupted_message,
+    limit_message,
+    truncated_message,
+)
 
 _TRUNCATED = "\n[grader : sortie tronquée, limite de {limit} atteinte]\n"
 
@@ -60,7 +66,7 @@ class CappedNotebookClient(NotebookClient):
             if index not in self.truncated_cells:
                 self.truncated_cells.add(index)
                 limit = min(self.limits.output_bytes_per_cell, self.limits.output_bytes)
-                notice = _TRUNCATED.format(limit=format_size(limit))
+                notice = _TRUNCATED.format(limit=french_size(limit))
                 outs.append(new_output("stream", name="stderr", text=notice))  # type: ignore[no-untyped-call]
             return None
         self.cell_output[index] = used + size
@@ -125,7 +131,7 @@ async def execute_notebook(nb: NotebookNode, box: KernelBox, limits: Limits) -> 
         record = ExecutionRecord(
             status=ExecutionStatus.STARTUP_FAILED,
             duration_s=round(time.monotonic() - started, 3),
-            message="le noyau n'a pas pu démarrer : aucune cellule n'a été exécutée",
+            message=limit_message(ExecutionStatus.STARTUP_FAILED, limits),
             sandbox=box.backend,
             detail=detail,
         )
@@ -161,7 +167,6 @@ async def _run_cell(
     cell = client.nb.cells[index]
     client.interrupted = False
     started = time.monotonic()
-    number, cell_limit = index + 1, f"{limits.cell_timeout_s:g} s"
 
     def outcome(status: CellStatus, error: str | None = None) -> CellRecord:
         return CellRecord(index, status, round(time.monotonic() - started, 3), error)
@@ -174,45 +179,27 @@ async def _run_cell(
             await asyncio.gather(task, return_exceptions=True)
             raise TimeoutError
         task.result()
-    except CellTimeoutError:
-        return _CellOutcome(
-            outcome(CellStatus.TIMEOUT),
-            ExecutionStatus.TIMEOUT,
-            f"la cellule {number} a dépassé la limite de {cell_limit} et ne s'est pas laissée "
-            "interrompre : le noyau a été arrêté",
-            kernel_lost=True,
-        )
-    except TimeoutError:
-        return _CellOutcome(
-            outcome(CellStatus.TIMEOUT),
-            ExecutionStatus.TIMEOUT,
-            f"le notebook a dépassé sa limite totale de {limits.notebook_timeout_s:g} s "
-            f"(pendant la cellule {number})",
-            kernel_lost=True,
-        )
+    except CellTimeoutError:  # the cell ignored the interrupt
+        await box.kill()
+        sentence = limit_message(ExecutionStatus.TIMEOUT, limits, index)
+        return _CellOutcome(outcome(CellStatus.TIMEOUT), ExecutionStatus.TIMEOUT, sentence, True)
+    except TimeoutError:  # the notebook's deadline
+        await box.kill()
+        sentence = limit_message(ExecutionStatus.TIMEOUT, limits, None)
+        return _CellOutcome(outcome(CellStatus.TIMEOUT), ExecutionStatus.TIMEOUT, sentence, True)
     except DeadKernelError:
         cause = box.death_cause()
-        if cause is ExecutionStatus.MEMORY:
-            sentence = (
-                f"la cellule {number} a dépassé la limite de mémoire "
-                f"({format_size(limits.memory_bytes)}) : le noyau a été arrêté"
-            )
-        else:
-            sentence = f"le noyau s'est arrêté pendant la cellule {number}"
+        sentence = limit_message(cause, limits, index)
         return _CellOutcome(outcome(CellStatus.KILLED), cause, sentence, kernel_lost=True)
 
     error = _cell_error(cell)
     if client.interrupted:
-        return _CellOutcome(
-            outcome(CellStatus.TIMEOUT, error),
-            ExecutionStatus.TIMEOUT,
-            f"la cellule {number} a dépassé la limite de {cell_limit} et a été interrompue",
-        )
+        sentence = interrupted_message(limits, index)
+        return _CellOutcome(outcome(CellStatus.TIMEOUT, error), ExecutionStatus.TIMEOUT, sentence)
     if index in client.truncated_cells:
+        sentence = truncated_message(limits, index)
         return _CellOutcome(
-            outcome(CellStatus.OUTPUT_LIMIT, error),
-            ExecutionStatus.OUTPUT_LIMIT,
-            f"la cellule {number} a dépassé la limite de sortie : sa sortie a été tronquée",
+            outcome(CellStatus.OUTPUT_LIMIT, error), ExecutionStatus.OUTPUT_LIMIT, sentence
         )
     if error:
         return _CellOutcome(outcome(CellStatus.ERROR, error), ExecutionStatus.ERROR)

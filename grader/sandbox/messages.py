@@ -19,6 +19,23 @@ def _seconds(value: float) -> str:
     return f"{value:g}".replace(".", ",") + " s"
 
 
+def interrupted_message(limits: Limits, cell_index: int) -> str:
+    """A cell stopped by the interrupt at its time limit: the notebook went on."""
+    return (
+        f"La cellule {cell_index + 1} a dépassé la limite de {_seconds(limits.cell_timeout_s)} "
+        "et a été interrompue ; les cellules suivantes ont été exécutées."
+    )
+
+
+def truncated_message(limits: Limits, cell_index: int) -> str:
+    """A cell whose output went over its cap: the rest was dropped, the notebook went on."""
+    cap = min(limits.output_bytes_per_cell, limits.output_bytes)
+    return (
+        f"La sortie de la cellule {cell_index + 1} dépassait la limite de {french_size(cap)} : "
+        "elle a été tronquée."
+    )
+
+
 def limit_message(
     status: ExecutionStatus, limits: Limits, cell_index: int | None = None
 ) -> str | None:
