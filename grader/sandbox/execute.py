@@ -97,6 +97,7 @@ class ExecutedNotebook:
     record: ExecutionRecord
     notebook: NotebookNode
     client: CappedNotebookClient | None
+    box: KernelBox
     alive: bool
 
 
@@ -135,7 +136,7 @@ async def execute_notebook(nb: NotebookNode, box: KernelBox, limits: Limits) -> 
             sandbox=box.backend,
             detail=detail,
         )
-        return ExecutedNotebook(record, nb, None, alive=False)
+        return ExecutedNotebook(record, nb, None, box, alive=False)
 
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     deadline = started + limits.notebook_timeout_s
@@ -158,7 +159,7 @@ async def execute_notebook(nb: NotebookNode, box: KernelBox, limits: Limits) -> 
         message=message,
         sandbox=box.backend,
     )
-    return ExecutedNotebook(record, nb, client, alive=alive and await _is_alive(client))
+    return ExecutedNotebook(record, nb, client, box, alive=alive and await _is_alive(client))
 
 
 async def _run_cell(
