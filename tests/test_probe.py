@@ -41,11 +41,13 @@ CELLS = [
 def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
     limits = Limits(cell_timeout_s=5, message_bytes=1_000_000)
     loop = asyncio.new_event_loop()
-    box = UnsandboxedBox(tmp_path_factory.mktemp("scratch"), limits)
-    executed = loop.run_until_complete(execute_notebook(make_notebook(*CELLS), box, limits))
+    scratch = tmp_path_factory.mktemp("scratch")
+    executed = loop.run_until_complete(
+        execute_notebook(make_notebook(*CELLS), lambda: UnsandboxedBox(scratch, limits), limits)
+    )
     yield Notebook(executed, "", probe_timeout_s=2, loop=loop)
     executed.client.kc.stop_channels()
-    loop.run_until_complete(box.close())
+    loop.run_until_complete(executed.box.close())
     loop.close()
 
 
