@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 import sys
@@ -11,15 +12,11 @@ from typing import Any
 import click
 
 import grader
-from grader.bench.cli import bench
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
-from grader.mirror.cli import mirror
-from grader.quiz.cli import quiz
 from grader.report.html import format_points
 from grader.results import GradeReport, Outcome, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
-from grader.sandbox.cli import doctor
 
 MIRROR = click.option(
     "--mirror",
@@ -38,7 +35,28 @@ SANDBOX = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command groups of other subpackages, imported only when they are used."""
+
+    lazy = {
+        "quiz": "grader.quiz.cli:quiz",
+        "bench": "grader.bench.cli:bench",
+        "mirror": "grader.mirror.cli:mirror",
+        "doctor": "grader.sandbox.cli:doctor",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attribute = self.lazy[name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
 def main() -> None:
     """Grade Jupyter notebooks in sandboxed kernels against reference implementations."""
@@ -247,12 +265,6 @@ def release(assignment: Path, out: Path, output_format: str) -> None:
         click.echo(json.dumps({"bundle": str(bundle)}))
     else:
         click.echo(f"student bundle written to {display_path(bundle)}/")
-
-
-main.add_command(quiz)
-main.add_command(bench)
-main.add_command(mirror)
-main.add_command(doctor)
 
 
 def _report_line(report: GradeReport) -> str:
