@@ -67,16 +67,19 @@ def attacks(port: int, assignment: Path, host_file: Path) -> dict[str, str]:
             "while True:\n    try:\n        while True:\n            pass\n"
             "    except KeyboardInterrupt:\n        pass"
         ),
-        "output-flood": "print('x' * (200 * 1024 * 1024))",
+        "output-flood": "print('x' * (40 * 1024 * 1024))",
         "exits": "import os\nos._exit(0)",
         "environment": "import os\nassert not [k for k in os.environ if 'GRADER_TEST_SECRET' in k]",
-        "past-deadline": "import time\nfor _ in range(100):\n    time.sleep(1)",
     }
 
 
-def hostile(path: Path, cell: str) -> Submission:
+# Each cell stays under the cell limit; together they pass the notebook's deadline.
+PAST_DEADLINE = ["import time\ntime.sleep(8)"] * 8
+
+
+def hostile(path: Path, *cells: str) -> Submission:
     notebook = nbformat.read(EXAMPLES / "alice.ipynb", as_version=4)
-    notebook.cells.append(new_code_cell(cell))
+    notebook.cells += [new_code_cell(cell) for cell in cells]
     nbformat.write(notebook, path)
     return Submission(path.stem, path)
 
@@ -92,13 +95,14 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     spec = assignment_copy / "assignment.yaml"
     spec.write_text(
         spec.read_text()
-        .replace("cell_timeout: 15", "cell_timeout: 5")
-        .replace("notebook_timeout: 120", "notebook_timeout: 40")
-        .replace("processes: 128", "processes: 64")
+        .replace("cell_timeout: 15", "cell_timeout: 10")
+        .replace("notebook_timeout: 120", "notebook_timeout: 60")
+        .replace("processes: 128", "processes: 64\n  message_size: 8 MiB")
     )
     host_file = tmp_path / "host-file.txt"
     cells = attacks(port, assignment_copy, host_file)
     submissions = [hostile(tmp_path / f"{name}.ipynb", cell) for name, cell in cells.items()]
+    submissions.append(hostile(tmp_path / "past-deadline.ipynb", *PAST_DEADLINE))
     submissions.append(Submission("alice", EXAMPLES / "alice.ipynb"))
     backend = select_backend("bwrap", "grade")
     options = GradeOptions(
@@ -128,13 +132,13 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     assert "BlockingIOError" in (last_cell("fork-loop")[1] or "")
     assert status["ignores-interrupt"] == "timeout"
     assert message["ignores-interrupt"].startswith(
-        "La cellule 13 a dépassé la limite de 5 s et ne répondait plus à l'interruption"
+        "La cellule 14 a dépassé la limite de 10 s et ne répondait plus à l'interruption"
     )
     assert status["output-flood"] == "output-limit"
     assert status["exits"] == "killed"
     assert last_cell("environment")[0] == "ok"
     assert status["past-deadline"] == "timeout"
-    assert message["past-deadline"].startswith("Le notebook a dépassé sa durée limite de 40 s")
+    assert message["past-deadline"].startswith("Le notebook a dépassé sa durée limite de 60 s")
     # What the notebook did before the attack is still graded, but past the deadline nothing is.
     for name in cells:
         if name != "past-deadline":

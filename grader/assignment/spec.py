@@ -21,11 +21,12 @@ class LimitsSpec(Spec):
     processes: int = Field(default=128, ge=16)
     output_per_cell: Size = "1 MiB"
     output: Size = "5 MiB"
+    message_size: Size = "64 MiB"  # one kernel message over this stops the kernel (a flood)
     file_size: Size = "256 MiB"
     disk: Size = "256 MiB"
     threads: int = Field(default=1, ge=1)
 
-    @field_validator("memory", "output_per_cell", "output", "file_size", "disk")
+    @field_validator("memory", "output_per_cell", "output", "message_size", "file_size", "disk")
     @classmethod
     def _size(cls, value: Size) -> Size:
         parse_size(value)
@@ -39,6 +40,7 @@ class LimitsSpec(Spec):
             processes=self.processes,
             output_bytes_per_cell=parse_size(self.output_per_cell),
             output_bytes=parse_size(self.output),
+            message_bytes=parse_size(self.message_size),
             file_bytes=parse_size(self.file_size),
             disk_bytes=parse_size(self.disk),
             cpu_threads=self.threads,

@@ -171,8 +171,8 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
             continue
         lost.append(index)
         alive = False
-        if outcome.deadline or len(lost) > MAX_RESTARTS or position + 1 == len(code_cells):
-            break
+        if outcome.deadline or len(lost) > MAX_RESTARTS:  # else restart, even after the last
+            break  # cell: the checks need a kernel that holds the notebook's state
         await box.close()
         box = open_box()
         restarted = await _start(nb, box, limits)
