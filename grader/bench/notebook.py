@@ -31,7 +31,11 @@ if hasattr(_table, "to_json"):
 elif isinstance(_table, dict):
     _columns = {{str(k): list(v) for k, v in _table.items()}}
     _table = [dict(zip(_columns, values)) for values in zip(*_columns.values())]
-_json.loads(_json.dumps([dict(r) if hasattr(r, "keys") else r for r in _table], default=str))
+if isinstance(_table, (list, tuple)):
+    _table = [dict(r) if hasattr(r, "keys") else r for r in _table]
+else:
+    _table = {{"not_a_table": type(_table).__name__}}
+_json.loads(_json.dumps(_table, default=str))
 """
 
 
@@ -41,9 +45,10 @@ def table_records(nb: Any, variable: str) -> list[Any]:
     nb.get(variable)  # a missing variable: the probe's own French message
     records = nb.run(_TABLE_SOURCE.format(name=variable))
     if not isinstance(records, list):
+        got = records.get("not_a_table") if isinstance(records, dict) else None
         raise CheckFailed(
             f"`{variable}` doit être un tableau (DataFrame ou liste de dictionnaires), "
-            f"obtenu {type(records).__name__}"
+            f"obtenu {got or type(records).__name__}"
         )
     return records
 

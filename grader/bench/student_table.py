@@ -109,6 +109,7 @@ def table_problems(records: Sequence[Mapping[str, Any]], prompts: int, cases: in
     answering the same `cases` cases once, every answer graded 0, 1 or 2. Needs no rubric."""
     problems: list[str] = []
     seen: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
     for number, record in enumerate(records, start=1):
         where = f"ligne {number}"
         if not isinstance(record, Mapping):
@@ -125,13 +126,15 @@ def table_problems(records: Sequence[Mapping[str, Any]], prompts: int, cases: in
         grade, problem = _grade(fields["grade"])
         if grade is None:
             problems.append(f"{where} : {problem or 'note absente'}")
-        seen.setdefault(normalise(str(fields["prompt"])), []).append(normalise(str(case)))
+        prompt = normalise(str(fields["prompt"]))
+        names.setdefault(prompt, str(fields["prompt"]).strip())  # as the student wrote it
+        seen.setdefault(prompt, []).append(normalise(str(case)))
     if len(seen) != prompts:
         problems.append(f"{len(seen)} prompt(s) dans le tableau, attendu {prompts}")
     for prompt, prompt_cases in seen.items():
         if len(set(prompt_cases)) != cases or len(prompt_cases) != cases:
             problems.append(
-                f"prompt « {prompt} » : {len(set(prompt_cases))} cas distincts sur "
+                f"prompt « {names[prompt]} » : {len(set(prompt_cases))} cas distincts sur "
                 f"{len(prompt_cases)} ligne(s), attendu {cases} cas, une ligne chacun"
             )
     return problems
