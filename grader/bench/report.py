@@ -66,7 +66,8 @@ def render_bench_data(result: Mapping[str, Any]) -> str:
     prompts = result["prompts"]
     metrics = prompts[0]["metrics"] if prompts else ()
     analysis = result["analysis"]
-    return _SECTION_STYLE + template.render(
+    return template.render(
+        style=markupsafe.Markup(_SECTION_STYLE),
         result=result,
         titles={p["prompt"]: p["title"] or p["prompt"] for p in prompts},
         metric_names=[METRIC_NAMES.get(m["type"], m["type"]) for m in metrics],
