@@ -157,7 +157,12 @@ def test_the_section_travels_as_json_and_renders_as_the_result_does() -> None:
     section = bench_section(result, "Expérience 10")
     carried = json.loads(json.dumps(section.data))  # as a result file stores it
     assert section.kind == "bench" and carried["kind"] == "bench"
-    assert render_bench_data(carried) == render_bench_section(result)
+    standalone = render_bench_section(result)
+    assert "<h2>Benchmark de prompts : TP3" in standalone
+    assert render_bench_data({**carried, "embedded": False}) == standalone
+    assert render_bench_data(carried) == standalone.replace(
+        "  <h2>Benchmark de prompts : TP3 : zero-shot, few-shot et prompt structuré</h2>\n", ""
+    )
 
 
 def test_the_grading_report_renders_bench_sections() -> None:

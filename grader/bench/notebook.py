@@ -79,9 +79,10 @@ def claimed_means(rubric: LoadedRubric, value: Any, variable: str = "moyennes") 
 
 
 def bench_section(result: BenchResult, title: str = "") -> Section:
-    """The report section of kind "bench" (plain JSON), rendered by render_bench_data."""
+    """The report section of kind "bench" (plain JSON), rendered by render_bench_data under
+    `title`, the report's own heading (so the section leaves out its own)."""
     return Section(
         kind="bench",
         title=title or f"Benchmark de prompts : {result.title or result.rubric}",
-        data=result_to_dict(result),
+        data={**result_to_dict(result), "embedded": True},
     )
