@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,35 @@ def test_reports_show_the_section_and_farid_has_none(graded: Path) -> None:
     farid = (graded / "reports" / "farid.html").read_text()
     assert 'class="bench"' not in farid
     assert "la variable `resultats` n&#39;est pas définie dans le notebook" in farid
+
+
+def test_released_bundle_checks_without_the_bench_rubric(tmp_path: Path) -> None:
+    """The student bundle has no benchmark rubric and no hidden check: its public
+    checks read the table and the means from the notebook alone."""
+    released = subprocess.run(
+        [sys.executable, "-m", "grader", "release", str(ASSIGNMENT), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert released.returncode == 0, released.stderr
+    bundle = tmp_path / "tp3-prompting"
+    assert "def experiment_benchmark" not in (bundle / "checks.py").read_text()
+    notebook = bundle / "david.ipynb"
+    notebook.write_bytes((EXAMPLES / "david.ipynb").read_bytes())
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "check", notebook.name, "--sandbox", "bwrap"],
+        capture_output=True,
+        text=True,
+        cwd=bundle,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's grader, from the bundle
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "✓ exp10.moyennes : correct" in completed.stdout
+    assert (
+        "✗ exp10.tableau : `resultats` incomplet : prompt « structured » : 18 cas distincts "
+        "sur 18 ligne(s), attendu 20 cas, une ligne chacun" in completed.stdout
+    )
+    assert "exp10.benchmark" not in completed.stdout
