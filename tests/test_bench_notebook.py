@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,13 @@ import pytest
 
 from grader.bench.grading import tools_for
 from grader.bench.load import load_rubric
-from grader.bench.notebook import bench_section, claimed_means, table_records
+from grader.bench.notebook import (
+    bench_section,
+    claimed_means,
+    regenerate_outputs,
+    table_records,
+)
+from grader.bench.providers import OpenAICompatible
 from grader.bench.report import render_bench_data, render_bench_section
 from grader.bench.scoring import score_student
 from grader.bench.student_table import grades_by_prompt, read_student_table, table_problems
@@ -24,6 +32,7 @@ from grader.sandbox.backend import UnsandboxedBox
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
 from tests.conftest import make_notebook
+from tests.test_bench_providers import ChatServer
 
 RUBRIC = load_rubric(Path(__file__).parent.parent / "rubrics" / "tp3-prompting-bench.yaml")
 CASES = [(case.id, case.input, str(case.expected)) for case in RUBRIC.spec.cases]
@@ -190,6 +199,8 @@ TABLE_CELLS = [
     "        return json.dumps([{'cas': 'a03', 'sortie': 'neutre', 'note': 2}])\n"
     "frame = Frame()",
     "count = 3",
+    "def construire_prompt(nom, avis):\n    return f'{nom} : {avis}'",
+    "def compter(nom, avis):\n    return len(avis)",
 ]
 
 
@@ -227,3 +238,36 @@ def test_what_is_not_a_table_is_a_failure_and_a_missing_one_an_error(nb: Noteboo
     assert failure.value.message.startswith("`count` doit être un tableau")
     with pytest.raises(MissingName):
         table_records(nb, "resultats")
+
+
+@pytest.fixture
+def chat_server() -> Iterator[str]:
+    """A local chat-completions endpoint: « négatif » when the prompt says déçu, cassé or
+    Impossible, else « positif »."""
+    ChatServer.received = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatServer)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.kernel
+def test_the_students_prompts_are_run_again_through_a_provider(
+    nb: Notebook, chat_server: str
+) -> None:
+    """The server finds négatif in a02 and a05 only, positif everywhere else: right on the 7
+    positive reviews and those 2, 9 of 20. A bare label is worth 2 on zero- and few-shot (0.9)
+    and 1 on structured, which wants JSON (0.45)."""
+    provider = OpenAICompatible(chat_server, "petit-modele")
+    outputs = regenerate_outputs(nb, RUBRIC, provider, "ines")
+    assert len(outputs) == 60 and {o.student_grade for o in outputs} == {None}
+    prompts = [r["body"]["messages"][0]["content"] for r in ChatServer.received]
+    assert prompts[22] == "few-shot : Le colis est arrivé mardi, comme prévu."
+    result = score_student(RUBRIC, "ines", outputs, tools_for(RUBRIC))
+    assert [p.mean for p in result.prompts] == [0.9, 0.9, 0.45]
+    assert result.analysis is None  # nothing graded by the student
+    with pytest.raises(CheckFailed) as failure:
+        regenerate_outputs(nb, RUBRIC, provider, "ines", function="compter")
+    assert failure.value.message == "compter('zero-shot', avis) doit renvoyer un texte, obtenu int"

@@ -6,7 +6,12 @@ The API the CLI and the grading pipeline use; see grader/bench/cli.py for `grade
 from grader.bench.assertions import AssertionScore, Tools
 from grader.bench.grading import score_outputs, tools_for, write_result
 from grader.bench.load import LoadedRubric, load_rubric, parse_rubric
-from grader.bench.notebook import bench_section, claimed_means, table_records
+from grader.bench.notebook import (
+    bench_section,
+    claimed_means,
+    regenerate_outputs,
+    table_records,
+)
 from grader.bench.providers import LocalPipeline, OpenAICompatible, ProviderError, generate_outputs
 from grader.bench.records import read_outputs, result_to_dict
 from grader.bench.report import render_bench_data, render_bench_page, render_bench_section
@@ -36,6 +41,7 @@ __all__ = [
     "parse_rubric",
     "read_outputs",
     "read_student_table",
+    "regenerate_outputs",
     "render_bench_data",
     "render_bench_page",
     "render_bench_section",

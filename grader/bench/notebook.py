@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from grader.bench.load import LoadedRubric
+from grader.bench.providers import Provider
 from grader.bench.records import result_to_dict
-from grader.bench.scoring import BenchResult
+from grader.bench.scoring import BenchResult, RecordedOutput
 from grader.bench.text import normalise
 from grader.checks.api import CheckFailed, Section
 
@@ -76,6 +77,29 @@ def claimed_means(rubric: LoadedRubric, value: Any, variable: str = "moyennes") 
                 f"`{variable}[{name!r}]` : attendu un nombre, obtenu {mean!r}"
             ) from None
     return means
+
+
+def regenerate_outputs(
+    nb: Any,
+    rubric: LoadedRubric,
+    provider: Provider,
+    student: str,
+    function: str = "construire_prompt",
+) -> list[RecordedOutput]:
+    """The student's prompts run again by grader: `function(prompt_id, input)` in the kernel
+    builds each prompt (a plain text back), the provider answers it in the grader process.
+    Outputs carry no student grade; a checks.py scores them like a recorded table."""
+    outputs = []
+    for prompt in rubric.spec.prompts:
+        for case in rubric.spec.cases:
+            text = nb.call(function, prompt.id, case.input)
+            if not isinstance(text, str):
+                raise CheckFailed(
+                    f"{function}({prompt.id!r}, avis) doit renvoyer un texte, "
+                    f"obtenu {type(text).__name__}"
+                )
+            outputs.append(RecordedOutput(student, case.id, prompt.id, provider.generate(text)))
+    return outputs
 
 
 def bench_section(result: BenchResult, title: str = "") -> Section:
