@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 import markupsafe
 
+from grader.bench.records import result_to_dict
 from grader.bench.scoring import BenchResult
 
 _STYLE = """
@@ -15,12 +18,18 @@ table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 caption { font-weight: bold; text-align: left; }
 pre { white-space: pre-wrap; margin: 0; font-size: 0.9em; max-width: 40em; }
-ul { margin: 0; padding-left: 1em; }
+@media print { details { display: block; } }
+"""
+# Travels with the section, so that it looks the same embedded in the grading report.
+_SECTION_STYLE = """<style>
+section.bench ul { margin: 0; padding-left: 1em; }
+section.bench pre { white-space: pre-wrap; margin: 0; max-width: 40em; }
 .bench-winner { background: #eef7ee; font-weight: bold; }
 .bench-warning { color: #8a5300; }
-.grade-0 td:nth-child(4) { color: #b00020; } .grade-2 td:nth-child(4) { color: #1b6e20; }
-li.ko { color: #b00020; } li.info { color: #666; }
-@media print { details { display: block; } }
+.bench .grade-0 td:nth-child(4) { color: #b00020; }
+.bench .grade-2 td:nth-child(4) { color: #1b6e20; }
+.bench li.ko { color: #b00020; } .bench li.info { color: #666; }
+</style>
 """
 
 
@@ -47,14 +56,22 @@ def _environment() -> jinja2.Environment:
 
 def render_bench_section(result: BenchResult) -> str:
     """One `<section>`: per prompt the cases with output, grade and reasons; means; agreement."""
+    return render_bench_data(result_to_dict(result))
+
+
+def render_bench_data(result: Mapping[str, Any]) -> str:
+    """The same section from the result's JSON (`result_to_dict`), as a check's report section
+    carries it: the renderer of report sections of kind "bench"."""
     template = _environment().get_template("bench_section.html.j2")
-    metrics = result.prompts[0].metrics if result.prompts else ()
-    metric_names = [METRIC_NAMES.get(m.type, m.type) for m in metrics]
+    prompts = result["prompts"]
+    metrics = prompts[0]["metrics"] if prompts else ()
+    analysis = result["analysis"]
     return template.render(
+        style=markupsafe.Markup(_SECTION_STYLE),
         result=result,
-        titles={p.prompt: p.title or p.prompt for p in result.prompts},
-        metric_names=metric_names,
-        means={m.prompt: m for m in result.analysis.means} if result.analysis else {},
+        titles={p["prompt"]: p["title"] or p["prompt"] for p in prompts},
+        metric_names=[METRIC_NAMES.get(m["type"], m["type"]) for m in metrics],
+        means={m["prompt"]: m for m in analysis["means"]} if analysis else {},
     )
 
 

@@ -89,3 +89,52 @@ def _grade(value: Any) -> tuple[int | None, str | None]:
     if number not in (0, 1, 2):
         return None, f"note {value!r} ignorée : attendu 0, 1 ou 2"
     return int(number), None
+
+
+def grades_by_prompt(records: Sequence[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """The student's valid 0/1/2 grades per prompt, the prompt named as they wrote it
+    (normalised): what their means must be computed from. Needs no rubric (public checks)."""
+    grades: dict[str, list[int]] = {}
+    for record in records:
+        if not isinstance(record, Mapping) or _field(record, "prompt") is None:
+            continue
+        grade, _ = _grade(_field(record, "grade"))
+        if grade is not None:
+            grades.setdefault(normalise(str(_field(record, "prompt"))), []).append(grade)
+    return grades
+
+
+def table_problems(records: Sequence[Mapping[str, Any]], prompts: int, cases: int) -> list[str]:
+    """What keeps a table from being a complete experiment (French): `prompts` prompts, each
+    answering the same `cases` cases once, every answer graded 0, 1 or 2. Needs no rubric."""
+    problems: list[str] = []
+    seen: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for number, record in enumerate(records, start=1):
+        where = f"ligne {number}"
+        if not isinstance(record, Mapping):
+            problems.append(f"{where} : attendu un dictionnaire, obtenu {type(record).__name__}")
+            continue
+        fields = {name: _field(record, name) for name in ALIASES}
+        case = fields["case"] if fields["case"] is not None else fields["input"]
+        missing = [n for n in ("prompt", "output") if fields[n] is None]
+        if case is None:
+            missing.insert(0, "cas (ou entrée)")
+        if missing:
+            problems.append(f"{where} : colonne(s) absente(s) : {', '.join(missing)}")
+            continue
+        grade, problem = _grade(fields["grade"])
+        if grade is None:
+            problems.append(f"{where} : {problem or 'note absente'}")
+        prompt = normalise(str(fields["prompt"]))
+        names.setdefault(prompt, str(fields["prompt"]).strip())  # as the student wrote it
+        seen.setdefault(prompt, []).append(normalise(str(case)))
+    if len(seen) != prompts:
+        problems.append(f"{len(seen)} prompt(s) dans le tableau, attendu {prompts}")
+    for prompt, prompt_cases in seen.items():
+        if len(set(prompt_cases)) != cases or len(prompt_cases) != cases:
+            problems.append(
+                f"prompt « {names[prompt]} » : {len(set(prompt_cases))} cas distincts sur "
+                f"{len(prompt_cases)} ligne(s), attendu {cases} cas, une ligne chacun"
+            )
+    return problems

@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from grader.bench.report import render_bench_data
 from grader.results import GradeReport, Outcome
 
 OUTCOME_LABELS = {
@@ -45,6 +46,7 @@ def format_points(points: float) -> str:
 
 # Renderers of the sections checks may produce, by kind: data (plain JSON) -> an HTML fragment.
 SECTION_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {}
+SECTION_RENDERERS["bench"] = render_bench_data  # prompt benchmarks (grader.bench)
 
 
 def render_section(section: dict[str, Any]) -> Markup:
