@@ -45,8 +45,9 @@ def format_points(points: float) -> str:
 
 
 # Renderers of the sections checks may produce, by kind: data (plain JSON) -> an HTML fragment.
-SECTION_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {}
-SECTION_RENDERERS["bench"] = render_bench_data  # prompt benchmarks (grader.bench)
+SECTION_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "bench": render_bench_data,  # prompt benchmarks, see grader.bench
+}
 
 
 def render_section(section: dict[str, Any]) -> Markup:
