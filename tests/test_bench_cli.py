@@ -137,35 +137,35 @@ def test_jsonl_and_json_format(tmp_path: Path) -> None:
         (
             "s.csv",
             "student,case,prompt\nalice,a01,zero-shot\n",
-            "error: s.csv:1: missing column(s) output",
+            "grader: s.csv:1: missing column(s) output",
         ),
         (
             "s.csv",
             "student,case,prompt,output,grade\nalice,a01,zero-shot,positif,3\n",
-            "error: s.csv:2: grade: expected 0, 1 or 2, got '3'",
+            "grader: s.csv:2: grade: expected 0, 1 or 2, got '3'",
         ),
         (
             "s.csv",
             'student,case,prompt,output\nalice,a01,zero-shot,"positif\nvraiment"\n'
             "../x,a02,zero-shot,positif\n",
-            "error: s.csv:4: student: student id '../x' may hold only letters",
+            "grader: s.csv:4: student: student id '../x' may hold only letters",
         ),
         (
             "s.jsonl",
             '{"student": "alice", "case": "a01", "prompt": "zero-shot"}\n',
-            "error: s.jsonl:1: output: required, but missing",
+            "grader: s.jsonl:1: output: required, but missing",
         ),
         (
             "s.jsonl",
             '{"student": "alice", "case": "a01", "prompt": "p", "output": "x"}\n{oops\n',
-            "error: s.jsonl:2: invalid JSON",
+            "grader: s.jsonl:2: invalid JSON",
         ),
         (
             "s.jsonl",
             '{"student": "alice", "case": "a01", "prompt": "p", "output": 3}\n',
-            "error: s.jsonl:1: output: expected a text, got 3",
+            "grader: s.jsonl:1: output: expected a text, got 3",
         ),
-        ("s.txt", "x", "error: s.txt: expected a .csv or .jsonl file of outputs"),
+        ("s.txt", "x", "grader: s.txt: expected a .csv or .jsonl file of outputs"),
     ],
 )
 def test_bad_table_exits_2_naming_file_line_and_field(
@@ -189,7 +189,7 @@ def test_bad_rubric_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     result = CliRunner().invoke(bench, ["score", "b.yaml", "s.csv", "--out", "out"])
     assert result.exit_code == 2
     assert result.output.startswith(
-        "error: b.yaml:4: default_assert[0]: unknown assertion type 'equal' "
+        "grader: b.yaml:4: default_assert[0]: unknown assertion type 'equal' "
         "(did you mean 'equals'?)"
     )
 

@@ -12,9 +12,7 @@ from grader.bench.grading import score_outputs, write_result
 from grader.bench.load import load_rubric
 from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
 from grader.bench.records import read_outputs, result_to_dict
-from grader.errors import GraderError
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 
 
 @click.group("bench")
@@ -32,13 +30,8 @@ def bench() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Writes results/<student>.json and reports/<student>.html here.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-)
+@FORMAT
+@errors_to_exit_codes
 def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> None:
     """Score recorded OUTPUTS (CSV or JSONL: student, case, prompt, output, optional grade)
     against RUBRIC, one result and one French report per student.
@@ -50,12 +43,8 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
     Exit codes: 0 scored; 1 some assertion could not be judged (an instructor's function
     raised); 2 the rubric or the table is invalid (the message names file, line and field).
     """
-    try:
-        loaded = load_rubric(rubric)
-        results = score_outputs(loaded, read_outputs(outputs))
-    except GraderError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+    loaded = load_rubric(rubric)
+    results = score_outputs(loaded, read_outputs(outputs))
     for result in results:
         write_result(result, out_dir)
     if output_format == "json":
@@ -73,7 +62,7 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
     errored = any(
         a.error for r in results for p in r.prompts for c in p.cases for a in c.assertions
     )
-    sys.exit(EXIT_FAILED if errored else EXIT_OK)
+    sys.exit(Exit.CHECKS_FAILED if errored else Exit.OK)
 
 
 @bench.command("generate")
@@ -97,6 +86,7 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
 )
 @click.option("--max-new-tokens", default=64, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=int)
+@errors_to_exit_codes
 def generate(
     rubric: Path,
     out_file: Path,
@@ -117,25 +107,21 @@ def generate(
     """
     if (model_dir is None) == (base_url is None) or (base_url is not None and not model):
         raise click.UsageError("give either --model-dir, or --base-url with --model")
-    try:
-        loaded = load_rubric(rubric)
-        templates = {}
-        for index, prompt in enumerate(loaded.spec.prompts):
-            if prompt.template is None:
-                raise loaded.error(
-                    ("prompts", index, "template"),
-                    f"prompt {prompt.id!r} has no template to generate from",
-                )
-            templates[prompt.id] = prompt.template
-        provider: Provider = (
-            LocalPipeline(model_dir, max_new_tokens=max_new_tokens, seed=seed)
-            if model_dir is not None
-            else OpenAICompatible(str(base_url), str(model), max_tokens=max_new_tokens, seed=seed)
-        )
-        rows = generate_outputs(provider, student, templates, loaded.spec.cases)
-    except GraderError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+    loaded = load_rubric(rubric)
+    templates = {}
+    for index, prompt in enumerate(loaded.spec.prompts):
+        if prompt.template is None:
+            raise loaded.error(
+                ("prompts", index, "template"),
+                f"prompt {prompt.id!r} has no template to generate from",
+            )
+        templates[prompt.id] = prompt.template
+    provider: Provider = (
+        LocalPipeline(model_dir, max_new_tokens=max_new_tokens, seed=seed)
+        if model_dir is not None
+        else OpenAICompatible(str(base_url), str(model), max_tokens=max_new_tokens, seed=seed)
+    )
+    rows = generate_outputs(provider, student, templates, loaded.spec.cases)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with out_file.open("w", encoding="utf-8") as out:
         for row in rows:
