@@ -163,7 +163,7 @@ def test_sigkill_in_the_middle_then_restart_loses_nothing(tmp_path: Path) -> Non
     killed_at = stored_rows(out)
     assert 2 <= len(killed_at) < len(STUDENTS), "the kill should land mid-batch"
 
-    again = subprocess.run(command + ["--format", "json"], cwd=tmp_path, env=environment(),
+    again = subprocess.run([*command, "--format", "json"], cwd=tmp_path, env=environment(),
                            capture_output=True, text=True, timeout=300)  # fmt: skip
     assert again.returncode == 1, again.stderr  # odd students fail a check
 
