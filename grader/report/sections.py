@@ -60,7 +60,7 @@ def array_comparison(
             "left": left,
             "got": _rounded(plane_got[window]),
             "expected": _rounded(plane_ref[window]),
-            "worst": [divmod(i, plane_got[window].shape[1]) for i in ranked],
+            "worst": [list(divmod(i, plane_got[window].shape[1])) for i in ranked],
         },
     )
 
