@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-import traceback
-from collections.abc import Callable
-from enum import IntEnum
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 import grader
 from grader.bench.cli import bench
+from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
 from grader.mirror.cli import mirror
 from grader.quiz.cli import quiz
@@ -25,24 +22,6 @@ from grader.report.terminal import BatchProgress
 from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
 from grader.sandbox.cli import doctor
-
-
-class Exit(IntEnum):
-    OK = 0  # every check passed
-    CHECKS_FAILED = 1  # some check failed or errored
-    USAGE = 2  # usage or configuration error: the message names file, line and field
-    BUG = 3  # a bug in grader: traceback plus "this is a bug"
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-FORMAT = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-    help="Output for people or programs.",
-)
 
 MIRROR = click.option(
     "--mirror",
@@ -67,29 +46,6 @@ SANDBOX = click.option(
     show_default=True,
     help="Isolation of student kernels; auto picks the best that works here and says which.",
 )
-
-
-def errors_to_exit_codes(command: F) -> F:
-    """One error funnel: a user's mistake is one clear line, a bug is a traceback."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except grader.GraderError as error:
-            click.echo(f"grader: {error}", err=True)
-            sys.exit(Exit.USAGE)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception:
-            click.echo(traceback.format_exc(), err=True)
-            click.echo(
-                "grader: this is a bug in grader; please report it with the traceback above.",
-                err=True,
-            )
-            sys.exit(Exit.BUG)
-
-    return run  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import nbformat
@@ -107,13 +107,13 @@ def _execute_and_check(
     options: GradeOptions,
 ) -> tuple[ExecutionRecord, list[CheckResult]]:
     loop = asyncio.new_event_loop()
-    box = _open_box(workdir, limits, options)
+    executed = None
     try:
-        executed = loop.run_until_complete(execute_notebook(notebook, box, limits))
-        code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-        probe = Notebook(
-            executed, notebook_source(code), limits.cell_timeout_s, limits.message_bytes, loop
+        executed = loop.run_until_complete(
+            execute_notebook(notebook, partial(_open_box, workdir, limits, options), limits)
         )
+        code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        probe = Notebook(executed, notebook_source(code), limits.cell_timeout_s, loop)
         nb_handle = probe if executed.client is not None else None
         results = run_checks(
             assignment.checks,
@@ -127,7 +127,8 @@ def _execute_and_check(
             executed.client.kc.stop_channels()
         return executed.record, results
     finally:
-        loop.run_until_complete(box.close())
+        if executed is not None:
+            loop.run_until_complete(executed.box.close())
         loop.close()
 
 

@@ -79,7 +79,13 @@ def test_cheating_gains_nothing_over_the_empty_template(
     submissions = [write(tmp_path / "template.ipynb", None)]
     submissions += [write(tmp_path / f"{name}.ipynb", cell) for name, cell in CHEATS.items()]
     reports: list[GradeReport] = []
-    result = grade_batch(assignment_copy, submissions, GradeOptions(seed=7, sandbox=select_backend("auto", "check").name), 2, reports.append)
+    result = grade_batch(
+        assignment_copy,
+        submissions,
+        GradeOptions(seed=7, sandbox=select_backend("auto", "check").name),
+        2,
+        reports.append,
+    )
     assert not result.crashed
     scores = {report.student: report.score for report in reports}
     assert scores["template"] == 0

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.kernel
 
 
 def invoke(*args: str) -> tuple[int, str]:
+    """Exit code and everything printed; with --format json, stdout holds the JSON alone."""
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout if "json" in args else result.stdout + result.stderr
 
 
 def test_check_passes_the_correct_notebook() -> None:

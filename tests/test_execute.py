@@ -23,14 +23,18 @@ FAST = Limits(
 
 def run(tmp_path: Path, *cells: str, limits: Limits = FAST) -> ExecutedNotebook:
     async def go() -> ExecutedNotebook:
-        box = UnsandboxedBox(tmp_path, limits)
-        try:
-            executed = await execute_notebook(make_notebook(*cells), box, limits)
-            if executed.client is not None:
-                executed.client.kc.stop_channels()
-            return executed
-        finally:
-            await box.close()
+        opened: list[UnsandboxedBox] = []
+
+        def open_box() -> UnsandboxedBox:
+            opened.append(UnsandboxedBox(tmp_path, limits))
+            return opened[-1]
+
+        executed = await execute_notebook(make_notebook(*cells), open_box, limits)
+        if executed.client is not None:
+            executed.client.kc.stop_channels()
+        await executed.box.close()
+        assert all(not box.km.has_kernel for box in opened)  # no kernel left behind
+        return executed
 
     return asyncio.run(go())
 
@@ -59,26 +63,37 @@ def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(tmp_path: Path
     assert executed.record.cells[0].error.startswith("KeyboardInterrupt")
 
 
-def test_a_loop_that_ignores_the_interrupt_is_killed(tmp_path: Path) -> None:
+def test_a_loop_that_ignores_the_interrupt_is_killed_and_the_notebook_goes_on(
+    tmp_path: Path,
+) -> None:
     stubborn = "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass"
     executed = run(tmp_path, "x = 1", stubborn, "print(x)")
-    assert statuses(executed) == [CellStatus.OK, CellStatus.TIMEOUT, CellStatus.NOT_RUN]
+    assert statuses(executed) == [CellStatus.OK, CellStatus.TIMEOUT, CellStatus.OK]
     assert executed.record.status is ExecutionStatus.TIMEOUT
     assert executed.record.message == (
         "La cellule 2 a dépassé la limite de 3 s et ne répondait plus à l'interruption ; "
-        "le noyau a été arrêté."
+        "le noyau a été arrêté. Le notebook a été relancé dans un nouveau noyau sans la "
+        "cellule 2 (les cellules précédentes ont été réexécutées) pour vérifier la suite."
     )
-    assert not executed.alive
+    assert executed.notebook.cells[2].outputs[0]["text"] == "1\n"  # the state was replayed
+    assert executed.alive
 
 
 def test_a_kernel_that_exits_is_recorded_as_killed(tmp_path: Path) -> None:
     executed = run(tmp_path, "x = 1", "import os\nos._exit(3)", "print(x)")
-    assert statuses(executed) == [CellStatus.OK, CellStatus.KILLED, CellStatus.NOT_RUN]
+    assert statuses(executed) == [CellStatus.OK, CellStatus.KILLED, CellStatus.OK]
     assert executed.record.status is ExecutionStatus.KILLED
-    assert executed.record.message == (
+    assert executed.record.message.startswith(
         "Le noyau s'est arrêté pendant l'exécution de la cellule 2 (sortie brutale, signal ou "
-        "plantage) ; les cellules suivantes n'ont pas été exécutées."
+        "plantage)"
     )
+
+
+def test_restarts_are_bounded(tmp_path: Path) -> None:
+    kill = "import os\nos._exit(1)"
+    executed = run(tmp_path, "x = 1", kill, kill, kill, "print(x)")
+    assert statuses(executed) == [CellStatus.OK] + [CellStatus.KILLED] * 3 + [CellStatus.NOT_RUN]
+    assert not executed.alive
 
 
 def test_output_is_capped_per_cell_and_per_notebook(tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_cli_unknown_model_is_a_usage_error(tmp_path: Path) -> None:
         mirror_cli, ["build", "--models", "gpt2,bert", "--out", str(tmp_path)]
     )
     assert result.exit_code == 2
-    assert "error: no built-in model bert; known: gpt2" in result.output
+    assert "grader: no built-in model bert; known: gpt2" in result.output
 
 
 @pytest.mark.parametrize(

@@ -41,11 +41,13 @@ CELLS = [
 def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
     limits = Limits(cell_timeout_s=5, message_bytes=1_000_000)
     loop = asyncio.new_event_loop()
-    box = UnsandboxedBox(tmp_path_factory.mktemp("scratch"), limits)
-    executed = loop.run_until_complete(execute_notebook(make_notebook(*CELLS), box, limits))
-    yield Notebook(executed, "", probe_timeout_s=2, max_bytes=limits.message_bytes, loop=loop)
+    scratch = tmp_path_factory.mktemp("scratch")
+    executed = loop.run_until_complete(
+        execute_notebook(make_notebook(*CELLS), lambda: UnsandboxedBox(scratch, limits), limits)
+    )
+    yield Notebook(executed, "", probe_timeout_s=2, loop=loop)
     executed.client.kc.stop_channels()
-    loop.run_until_complete(box.close())
+    loop.run_until_complete(executed.box.close())
     loop.close()
 
 
@@ -91,14 +93,15 @@ def test_a_function_that_hangs_is_interrupted_and_the_kernel_still_answers(nb: N
     assert nb.call("double", 21) == 42
 
 
-def test_an_oversized_answer_is_refused(nb: Notebook) -> None:
-    with pytest.raises(ProbeError, match="valeur trop volumineuse"):
-        nb.call("big")
-
-
 def test_probes_leave_no_name_in_the_students_namespace(nb: Notebook) -> None:
     nb.call("double", 1)
     assert nb.run("sorted(k for k in globals() if 'grader' in k or k == 'REQUEST')") == []
+
+
+def test_an_oversized_answer_stops_the_kernel(nb: Notebook) -> None:
+    # Last of the tests on this kernel: the box kills a kernel that sends too much.
+    with pytest.raises(ProbeError, match="valeur trop volumineuse"):
+        nb.call("big")
 
 
 @pytest.mark.parametrize(

@@ -119,8 +119,8 @@ def test_bad_rows_exit_2_name_the_row_and_keep_the_rest(mini: Path) -> None:
     code, _, err = run("score", "mini.yaml", "r.csv", "--out", "notes")
     assert code == 2
     assert err.splitlines() == [
-        "error: r.csv:4: alice: duplicate student 'alice' (first seen at r.csv:2)",
-        "error: r.csv:3: bob.q1: invalid option 'z'; expected one of: a, b, c, d",
+        "grader: r.csv:4: alice: duplicate student 'alice' (first seen at r.csv:2)",
+        "grader: r.csv:3: bob.q1: invalid option 'z'; expected one of: a, b, c, d",
     ]
     assert sorted(p.name for p in Path("notes/results").iterdir()) == ["alice.json", "zoe.json"]
     rows = list(
@@ -136,15 +136,15 @@ def test_bad_rows_exit_2_name_the_row_and_keep_the_rest(mini: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["score", "absent.yaml", "r.csv", "--out", "o"], "error: absent.yaml: file not found"),
-        (["score", "mini.yaml", "absent.csv", "--out", "o"], "error: absent.csv: file not found"),
+        (["score", "absent.yaml", "r.csv", "--out", "o"], "grader: absent.yaml: file not found"),
+        (["score", "mini.yaml", "absent.csv", "--out", "o"], "grader: absent.csv: file not found"),
         (
             ["score", "mini.yaml", "r.txt", "--out", "o"],
-            "error: r.txt: unknown answers format; expected .csv, .yaml, .json or .ipynb",
+            "grader: r.txt: unknown answers format; expected .csv, .yaml, .json or .ipynb",
         ),
         (
             ["export", "bad.yaml", "--format", "gift"],
-            "error: bad.yaml:2: unknown key 'titel' (did you mean 'title'?)",
+            "grader: bad.yaml:2: unknown key 'titel' (did you mean 'title'?)",
         ),
     ],
 )

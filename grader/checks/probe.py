@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.results import ExecutionStatus
 from grader.sandbox.execute import ExecutedNotebook
 
 MIME = "text/x-grader-value"
@@ -195,13 +196,11 @@ class Notebook:
         executed: ExecutedNotebook,
         source: str,
         probe_timeout_s: float,
-        max_bytes: int,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._executed = executed
         self.source = source  # the submission's code, magics turned into Python
         self._timeout = probe_timeout_s
-        self._max_bytes = max_bytes
         self._loop = loop
         self._alive = executed.alive
 
@@ -274,7 +273,6 @@ class Notebook:
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + self._timeout
         payload: str | None = None
-        received = 0
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -285,6 +283,11 @@ class Notebook:
             except Exception:  # queue.Empty: check the kernel is still there
                 if not await client.async_km.is_alive():
                     self._alive = False
+                    if self._executed.box.death_cause() is ExecutionStatus.OUTPUT_LIMIT:
+                        raise ProbeError(
+                            f"{subject} a renvoyé une valeur trop volumineuse : le noyau a été "
+                            "arrêté"
+                        ) from None
                     raise KernelUnavailable(
                         f"le noyau s'est arrêté pendant la vérification de {subject}"
                     ) from None
@@ -294,10 +297,7 @@ class Notebook:
             kind = msg.get("msg_type")
             if kind == "display_data" and payload is None:
                 value = msg["content"].get("data", {}).get(MIME)
-                if isinstance(value, str):
-                    received += len(value)
-                    if received > self._max_bytes:
-                        raise ProbeError(f"{subject} a renvoyé une valeur trop volumineuse")
+                if isinstance(value, str):  # its size is capped by the box's message limit
                     payload = value
             elif kind == "status" and msg["content"].get("execution_state") == "idle":
                 break

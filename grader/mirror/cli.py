@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-from grader.errors import GraderError
+from grader.cli_common import FORMAT, errors_to_exit_codes
 from grader.mirror.build import DEFAULT_MODELS, build_mirror
-
-USAGE_ERROR = 2
 
 
 @click.group()
@@ -39,9 +37,8 @@ def mirror() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Copy every model, real, from this Hugging Face cache (HF_HOME or its hub/ folder).",
 )
-@click.option(
-    "--format", "output_format", type=click.Choice(["terminal", "json"]), default="terminal"
-)
+@FORMAT
+@errors_to_exit_codes
 def build(
     models: tuple[str, ...], out_dir: Path, from_cache: Path | None, output_format: str
 ) -> None:
@@ -53,11 +50,7 @@ def build(
       grader mirror build --models gpt2 --out mirror --from-cache ~/.cache/huggingface
     """
     names = [name.strip() for group in models for name in group.split(",") if name.strip()]
-    try:
-        result = build_mirror(names or DEFAULT_MODELS, out_dir, from_cache)
-    except GraderError as error:
-        click.echo(f"error: {error}", err=True)
-        raise SystemExit(USAGE_ERROR) from None
+    result = build_mirror(names or DEFAULT_MODELS, out_dir, from_cache)
     if output_format == "json":
         payload = {
             "root": str(result.root),

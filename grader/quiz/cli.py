@@ -6,39 +6,19 @@ The lead registers the group with `main.add_command(quiz)`.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from grader.errors import GraderError
+from grader.cli_common import Exit, errors_to_exit_codes
 from grader.quiz.export import to_gift, to_moodle_xml
 from grader.quiz.render import render_quiz_page
 from grader.quiz.run import safe_name, score_class, write_text_atomic
 from grader.quiz.shuffle import build_form
 from grader.quiz.spec import load_quiz
 from grader.results import write_json_atomic
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-Command = TypeVar("Command", bound=Callable[..., Any])
-
-
-def user_errors(command: Command) -> Command:
-    """One funnel: a GraderError is printed as one line and exits with code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except GraderError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_USAGE)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group("quiz")
@@ -65,7 +45,7 @@ def quiz() -> None:
 @click.option(
     "--format", "output_format", type=click.Choice(["terminal", "json"]), default="terminal"
 )
-@user_errors
+@errors_to_exit_codes
 def score(
     quiz_file: Path,
     answers: tuple[Path, ...],
@@ -121,9 +101,9 @@ def score(
             f"{'n/a' if alpha is None else f'{alpha:.3f}'}; written to {out}"
         )
     for problem in run.problems:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"grader: {problem}", err=True)
     if run.problems:
-        sys.exit(EXIT_USAGE)
+        sys.exit(Exit.USAGE)
 
 
 @quiz.command("render")
@@ -133,7 +113,7 @@ def score(
 )
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--self-check", is_flag=True, help="Embed the key: 'Vérifier' shows the feedback.")
-@user_errors
+@errors_to_exit_codes
 def render(quiz_file: Path, students: tuple[str, ...], out: Path, self_check: bool) -> None:
     """Write a student's own shuffled copy of QUIZ as OUT/<student>.html (works offline).
 
@@ -172,7 +152,7 @@ def render(quiz_file: Path, students: tuple[str, ...], out: Path, self_check: bo
     help="moodle: Moodle XML; gift: Moodle's GIFT text format.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Output file (default: stdout).")
-@user_errors
+@errors_to_exit_codes
 def export(quiz_file: Path, export_format: str, out: Path | None) -> None:
     """Export QUIZ to Moodle XML or GIFT; a weight Moodle does not allow is snapped, with a warning.
 

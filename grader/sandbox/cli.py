@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from grader.cli_common import FORMAT, errors_to_exit_codes
 from grader.errors import GraderError
 from grader.sandbox.backends import select_backend
 from grader.sandbox.doctor import diagnose
@@ -20,9 +21,8 @@ from grader.sandbox.doctor import diagnose
     default=None,
     help="The offline model mirror the kernels will see.",
 )
-@click.option(
-    "--format", "output_format", type=click.Choice(["terminal", "json"]), default="terminal"
-)
+@FORMAT
+@errors_to_exit_codes
 def doctor(mirror: Path | None, output_format: str) -> None:
     """Say which isolation primitives work here, one line each, with the fix for each missing one.
 

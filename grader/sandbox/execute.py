@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from grader.sandbox.messages import (
     french_size,
     interrupted_message,
     limit_message,
+    restart_message,
     truncated_message,
 )
 
@@ -97,6 +99,7 @@ class ExecutedNotebook:
     record: ExecutionRecord
     notebook: NotebookNode
     client: CappedNotebookClient | None
+    box: KernelBox
     alive: bool
 
 
@@ -105,7 +108,8 @@ class _CellOutcome:
     record: CellRecord
     status: ExecutionStatus
     message: str | None = None
-    kernel_lost: bool = False  # killed, or stuck: no later cell can run
+    kernel_lost: bool = False  # killed, or stuck: no later cell can run in this kernel
+    deadline: bool = False  # the notebook's time is up: nothing more runs
 
 
 _SEVERITY = [
@@ -119,8 +123,83 @@ _SEVERITY = [
 ]
 
 
-async def execute_notebook(nb: NotebookNode, box: KernelBox, limits: Limits) -> ExecutedNotebook:
-    """Start the box, run every code cell in order, and return with the kernel still running."""
+OpenBox = Callable[[], KernelBox]
+MAX_RESTARTS = 2  # kernels lost to one cell, after which the notebook is run again without it
+
+
+async def execute_notebook(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> ExecutedNotebook:
+    """Run every code cell in order in a box from `open_box`; return with the kernel running.
+
+    When a cell loses the kernel (killed at its time limit, out of memory, `os._exit`), the
+    notebook goes on where it can: a fresh kernel replays the cells before it, then runs the
+    cells after it. At most MAX_RESTARTS times, and always within the notebook's deadline.
+    The caller closes the returned box; the executor closes the boxes it gave up.
+    """
+    boxes: list[KernelBox] = []
+
+    def opener() -> KernelBox:
+        boxes.append(open_box())
+        return boxes[-1]
+
+    try:
+        return await _execute(nb, opener, limits)
+    except BaseException:  # a bug: still leave no kernel behind
+        if boxes:
+            await boxes[-1].close()
+        raise
+
+
+async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> ExecutedNotebook:
+    started = time.monotonic()
+    deadline = started + limits.notebook_timeout_s
+    box = open_box()
+    client = await _start(nb, box, limits)
+    if isinstance(client, ExecutedNotebook):
+        return client
+    code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    records: dict[int, CellRecord] = {}
+    lost: list[int] = []  # cells that lost a kernel: never run again
+    status, messages, alive = ExecutionStatus.OK, [], True
+    for position, index in enumerate(code_cells):
+        outcome = await _run_cell(client, box, index, limits, deadline)
+        records[index] = outcome.record
+        if _SEVERITY.index(outcome.status) > _SEVERITY.index(status):
+            status = outcome.status
+        if outcome.message and outcome.message not in messages:
+            messages.append(outcome.message)
+        if not outcome.kernel_lost:
+            continue
+        lost.append(index)
+        alive = False
+        if outcome.deadline or len(lost) > MAX_RESTARTS or position + 1 == len(code_cells):
+            break
+        await box.close()
+        box = open_box()
+        restarted = await _start(nb, box, limits)
+        if isinstance(restarted, ExecutedNotebook):
+            break
+        client = restarted
+        if not await _replay(
+            client, box, [i for i in code_cells[:position] if i not in lost], limits, deadline
+        ):
+            break
+        alive = True
+        messages.append(restart_message(index))
+    cells = tuple(records.get(i, CellRecord(i, CellStatus.NOT_RUN, 0.0)) for i in code_cells)
+    record = ExecutionRecord(
+        status=status,
+        duration_s=round(time.monotonic() - started, 3),
+        cells=cells,
+        message=" ".join(messages) or None,
+        sandbox=box.backend,
+    )
+    return ExecutedNotebook(record, nb, client, box, alive=alive and await _is_alive(client))
+
+
+async def _start(
+    nb: NotebookNode, box: KernelBox, limits: Limits
+) -> CappedNotebookClient | ExecutedNotebook:
+    """A client on the box's started kernel, or the startup-failed result."""
     started = time.monotonic()
     client = CappedNotebookClient(nb, limits, km=box.km)
     try:
@@ -135,30 +214,18 @@ async def execute_notebook(nb: NotebookNode, box: KernelBox, limits: Limits) -> 
             sandbox=box.backend,
             detail=detail,
         )
-        return ExecutedNotebook(record, nb, None, alive=False)
+        return ExecutedNotebook(record, nb, None, box, alive=False)
+    return client
 
-    code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    deadline = started + limits.notebook_timeout_s
-    cells: list[CellRecord] = []
-    status, message, alive = ExecutionStatus.OK, None, True
-    for position, index in enumerate(code_cells):
-        outcome = await _run_cell(client, box, index, limits, deadline)
-        cells.append(outcome.record)
-        if _SEVERITY.index(outcome.status) > _SEVERITY.index(status):
-            status = outcome.status
-        message = message or outcome.message
-        if outcome.kernel_lost:
-            alive = False
-            cells += [CellRecord(i, CellStatus.NOT_RUN, 0.0) for i in code_cells[position + 1 :]]
-            break
-    record = ExecutionRecord(
-        status=status,
-        duration_s=round(time.monotonic() - started, 3),
-        cells=tuple(cells),
-        message=message,
-        sandbox=box.backend,
-    )
-    return ExecutedNotebook(record, nb, client, alive=alive and await _is_alive(client))
+
+async def _replay(
+    client: CappedNotebookClient, box: KernelBox, cells: list[int], limits: Limits, deadline: float
+) -> bool:
+    """Run again the cells before a lost one, so the next cells find their state."""
+    for index in cells:
+        if (await _run_cell(client, box, index, limits, deadline)).kernel_lost:
+            return False
+    return True
 
 
 async def _run_cell(
@@ -186,7 +253,9 @@ async def _run_cell(
     except TimeoutError:  # the notebook's deadline
         await box.kill()
         sentence = limit_message(ExecutionStatus.TIMEOUT, limits, None)
-        return _CellOutcome(outcome(CellStatus.TIMEOUT), ExecutionStatus.TIMEOUT, sentence, True)
+        return _CellOutcome(
+            outcome(CellStatus.TIMEOUT), ExecutionStatus.TIMEOUT, sentence, True, deadline=True
+        )
     except DeadKernelError:
         cause = box.death_cause()
         sentence = limit_message(cause, limits, index)

@@ -36,6 +36,14 @@ def truncated_message(limits: Limits, cell_index: int) -> str:
     )
 
 
+def restart_message(cell_index: int) -> str:
+    """The notebook went on after a lost kernel: earlier cells replayed in a fresh one."""
+    return (
+        f"Le notebook a été relancé dans un nouveau noyau sans la cellule {cell_index + 1} "
+        "(les cellules précédentes ont été réexécutées) pour vérifier la suite."
+    )
+
+
 def limit_message(
     status: ExecutionStatus, limits: Limits, cell_index: int | None = None
 ) -> str | None:

@@ -1,0 +1,56 @@
+"""What every `grader` command shares: exit codes, the error funnel, the --format option."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from enum import IntEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from grader.errors import GraderError
+
+
+class Exit(IntEnum):
+    OK = 0  # every check passed
+    CHECKS_FAILED = 1  # some check failed or errored
+    USAGE = 2  # usage or configuration error: the message names file, line and field
+    BUG = 3  # a bug in grader: traceback plus "this is a bug"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+    help="Output for people or programs.",
+)
+
+
+def errors_to_exit_codes(command: F) -> F:
+    """One error funnel: a user's mistake is one clear line (exit 2), a bug a traceback (exit 3)."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GraderError as error:
+            click.echo(f"grader: {error}", err=True)
+            sys.exit(Exit.USAGE)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception:
+            click.echo(traceback.format_exc(), err=True)
+            click.echo(
+                "grader: this is a bug in grader; please report it with the traceback above.",
+                err=True,
+            )
+            sys.exit(Exit.BUG)
+
+    return run  # type: ignore[return-value]
