@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
+from grader.checks.api import CheckFailed
+from grader.checks.runner import Check, run_check
 from grader.report.html import render_report
 from grader.report.i18n import CATALOGUE, translator
-from grader.report.sections import SECTION_RENDERERS
+from grader.report.sections import SECTION_RENDERERS, array_comparison
 from grader.report.summary import render_summary
+from grader.results import CriterionScore, Outcome
 from tests.report_builders import SECRET, late, make_report
 
 
@@ -112,3 +117,43 @@ def test_summary_has_pass_rates_failing_and_slowest_notebooks() -> None:
     assert "4 / 6" in html  # mean points of the attention criterion: (2 + 6) / 2
     assert "1 / 2" in html  # one student has full marks on it
     assert html.index("bruno") < html.rindex("alice")
+
+
+@pytest.mark.parametrize(("hidden", "kept"), [(False, True), (True, False)])
+def test_a_failed_check_carries_its_section_unless_hidden(hidden: bool, kept: bool) -> None:
+    def wrong_weights(nb: object, rng: object) -> None:
+        raise CheckFailed(
+            "poids faux",
+            section=array_comparison(np.eye(2), np.full((2, 2), 0.5), "poids"),
+        )
+
+    check = Check("poids.valeurs", hidden, wrong_weights, 1)
+    result = run_check(check, None, np.random.default_rng(0))  # type: ignore[arg-type]
+    assert result.outcome is Outcome.FAILED
+    assert (result.section is not None) is kept
+    html = render_report(
+        replace(make_report(), criteria=(CriterionScore("c", "C", 0, 1, (result,)),)), "T"
+    )
+    assert ("<caption>attendu</caption>" in html) is kept
+
+
+@pytest.mark.parametrize(
+    ("shape", "worst", "lead", "top", "left"),
+    [
+        ((3,), (1,), [], 0, 0),
+        ((20, 20), (15, 3), [], 11, 0),
+        ((20, 20), (19, 19), [], 12, 12),
+        ((2, 4, 10, 12), (1, 2, 5, 11), [1, 2], 1, 4),
+    ],
+)
+def test_array_window_is_centred_on_the_worst_cell(
+    shape: tuple[int, ...], worst: tuple[int, ...], lead: list[int], top: int, left: int
+) -> None:
+    expected = np.zeros(shape)
+    got = expected.copy()
+    got[worst] = 1.0
+    data = array_comparison(got, expected, "x").data
+    assert (data["lead"], data["top"], data["left"]) == (lead, top, left)
+    row, col = (worst[-2], worst[-1]) if len(shape) > 1 else (0, worst[0])
+    assert data["worst"] == [[row - top, col - left]]
+    assert len(data["got"]) <= 8 and all(len(line) <= 8 for line in data["got"])
