@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,15 @@ class DevTools:
             os.close(self._to_chrome)
 
 
-def open_in_chromium(page: Path, profile: Path) -> tuple[list[dict[str, Any]], bytes]:
+@dataclass
+class Visit:
+    events: list[dict[str, Any]]
+    screenshot: bytes
+    pdf: bytes
+    phone_overflow: int  # CSS pixels wider than a 375-pixel phone screen
+
+
+def open_in_chromium(page: Path, profile: Path) -> Visit:
     browser = DevTools(profile)
     try:
         targets = browser.send("Target.getTargets")["targetInfos"]
@@ -121,7 +130,27 @@ def open_in_chromium(page: Path, profile: Path) -> tuple[list[dict[str, Any]], b
         )
         time.sleep(0.3)  # late console messages, if any
         shot = browser.send("Page.captureScreenshot", session, format="png")
-        return list(browser.events), base64.b64decode(shot["data"])
+        pdf = browser.send("Page.printToPDF", session)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            session,
+            width=375,
+            height=800,
+            deviceScaleFactor=2,
+            mobile=False,  # a 375-pixel-wide window: a mobile one would zoom out to fit
+        )
+        overflow = browser.send(
+            "Runtime.evaluate",
+            session,
+            expression="document.documentElement.scrollWidth - window.innerWidth",
+            returnByValue=True,
+        )
+        return Visit(
+            list(browser.events),
+            base64.b64decode(shot["data"]),
+            base64.b64decode(pdf["data"]),
+            int(overflow["result"]["value"]),
+        )
     finally:
         browser.close()
 
@@ -152,21 +181,25 @@ def test_reports_open_in_chromium_without_errors_or_requests(tmp_path: Path) -> 
     reports = [make_report("alice"), make_report("bruno", 4.0)]
     summary.write_text(render_summary(reports, "tp-mini", "TP mini", "en"), encoding="utf-8")
     for number, page in enumerate((report, summary)):
-        events, png = open_in_chromium(page, tmp_path / f"profile-{number}")
-        assert problems(events, page) == []
-        loaded = [e for e in events if e["method"] == "Network.requestWillBeSent"]
+        visit = open_in_chromium(page, tmp_path / f"profile-{number}")
+        assert problems(visit.events, page) == []
+        loaded = [e for e in visit.events if e["method"] == "Network.requestWillBeSent"]
         assert [e["params"]["request"]["url"] for e in loaded] == [page.as_uri()]
-        assert png.startswith(b"\x89PNG") and len(png) > 5000  # something was drawn
+        assert visit.screenshot.startswith(b"\x89PNG") and len(visit.screenshot) > 5000
+        assert visit.pdf.startswith(b"%PDF") and len(visit.pdf) > 5000  # printable
+        assert visit.phone_overflow <= 0  # no sideways scrolling on a phone
 
 
 def test_a_console_error_would_be_caught(tmp_path: Path) -> None:
-    """The detector itself: a page with a console error and a remote image is reported."""
+    """The detectors themselves: a console error, a remote image, a page too wide for a phone."""
     page = tmp_path / "bad.html"
     page.write_text(
-        '<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/x.png">'
+        '<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width">'
+        '</head><body><img src="http://127.0.0.1:9/x.png"><div style="width:1000px">wide</div>'
         "<script>console.error('boom')</script></body></html>"
     )
-    events, _ = open_in_chromium(page, tmp_path / "profile")
-    found = problems(events, page)
+    visit = open_in_chromium(page, tmp_path / "profile")
+    found = problems(visit.events, page)
+    assert visit.phone_overflow > 0
     assert any("console error" in p for p in found)
     assert any("network request: http://127.0.0.1:9/x.png" in p for p in found)
