@@ -316,7 +316,13 @@ def report(out: Path, junit: Path | None, lang: Lang, output_format: str) -> Non
 
 @main.group()
 def manual() -> None:
-    """Manual criteria: export their material to mark, import the marks."""
+    """Manual criteria: export their material to mark, import the marks.
+
+    \b
+    Example:
+      grader manual export assignments/tp-attention marks.yaml --out out/tp-attention
+      grader manual import assignments/tp-attention marks.yaml --out out/tp-attention
+    """
 
 
 @manual.command("export")
