@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
 import sys
@@ -11,17 +12,13 @@ from typing import Any
 import click
 
 import grader
-from grader.bench.cli import bench
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
-from grader.mirror.cli import mirror
-from grader.quiz.cli import quiz
 from grader.report.html import format_points
 from grader.report.i18n import LANGS, Lang
 from grader.report.terminal import BatchProgress
 from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
-from grader.sandbox.cli import doctor
 
 MIRROR = click.option(
     "--mirror",
@@ -48,7 +45,28 @@ SANDBOX = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command groups of other subpackages, imported only when they are used."""
+
+    lazy = {
+        "quiz": "grader.quiz.cli:quiz",
+        "bench": "grader.bench.cli:bench",
+        "mirror": "grader.mirror.cli:mirror",
+        "doctor": "grader.sandbox.cli:doctor",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attribute = self.lazy[name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="grader")
 def main() -> None:
     """Grade Jupyter notebooks in sandboxed kernels against reference implementations."""
@@ -364,12 +382,6 @@ def manual_import(assignment: Path, sheet: Path, out: Path, lang: Lang, output_f
         click.echo(json.dumps([_json_summary(r) for r in updated], ensure_ascii=False))
     else:
         click.echo(f"{len(updated)} student(s) marked; reports in {display_path(out / 'reports')}/")
-
-
-main.add_command(quiz)
-main.add_command(bench)
-main.add_command(mirror)
-main.add_command(doctor)
 
 
 def _json_summary(report: GradeReport) -> dict[str, Any]:

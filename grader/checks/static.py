@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 
-from IPython.core.inputtransformer2 import TransformerManager
-
 
 def notebook_source(cells: list[str]) -> str:
     """The code cells as one Python module: magics turned into Python, unparsable cells left out."""
+    from IPython.core.inputtransformer2 import TransformerManager  # slow to import: ~1 s
+
     transformer = TransformerManager()  # type: ignore[no-untyped-call]
     parts = []
     for cell in cells:

@@ -1,0 +1,143 @@
+"""Hostile notebooks through the whole pipeline, in the bwrap sandbox (issue: strict sandbox).
+
+Each is the correct submission plus one hostile cell at the end: the attack fails, the status
+and the French sentence say what happened, the work graded before is kept, the host is untouched
+and the other submissions are graded normally.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from grader.batch import grade_batch
+from grader.grading import GradeOptions, Submission
+from grader.results import GradeReport
+from grader.sandbox.backends import select_backend
+from tests.conftest import EXAMPLES
+
+pytestmark = [pytest.mark.kernel, pytest.mark.sandbox, pytest.mark.slow]
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[tuple[int, list[str]]]:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], hits
+    server.shutdown()
+
+
+def attacks(port: int, assignment: Path, host_file: Path) -> dict[str, str]:
+    return {
+        "network": f"import urllib.request\nurllib.request.urlopen('http://127.0.0.1:{port}/x', timeout=3)",
+        "hidden-checks": f"print(open({str(assignment / 'checks.py')!r}).read())",
+        "other-student": f"print(open({str(EXAMPLES / 'bruno.ipynb')!r}).read())",
+        "write-outside": (
+            f"outcomes = []\nfor target in [{str(host_file)!r}, '/usr/lib/grader-evil']:\n"
+            "    try:\n        open(target, 'w').write('pwned')\n"
+            "        outcomes.append('WROTE ' + target)\n"
+            "    except OSError as error:\n        outcomes.append(f'errno {error.errno}')\n"
+            "raise RuntimeError(', '.join(outcomes))"
+        ),
+        "memory": "x = bytearray(8 * 1024**3)",
+        "fork-loop": (
+            "import os, time\nchildren = []\nfor _ in range(300):\n    pid = os.fork()\n"
+            "    if pid == 0:\n        time.sleep(20)\n        os._exit(0)\n    children.append(pid)"
+        ),
+        "ignores-interrupt": (
+            "while True:\n    try:\n        while True:\n            pass\n"
+            "    except KeyboardInterrupt:\n        pass"
+        ),
+        "output-flood": "print('x' * (200 * 1024 * 1024))",
+        "exits": "import os\nos._exit(0)",
+        "environment": "import os\nassert not [k for k in os.environ if 'GRADER_TEST_SECRET' in k]",
+        "past-deadline": "import time\nfor _ in range(100):\n    time.sleep(1)",
+    }
+
+
+def hostile(path: Path, cell: str) -> Submission:
+    notebook = nbformat.read(EXAMPLES / "alice.ipynb", as_version=4)
+    notebook.cells.append(new_code_cell(cell))
+    nbformat.write(notebook, path)
+    return Submission(path.stem, path)
+
+
+def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
+    tmp_path: Path,
+    assignment_copy: Path,
+    loopback_server: tuple[int, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port, hits = loopback_server
+    monkeypatch.setenv("GRADER_TEST_SECRET", "s3cr3t")
+    spec = assignment_copy / "assignment.yaml"
+    spec.write_text(
+        spec.read_text()
+        .replace("cell_timeout: 15", "cell_timeout: 5")
+        .replace("notebook_timeout: 120", "notebook_timeout: 40")
+        .replace("processes: 128", "processes: 64")
+    )
+    host_file = tmp_path / "host-file.txt"
+    cells = attacks(port, assignment_copy, host_file)
+    submissions = [hostile(tmp_path / f"{name}.ipynb", cell) for name, cell in cells.items()]
+    submissions.append(Submission("alice", EXAMPLES / "alice.ipynb"))
+    backend = select_backend("bwrap", "grade")
+    options = GradeOptions(
+        seed=3, sandbox=backend.name, protected=(assignment_copy, *(s.path for s in submissions))
+    )
+    reports: dict[str, GradeReport] = {}
+    result = grade_batch(
+        assignment_copy, submissions, options, 2, lambda r: reports.__setitem__(r.student, r)
+    )
+    assert not result.crashed
+
+    def last_cell(name: str) -> tuple[str, str | None]:
+        cell = reports[name].execution.cells[-1]
+        return cell.status.value, cell.error
+
+    status = {name: report.execution.status.value for name, report in reports.items()}
+    score = {name: report.score for name, report in reports.items()}
+    message = {name: report.execution.message or "" for name, report in reports.items()}
+
+    assert hits == []  # the loopback server never heard from a kernel
+    assert last_cell("network")[0] == "error"
+    assert "FileNotFoundError" in (last_cell("hidden-checks")[1] or "")
+    assert "FileNotFoundError" in (last_cell("other-student")[1] or "")
+    assert last_cell("write-outside")[1] == "RuntimeError: errno 2, errno 30"  # ENOENT, EROFS
+    assert not host_file.exists()
+    assert (last_cell("memory")[1] or "").startswith("MemoryError")
+    assert "BlockingIOError" in (last_cell("fork-loop")[1] or "")
+    assert status["ignores-interrupt"] == "timeout"
+    assert message["ignores-interrupt"].startswith(
+        "La cellule 13 a dépassé la limite de 5 s et ne répondait plus à l'interruption"
+    )
+    assert status["output-flood"] == "output-limit"
+    assert status["exits"] == "killed"
+    assert last_cell("environment")[0] == "ok"
+    assert status["past-deadline"] == "timeout"
+    assert message["past-deadline"].startswith("Le notebook a dépassé sa durée limite de 40 s")
+    # What the notebook did before the attack is still graded, but past the deadline nothing is.
+    for name in cells:
+        if name != "past-deadline":
+            assert score[name] == 20, (name, status[name], message[name])
+    assert score["alice"] == 20 and status["alice"] == "ok"
+    json.dumps(status)  # statuses are plain strings, as in results/<student>.json
