@@ -7,7 +7,7 @@ SUBMISSIONS := $(wildcard examples/submissions/tp-attention/*.ipynb)
 
 install:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2 util-linux >/dev/null; \
+		apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2 util-linux chromium >/dev/null; \
 	else echo "note: not root with apt-get: install bubblewrap yourself for the sandbox"; fi
 	$(PIP) install -q torch==2.13.0  # first: a CPU build; a later range must not pull CUDA
 	$(PIP) install -q -e '.[dev]'

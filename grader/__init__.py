@@ -9,8 +9,18 @@ The public API, which the command line only wraps:
 from grader.assignment.load import Assignment, find_assignment, load_assignment
 from grader.assignment.release import release
 from grader.assignment.validate import Validation, validate_assignment
-from grader.batch import OutputTree, collect_submissions, default_jobs, grade_batch
+from grader.batch import (
+    OutputTree,
+    collect_submissions,
+    default_jobs,
+    grade_batch,
+    late_policy,
+    manual_export,
+    manual_import,
+    rerender,
+)
 from grader.errors import ConfigError, GraderError, SandboxUnavailable
+from grader.gradebook.late import read_lms_times
 from grader.grading import (
     GradeOptions,
     Submission,
@@ -39,8 +49,13 @@ __all__ = [
     "find_submission",
     "grade_batch",
     "grade_submission",
+    "late_policy",
     "load_assignment",
+    "manual_export",
+    "manual_import",
     "prepare_mirror",
+    "read_lms_times",
     "release",
+    "rerender",
     "validate_assignment",
 ]

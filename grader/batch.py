@@ -1,7 +1,9 @@
 """Grade a class: submissions in parallel, each result stored the moment it is graded.
 
 The output tree is design.md §4: results/<student>.json, reports/<student>.html,
-gradebook.csv, summary.html, gradebook.sqlite.
+gradebook.csv, summary.html, gradebook.sqlite; and the exports gradebook.json, moodle.csv,
+gradescope/<student>.json. A killed batch restarted on the same folder grades only what the
+gradebook does not hold yet.
 """
 
 from __future__ import annotations
@@ -9,18 +11,42 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 
 from grader.assignment.load import Assignment, load_assignment
 from grader.errors import GraderError
-from grader.gradebook.export import gradebook_csv, junit_xml
+from grader.gradebook.export import gradebook_csv, gradebook_json, junit_xml
+from grader.gradebook.late import (
+    LatePolicy,
+    apply_lateness,
+    file_time,
+    lateness,
+    read_extensions,
+)
+from grader.gradebook.lms import gradescope_results, moodle_csv
+from grader.gradebook.manual import (
+    apply_marks,
+    carry_marks,
+    export_manual,
+    read_marks,
+    template_sources,
+)
 from grader.gradebook.store import Gradebook
-from grader.grading import GradeOptions, Submission, find_submission, grade_submission
-from grader.report.html import render_report, render_summary
+from grader.grading import (
+    GradeOptions,
+    Submission,
+    find_submission,
+    grade_submission,
+    submission_hash,
+)
+from grader.report.html import render_report
+from grader.report.i18n import Lang
+from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict, write_json_atomic
 
 
@@ -47,29 +73,125 @@ def collect_submissions(paths: Sequence[Path]) -> list[Submission]:
 
 
 class OutputTree:
-    """Writes each report as it arrives, then the class-level files."""
+    """Writes each report as it arrives, then the class-level files.
 
-    def __init__(self, out: Path, assignment: Assignment, options: GradeOptions) -> None:
+    The gradebook is the truth: each result is committed to it before anything else is written,
+    and the class files are derived from every student's current result in it.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        assignment: Assignment,
+        options: GradeOptions,
+        *,
+        lang: Lang = "fr",
+        late: LatePolicy | None = None,
+        submitted_at: Mapping[str, datetime] | None = None,
+    ) -> None:
         self.out = out
         self.assignment = assignment
+        self.lang: Lang = lang
+        self.late = late
+        self.submitted_at = dict(submitted_at or {})  # from an LMS export; else the file's time
         (out / "results").mkdir(parents=True, exist_ok=True)
         (out / "reports").mkdir(parents=True, exist_ok=True)
         self.gradebook = Gradebook(out / "gradebook.sqlite")
-        self.run_id = self.gradebook.start_run(assignment.id, options.seed, options.sandbox)
+        self.run_id = self.gradebook.start_run(
+            assignment.id, options.seed, options.sandbox, assignment.spec.title
+        )
+        self.previous = self.gradebook.current(assignment.id)
+        self.paths: dict[str, Path] = {}
 
-    def add(self, report: GradeReport) -> None:
-        self.gradebook.record(self.run_id, report)
+    def plan(self, submissions: Sequence[Submission], force: bool = False) -> list[Submission]:
+        """The submissions to grade: new or changed ones (all with `force`).
+
+        Unchanged ones keep their stored result, whose files are written again in case a kill
+        came between the gradebook's commit and them.
+        """
+        pending = []
+        for submission in submissions:
+            self.paths[submission.student] = submission.path
+            stored = self.previous.get(submission.student)
+            if (
+                force
+                or stored is None
+                or stored.submission_hash != submission_hash(submission.path)
+            ):
+                pending.append(submission)
+            else:
+                self._write_files(stored.report)
+        return pending
+
+    def add(self, report: GradeReport) -> GradeReport:
+        """Penalise lateness, keep manual marks, commit to the gradebook, then write the files."""
+        path = self.paths.get(report.student)
+        if self.late is not None and path is not None and path.exists():
+            when = self.submitted_at.get(report.student) or file_time(path)
+            report = apply_lateness(
+                report, lateness(self.late, report.student, when, report.max_score)
+            )
+        stored = self.previous.get(report.student)
+        report = carry_marks(report, stored.report if stored else None)
+        self.gradebook.record(self.run_id, report, path.resolve() if path else None)
+        self._write_files(report)
+        return report
+
+    def finish(self, reports: Sequence[GradeReport], junit: Path | None) -> list[GradeReport]:
+        """Class files from every current result of the gradebook; returns those results."""
+        del reports  # the gradebook holds them, and those of earlier runs
+        current = [c.report for c in self.gradebook.current(self.assignment.id).values()]
+        write_class_files(
+            self.out, current, self.assignment.id, self.assignment.spec.title, self.lang, junit
+        )
+        self.gradebook.close()
+        return current
+
+    def _write_files(self, report: GradeReport) -> None:
         write_json_atomic(self.out / "results" / f"{report.student}.json", report_to_dict(report))
-        html = render_report(report, self.assignment.spec.title)
+        html = render_report(report, self.assignment.spec.title, self.lang)
         _write_text_atomic(self.out / "reports" / f"{report.student}.html", html)
 
-    def finish(self, reports: Sequence[GradeReport], junit: Path | None) -> None:
-        _write_text_atomic(self.out / "gradebook.csv", gradebook_csv(reports))
-        summary = render_summary(reports, self.assignment.id, self.assignment.spec.title)
-        _write_text_atomic(self.out / "summary.html", summary)
-        if junit is not None:
-            _write_text_atomic(junit, junit_xml(reports))
-        self.gradebook.close()
+
+def write_class_files(
+    out: Path,
+    reports: Sequence[GradeReport],
+    assignment: str,
+    title: str,
+    lang: Lang = "fr",
+    junit: Path | None = None,
+) -> None:
+    """gradebook.csv/.json, summary.html, moodle.csv, gradescope/<student>.json, JUnit."""
+    _write_text_atomic(out / "gradebook.csv", gradebook_csv(reports))
+    _write_text_atomic(out / "gradebook.json", gradebook_json(reports))
+    _write_text_atomic(out / "moodle.csv", moodle_csv(reports, title))
+    for report in reports:
+        write_json_atomic(out / "gradescope" / f"{report.student}.json", gradescope_results(report))
+    _write_text_atomic(out / "summary.html", render_summary(reports, assignment, title, lang))
+    if junit is not None:
+        _write_text_atomic(junit, junit_xml(reports))
+
+
+def rerender(out: Path, lang: Lang = "fr", junit: Path | None = None) -> list[GradeReport]:
+    """`grader report`: reports and exports again from the stored results; nothing runs."""
+    gradebook = _open_gradebook(out)
+    try:
+        every = []
+        for assignment in gradebook.assignments():
+            title = gradebook.title(assignment)
+            reports = [c.report for c in gradebook.current(assignment).values()]
+            for report in reports:
+                write_json_atomic(
+                    out / "results" / f"{report.student}.json", report_to_dict(report)
+                )
+                _write_text_atomic(
+                    out / "reports" / f"{report.student}.html", render_report(report, title, lang)
+                )
+            write_class_files(out, reports, assignment, title, lang, junit)
+            every.extend(reports)
+        return every
+    finally:
+        gradebook.close()
 
 
 def grade_batch(
@@ -140,3 +262,53 @@ def _write_text_atomic(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+def manual_export(out: Path, assignment: Assignment, sheet: Path) -> int:
+    """The material of the manual criteria of every graded student, to fill in."""
+    gradebook = _open_gradebook(out)
+    try:
+        current = gradebook.current(assignment.id)
+    finally:
+        gradebook.close()
+    sources = template_sources(assignment.root / assignment.spec.notebook)
+    return export_manual(current, sources, sheet)
+
+
+def manual_import(
+    out: Path, assignment: Assignment, sheet: Path, lang: Lang = "fr"
+) -> list[GradeReport]:
+    """Merge the instructor's marks: a new gradebook row per student marked, files rewritten."""
+    marks = read_marks(sheet)
+    gradebook = _open_gradebook(out)
+    try:
+        current = gradebook.current(assignment.id)
+        updated = apply_marks(sheet, marks, {s: c.report for s, c in current.items()})
+        run = gradebook.start_run(assignment.id, 0, "manual", assignment.spec.title)
+        for report in updated:
+            gradebook.record(run, report, current[report.student].submission)
+    finally:
+        gradebook.close()
+    rerender(out, lang)
+    return updated
+
+
+def _open_gradebook(out: Path) -> Gradebook:
+    path = out / "gradebook.sqlite"
+    if not path.is_file():
+        raise GraderError(f"{path}: no gradebook here (grade into this folder first)")
+    return Gradebook(path)
+
+
+def late_policy(assignment: Assignment, extensions: Path | None) -> LatePolicy | None:
+    """The assignment's late-work rule with the students' extensions; None without a due date."""
+    spec = assignment.spec.late
+    if spec is None:
+        if extensions is not None:
+            raise GraderError(
+                f"{extensions}: extensions given but {assignment.id} has no late: due date "
+                "in its assignment.yaml"
+            )
+        return None
+    found = read_extensions(extensions, spec.due) if extensions else None
+    return LatePolicy.from_spec(spec, found)

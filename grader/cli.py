@@ -15,7 +15,9 @@ import grader
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
 from grader.report.html import format_points
-from grader.results import GradeReport, Outcome, report_to_dict
+from grader.report.i18n import LANGS, Lang
+from grader.report.terminal import BatchProgress
+from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
 
 MIRROR = click.option(
@@ -24,6 +26,14 @@ MIRROR = click.option(
     default=Path.home() / ".cache" / "grader" / "mirror",
     show_default=True,
     help="Offline model cache for assignments that load models (built on first use).",
+)
+
+LANG = click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="fr",
+    show_default=True,
+    help="Language of the reports.",
 )
 
 SANDBOX = click.option(
@@ -91,6 +101,28 @@ def main() -> None:
     is_flag=True,
     help="Allow --sandbox none (or no backend at all): trusted notebooks only.",
 )
+@click.option(
+    "--force", is_flag=True, help="Regrade unchanged submissions already in the gradebook."
+)
+@LANG
+@click.option(
+    "--extensions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Late work: per-student due dates or extra days (YAML or CSV student,extension).",
+)
+@click.option(
+    "--submitted-at",
+    "lms_export",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Late work: an LMS export (CSV) giving each student's submission time "
+    "[default: the files' modification time].",
+)
+@click.option(
+    "--time-column",
+    default="submitted_at",
+    show_default=True,
+    help="The column of --submitted-at holding the time (ISO 8601).",
+)
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
@@ -103,10 +135,18 @@ def grade(
     seed: int | None,
     sandbox: BackendName,
     unsafe_no_sandbox: bool,
+    force: bool,
+    lang: Lang,
+    extensions: Path | None,
+    lms_export: Path | None,
+    time_column: str,
     mirror: Path,
     output_format: str,
 ) -> None:
     """Grade a class: every SUBMISSION (a notebook, or a student's folder) of ASSIGNMENT.
+
+    Each result is stored in DIR/gradebook.sqlite as soon as it is graded: run the same
+    command again after an interruption and only what is missing is graded.
 
     \b
     Example:
@@ -124,18 +164,23 @@ def grade(
         mirror=grader.prepare_mirror(loaded, mirror),
     )
     jobs = jobs or grader.default_jobs()
-    tree = grader.OutputTree(out, loaded, options)
+    late = grader.late_policy(loaded, extensions)
+    times = grader.read_lms_times(lms_export, time_column) if lms_export else None
+    tree = grader.OutputTree(out, loaded, options, lang=lang, late=late, submitted_at=times)
+    pending = tree.plan(batch, force)
     terminal = output_format == "terminal"
     if terminal:
-        click.echo(f"grader: {loaded.id}, {len(batch)} submission(s), {jobs} at a time")
+        click.echo(f"grader: {loaded.id}, {len(pending)} submission(s) to grade, {jobs} at a time")
+    with BatchProgress(len(pending), quiet=not terminal) as progress:
+        progress.skipped(len(batch) - len(pending))
 
-    def on_report(report: GradeReport) -> None:
-        tree.add(report)
-        if terminal:
-            click.echo(_report_line(report))
+        def on_report(report: GradeReport) -> None:
+            progress.graded(tree.add(report))
 
-    result = grader.grade_batch(loaded.root, batch, options, jobs, on_report)
-    tree.finish(result.reports, junit)
+        result = grader.grade_batch(loaded.root, pending, options, jobs, on_report)
+    current = tree.finish(result.reports, junit)
+    result.reports = [r for r in current if r.student in {s.student for s in batch}]
+    progress.table(result.reports)
     for student, trace in result.crashed:
         click.echo(
             f"{trace}\ngrader: grading '{student}' hit a bug in grader; the other "
@@ -267,14 +312,76 @@ def release(assignment: Path, out: Path, output_format: str) -> None:
         click.echo(f"student bundle written to {display_path(bundle)}/")
 
 
-def _report_line(report: GradeReport) -> str:
-    status = report.execution.status.value
-    failing = sum(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in report.checks)
-    note = f", {failing} check(s) not passed" if failing else ""
-    return (
-        f"  {report.student:<20} {format_points(report.score):>6} / "
-        f"{format_points(report.max_score):<4} {status}{note}"
-    )
+@main.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--junit", type=click.Path(path_type=Path), help="Also write JUnit XML here.")
+@LANG
+@FORMAT
+@errors_to_exit_codes
+def report(out: Path, junit: Path | None, lang: Lang, output_format: str) -> None:
+    """Write OUT's reports and exports again from its gradebook; nothing is executed.
+
+    \b
+    Example:
+      grader report out/tp-attention --lang en
+    """
+    reports = grader.rerender(out, lang, junit)
+    if output_format == "json":
+        click.echo(json.dumps([_json_summary(r) for r in reports], ensure_ascii=False))
+    else:
+        click.echo(f"{len(reports)} report(s) written in {display_path(out / 'reports')}/")
+
+
+@main.group()
+def manual() -> None:
+    """Manual criteria: export their material to mark, import the marks.
+
+    \b
+    Example:
+      grader manual export assignments/tp-attention marks.yaml --out out/tp-attention
+      grader manual import assignments/tp-attention marks.yaml --out out/tp-attention
+    """
+
+
+@manual.command("export")
+@click.argument("assignment", type=click.Path(path_type=Path))
+@click.argument("sheet", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The graded folder.")
+@FORMAT
+@errors_to_exit_codes
+def manual_export(assignment: Path, sheet: Path, out: Path, output_format: str) -> None:
+    """Write SHEET (.yaml or .csv): per student and manual criterion, their text and plots.
+
+    \b
+    Example:
+      grader manual export assignments/tp-attention marks.yaml --out out/tp-attention
+    """
+    count = grader.manual_export(out, grader.load_assignment(assignment), sheet)
+    if output_format == "json":
+        click.echo(json.dumps({"sheet": str(sheet), "entries": count}))
+    else:
+        click.echo(f"{count} entrie(s) to mark in {display_path(sheet)}: fill in points, comment")
+
+
+@manual.command("import")
+@click.argument("assignment", type=click.Path(path_type=Path))
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The graded folder.")
+@LANG
+@FORMAT
+@errors_to_exit_codes
+def manual_import(assignment: Path, sheet: Path, out: Path, lang: Lang, output_format: str) -> None:
+    """Merge the marks of SHEET into the gradebook; reports and exports are written again.
+
+    \b
+    Example:
+      grader manual import assignments/tp-attention marks.yaml --out out/tp-attention
+    """
+    updated = grader.manual_import(out, grader.load_assignment(assignment), sheet, lang)
+    if output_format == "json":
+        click.echo(json.dumps([_json_summary(r) for r in updated], ensure_ascii=False))
+    else:
+        click.echo(f"{len(updated)} student(s) marked; reports in {display_path(out / 'reports')}/")
 
 
 def _json_summary(report: GradeReport) -> dict[str, Any]:

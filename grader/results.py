@@ -86,6 +86,18 @@ class CriterionScore:
     max_points: float
     checks: tuple[CheckResult, ...] = ()
     manual: bool = False  # awaits an instructor's mark
+    marked: bool = False  # a manual criterion the instructor has marked (grader manual import)
+    comment: str | None = None  # the instructor's comment on a manual mark
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """A submission handed in after its due date, and what it cost."""
+
+    submitted_at: str  # ISO 8601, UTC
+    due: str  # the due date that applied, extension included
+    days_late: int  # started days after the due date
+    penalty: float  # points taken off the score (already subtracted from GradeReport.score)
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,7 @@ class GradeReport:
     execution: ExecutionRecord
     submission_hash: str = ""
     graded_at: str = ""
+    late: Lateness | None = None
     schema_version: int = field(default=SCHEMA_VERSION)
 
     @property
@@ -136,6 +149,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                 points=c["points"],
                 max_points=c["max_points"],
                 manual=c.get("manual", False),
+                marked=c.get("marked", False),
+                comment=c.get("comment"),
                 checks=tuple(
                     CheckResult(
                         id=r["id"],
@@ -170,6 +185,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         ),
         submission_hash=data.get("submission_hash", ""),
         graded_at=data.get("graded_at", ""),
+        late=Lateness(**data["late"]) if data.get("late") else None,
     )
 
 

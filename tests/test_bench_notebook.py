@@ -27,7 +27,7 @@ from grader.bench.scoring import score_student
 from grader.bench.student_table import grades_by_prompt, read_student_table, table_problems
 from grader.checks.api import CheckFailed
 from grader.checks.probe import MissingName, Notebook
-from grader.report.html import SECTION_RENDERERS, render_section
+from grader.report.html import render_section
 from grader.sandbox.backend import UnsandboxedBox
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
@@ -175,7 +175,6 @@ def test_the_section_travels_as_json_and_renders_as_the_result_does() -> None:
 
 
 def test_the_grading_report_renders_bench_sections() -> None:
-    assert SECTION_RENDERERS["bench"] is render_bench_data
     section = bench_section(student_result(), "Expérience 10")
     html = str(render_section(json.loads(json.dumps(section.__dict__))))
     assert "Réponse : « positif »" in html.replace("&#34;", '"').replace("&#39;", "'")

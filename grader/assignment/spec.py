@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -47,6 +48,14 @@ class LimitsSpec(Spec):
         )
 
 
+class LateSpec(Spec):
+    """Late work: each started day after `due` costs `per_day` % of the maximum, up to `cap` %."""
+
+    due: datetime  # "2026-12-01T23:59:00+01:00"; without an offset, UTC
+    per_day: float = Field(default=10, ge=0, le=100)
+    cap: float = Field(default=100, ge=0, le=100)
+
+
 class AssignmentSpec(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str
@@ -56,6 +65,7 @@ class AssignmentSpec(Spec):
     data: list[str] = []  # files of the assignment's folder copied next to every submission
     models: list[str] = []  # Hugging Face models the notebook loads, served by the offline mirror
     limits: LimitsSpec = LimitsSpec()
+    late: LateSpec | None = None
 
 
 class CriterionSpec(Spec):

@@ -27,13 +27,22 @@ class CheckFailed(Exception):
     """The answer is wrong.
 
     `redacted` is what a student sees on a hidden check: the message without expected values.
+    `section` (e.g. grader.report.sections.array_comparison) is drawn in the student's report,
+    except on a hidden check.
     """
 
-    def __init__(self, message: str, redacted: str | None = None, detail: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        redacted: str | None = None,
+        detail: str | None = None,
+        section: Section | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.redacted = redacted if redacted is not None else message
         self.detail = detail
+        self.section = section
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import traceback
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,7 +112,10 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
         produced = check.function(nb, rng)
     except CheckFailed as failure:
         shown = failure.redacted if check.hidden else failure.message
-        return result(Outcome.FAILED, shown, failure.detail or failure.message)
+        failed = result(Outcome.FAILED, shown, failure.detail or failure.message)
+        if failure.section is None or check.hidden:  # a hidden check's section may hold answers
+            return failed
+        return replace(failed, section=_section_dict(failure.section))
     except KernelUnavailable as problem:
         return result(Outcome.ERROR, problem.message, problem.detail, Phase.EXECUTE)
     except ProbeError as problem:
@@ -125,9 +129,12 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
         )
     passed = result(Outcome.PASSED, "correct")
     if isinstance(produced, Section):
-        section = {"kind": produced.kind, "title": produced.title, "data": produced.data}
-        return replace(passed, section=section)
+        return replace(passed, section=_section_dict(produced))
     return passed
+
+
+def _section_dict(section: Section) -> dict[str, Any]:
+    return {"kind": section.kind, "title": section.title, "data": section.data}
 
 
 def _not_run(check: Check, execution: ExecutionRecord) -> CheckResult:

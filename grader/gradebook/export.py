@@ -1,13 +1,14 @@
-"""Exports of graded results: the gradebook CSV (design.md §4) and JUnit XML for CI."""
+"""Exports of graded results: the gradebook CSV (design.md §4), JSON and JUnit XML for CI."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from grader.results import GradeReport, Outcome
+from grader.results import SCHEMA_VERSION, GradeReport, Outcome, report_to_dict
 
 
 def gradebook_csv(reports: Sequence[GradeReport]) -> str:
@@ -50,7 +51,8 @@ def junit_xml(reports: Sequence[GradeReport]) -> str:
         attributes = {key: str(value) for key, value in counts.items()}
         attributes["name"] = f"{report.assignment}.{report.student}"
         attributes["time"] = f"{report.execution.duration_s:.3f}"
-        attributes["timestamp"] = report.graded_at
+        if report.graded_at:  # JUnit's timestamp is an xs:dateTime: omitted rather than empty
+            attributes["timestamp"] = report.graded_at
         suite = ET.SubElement(suites, "testsuite", attributes)
         for criterion, check in checks:
             case = ET.SubElement(
@@ -74,3 +76,12 @@ def junit_xml(reports: Sequence[GradeReport]) -> str:
             suites.set(key, str(value))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def gradebook_json(reports: Sequence[GradeReport]) -> str:
+    """Every current result in one versioned document, students in order."""
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "results": [report_to_dict(r) for r in sorted(reports, key=lambda r: r.student)],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,8 @@ CREATE TABLE IF NOT EXISTS runs (
     assignment TEXT NOT NULL,
     started_at TEXT NOT NULL,
     seed TEXT NOT NULL,
-    sandbox TEXT NOT NULL
+    sandbox TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY,
@@ -30,10 +32,18 @@ CREATE TABLE IF NOT EXISTS results (
     max_score REAL NOT NULL,
     status TEXT NOT NULL,
     graded_at TEXT NOT NULL,
-    report TEXT NOT NULL
+    report TEXT NOT NULL,
+    submission TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS results_by_student ON results(assignment, student, id);
 """
+
+
+@dataclass(frozen=True)
+class CurrentResult:
+    submission_hash: str
+    submission: Path | None  # where the graded submission was (for manual grading material)
+    report: GradeReport
 
 
 class Gradebook:
@@ -44,21 +54,39 @@ class Gradebook:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        # A gradebook written before these columns existed gets them, empty.
+        for table, column in (("results", "submission"), ("runs", "title")):
+            columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                self._db.execute(
+                    f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
+                )
 
-    def start_run(self, assignment: str, seed: int, sandbox: str) -> int:
+    def start_run(self, assignment: str, seed: int, sandbox: str, title: str = "") -> int:
         started = datetime.now(UTC).isoformat(timespec="seconds")
         with self._transaction():
             cursor = self._db.execute(
-                "INSERT INTO runs (assignment, started_at, seed, sandbox) VALUES (?, ?, ?, ?)",
-                (assignment, started, str(seed), sandbox),
+                "INSERT INTO runs (assignment, started_at, seed, sandbox, title) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (assignment, started, str(seed), sandbox, title),
             )
         return int(cursor.lastrowid or 0)
 
-    def record(self, run_id: int, report: GradeReport) -> None:
+    def title(self, assignment: str) -> str:
+        """The assignment's title as the last run knew it (the id when never told)."""
+        row = self._db.execute(
+            "SELECT title FROM runs WHERE assignment = ? AND title != '' ORDER BY id DESC LIMIT 1",
+            (assignment,),
+        ).fetchone()
+        return str(row[0]) if row else assignment
+
+    def record(self, run_id: int, report: GradeReport, submission: Path | None = None) -> None:
+        """One transaction: once it returns, the result survives a kill of the grader."""
         with self._transaction():
             self._db.execute(
                 "INSERT INTO results (run_id, assignment, student, submission_hash, score, "
-                "max_score, status, graded_at, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "max_score, status, graded_at, report, submission) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     report.assignment,
@@ -69,8 +97,27 @@ class Gradebook:
                     report.execution.status.value,
                     report.graded_at,
                     json.dumps(report_to_dict(report), ensure_ascii=False),
+                    str(submission or ""),
                 ),
             )
+
+    def current(self, assignment: str) -> dict[str, CurrentResult]:
+        """Each student's current result (the last recorded) with the submission it graded."""
+        rows = self._db.execute(
+            "SELECT student, submission_hash, submission, report FROM results WHERE id IN "
+            "(SELECT MAX(id) FROM results WHERE assignment = ? GROUP BY student)",
+            (assignment,),
+        ).fetchall()
+        return {
+            str(row[0]): CurrentResult(
+                str(row[1]), Path(row[2]) if row[2] else None, report_from_dict(json.loads(row[3]))
+            )
+            for row in rows
+        }
+
+    def assignments(self) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT assignment FROM results ORDER BY 1").fetchall()
+        return [str(row[0]) for row in rows]
 
     def latest(self, assignment: str) -> list[GradeReport]:
         """The current result of each student: the last one recorded."""

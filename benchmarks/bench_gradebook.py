@@ -1,0 +1,52 @@
+"""Time to store, re-render and export a class of graded results, no kernel involved.
+
+Records N results in a real SQLite gradebook (one transaction each, synchronous=FULL, as a
+batch does), then runs what `grader report` does: every report, the class summary and every
+export, from the stored results. Prints the figures; asserts nothing.
+
+    PYTHONPATH=. python benchmarks/bench_gradebook.py [--students 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from grader.batch import rerender
+from grader.gradebook.store import Gradebook
+from tests.report_builders import make_report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        gradebook = Gradebook(out / "gradebook.sqlite")
+        run = gradebook.start_run("tp-mini", 1, "none", "TP mini")
+        started = time.perf_counter()
+        for number in range(args.students):
+            report = make_report(f"s{number:04d}", score_shift=number % 5)
+            gradebook.record(run, replace(report, submission_hash=f"{number:064x}"))
+        stored = time.perf_counter() - started
+        gradebook.close()
+        started = time.perf_counter()
+        rerender(out, "fr", out / "junit.xml")
+        rendered = time.perf_counter() - started
+        size = sum(p.stat().st_size for p in (out / "reports").iterdir()) / args.students
+    print(f"students: {args.students}")
+    each = 1000 * stored / args.students
+    print(f"store, one transaction each: {stored:.2f} s ({each:.1f} ms each)")
+    print(f"grader report (reports, summary, every export): {rendered:.2f} s")
+    print(f"mean report size: {size / 1024:.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Exports for learning platforms: Moodle's grade import CSV and Gradescope's results.json."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from grader.results import CriterionScore, GradeReport, Outcome
+
+
+def moodle_csv(reports: Sequence[GradeReport], grade_item: str) -> str:
+    """Moodle "Import grades from CSV": an identifier column, the grade item, its feedback.
+
+    At import, map "Username" to the user field username and `grade_item` to the assignment's
+    grade item; the feedback column maps to that item's feedback.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Username", grade_item, f"{grade_item} (feedback)"])
+    for report in sorted(reports, key=lambda r: r.student):
+        writer.writerow([report.student, f"{report.score:.2f}", _feedback(report)])
+    return out.getvalue()
+
+
+def gradescope_results(report: GradeReport) -> dict[str, Any]:
+    """Gradescope's autograder results.json: one test per criterion, hidden detail kept back."""
+    tests = []
+    for number, criterion in enumerate(report.criteria, start=1):
+        hidden = any(check.hidden for check in criterion.checks)
+        tests.append(
+            {
+                "name": criterion.title,
+                "number": str(number),
+                "score": criterion.points,
+                "max_score": criterion.max_points,
+                "status": "passed" if criterion.points >= criterion.max_points else "failed",
+                "output": _criterion_output(criterion),
+                "tags": [criterion.id],
+                "visibility": "after_published" if hidden else "visible",
+            }
+        )
+    output = report.execution.message or ""
+    if report.late is not None:
+        output = (
+            f"{output}\nRetard : {report.late.days_late} jour(s), "
+            f"pénalité {report.late.penalty:g} point(s)."
+        ).strip()
+    return {
+        "score": report.score,
+        "execution_time": round(report.execution.duration_s, 3),
+        "output": output,
+        "visibility": "after_published",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"assignment": report.assignment, "submission_hash": report.submission_hash},
+    }
+
+
+def _criterion_output(criterion: CriterionScore) -> str:
+    if criterion.manual and not criterion.marked:
+        return "Critère noté par l'enseignant·e : en attente."
+    lines = [f"[{check.outcome.value}] {check.id} : {check.message}" for check in criterion.checks]
+    if criterion.comment:
+        lines.append(criterion.comment)
+    return "\n".join(lines)
+
+
+def _feedback(report: GradeReport) -> str:
+    failing = sum(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in report.checks)
+    parts = [f"{report.score:g} / {report.max_score:g}"]
+    if failing:
+        parts.append(f"{failing} vérification(s) non réussie(s)")
+    if report.late is not None:
+        parts.append(f"retard de {report.late.days_late} jour(s) : -{report.late.penalty:g}")
+    return " ; ".join(parts)

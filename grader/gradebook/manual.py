@@ -1,0 +1,210 @@
+"""Manual grading: the material of manual criteria out to a file, the instructor's marks back in.
+
+`export_manual` writes one entry per (student, manual criterion) with the student's own
+free-text cells and the plots their notebook shows (saved as PNG files beside the sheet); the
+instructor fills `points` and `comment`; `import_marks` validates the sheet and returns the
+updated reports, which the caller records (a new gradebook row each: the history stays).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from grader.errors import ConfigError
+from grader.gradebook.store import CurrentResult
+from grader.results import CriterionScore, GradeReport
+
+FIELDS = ("student", "criterion", "max_points", "points", "comment", "text", "plots")
+
+
+@dataclass(frozen=True)
+class Mark:
+    student: str
+    criterion: str
+    points: float
+    comment: str | None
+    line: int | None  # where the mark is in the sheet, for error messages
+
+
+def student_material(notebook_path: Path, template_sources: set[str]) -> tuple[str, list[bytes]]:
+    """The free text the student wrote (markdown cells not in the template) and their plots."""
+    path = notebook_path
+    if path.is_dir():
+        notebooks = sorted(path.glob("*.ipynb"))
+        if not notebooks:
+            return "", []
+        path = notebooks[0]
+    try:
+        notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    except Exception:  # an unreadable notebook has no material; its report says why
+        return "", []
+    texts, plots = [], []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.strip() not in template_sources:
+            texts.append(cell.source.strip())
+        for output in cell.get("outputs", ()):
+            image = output.get("data", {}).get("image/png")
+            if isinstance(image, str):
+                plots.append(base64.b64decode(image))
+    return "\n\n".join(texts), plots
+
+
+def export_manual(
+    current: Mapping[str, CurrentResult], template_sources: set[str], sheet: Path
+) -> int:
+    """Write the sheet (.yaml or .csv) and the plots beside it; returns the number of entries."""
+    plots_dir = sheet.parent / f"{sheet.stem}-plots"
+    entries: list[dict[str, Any]] = []
+    for student in sorted(current):
+        result = current[student]
+        manual = [c for c in result.report.criteria if c.manual]
+        if not manual:
+            continue
+        text, plots = "", list[bytes]()
+        if result.submission is not None and result.submission.exists():
+            text, plots = student_material(result.submission, template_sources)
+        plot_paths = []
+        for index, image in enumerate(plots, start=1):
+            target = plots_dir / student / f"plot-{index}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(image)
+            plot_paths.append(str(target.relative_to(sheet.parent)))
+        for criterion in manual:
+            entries.append(
+                {
+                    "student": student,
+                    "criterion": criterion.id,
+                    "max_points": criterion.max_points,
+                    "points": criterion.points if criterion.marked else None,
+                    "comment": criterion.comment or "",
+                    "text": text,
+                    "plots": plot_paths,
+                }
+            )
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    if sheet.suffix.lower() == ".csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for entry in entries:
+            writer.writerow(
+                {
+                    **entry,
+                    "points": "" if entry["points"] is None else entry["points"],
+                    "plots": " ".join(entry["plots"]),
+                }
+            )
+        sheet.write_text(out.getvalue(), encoding="utf-8")
+    else:
+        sheet.write_text(
+            yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return len(entries)
+
+
+def read_marks(sheet: Path) -> list[Mark]:
+    """Entries with `points` filled in; blank ones are still awaiting a mark and are skipped."""
+    try:
+        text = sheet.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise ConfigError(sheet, f"cannot read the marks: {error.strerror}") from None
+    rows: list[tuple[int | None, dict[str, Any]]]
+    if sheet.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines(keepends=True))
+        missing = {"student", "criterion", "points"} - set(reader.fieldnames or [])
+        if missing:
+            raise ConfigError(sheet, f"missing column(s) {', '.join(sorted(missing))}", line=1)
+        rows = []
+        for row in reader:
+            rows.append((reader.line_num, dict(row)))
+    else:
+        try:
+            loaded = yaml.compose(text)
+            entries = yaml.safe_load(text) or []
+        except yaml.YAMLError as error:
+            raise ConfigError(sheet, f"invalid YAML: {error}") from None
+        if not isinstance(entries, list):
+            raise ConfigError(sheet, "expected a list of entries (student, criterion, points)")
+        lines = [node.start_mark.line + 1 for node in loaded.value] if loaded else []
+        rows = list(zip(lines, entries, strict=True))
+    marks = []
+    for index, (line, row) in enumerate(rows):
+        if not isinstance(row, dict) or "student" not in row or "criterion" not in row:
+            raise ConfigError(
+                sheet, "each entry needs student and criterion", line=line, field=f"[{index}]"
+            )
+        points = row.get("points")
+        if points is None or str(points).strip() == "":
+            continue
+        try:
+            value = float(str(points).replace(",", "."))
+        except ValueError:
+            raise ConfigError(
+                sheet, f"expected a number, got {points!r}", line=line, field=f"[{index}].points"
+            ) from None
+        comment = str(row.get("comment") or "").strip() or None
+        marks.append(Mark(str(row["student"]), str(row["criterion"]), value, comment, line))
+    return marks
+
+
+def apply_marks(
+    sheet: Path, marks: Sequence[Mark], current: Mapping[str, GradeReport]
+) -> list[GradeReport]:
+    """The reports with the marks in; every mark must name a manual criterion, within bounds."""
+    updated: dict[str, GradeReport] = {}
+    for mark in marks:
+        report = updated.get(mark.student) or current.get(mark.student)
+        field = f"{mark.student}.{mark.criterion}"
+        if report is None:
+            raise ConfigError(sheet, "no graded submission for this student", mark.line, field)
+        criterion = next((c for c in report.criteria if c.id == mark.criterion), None)
+        if criterion is None or not criterion.manual:
+            raise ConfigError(sheet, "not a manual criterion of the rubric", mark.line, field)
+        if not 0 <= mark.points <= criterion.max_points:
+            raise ConfigError(
+                sheet,
+                f"points must be between 0 and {criterion.max_points:g}, got {mark.points:g}",
+                mark.line,
+                field,
+            )
+        marked = replace(criterion, points=mark.points, marked=True, comment=mark.comment)
+        updated[mark.student] = rescore(report, marked)
+    return [updated[student] for student in sorted(updated)]
+
+
+def rescore(report: GradeReport, changed: CriterionScore) -> GradeReport:
+    """The report with one criterion replaced and its total (late penalty included) recomputed."""
+    criteria = tuple(changed if c.id == changed.id else c for c in report.criteria)
+    penalty = report.late.penalty if report.late else 0.0
+    score = max(0.0, round(sum(c.points for c in criteria) - penalty, 2))
+    return replace(report, criteria=criteria, score=score)
+
+
+def carry_marks(new: GradeReport, previous: GradeReport | None) -> GradeReport:
+    """A regrade of the same submission keeps the instructor's manual marks."""
+    if previous is None or previous.submission_hash != new.submission_hash:
+        return new
+    for criterion in previous.criteria:
+        if criterion.manual and criterion.marked:
+            mine = next((c for c in new.criteria if c.id == criterion.id and c.manual), None)
+            if mine is not None:
+                new = rescore(
+                    new,
+                    replace(mine, points=criterion.points, marked=True, comment=criterion.comment),
+                )
+    return new
+
+
+def template_sources(notebook: Path) -> set[str]:
+    """The markdown of the assignment's notebook: what the student did not write."""
+    source = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
+    return {cell.source.strip() for cell in source.cells if cell.cell_type == "markdown"}

@@ -1,0 +1,109 @@
+"""The words of the reports in French (the course's language, the default) and in English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+
+# key -> (French, English); a missing key is a bug, caught by the catalogue test.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # outcomes, execution statuses, cell statuses
+    "outcome.passed": ("réussi", "passed"),
+    "outcome.failed": ("échoué", "failed"),
+    "outcome.error": ("erreur", "error"),
+    "outcome.skipped": ("non exécuté", "not run"),
+    "status.ok": ("terminée", "finished"),
+    "status.error": ("terminée avec des erreurs", "finished with errors"),
+    "status.timeout": ("temps dépassé", "time limit hit"),
+    "status.memory": ("mémoire dépassée", "memory limit hit"),
+    "status.output-limit": ("sortie trop volumineuse", "output too large"),
+    "status.killed": ("noyau arrêté", "kernel stopped"),
+    "status.startup-failed": ("non exécuté", "not run"),
+    "cell.ok": ("ok", "ok"),
+    "cell.error": ("erreur", "error"),
+    "cell.timeout": ("temps dépassé", "time limit hit"),
+    "cell.output-limit": ("sortie tronquée", "output cut"),
+    "cell.killed": ("noyau arrêté", "kernel stopped"),
+    "cell.not-run": ("non exécutée", "not run"),
+    # the student's report
+    "student": ("Étudiant·e", "Student"),
+    "graded_on": ("corrigé le", "graded on"),
+    "submission": ("dépôt", "submission"),
+    "criteria": ("Critères", "Criteria"),
+    "awaiting_mark": ("à noter par l'enseignant·e", "awaiting the instructor's mark"),
+    "hidden_check": ("(vérification cachée)", "(hidden check)"),
+    "execution": ("Exécution", "Execution"),
+    "execution_status": ("Statut", "Status"),
+    "duration": ("durée", "duration"),
+    "sandbox": ("bac à sable", "sandbox"),
+    "cell": ("Cellule", "Cell"),
+    "error_col": ("Erreur", "Error"),
+    "duration_col": ("Durée", "Duration"),
+    "all_cells_ok": (
+        "Toutes les cellules se sont exécutées sans erreur.",
+        "Every cell ran without error.",
+    ),
+    "late": ("Retard", "Late submission"),
+    "late_text": (
+        "rendu le {submitted} pour une échéance au {due} : {days} jour(s) de retard, "
+        "{penalty} point(s) retiré(s) de la note.",
+        "handed in on {submitted}, due {due}: {days} day(s) late, "
+        "{penalty} point(s) taken off the score.",
+    ),
+    "instructor_comment": ("Commentaire de l'enseignant·e", "Instructor's comment"),
+    "expected": ("attendu", "expected"),
+    "got": ("obtenu", "got"),
+    "worst_cells": (
+        "les cases les plus éloignées de la référence sont surlignées",
+        "the cells furthest from the reference are highlighted",
+    ),
+    "your_weights": ("vos poids d'attention", "your attention weights"),
+    "reference_weights": ("poids de référence", "reference weights"),
+    "your_tokens": ("vos tokens", "your tokens"),
+    "reference_tokens": ("tokens de référence", "reference tokens"),
+    "tokens_match": ("les tokens coïncident", "the tokens match"),
+    "first_difference": ("premier écart au token {index}", "first difference at token {index}"),
+    "mean": ("moyenne", "mean"),
+    # the class summary
+    "class_summary": ("synthèse de la classe", "class summary"),
+    "submissions_count": ("dépôts", "submissions"),
+    "median": ("médiane", "median"),
+    "score_distribution": ("Répartition des notes", "Score distribution"),
+    "histogram_label": ("histogramme des notes", "score histogram"),
+    "pass_by_criterion": ("Réussite par critère", "Pass rate per criterion"),
+    "criterion": ("Critère", "Criterion"),
+    "mean_points": ("Points moyens", "Mean points"),
+    "full_marks": ("Note maximale", "Full marks"),
+    "pass_by_check": ("Réussite par vérification", "Pass rate per check"),
+    "check": ("Vérification", "Check"),
+    "passed_col": ("Réussite", "Passed"),
+    "failures_col": ("Échecs", "Failures"),
+    "errors_col": ("Erreurs", "Errors"),
+    "hidden_short": ("(cachée)", "(hidden)"),
+    "failing_notebooks": ("Notebooks en échec", "Failing notebooks"),
+    "no_failing": ("Aucun notebook en échec.", "No failing notebook."),
+    "slowest_notebooks": ("Notebooks les plus lents", "Slowest notebooks"),
+    "students": ("Étudiant·es", "Students"),
+    "score_col": ("Note", "Score"),
+    "quiz_items": ("Analyse des questions du QCM", "Quiz item analysis"),
+}
+
+
+def translator(lang: Lang) -> Callable[..., str]:
+    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in."""
+    column = LANGS.index(lang)
+
+    def translate(key: str, **fields: object) -> str:
+        text = CATALOGUE[key][column]
+        return text.format(**fields) if fields else text
+
+    return translate
+
+
+def format_points(points: float, lang: Lang = "fr") -> str:
+    """14.5 -> "14,5" in French, "14.5" in English; 20.0 -> "20"."""
+    text = f"{points:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "fr" else text
