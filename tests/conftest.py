@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+
+from grader.checks.probe import Notebook
+from grader.sandbox.backend import UnsandboxedBox
+from grader.sandbox.execute import execute_notebook
+from grader.sandbox.limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 TP_ATTENTION = ROOT / "assignments" / "tp-attention"
@@ -42,3 +50,22 @@ def assignment_copy(tmp_path: Path) -> Path:
         ROOT / "rubrics" / "tp-attention.yaml", target / "rubrics" / "tp-attention.yaml"
     )
     return target / "assignments" / "tp-attention"
+
+
+@contextmanager
+def probed_notebook(
+    scratch: Path, cells: list[str], limits: Limits, probe_timeout_s: float
+) -> Iterator[Notebook]:
+    """The probe handle on a real kernel that ran `cells` (unsandboxed: fast, for probe tests)."""
+    loop = asyncio.new_event_loop()
+    notebook = make_notebook(*cells)
+    executed = loop.run_until_complete(
+        execute_notebook(notebook, lambda: UnsandboxedBox(scratch, limits), limits)
+    )
+    try:
+        yield Notebook(executed, "", probe_timeout_s=probe_timeout_s, loop=loop)
+    finally:
+        if executed.client is not None:
+            executed.client.kc.stop_channels()
+        loop.run_until_complete(executed.box.close())
+        loop.close()

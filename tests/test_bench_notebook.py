@@ -3,7 +3,6 @@ checks' helpers on French tables, and the "bench" report section rendered from i
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -28,10 +27,8 @@ from grader.bench.student_table import grades_by_prompt, read_student_table, tab
 from grader.checks.api import CheckFailed
 from grader.checks.probe import MissingName, Notebook
 from grader.report.html import render_section
-from grader.sandbox.backend import UnsandboxedBox
-from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
-from tests.conftest import make_notebook
+from tests.conftest import probed_notebook
 from tests.test_bench_providers import ChatServer
 
 RUBRIC = load_rubric(Path(__file__).parent.parent / "rubrics" / "tp3-prompting-bench.yaml")
@@ -206,13 +203,8 @@ TABLE_CELLS = [
 @pytest.fixture(scope="module")
 def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
     limits = Limits(cell_timeout_s=10, message_bytes=1_000_000)
-    loop = asyncio.new_event_loop()
-    box = UnsandboxedBox(tmp_path_factory.mktemp("scratch"), limits)
-    executed = loop.run_until_complete(execute_notebook(make_notebook(*TABLE_CELLS), box, limits))
-    yield Notebook(executed, "", probe_timeout_s=5, max_bytes=limits.message_bytes, loop=loop)
-    executed.client.kc.stop_channels()
-    loop.run_until_complete(box.close())
-    loop.close()
+    with probed_notebook(tmp_path_factory.mktemp("scratch"), TABLE_CELLS, limits, 5) as handle:
+        yield handle
 
 
 @pytest.mark.kernel

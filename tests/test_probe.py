@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import numpy as np
@@ -18,10 +17,8 @@ from grader.checks.probe import (
     Unsupported,
     decode_value,
 )
-from grader.sandbox.backend import UnsandboxedBox
-from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
-from tests.conftest import make_notebook
+from tests.conftest import probed_notebook
 
 pytestmark = pytest.mark.kernel
 
@@ -40,15 +37,8 @@ CELLS = [
 @pytest.fixture(scope="module")
 def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
     limits = Limits(cell_timeout_s=5, message_bytes=1_000_000)
-    loop = asyncio.new_event_loop()
-    scratch = tmp_path_factory.mktemp("scratch")
-    executed = loop.run_until_complete(
-        execute_notebook(make_notebook(*CELLS), lambda: UnsandboxedBox(scratch, limits), limits)
-    )
-    yield Notebook(executed, "", probe_timeout_s=2, loop=loop)
-    executed.client.kc.stop_channels()
-    loop.run_until_complete(executed.box.close())
-    loop.close()
+    with probed_notebook(tmp_path_factory.mktemp("scratch"), CELLS, limits, 2) as handle:
+        yield handle
 
 
 def test_arrays_go_in_and_come_back_as_data(nb: Notebook) -> None:

@@ -103,10 +103,9 @@ def test_report_is_self_contained() -> None:
     assert "<link" not in html and "<script" not in html and "@import" not in html
 
 
-def test_bench_sections_have_a_renderer() -> None:
+def test_every_section_kind_has_a_renderer() -> None:
+    # The bench renderer is exercised in tests/test_bench_notebook.py with a real result.
     assert {"array", "attention", "tokens", "bench"} <= set(SECTION_RENDERERS)
-    html = render_report(make_report(), "TP mini", "en")
-    assert "Prompt Zéro exemple" in html and "mean 1.5 / 2" in html
 
 
 def test_summary_has_pass_rates_failing_and_slowest_notebooks() -> None:
