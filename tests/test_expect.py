@@ -90,3 +90,16 @@ def test_dtype_and_torch_origin() -> None:
     assert error.message == "causal_mask(3) : type float64, attendu un type booléen"
     expect.torch_tensor(ProbedArray.wrap(np.zeros(2), from_torch=True), "sortie")
     assert "tenseur torch" in failure(expect.torch_tensor, np.zeros(2), "sortie").message
+
+
+def test_failures_carry_a_view_for_the_report() -> None:
+    expected = np.eye(3)
+    error = failure(expect.close, expected + 0.5, expected, what="poids")
+    assert error.section is not None and error.section.kind == "array"
+    assert error.section.data["got"][0][0] == 1.5 and error.section.data["expected"][0][0] == 1.0
+    error = failure(expect.close, expected * 2, expected, what="poids", tokens=["a", "b", "c"])
+    assert error.section is not None and error.section.kind == "attention"
+    assert error.section.data["tokens"] == ["a", "b", "c"]
+    error = failure(expect.equal, ["in", "ter"], ["in", "te", "r"], "jetons")
+    assert error.section is not None and error.section.kind == "tokens"
+    assert error.section.data == {"got": ["in", "ter"], "expected": ["in", "te", "r"]}

@@ -7,6 +7,7 @@ and a redacted form without the expected value for hidden checks. A value of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from grader.checks.api import CheckFailed
 from grader.checks.probe import ProbedArray, ProbeError, Unsupported
 from grader.checks.static import forbidden_uses
+from grader.report.sections import array_comparison, attention_heatmaps, token_alignment
 
 
 class BadReturn(ProbeError):
@@ -87,20 +89,36 @@ def torch_tensor(got: Any, what: str) -> None:
         )
 
 
-def close(got: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-8) -> None:
-    """Same shape and values within tolerance; the message points at the worst element."""
+def close(
+    got: Any,
+    expected: Any,
+    what: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    tokens: Sequence[str] | None = None,
+) -> None:
+    """Same shape and values within tolerance; the message points at the worst element.
+
+    A failure carries a view for the report: the cells around the worst one side by side, or,
+    with `tokens` (attention weights between these tokens), both heatmaps side by side.
+    """
     reference = np.asarray(expected, dtype=np.float64)
     values = array(got, what)
     shape(values, reference.shape, what)
     if values.dtype.kind not in "biuf":
         raise CheckFailed(f"{what} : des nombres réels sont attendus, reçu le type {values.dtype}")
     values = values.astype(np.float64)
+    if tokens is not None:
+        view = attention_heatmaps(values, reference, what, tokens)
+    else:
+        view = array_comparison(values, reference, what, rtol, atol)
     if np.isnan(values).any() and not np.isnan(reference).any():
         index = tuple(int(i) for i in np.argwhere(np.isnan(values))[0])
         place = f"{what}, {_where(index)}" if values.ndim else what
         raise CheckFailed(
             f"{place} : NaN, attendu {_fmt(reference[index])}",
             redacted=f"{place} : NaN au lieu d'un nombre",
+            section=view,
         )
     excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
     excess = np.where(np.isnan(excess), 0.0, excess)
@@ -116,6 +134,7 @@ def close(got: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 
             f"{place} : {_fmt(got_x)}, attendu {_fmt(want_x)}{count}",
             redacted=f"{place} : {_fmt(got_x)}, écart {_fmt(abs(got_x - want_x))} "
             f"avec la référence{count}",
+            section=view,
         )
 
 
@@ -149,14 +168,19 @@ def equal(got: Any, expected: Any, what: str) -> None:
         got_items = list(parts(got, len(got), what)) if isinstance(got, list | tuple) else None
         if got_items is None:
             raise BadReturn(f"{what} : une liste est attendue, reçu {_kind(got)}")
+        texts = all(isinstance(item, str) for item in [*got_items, *expected])
+        view = token_alignment(got_items, list(expected), what) if texts else None
         for position, (mine, theirs) in enumerate(zip(got_items, expected, strict=False)):
             if _normalise(mine) != _normalise(theirs):
                 raise CheckFailed(
                     f"{what}, position {position} : {mine!r}, attendu {theirs!r}",
                     redacted=f"{what}, position {position} : {mine!r} est incorrect",
+                    section=view,
                 )
         if len(got_items) != len(expected):
-            raise CheckFailed(f"{what} : {len(got_items)} éléments, attendu {len(expected)}")
+            raise CheckFailed(
+                f"{what} : {len(got_items)} éléments, attendu {len(expected)}", section=view
+            )
         return
     if _normalise(got) != _normalise(expected):
         raise CheckFailed(
