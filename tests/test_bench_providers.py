@@ -256,7 +256,7 @@ def test_generate_needs_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     )
     assert result.exit_code == 2
     assert result.output == (
-        "error: b.yaml:5: prompts[1].template: prompt 'q' has no template to generate from\n"
+        "grader: b.yaml:5: prompts[1].template: prompt 'q' has no template to generate from\n"
     )
 
 
