@@ -35,10 +35,16 @@ SYLLABLES = ["ba", "na", "an", "a", "b", "n", "ta", "é", "at", "nab"]
 
 @cache
 def reference_embeddings():
+    import torch
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(minilm_model_dir()), local_files_only=True)
-    return sentence_embeddings(model, minilm_tokenizer(), PHRASES)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # six short sentences: more threads only fight the kernels
+    try:
+        return sentence_embeddings(model, minilm_tokenizer(), PHRASES)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def random_text(rng, words, syllables=SYLLABLES):
