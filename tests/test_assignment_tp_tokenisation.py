@@ -91,6 +91,7 @@ def test_examples_get_their_expected_scores(graded: Path) -> None:
         ("chloe", "experience5.statistiques", "failed"),
         ("chloe", "embeddings.minilm", "failed"),
         ("chloe", "gpt2.phrase", "passed"),
+        ("david", "wordpiece.mot", "passed"),
     ],
 )
 def test_each_mistake_fails_where_it_should(

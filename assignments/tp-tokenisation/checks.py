@@ -128,6 +128,11 @@ def gpt2_sentence(nb, rng):
     expect.equal(nb.get("tokens_phrase"), gpt2_tokenizer().tokenize(SENTENCE), "tokens_phrase")
 
 
+@check("wordpiece.mot")
+def wordpiece_word(nb, rng):
+    expect.equal(nb.get("tokens_wordpiece"), minilm_tokenizer().tokenize(WORD), "tokens_wordpiece")
+
+
 @check("experience5.statistiques")
 def experience5(nb, rng):
     text = TEXT.read_text(encoding="utf-8")
