@@ -1,0 +1,108 @@
+"""tp2-decodage: `grader validate` passes, and the example class gets its expected scores.
+
+The notebooks load "gpt2" from an offline mirror built once for the session, in a tmp folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.mirror import GPT2, build_mirror
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]
+
+ASSIGNMENT = ROOT / "assignments" / "tp2-decodage"
+SEED = "4"  # hidden inputs drawn from a fixed seed: reproducible scores
+SUBMISSIONS = ROOT / "examples" / "submissions" / "tp2-decodage"
+EXPECTED = {
+    "alice": 18.0,  # all correct (the 2 points of the comment are marked by hand)
+    "bruno": 15.67,  # top-k drops ties at the k-th value; greedy through model.generate
+    "chloe": 14.67,  # top-p drops the token that crosses the threshold
+    "david": 9.0,  # logits * T; greedy returns the continuation only; no top-p rows
+}
+
+
+@pytest.fixture(scope="session")
+def gpt2_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline cache the kernels load "gpt2" from (shared with the other assignment tests)."""
+    return build_mirror([GPT2], tmp_path_factory.getbasetemp() / "mirror").root
+
+
+def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def test_validate_passes(gpt2_mirror: Path) -> None:
+    completed = grader_command(
+        "validate", str(ASSIGNMENT), "--mirror", str(gpt2_mirror), "--format", "json"
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert json.loads(completed.stdout) == {
+        "assignment": "tp2-decodage",
+        "ok": True,
+        "problems": [],
+    }
+    assert "sandbox: bwrap" in completed.stderr
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, gpt2_mirror: Path) -> Path:
+    out = tmp_path_factory.mktemp("tp2-decodage")
+    notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
+    completed = grader_command(
+        "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2",
+        "--mirror", str(gpt2_mirror), "--seed", SEED,
+    )  # fmt: skip
+    assert completed.returncode == 1, completed.stdout + completed.stderr  # some checks fail
+    return out
+
+
+def test_examples_get_their_expected_scores(graded: Path) -> None:
+    with open(graded / "gradebook.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
+    assert {float(row["max_score"]) for row in rows} == {20.0}
+
+
+@pytest.mark.parametrize(
+    ("student", "check_id", "outcome"),
+    [
+        ("bruno", "topk.exemple", "passed"),
+        ("bruno", "topk.egalites", "failed"),
+        ("chloe", "topp.exemple", "failed"),
+        ("chloe", "topp.minimum", "passed"),
+        ("david", "temperature.exemple", "failed"),
+        ("david", "glouton.exemple", "failed"),
+        ("david", "tableau.strategies", "failed"),
+        ("bruno", "glouton.aleatoire", "passed"),
+        ("bruno", "glouton.implementation", "failed"),
+    ],
+)
+def test_each_mistake_fails_where_it_should(
+    graded: Path, student: str, check_id: str, outcome: str
+) -> None:
+    result = json.loads((graded / "results" / f"{student}.json").read_text())
+    outcomes = {c["id"]: c["outcome"] for crit in result["criteria"] for c in crit["checks"]}
+    assert outcomes[check_id] == outcome
+
+
+def test_hidden_failures_keep_the_reference_text_secret(graded: Path) -> None:
+    result = json.loads((graded / "results" / "david.json").read_text())
+    hidden = next(
+        c for crit in result["criteria"] for c in crit["checks"] if c["id"] == "glouton.aleatoire"
+    )
+    assert hidden["hidden"] and hidden["outcome"] == "failed"
+    assert "attendu" not in hidden["message"]

@@ -1,0 +1,108 @@
+"""tp-tokenisation: `grader validate` passes, and the example class gets its expected scores.
+
+The notebooks load "gpt2" and MiniLM from an offline mirror built once for the session, in a
+tmp folder; the hidden inputs come from a fixed seed so that the scores are reproducible.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.mirror import GPT2, MINILM, build_mirror
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]
+
+ASSIGNMENT = ROOT / "assignments" / "tp-tokenisation"
+SUBMISSIONS = ROOT / "examples" / "submissions" / "tp-tokenisation"
+SEED = "4"  # hidden inputs drawn from a fixed seed: reproducible scores
+EXPECTED = {
+    "alice": 18.0,  # all correct (the 2 points of the question are marked by hand)
+    "bruno": 13.5,  # BPE ties broken towards the smallest pair
+    "chloe": 10.5,  # pair counts ignore word frequencies; tokens counted word by word; [CLS]
+    "david": 8.25,  # each merge applied to its first occurrence only; cosine without the norms
+}
+
+
+@pytest.fixture(scope="session")
+def course_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline cache the kernels load their models from (shared with the other tests)."""
+    return build_mirror([GPT2, MINILM], tmp_path_factory.getbasetemp() / "mirror").root
+
+
+def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def test_validate_passes(course_mirror: Path) -> None:
+    completed = grader_command(
+        "validate", str(ASSIGNMENT), "--mirror", str(course_mirror), "--format", "json"
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert json.loads(completed.stdout) == {
+        "assignment": "tp-tokenisation",
+        "ok": True,
+        "problems": [],
+    }
+    assert "sandbox: bwrap" in completed.stderr
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, course_mirror: Path) -> Path:
+    out = tmp_path_factory.mktemp("tp-tokenisation")
+    notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
+    completed = grader_command(
+        "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2",
+        "--mirror", str(course_mirror), "--seed", SEED,
+    )  # fmt: skip
+    assert completed.returncode == 1, completed.stdout + completed.stderr  # some checks fail
+    return out
+
+
+def test_examples_get_their_expected_scores(graded: Path) -> None:
+    with open(graded / "gradebook.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
+    assert {float(row["max_score"]) for row in rows} == {20.0}
+
+
+@pytest.mark.parametrize(
+    ("student", "check_id", "outcome"),
+    [
+        ("bruno", "bpe.egalites", "failed"),
+        ("bruno", "tokenize.exemple", "passed"),
+        ("chloe", "bpe.exemple", "failed"),
+        ("chloe", "bpe.egalites", "passed"),  # every word once: frequencies do not matter
+        ("david", "tokenize.aleatoire", "failed"),
+        ("david", "cosinus.exemple", "failed"),
+        ("david", "embeddings.minilm", "passed"),
+        ("chloe", "experience5.statistiques", "failed"),
+        ("chloe", "embeddings.minilm", "failed"),
+        ("chloe", "gpt2.phrase", "passed"),
+        ("david", "wordpiece.mot", "passed"),
+    ],
+)
+def test_each_mistake_fails_where_it_should(
+    graded: Path, student: str, check_id: str, outcome: str
+) -> None:
+    result = json.loads((graded / "results" / f"{student}.json").read_text())
+    outcomes = {c["id"]: c["outcome"] for crit in result["criteria"] for c in crit["checks"]}
+    assert outcomes[check_id] == outcome
+
+
+def test_the_data_file_reaches_the_kernel(graded: Path) -> None:
+    execution = json.loads((graded / "results" / "alice.json").read_text())["execution"]
+    assert execution["status"] == "ok"
+    assert [cell["status"] for cell in execution["cells"]] == ["ok"] * len(execution["cells"])
