@@ -103,3 +103,16 @@ def test_failures_carry_a_view_for_the_report() -> None:
     error = failure(expect.equal, ["in", "ter"], ["in", "te", "r"], "jetons")
     assert error.section is not None and error.section.kind == "tokens"
     assert error.section.data == {"got": ["in", "ter"], "expected": ["in", "te", "r"]}
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        ([1.0, 2.0], [1.0, -np.inf]),  # a token that should have been removed
+        ([1.0, -np.inf], [1.0, 2.0]),  # a token removed that should stay
+        ([1.0, np.inf], [1.0, -np.inf]),
+    ],
+)
+def test_infinities_must_match(got: list[float], expected: list[float]) -> None:
+    failure(expect.close, np.array(got), np.array(expected), what="logits")
+    expect.close(np.array([1.0, -np.inf]), np.array([1.0, -np.inf]), what="logits")

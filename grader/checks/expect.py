@@ -120,10 +120,12 @@ def close(
             redacted=f"{place} : NaN au lieu d'un nombre",
             section=view,
         )
-    excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
+    with np.errstate(invalid="ignore"):  # inf - inf: handled just below
+        excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
     excess = np.where(np.isnan(excess), 0.0, excess)
     both_inf = np.isinf(values) & np.isinf(reference) & (np.sign(values) == np.sign(reference))
-    excess = np.where(both_inf, 0.0, excess)
+    one_inf = (np.isinf(values) | np.isinf(reference)) & ~both_inf  # e.g. -inf vs a number
+    excess = np.where(both_inf, 0.0, np.where(one_inf, np.inf, excess))
     if (excess > 0).any():
         index = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape))
         got_x, want_x = values[index], reference[index]

@@ -35,7 +35,8 @@ def array_comparison(
     reference = np.asarray(expected, dtype=np.float64)
     if values.shape != reference.shape:
         raise ValueError(f"shapes differ: {values.shape} and {reference.shape}")
-    excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN: counted as the worst below
+        excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
     excess = np.where(np.isnan(excess), np.inf, excess)
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.size else ()
     # Reduce to the 2-D slice holding the worst cell: leading indices fixed there.
