@@ -112,7 +112,12 @@ def _execute_and_check(
         executed = loop.run_until_complete(execute_notebook(notebook, box, limits))
         code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
         probe = Notebook(
-            executed, notebook_source(code), limits.cell_timeout_s, limits.message_bytes, loop
+            executed,
+            notebook_source(code),
+            limits.cell_timeout_s,
+            limits.message_bytes,
+            loop,
+            workdir,
         )
         nb_handle = probe if executed.client is not None else None
         results = run_checks(
