@@ -12,7 +12,9 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.conftest import ROOT
+import grader
+from grader.results import Outcome
+from tests.conftest import ROOT, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
 SUBMISSIONS = ROOT / "examples" / "submissions" / "mini-projet"
@@ -117,8 +119,34 @@ def test_release_ships_the_data_but_never_the_hidden_labels(tmp_path: Path) -> N
     shipped = {p.relative_to(tmp_path / "dist").as_posix() for p in tmp_path.rglob("*")}
     assert not any("test_labels" in name or "hidden" in name for name in shipped)
     assert any(name.endswith("donnees/test.csv") for name in shipped)
+    public_checks = next((tmp_path / "dist").rglob("checks.py")).read_text()
+    assert "projet.section.conclusion" in public_checks and "projet.f1" not in public_checks
     notebook_path = next((tmp_path / "dist").rglob("mini-projet.ipynb"))
     template = nbformat.read(notebook_path, as_version=4)
     prose = "\n".join(c.source for c in template.cells if c.cell_type == "markdown")
     assert "## 1. Introduction" in prose and "*À compléter.*" in prose
     assert "BEGIN SOLUTION" not in prose and "quatre thèmes" not in prose
+
+
+@pytest.mark.kernel
+def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> None:
+    """An oversized predictions file is refused with a sentence; it is never read whole."""
+    assignment = grader.load_assignment(ASSIGNMENT)
+    cells = [
+        "with open('predictions.csv', 'w') as f:\n    f.write('id,label\\n' + 'x' * (2 << 20))",
+    ]
+    path = tmp_path / "zoe.ipynb"
+    nbformat.write(make_notebook(*cells, assignment="mini-projet"), path)
+    report = grader.grade_submission(
+        assignment, grader.Submission("zoe", path), grader.GradeOptions(seed=7)
+    )
+    checks = {c.id: c for c in report.checks}
+    assert checks["projet.execution"].outcome is Outcome.PASSED
+    assert checks["projet.predictions"].outcome is Outcome.ERROR
+    assert checks["projet.predictions"].message == (
+        f"le fichier `predictions.csv` dépasse {1 << 20} octets"
+    )
+    assert all(
+        checks[f"projet.section.{name}"].outcome is Outcome.FAILED
+        for name in ("introduction", "donnees", "methode", "resultats", "conclusion")
+    )

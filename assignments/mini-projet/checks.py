@@ -73,28 +73,24 @@ def _section_content(blocks, start, level):
     return words, code_ran
 
 
-def _section_check(name):
+def _require_section(nb, name):
     accepted = SECTIONS[name]
-
-    def required_section(nb, rng):
-        blocks = _blocks(nb)
-        found = [
-            (position, block[1])
-            for position, block in enumerate(blocks)
-            if block[0] == "heading" and _plain(block[2]).startswith(accepted)
-        ]
-        if not found:
-            raise CheckFailed(f"section « {name} » : aucun titre Markdown « ## {name} »")
-        for position, level in found:
-            words, code_ran = _section_content(blocks, position, level)
-            if words >= MIN_WORDS or code_ran:
-                return
-        raise CheckFailed(
-            f"section « {name} » : vide ({words} mots rédigés, aucun code exécuté sans erreur) ; "
-            f"attendu au moins {MIN_WORDS} mots ou du code qui s'exécute"
-        )
-
-    return required_section
+    blocks = _blocks(nb)
+    found = [
+        (position, block[1])
+        for position, block in enumerate(blocks)
+        if block[0] == "heading" and _plain(block[2]).startswith(accepted)
+    ]
+    if not found:
+        raise CheckFailed(f"section « {name} » : aucun titre Markdown « ## {name} »")
+    for position, level in found:
+        words, code_ran = _section_content(blocks, position, level)
+        if words >= MIN_WORDS or code_ran:
+            return
+    raise CheckFailed(
+        f"section « {name} » : vide ({words} mots rédigés, aucun code exécuté sans erreur) ; "
+        f"attendu au moins {MIN_WORDS} mots ou du code qui s'exécute"
+    )
 
 
 @check("projet.execution")
@@ -113,11 +109,29 @@ def runs_end_to_end(nb, rng):
     raise CheckFailed(record.message or f"le notebook ne s'exécute pas ({record.status.value})")
 
 
-section_introduction = check("projet.section.introduction")(_section_check("Introduction"))
-section_donnees = check("projet.section.donnees")(_section_check("Données"))
-section_methode = check("projet.section.methode")(_section_check("Méthode"))
-section_resultats = check("projet.section.resultats")(_section_check("Résultats"))
-section_conclusion = check("projet.section.conclusion")(_section_check("Conclusion"))
+@check("projet.section.introduction")
+def section_introduction(nb, rng):
+    _require_section(nb, "Introduction")
+
+
+@check("projet.section.donnees")
+def section_donnees(nb, rng):
+    _require_section(nb, "Données")
+
+
+@check("projet.section.methode")
+def section_methode(nb, rng):
+    _require_section(nb, "Méthode")
+
+
+@check("projet.section.resultats")
+def section_resultats(nb, rng):
+    _require_section(nb, "Résultats")
+
+
+@check("projet.section.conclusion")
+def section_conclusion(nb, rng):
+    _require_section(nb, "Conclusion")
 
 
 def _read_csv(path, key):
@@ -165,17 +179,24 @@ def predictions_file(nb, rng):
     _predictions(nb)
 
 
-def _f1_at_least(threshold):
-    def macro_f1_threshold(nb, rng):
-        predicted, test_ids = _predictions(nb)
-        hidden = _read_csv(HERE / "hidden" / "test_labels.csv", "label")
-        score = macro_f1([hidden[i] for i in test_ids], predicted)
-        if score < threshold:
-            raise CheckFailed(f"F1 macro sur le test caché : {score:.3f}, sous le seuil {threshold}")
-
-    return macro_f1_threshold
+def _require_macro_f1(nb, threshold):
+    predicted, test_ids = _predictions(nb)
+    hidden = _read_csv(HERE / "hidden" / "test_labels.csv", "label")
+    score = macro_f1([hidden[i] for i in test_ids], predicted)
+    if score < threshold:
+        raise CheckFailed(f"F1 macro sur le test caché : {score:.3f}, sous le seuil {threshold}")
 
 
-f1_050 = check("projet.f1.50", hidden=True)(_f1_at_least(0.50))
-f1_070 = check("projet.f1.70", hidden=True)(_f1_at_least(0.70))
-f1_085 = check("projet.f1.85", hidden=True)(_f1_at_least(0.85))
+@check("projet.f1.50", hidden=True)
+def macro_f1_050(nb, rng):
+    _require_macro_f1(nb, 0.50)
+
+
+@check("projet.f1.70", hidden=True)
+def macro_f1_070(nb, rng):
+    _require_macro_f1(nb, 0.70)
+
+
+@check("projet.f1.85", hidden=True)
+def macro_f1_085(nb, rng):
+    _require_macro_f1(nb, 0.85)
