@@ -17,14 +17,14 @@ pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 EXPECTED = {
     "alice": 20.0,  # all correct
-    "bruno": 10.0,  # forgot √d_k in the function (and so in its multi-head attention)
-    "chloe": 12.2,  # softmax over the wrong axis
-    "david": 16.6,  # inverted mask
-    "emma": 19.0,  # unstable softmax: NaN on scores of 1000
-    "farid": 18.0,  # causal_mask raises
-    "gabrielle": 11.2,  # a syntax error in the softmax cell
+    "bruno": 8.0,  # forgot √d_k in the function (and so in its multi-head attention)
+    "chloe": 11.27,  # softmax over the wrong axis
+    "david": 15.8,  # inverted mask
+    "emma": 19.33,  # unstable softmax: NaN on scores of 1000
+    "farid": 19.0,  # causal_mask raises
+    "gabrielle": 10.6,  # a syntax error in the softmax cell
     "hugo": 20.0,  # an infinite loop in an exploration cell, interrupted
-    "ines": 3.2,  # hard-codes the worked example, implements nothing general
+    "ines": 3.6,  # hard-codes the worked example, implements nothing general
     "jade": 17.0,  # multi-head attention that cuts the heads across positions
 }
 
