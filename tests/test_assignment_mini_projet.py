@@ -14,6 +14,7 @@ import pytest
 
 import grader
 from grader.results import Outcome
+from grader.sandbox.backends import bwrap_problem
 from tests.conftest import ROOT, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
@@ -150,3 +151,22 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
         checks[f"projet.section.{name}"].outcome is Outcome.FAILED
         for name in ("introduction", "donnees", "methode", "resultats", "conclusion")
     )
+
+
+@pytest.mark.kernel
+@pytest.mark.sandbox
+@pytest.mark.skipif(bwrap_problem() is not None, reason="bubblewrap sandbox unavailable here")
+def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
+    """A notebook that copies the hidden labels into its predictions finds no such file."""
+    assignment = grader.load_assignment(ASSIGNMENT)
+    labels = ASSIGNMENT / "hidden" / "test_labels.csv"
+    cell = f"import shutil\nshutil.copyfile({str(labels)!r}, 'predictions.csv')"
+    path = tmp_path / "tricheur.ipynb"
+    nbformat.write(make_notebook(cell, assignment="mini-projet"), path)
+    options = grader.GradeOptions(seed=7, sandbox="bwrap", protected=(assignment.root,))
+    report = grader.grade_submission(assignment, grader.Submission("tricheur", path), options)
+    assert report.execution.cells[0].error is not None
+    assert report.execution.cells[0].error.startswith(("FileNotFoundError", "PermissionError"))
+    checks = {c.id: c for c in report.checks}
+    assert checks["projet.predictions"].message.endswith("introuvable dans le dossier du notebook")
+    assert all(checks[f"projet.f1.{t}"].outcome is Outcome.ERROR for t in ("50", "70", "85"))
