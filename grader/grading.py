@@ -113,7 +113,7 @@ def _execute_and_check(
             execute_notebook(notebook, partial(_open_box, workdir, limits, options), limits)
         )
         code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-        probe = Notebook(executed, notebook_source(code), limits.cell_timeout_s, loop)
+        probe = Notebook(executed, notebook_source(code), limits.cell_timeout_s, loop, workdir)
         nb_handle = probe if executed.client is not None else None
         results = run_checks(
             assignment.checks,

@@ -17,14 +17,15 @@ pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 EXPECTED = {
     "alice": 20.0,  # all correct
-    "bruno": 10.0,  # forgot √d_k in the function
-    "chloe": 8.93,  # softmax over the wrong axis
-    "david": 16.8,  # inverted mask
-    "emma": 18.67,  # unstable softmax: NaN on scores of 1000
-    "farid": 18.0,  # causal_mask raises
-    "gabrielle": 7.6,  # a syntax error in the softmax cell
+    "bruno": 8.0,  # forgot √d_k in the function (and so in its multi-head attention)
+    "chloe": 11.27,  # softmax over the wrong axis
+    "david": 15.8,  # inverted mask
+    "emma": 19.33,  # unstable softmax: NaN on scores of 1000
+    "farid": 19.0,  # causal_mask raises
+    "gabrielle": 10.6,  # a syntax error in the softmax cell
     "hugo": 20.0,  # an infinite loop in an exploration cell, interrupted
-    "ines": 5.6,  # hard-codes the worked example, implements nothing general
+    "ines": 3.6,  # hard-codes the worked example, implements nothing general
+    "jade": 17.0,  # multi-head attention that cuts the heads across positions
 }
 
 
@@ -68,6 +69,8 @@ def test_scores_equal_the_expected_table(
         "attention",
         "implementation",
         "masque-causal",
+        "multi-tetes",
+        "minilm",
         "status",
     ]
 
@@ -112,7 +115,7 @@ def test_junit_lists_every_check(demo: tuple[subprocess.CompletedProcess[str], P
     assert len(suites) == len(EXPECTED)
     alice = next(s for s in suites if s.get("name") == "tp-attention.alice")
     assert alice.get("failures") == "0" and alice.get("errors") == "0"
-    assert int(alice.get("tests", "0")) == 14
+    assert int(alice.get("tests", "0")) == 20
 
 
 def test_terminal_lists_each_student(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:

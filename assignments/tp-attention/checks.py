@@ -4,15 +4,41 @@ Inputs of hidden checks come from `rng`, drawn from the grading run's secret see
 that hard-codes the answers of the worked example passes the public checks and nothing else.
 """
 
+import contextlib
+import io
+from functools import lru_cache
+
 import numpy as np
 
-from grader.checks import check, expect
-from grader.references.attention import causal_mask, scaled_dot_product_attention, softmax
+from grader.checks import CheckFailed, check, expect
+from grader.references.attention import (
+    ProjectionWeights,
+    causal_mask,
+    model_attention_weights,
+    multi_head_attention,
+    scaled_dot_product_attention,
+    softmax,
+)
 
 Q = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 K = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
 V = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 FORBIDDEN = ["torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention"]
+MHA_FORBIDDEN = [*FORBIDDEN, "torch.nn.functional.multi_head_attention_forward"]
+SENTENCE = "Le médecin a vu sa patiente. Il lui a parlé longtemps."
+
+# Runs in the student's kernel: their module, the grader's weights (float32, as nn.Linear keeps
+# them), a batch drawn by the grader; the values come back as data.
+RUN_MHA = """
+import torch as _torch
+_layer = MultiHeadAttention(d_model, num_heads)
+_layer.load_state_dict({name: _torch.as_tensor(w, dtype=_torch.float32) for name, w in state.items()})
+_layer.eval()
+_mask = None if mask is None else _torch.as_tensor(mask, dtype=_torch.bool)
+with _torch.no_grad():
+    _result = _layer(_torch.as_tensor(x, dtype=_torch.float32), _mask)
+_result
+"""
 
 
 @check("calcul.scores")
@@ -137,3 +163,90 @@ def mask_sizes(nb, rng):
     for steps in sorted(set(rng.integers(1, 12, size=3).tolist())):
         got = nb.call("causal_mask", steps)
         expect.equal(np.asarray(got, dtype=bool), causal_mask(steps), f"causal_mask({steps})")
+
+
+def _multi_head(nb, rng, d_model, num_heads, batch, steps, mask=None, what="multi-têtes"):
+    weights = ProjectionWeights.random(rng, d_model)
+    x = rng.standard_normal((batch, steps, d_model))
+    got = nb.run(
+        RUN_MHA, d_model=d_model, num_heads=num_heads, state=weights.state_dict(), x=x, mask=mask
+    )
+    output, attention = expect.parts(got, 2, f"MultiHeadAttention({d_model}, {num_heads})(x)")
+    reference_output, reference_weights = multi_head_attention(x, x, x, weights, num_heads, mask)
+    expect.shape(attention, reference_weights.shape, f"poids d'attention ({what})")
+    expect.close(attention, reference_weights, what=f"poids d'attention ({what})",
+                 rtol=1e-4, atol=1e-5)
+    expect.close(output, reference_output, what=f"sortie ({what})", rtol=1e-4, atol=1e-5)
+
+
+@check("mha.couches")
+def mha_layers(nb, rng):
+    shapes = nb.run(
+        "{name: tuple(p.shape) for name, p in MultiHeadAttention(12, 3).state_dict().items()}"
+    )
+    expected = {name: tuple(w.shape) for name, w in
+                ProjectionWeights.random(rng, 12).state_dict().items()}
+    expect.equal(shapes, expected, "paramètres de MultiHeadAttention(12, 3)")
+    expect.no_library_call(nb, "MultiHeadAttention", MHA_FORBIDDEN)
+
+
+@check("mha.exemple")
+def mha_example(nb, rng):
+    _multi_head(nb, np.random.default_rng(0), 8, 2, batch=1, steps=4, what="d_model=8, 2 têtes")
+
+
+@check("mha.aleatoire", hidden=True)
+def mha_random(nb, rng):
+    num_heads, d_head = (int(n) for n in rng.integers(2, 5, size=2))
+    batch, steps = (int(n) for n in rng.integers(2, 6, size=2))
+    _multi_head(nb, rng, num_heads * d_head, num_heads, batch, steps)
+
+
+@check("mha.masque", hidden=True)
+def mha_mask(nb, rng):
+    steps = int(rng.integers(3, 7))
+    _multi_head(nb, rng, 12, 4, batch=2, steps=steps, mask=causal_mask(steps),
+                what="masque causal")
+
+
+@lru_cache(maxsize=1)
+def minilm_reference():
+    """Tokens and (layers, heads, T, T) attention weights of MiniLM on the sentence, offline."""
+    from transformers import BertModel
+
+    from grader.references.tokenization import minilm_model_dir, minilm_tokenizer
+
+    with contextlib.redirect_stderr(io.StringIO()):  # no progress bar amid the CLI's output
+        model = BertModel.from_pretrained(minilm_model_dir(), attn_implementation="eager")
+    return model_attention_weights(model, minilm_tokenizer(), SENTENCE)
+
+
+@check("minilm.attentions")
+def minilm_attentions(nb, rng):
+    tokens, weights = minilm_reference()
+    expect.equal(nb.get("jetons"), tokens, "jetons de la phrase")
+    attentions = nb.get("attentions")
+    expect.shape(attentions, weights.shape, "attentions (couches, têtes, T, T)")
+    expect.close(attentions, weights, what="attentions de MiniLM", rtol=1e-3, atol=1e-4)
+
+
+@check("minilm.tete")
+def minilm_head(nb, rng):
+    tokens, weights = minilm_reference()
+    layer, head = nb.get("couche"), nb.get("tete")
+    layers, heads = weights.shape[:2]
+    if not (isinstance(layer, int) and isinstance(head, int)
+            and 0 <= layer < layers and 0 <= head < heads):
+        raise CheckFailed(
+            f"couche, tete = {layer!r}, {head!r} : attendu deux entiers, "
+            f"0 ≤ couche < {layers} et 0 ≤ tete < {heads}"
+        )
+    expect.close(nb.get("poids_tete"), weights[layer, head],
+                 what=f"poids_tete (couche {layer}, tête {head})", rtol=1e-3, atol=1e-4)
+    pronoun, doctor = tokens.index("il"), tokens.index("med")
+    best = np.unravel_index(np.argmax(weights[:, :, pronoun, doctor]), (layers, heads))
+    if (layer, head) != tuple(int(i) for i in best):
+        raise CheckFailed(
+            f"la tête choisie (couche {layer}, tête {head}) n'est pas celle où « il » regarde "
+            "le plus « med »"
+        )

@@ -16,9 +16,10 @@ from grader.errors import ConfigError
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 PLACEHOLDER = ("# VOTRE CODE ICI", "raise NotImplementedError()")
+MARKDOWN_PLACEHOLDER = ("*À compléter.*",)  # a student's own prose (a project's sections)
 
 
-def strip_solutions(source: str, where: str) -> str:
+def strip_solutions(source: str, where: str, placeholder: tuple[str, ...] = PLACEHOLDER) -> str:
     """Replace each BEGIN/END SOLUTION block by a placeholder at the block's indentation."""
     kept: list[str] = []
     inside = False
@@ -29,7 +30,7 @@ def strip_solutions(source: str, where: str) -> str:
                 raise ConfigError(where, f"'{BEGIN}' inside another solution block")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
-            kept += [indent + text for text in PLACEHOLDER]
+            kept += [indent + text for text in placeholder]
         elif marker == END:
             if not inside:
                 raise ConfigError(where, f"'{END}' without '{BEGIN}'")
@@ -50,6 +51,9 @@ def template_notebook(assignment: Assignment) -> nbformat.NotebookNode:
             cell.source = strip_solutions(cell.source, where)
             cell.outputs = []
             cell.execution_count = None
+        elif cell.cell_type == "markdown" and BEGIN in cell.source:
+            where = f"{assignment.source_notebook}, cell {number}"
+            cell.source = strip_solutions(cell.source, where, MARKDOWN_PLACEHOLDER)
     template.metadata["grader"] = {"assignment": assignment.id}
     return template
 

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import io
 import json
+import os
+import re
+import stat
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from grader.results import ExecutionStatus
+from grader.results import ExecutionRecord, ExecutionStatus
 from grader.sandbox.execute import ExecutedNotebook
 
 MIME = "text/x-grader-value"
 _ALLOWED_DTYPE_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickle
+_PLAIN_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
 
 
 class ProbeError(Exception):
@@ -197,8 +203,10 @@ class Notebook:
         source: str,
         probe_timeout_s: float,
         loop: asyncio.AbstractEventLoop,
+        workdir: Path | None = None,
     ) -> None:
         self._executed = executed
+        self._workdir = workdir  # the kernel's working folder, where the notebook writes files
         self.source = source  # the submission's code, magics turned into Python
         self._timeout = probe_timeout_s
         self._loop = loop
@@ -237,6 +245,41 @@ class Notebook:
             for output in self.outputs(cell)
             if "image/png" in output.get("data", {})
         ]
+
+    @property
+    def execution(self) -> ExecutionRecord:
+        """How the notebook ran: its status and every cell's (ok, error, timeout...)."""
+        return self._executed.record
+
+    def cells(self) -> list[tuple[str, str]]:
+        """Every cell as (cell type, source), in notebook order: markdown text included."""
+        return [
+            (str(cell.get("cell_type", "")), str(cell.get("source", "")))
+            for cell in self._executed.notebook.cells
+        ]
+
+    def read_file(self, name: str, max_bytes: int) -> bytes:
+        """A file the notebook wrote in its working folder: a plain name, never through a link."""
+        if not _PLAIN_FILE_NAME.match(name) or self._workdir is None:
+            raise ProbeError(f"le fichier `{name}` ne peut pas être lu")
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            descriptor = os.open(self._workdir / name, flags)
+        except FileNotFoundError:
+            raise ProbeError(
+                f"le fichier `{name}` est introuvable dans le dossier du notebook"
+            ) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ProbeError(f"le fichier `{name}` est un lien symbolique : refusé") from None
+            raise ProbeError(f"le fichier `{name}` ne peut pas être lu", repr(exc)) from None
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ProbeError(f"`{name}` n'est pas un fichier ordinaire")
+            content = handle.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            raise ProbeError(f"le fichier `{name}` dépasse {max_bytes} octets")
+        return content
 
     def _ask(self, request: dict[str, Any], subject: str) -> Any:
         if not self._alive or self._executed.client is None:

@@ -92,6 +92,11 @@ def token_alignment(got: Sequence[str], expected: Sequence[str], what: str) -> S
     )
 
 
+def student_text(text: str, title: str, note: str | None = None) -> Section:
+    """The student's own words (a comment marked by hand), quoted for the instructor."""
+    return Section(kind="student-text", title=title, data={"text": text, "note": note})
+
+
 # --- renderers: section data (plain JSON) and the report's language -> an HTML fragment ---
 
 
@@ -161,6 +166,13 @@ def render_tokens(data: dict[str, Any], lang: Lang) -> str:
     )
 
 
+def render_student_text(data: dict[str, Any], lang: Lang) -> str:
+    """The text as the student wrote it (line breaks kept), with an optional note above it."""
+    note = f"<p>{escape(str(data['note']))}</p>" if data.get("note") else ""
+    text = escape(str(data.get("text", "")))
+    return f'{note}<blockquote style="white-space: pre-wrap">{text}</blockquote>'
+
+
 def render_bench(data: dict[str, Any], lang: Lang) -> str:
     """A prompt benchmark (grader.bench.records.result_to_dict), drawn by grader.bench (French)."""
     from grader.bench.report import render_bench_data
@@ -176,6 +188,7 @@ SECTION_RENDERERS: dict[str, SectionRenderer] = {
     "attention": render_attention,
     "tokens": render_tokens,
     "bench": render_bench,
+    "student-text": render_student_text,
 }
 
 
