@@ -9,7 +9,13 @@ The public API, which the command line only wraps:
 from grader.assignment.load import Assignment, find_assignment, load_assignment
 from grader.assignment.release import release
 from grader.assignment.validate import Validation, validate_assignment
-from grader.batch import OutputTree, collect_submissions, default_jobs, grade_batch
+from grader.batch import (
+    OutputTree,
+    collect_submissions,
+    default_jobs,
+    grade_batch,
+    threads_per_kernel,
+)
 from grader.errors import ConfigError, GraderError, SandboxUnavailable
 from grader.grading import (
     GradeOptions,
@@ -42,5 +48,6 @@ __all__ = [
     "load_assignment",
     "prepare_mirror",
     "release",
+    "threads_per_kernel",
     "validate_assignment",
 ]
