@@ -272,7 +272,7 @@ def main() -> None:
             line += f", nbgrader {nbgrader_runs[-1]['wall']:.1f} s"
             line += f" ({nbgrader_runs[-1]['graded']} graded)"
         print(line, flush=True)
-    report(args, grader_runs, nbgrader_runs)
+        report(args, grader_runs, nbgrader_runs)  # the figures so far: a long run can be cut
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -282,7 +282,8 @@ def report(args: argparse.Namespace, grader_runs: list[dict], nbgrader_runs: lis
     cells = statistics.median(r["cells"] for r in grader_runs)
     peak = max(r["peak"] for r in grader_runs)
     kernels = max(r["kernels"] for r in grader_runs)
-    print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, median of {args.repeats}")
+    runs = len(grader_runs)
+    print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, median of {runs} run(s)")
     print(f"grader:   {wall:7.1f} s  ({n / wall * 60:.0f} notebooks/min)")
     if nbgrader_runs:
         nb_wall = statistics.median(r["wall"] for r in nbgrader_runs)
@@ -295,7 +296,7 @@ def report(args: argparse.Namespace, grader_runs: list[dict], nbgrader_runs: lis
     print(f"peak RSS of the batch (grader, workers, kernels): {peak / mib:.0f} MiB")
     print(f"  = {peak / mib / jobs:.0f} MiB per concurrent kernel (target <= 300)")
     print(f"peak RSS of the kernels alone: {kernels / mib:.0f} MiB = {kernels / mib / jobs:.0f}")
-    print("  MiB per concurrent kernel")
+    print("  MiB per concurrent kernel\n", flush=True)
 
 
 if __name__ == "__main__":
