@@ -5,8 +5,10 @@ sandboxed kernel, the same checks, in the worker's own process) and sends the Gr
 reports reach `on_report` in the order they finish, so the local gradebook fills as they come.
 The submission's files travel with the task (workers need no view of the submissions folder);
 the assignment folder, the model mirror and the grader package must exist at the same paths on
-every worker (a shared home directory, as on a university cluster). When a worker dies, the
-scheduler gives its unfinished submissions to another worker: nothing is lost.
+every worker (a shared home directory, as on a university cluster); the scheduler needs neither.
+When a worker dies, the scheduler gives its unfinished submissions to another worker: nothing is
+lost. A submission on which workers died more than the scheduler's `allowed-failures` times
+(Dask's default: 3) is reported as crashed, so that one notebook cannot take the cluster down.
 """
 
 from __future__ import annotations
@@ -22,10 +24,6 @@ from typing import Any
 from grader.errors import GraderError
 from grader.grading import GradeOptions, Submission, grade_submission
 from grader.results import GradeReport
-
-# How often a submission may be on a worker that died before the scheduler gives up on it
-# (a notebook that kills every worker it touches must not take the whole cluster down).
-WORKER_DEATHS_ALLOWED = 3
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,6 @@ def grade_on_cluster(
         raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc
     reports: list[GradeReport] = []
     try:
-        client.run_on_scheduler(_allow_worker_deaths, WORKER_DEATHS_ALLOWED)
         futures = {
             client.submit(
                 grade_shipped,
@@ -125,8 +122,3 @@ def grade_on_cluster(
     finally:
         client.close()
     return reports
-
-
-def _allow_worker_deaths(count: int, dask_scheduler: Any = None) -> None:
-    if dask_scheduler is not None:
-        dask_scheduler.allowed_failures = max(dask_scheduler.allowed_failures, count)

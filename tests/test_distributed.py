@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path) -> None:
         processes=True,
         protocol="tcp",
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",
     ) as cluster:
         with Client(cluster) as watcher:
             pids = watcher.run(os.getpid)
@@ -129,7 +129,7 @@ def test_grade_with_scheduler_fills_the_local_output_tree(tmp_path: Path) -> Non
     names = ["alice", "bruno"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, protocol="tcp", host="127.0.0.1", dashboard_address=None
+        n_workers=1, threads_per_worker=1, protocol="tcp", host="127.0.0.1", dashboard_address=":0"
     ) as cluster:
         command = [sys.executable, "-m", "grader", "grade", str(TP_ATTENTION)]
         command += [str(EXAMPLES / f"{name}.ipynb") for name in names]
