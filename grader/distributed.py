@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import traceback
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,7 @@ def grade_on_cluster(
     except OSError as exc:
         raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc
     reports: list[GradeReport] = []
+    run = uuid.uuid4().hex[:12]
     try:
         futures = {
             client.submit(
@@ -103,7 +105,7 @@ def grade_on_cluster(
                 str(assignment_path.resolve()),
                 SubmissionFiles.read(submission),
                 options,
-                key=f"grade-{submission.student}-{options.seed:x}",
+                key=f"grade-{submission.student}-{run}",  # never shared with another run
                 pure=False,
             ): submission.student
             for submission in submissions
