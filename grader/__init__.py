@@ -18,6 +18,7 @@ from grader.batch import (
     manual_export,
     manual_import,
     rerender,
+    threads_per_kernel,
 )
 from grader.errors import ConfigError, GraderError, SandboxUnavailable
 from grader.gradebook.late import read_lms_times
@@ -57,5 +58,6 @@ __all__ = [
     "read_lms_times",
     "release",
     "rerender",
+    "threads_per_kernel",
     "validate_assignment",
 ]

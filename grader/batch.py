@@ -200,12 +200,20 @@ def grade_batch(
     options: GradeOptions,
     jobs: int,
     on_report: Callable[[GradeReport], None],
+    scheduler: str | None = None,
 ) -> BatchResult:
     """Grade every submission, `jobs` at a time; `on_report` gets each one as soon as it is done.
+    With `scheduler` (a Dask scheduler's address), the cluster's workers grade them instead.
 
     A bug while grading one submission is recorded and the others go on.
     """
     result = BatchResult()
+    if scheduler is not None:
+        from grader.distributed import grade_on_cluster  # Dask is optional
+
+        args = (scheduler, assignment_path, submissions, options, on_report, result.crashed)
+        result.reports = grade_on_cluster(*args)
+        return result
     if jobs <= 1 or len(submissions) == 1:
         assignment = load_assignment(assignment_path)
         for submission in submissions:
@@ -255,6 +263,11 @@ def _grade_in_worker(path: str, submission: Submission, options: GradeOptions) -
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def threads_per_kernel(jobs: int) -> int:
+    """Threads each kernel may use so that `jobs` kernels at once do not oversubscribe."""
+    return max(1, default_jobs() // max(1, jobs))
 
 
 def _write_text_atomic(path: Path, text: str) -> None:

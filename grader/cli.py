@@ -19,6 +19,7 @@ from grader.report.i18n import LANGS, Lang
 from grader.report.terminal import BatchProgress
 from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
+from grader.sandbox.limits import format_size
 
 MIRROR = click.option(
     "--mirror",
@@ -90,6 +91,13 @@ def main() -> None:
 )
 @click.option("--junit", type=click.Path(path_type=Path), help="Also write JUnit XML here.")
 @click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Grade on a Dask cluster, e.g. tcp://10.0.0.5:8786 (its workers must see the "
+    "assignment and the mirror at the same paths).",
+)
+@click.option(
     "--seed",
     type=int,
     default=None,
@@ -132,6 +140,7 @@ def grade(
     out: Path,
     jobs: int | None,
     junit: Path | None,
+    scheduler: str | None,
     seed: int | None,
     sandbox: BackendName,
     unsafe_no_sandbox: bool,
@@ -151,33 +160,42 @@ def grade(
     \b
     Example:
       grader grade assignments/tp-attention submissions/*.ipynb --out out/tp-attention
+      grader grade assignments/tp-attention submissions/*.ipynb --out out \\
+        --scheduler tcp://cluster-head:8786
     """
     loaded = grader.load_assignment(assignment)
     batch = grader.collect_submissions(list(submissions))
     backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
     click.echo(backend.notice, err=output_format == "json")
     others = tuple(submission.path.resolve() for submission in batch)
+    jobs = jobs or grader.default_jobs()
     options = grader.GradeOptions(
         seed=seed if seed is not None else secrets.randbits(64),
         sandbox=backend.name,
         protected=(loaded.root.resolve(), out.resolve(), *others),
         mirror=grader.prepare_mirror(loaded, mirror),
+        max_threads=None if scheduler else grader.threads_per_kernel(jobs),
     )
-    jobs = jobs or grader.default_jobs()
     late = grader.late_policy(loaded, extensions)
     times = grader.read_lms_times(lms_export, time_column) if lms_export else None
     tree = grader.OutputTree(out, loaded, options, lang=lang, late=late, submitted_at=times)
     pending = tree.plan(batch, force)
     terminal = output_format == "terminal"
     if terminal:
-        click.echo(f"grader: {loaded.id}, {len(pending)} submission(s) to grade, {jobs} at a time")
+        where = f"on {scheduler}" if scheduler else f"{jobs} at a time"
+        threads = min(loaded.limits.cpu_threads, options.max_threads or loaded.limits.cpu_threads)
+        memory = format_size(loaded.limits.memory_bytes)
+        click.echo(
+            f"grader: {loaded.id}, {len(pending)} submission(s) to grade, {where}, "
+            f"{threads} thread(s) and up to {memory} per kernel"
+        )
     with BatchProgress(len(pending), quiet=not terminal) as progress:
         progress.skipped(len(batch) - len(pending))
 
         def on_report(report: GradeReport) -> None:
             progress.graded(tree.add(report))
 
-        result = grader.grade_batch(loaded.root, pending, options, jobs, on_report)
+        result = grader.grade_batch(loaded.root, pending, options, jobs, on_report, scheduler)
     current = tree.finish(result.reports, junit)
     result.reports = [r for r in current if r.student in {s.student for s in batch}]
     progress.table(result.reports)

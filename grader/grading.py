@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from pathlib import Path
@@ -33,6 +33,7 @@ class GradeOptions:
     sandbox: BackendName = "none"  # the backend chosen for the run: bwrap, landlock or none
     protected: tuple[Path, ...] = field(default=())  # never visible to a kernel
     mirror: Path | None = None  # the offline model cache, read-only for kernels
+    max_threads: int | None = None  # per kernel, so that concurrent kernels share the cores
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def grade_submission(
 ) -> GradeReport:
     graded_at = datetime.now(UTC).isoformat(timespec="seconds")
     limits = assignment.limits
+    if options.max_threads is not None and limits.cpu_threads > options.max_threads:
+        limits = replace(limits, cpu_threads=options.max_threads)
     notebook, problem = _read_notebook(submission.path)
     if notebook is None:
         execution = ExecutionRecord(

@@ -135,7 +135,8 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     assert message["ignores-interrupt"].startswith(
         f"La cellule {hostile_cell} a dépassé la limite de 10 s et ne répondait plus à "
         "l'interruption"
-    )    assert status["output-flood"] == "output-limit"
+    )
+    assert status["output-flood"] == "output-limit"
     assert status["exits"] == "killed"
     assert last_cell("environment")[0] == "ok"
     assert status["past-deadline"] == "timeout"

@@ -1,0 +1,303 @@
+"""Throughput: one class of tp-attention submissions graded by grader and by nbgrader autograde.
+
+    python benchmarks/bench_throughput.py [-n 100] [--repeats 3] [-j CORES]
+        [--nbgrader-venv /path/to/venv]
+
+The class is made from the bundled examples (hugo's infinite loop left out: it would measure the
+cell timeout of each tool, not its throughput), copied to student001..studentNNN. grader grades
+them with `grader grade -j N --sandbox bwrap`; nbgrader 0.9.6 autogrades the same student cells,
+converted to nbgrader's format (solution cells + locked test cells testing what our checks
+test), in its own virtual environment (`python -m venv V && V/bin/pip install nbgrader==0.9.6`:
+never the system site-packages). nbgrader's kernel runs the same Python as grader's kernels
+(a kernelspec pointing at this interpreter), so both pay the same `import torch`. The runs
+alternate, grader then nbgrader, and each figure is the median of the repeats.
+
+Prints: wall time of each tool and the ratio; grader's overhead per submission beyond the
+students' own cells ((wall - summed cell time) / n * parallelism); peak memory (RSS) of the
+whole batch, grader and its kernels, and per concurrent kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = ROOT / "assignments" / "tp-attention"
+EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
+LEFT_OUT = {"hugo"}  # an interrupted infinite loop: 15 s of cell timeout per copy
+
+# nbgrader's version of our checks, run inside the student's kernel as nbgrader does.
+TESTS_AFTER_CELL = {
+    3: """x = np.array([1000.0, 1000.0, 999.0])
+assert np.allclose(softmax(x).sum(), 1.0)
+### BEGIN HIDDEN TESTS
+y = np.random.default_rng(0).standard_normal((3, 4))
+assert np.allclose(softmax(y, axis=0).sum(axis=0), 1.0)
+assert np.allclose(softmax(y), np.exp(y) / np.exp(y).sum(-1, keepdims=True))
+### END HIDDEN TESTS
+""",
+    5: """rng = np.random.default_rng(1)
+q, k, v = rng.standard_normal((3, 2, 4, 5, 8))
+out, w = scaled_dot_product_attention(q, k, v)
+### BEGIN HIDDEN TESTS
+s = q @ np.swapaxes(k, -1, -2) / np.sqrt(8)
+ref_w = np.exp(s - s.max(-1, keepdims=True))
+ref_w = ref_w / ref_w.sum(-1, keepdims=True)
+assert np.allclose(w, ref_w, atol=1e-6) and np.allclose(out, ref_w @ v, atol=1e-6)
+tq, tk, tv = (torch.tensor(a) for a in (q, k, v))
+tout, tw = scaled_dot_product_attention(tq, tk, tv)
+assert np.allclose(np.asarray(tout), ref_w @ v, atol=1e-6)
+### END HIDDEN TESTS
+""",
+    6: """m = causal_mask(4)
+assert m.shape == (4, 4)
+### BEGIN HIDDEN TESTS
+assert bool(m[3, 0]) and not bool(m[0, 3]) and causal_mask(7).sum() == 28
+### END HIDDEN TESTS
+""",
+}
+NBGRADER_CONFIG = """c = get_config()
+c.CourseDirectory.course_id = "llm101"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.Execute.timeout = 15
+"""
+
+
+def examples() -> list[Path]:
+    return [p for p in sorted(EXAMPLES.glob("*.ipynb")) if p.stem not in LEFT_OUT]
+
+
+def make_class(n: int, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True)
+    sources = examples()
+    paths = []
+    for i in range(n):
+        path = folder / f"student{i + 1:03d}.ipynb"
+        shutil.copyfile(sources[i % len(sources)], path)
+        paths.append(path)
+    return paths
+
+
+def _meta(grade_id: str, *, grade: bool, solution: bool, points: int | None = None) -> dict:
+    meta = {"grade": grade, "solution": solution, "locked": not solution, "grade_id": grade_id}
+    meta["schema_version"] = 3
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def nbgrader_notebook(student_notebook: Path, *, source: bool) -> nbformat.NotebookNode:
+    """The student's code cells as nbgrader solution cells, followed by the test cells. For the
+    instructor's source notebook (`source=True`) the solution is wrapped in solution markers."""
+    cells = [
+        c for c in nbformat.read(student_notebook, as_version=4).cells if c.cell_type == "code"
+    ]
+    notebook = new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for index, cell in enumerate(cells):
+        text = cell.source
+        if source:
+            text = f"### BEGIN SOLUTION\n{text}\n### END SOLUTION"
+        meta = _meta(f"cell{index}", grade=False, solution=True)
+        notebook.cells.append(new_code_cell(text, metadata=meta))
+        if index in TESTS_AFTER_CELL:
+            test = TESTS_AFTER_CELL[index]
+            if not source:  # the released (student) copy has the hidden tests stripped
+                test = test.split("### BEGIN HIDDEN TESTS")[0]
+            meta = _meta(f"test{index}", grade=True, solution=False, points=2)
+            notebook.cells.append(new_code_cell(test, metadata=meta))
+    return notebook
+
+
+def setup_nbgrader(venv: Path, course: Path, submissions: list[Path]) -> dict[str, str]:
+    """A course dir with the assignment generated and every submission in submitted/."""
+    kernels = course / "jupyter" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (kernels / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
+    )
+    (course / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    (course / "source" / "tp").mkdir(parents=True)
+    nbformat.write(
+        nbgrader_notebook(EXAMPLES / "alice.ipynb", source=True),
+        course / "source" / "tp" / "tp.ipynb",
+    )
+    env = dict(
+        os.environ,
+        PATH=f"{venv / 'bin'}:{os.environ['PATH']}",
+        JUPYTER_PATH=str(course / "jupyter"),
+    )
+    env["PYTHONWARNINGS"] = "ignore"
+    env.pop("PYTHONPATH", None)
+    run(["nbgrader", "generate_assignment", "tp", "--force"], course, env)
+    shutil.copyfile(course / "gradebook.db", course / "gradebook.pristine.db")
+    for path in submissions:
+        target = course / "submitted" / path.stem / "tp" / "tp.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(nbgrader_notebook(path, source=False), target)
+    return env
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if completed.returncode not in (0, 1):
+        raise SystemExit(
+            f"{' '.join(command[:4])} failed ({completed.returncode}):\n{completed.stderr[-3000:]}"
+        )
+    return time.perf_counter() - started
+
+
+class PeakMemory:
+    """Peak summed RSS of a process and all its descendants, sampled every 0.1 s."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self.kernels_peak = 0  # the kernels alone (their inner launcher), without grader's own
+        self._stop = threading.Event()
+        self._root: psutil.Process | None = None
+
+    def watch(self, process: subprocess.Popen[str]) -> None:
+        self._root = psutil.Process(process.pid)
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        assert self._root is not None
+        while not self._stop.is_set():
+            try:
+                tree = [self._root, *self._root.children(recursive=True)]
+                total = kernels = 0
+                for proc in tree:
+                    try:
+                        rss = proc.memory_info().rss
+                        total += rss
+                        if any(arg.endswith("inner.py") for arg in proc.cmdline()[:4]):
+                            kernels += rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+                self.kernels_peak = max(self.kernels_peak, kernels)
+            except psutil.Error:
+                pass
+            self._stop.wait(0.1)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def grade_with_grader(submissions: list[Path], out: Path, jobs: int, extra: list[str]) -> dict:
+    command = [sys.executable, "-m", "grader", "grade", str(ASSIGNMENT), *map(str, submissions)]
+    command += ["--out", str(out), "-j", str(jobs), "--sandbox", "bwrap", "--seed", "1", *extra]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    memory = PeakMemory()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    memory.watch(process)
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    peak = memory.stop()
+    kernels_peak = memory.kernels_peak
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"grader failed ({process.returncode}):\n{stderr[-3000:]}")
+    cells = 0.0
+    for result in (out / "results").glob("*.json"):
+        execution = json.loads(result.read_text())["execution"]
+        cells += sum(cell["duration_s"] for cell in execution["cells"])
+    graded = len(list((out / "results").glob("*.json")))
+    return {"wall": wall, "cells": cells, "peak": peak, "kernels": kernels_peak, "graded": graded}
+
+
+def grade_with_nbgrader(course: Path, env: dict[str, str]) -> dict:
+    for folder in ("autograded", "feedback"):
+        shutil.rmtree(course / folder, ignore_errors=True)
+    shutil.copyfile(course / "gradebook.pristine.db", course / "gradebook.db")
+    wall = run(["nbgrader", "autograde", "tp", "--force"], course, env)
+    run(["nbgrader", "export"], course, env)
+    with open(course / "grades.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {"wall": wall, "graded": sum(1 for r in rows if r["score"] != "")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=100, help="submissions in the class")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("-j", "--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--nbgrader-venv", type=Path, default=None, help="venv with nbgrader installed"
+    )
+    parser.add_argument("--grader-args", default="", help="extra arguments for grader grade")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
+    submissions = make_class(args.n, work / "class")
+    env = None
+    if args.nbgrader_venv is not None:
+        env = setup_nbgrader(args.nbgrader_venv.resolve(), work / "nbgrader", submissions)
+    grader_runs: list[dict] = []
+    nbgrader_runs: list[dict] = []
+    for repeat in range(args.repeats):
+        out = work / f"out{repeat}"
+        grader_runs.append(grade_with_grader(submissions, out, args.jobs, args.grader_args.split()))
+        line = f"run {repeat + 1}: grader {grader_runs[-1]['wall']:.1f} s"
+        line += f" ({grader_runs[-1]['graded']} graded)"
+        if env is not None:
+            nbgrader_runs.append(grade_with_nbgrader(work / "nbgrader", env))
+            line += f", nbgrader {nbgrader_runs[-1]['wall']:.1f} s"
+            line += f" ({nbgrader_runs[-1]['graded']} graded)"
+        print(line, flush=True)
+        report(args, grader_runs, nbgrader_runs)  # the figures so far: a long run can be cut
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def report(args: argparse.Namespace, grader_runs: list[dict], nbgrader_runs: list[dict]) -> None:
+    n, jobs, mib = args.n, args.jobs, 1024**2
+    wall = statistics.median(r["wall"] for r in grader_runs)
+    cells = statistics.median(r["cells"] for r in grader_runs)
+    peak = max(r["peak"] for r in grader_runs)
+    kernels = max(r["kernels"] for r in grader_runs)
+    runs = len(grader_runs)
+    print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, median of {runs} run(s)")
+    print(f"grader:   {wall:7.1f} s  ({n / wall * 60:.0f} notebooks/min)")
+    if nbgrader_runs:
+        nb_wall = statistics.median(r["wall"] for r in nbgrader_runs)
+        print(f"nbgrader: {nb_wall:7.1f} s  ({n / nb_wall * 60:.0f} notebooks/min, autograde)")
+        print(f"ratio nbgrader / grader: {nb_wall / wall:.2f}x (target >= 10x)")
+    # Kernel-seconds not spent in the students' cells (their `import torch` counts as theirs).
+    overhead = (wall * jobs - cells) / n
+    print(f"students' cells: {cells:.1f} s summed")
+    print(f"overhead per submission, (wall x j - cells) / n: {overhead:.2f} s (target <= 0.2 s)")
+    print(f"peak RSS of the batch (grader, workers, kernels): {peak / mib:.0f} MiB")
+    print(f"  = {peak / mib / jobs:.0f} MiB per concurrent kernel (target <= 300)")
+    print(f"peak RSS of the kernels alone: {kernels / mib:.0f} MiB = {kernels / mib / jobs:.0f}")
+    print("  MiB per concurrent kernel\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

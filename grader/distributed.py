@@ -1,0 +1,126 @@
+"""Grade a class on a Dask distributed cluster: `grader grade --scheduler ADDRESS`.
+
+Each submission is one Dask task. A worker grades it exactly as a local batch does (the same
+sandboxed kernel, the same checks, in the worker's own process) and sends the GradeReport back;
+reports reach `on_report` in the order they finish, so the local gradebook fills as they come.
+The submission's files travel with the task (workers need no view of the submissions folder);
+the assignment folder, the model mirror and the grader package must exist at the same paths on
+every worker (a shared home directory, as on a university cluster); the scheduler needs neither.
+When a worker dies, the scheduler gives its unfinished submissions to another worker: nothing is
+lost. A submission on which workers died more than the scheduler's `allowed-failures` times
+(Dask's default: 3) is reported as crashed, so that one notebook cannot take the cluster down.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GraderError
+from grader.grading import GradeOptions, Submission, grade_submission
+from grader.results import GradeReport
+
+
+@dataclass(frozen=True)
+class SubmissionFiles:
+    """One student's hand-in as bytes: a notebook, or a folder's regular files (no links)."""
+
+    student: str
+    name: str  # the notebook's file name or the folder's name, kept so the content hash holds
+    is_folder: bool
+    files: tuple[tuple[str, bytes], ...]  # (path relative to the folder or to its parent, bytes)
+
+    @classmethod
+    def read(cls, submission: Submission) -> SubmissionFiles:
+        path = submission.path
+        if path.is_file():
+            return cls(submission.student, path.name, False, ((path.name, path.read_bytes()),))
+        files = tuple(
+            (str(file.relative_to(path)), file.read_bytes())
+            for file in sorted(path.rglob("*"))
+            if file.is_file() and not file.is_symlink()
+        )
+        return cls(submission.student, path.name, True, files)
+
+    def write(self, folder: Path) -> Submission:
+        """Lay the files out below `folder`; the Submission that points at them."""
+        root = folder / self.name if self.is_folder else folder
+        for relative, content in self.files:
+            target = (root / relative).resolve()
+            if not target.is_relative_to(folder.resolve()):
+                raise GraderError(f"{self.student}: file {relative!r} leaves its folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return Submission(self.student, folder / self.name)
+
+
+def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: GradeOptions) -> Any:
+    """The task a worker runs: grade the shipped submission from a private copy of its files."""
+    from grader.batch import _worker_assignment  # one load per assignment and worker process
+
+    folder = Path(tempfile.mkdtemp(prefix="grader-dask-"))
+    try:
+        submission = shipped.write(folder)
+        return grade_submission(_worker_assignment(assignment_path), submission, options)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def grade_on_cluster(
+    scheduler: str,
+    assignment_path: Path,
+    submissions: Sequence[Submission],
+    options: GradeOptions,
+    on_report: Callable[[GradeReport], None],
+    crashed: list[tuple[str, str]],
+    connect_timeout_s: float = 20,
+) -> list[GradeReport]:
+    """Grade every submission on the cluster at `scheduler` (e.g. tcp://10.0.0.5:8786).
+
+    A bug while grading one submission is appended to `crashed` and the others go on.
+    """
+    try:
+        import distributed
+    except ImportError as exc:
+        raise GraderError(
+            "--scheduler needs Dask: pip install 'dask[distributed]' (on the workers too)"
+        ) from exc
+    dask: Any = distributed  # untyped
+    try:
+        client = dask.Client(scheduler, timeout=f"{connect_timeout_s}s")
+    except OSError as exc:
+        raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc
+    reports: list[GradeReport] = []
+    run = uuid.uuid4().hex[:12]
+    try:
+        futures = {
+            client.submit(
+                grade_shipped,
+                str(assignment_path.resolve()),
+                SubmissionFiles.read(submission),
+                options,
+                key=f"grade-{submission.student}-{run}",  # never shared with another run
+                pure=False,
+            ): submission.student
+            for submission in submissions
+        }
+        for future in dask.as_completed(futures):
+            student = futures[future]
+            try:
+                report = future.result()
+            except Exception:  # a bug in the grader, or a submission that killed every worker
+                crashed.append((student, traceback.format_exc()))
+                continue
+            finally:
+                future.release()
+            reports.append(report)
+            on_report(report)
+    finally:
+        client.close()
+    return reports
