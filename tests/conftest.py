@@ -13,6 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.checks.probe import Notebook
+from grader.mirror import GPT2, MINILM, build_mirror
 from grader.sandbox.backend import UnsandboxedBox
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
@@ -38,6 +39,12 @@ def write_notebook(path: Path, *cells: str, assignment: str | None = None) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(make_notebook(*cells, assignment=assignment), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def course_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline model cache of the course's assignments, built once per test session."""
+    return build_mirror([GPT2, MINILM], tmp_path_factory.getbasetemp() / "mirror").root
 
 
 @pytest.fixture

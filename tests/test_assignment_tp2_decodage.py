@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from grader.mirror import GPT2, build_mirror
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
@@ -29,12 +28,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="session")
-def gpt2_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The offline cache the kernels load "gpt2" from (shared with the other assignment tests)."""
-    return build_mirror([GPT2], tmp_path_factory.getbasetemp() / "mirror").root
-
-
 def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "grader", *arguments],
@@ -45,9 +38,9 @@ def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_validate_passes(gpt2_mirror: Path) -> None:
+def test_validate_passes(course_mirror: Path) -> None:
     completed = grader_command(
-        "validate", str(ASSIGNMENT), "--mirror", str(gpt2_mirror), "--format", "json"
+        "validate", str(ASSIGNMENT), "--mirror", str(course_mirror), "--format", "json"
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert json.loads(completed.stdout) == {
@@ -59,12 +52,12 @@ def test_validate_passes(gpt2_mirror: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory, gpt2_mirror: Path) -> Path:
+def graded(tmp_path_factory: pytest.TempPathFactory, course_mirror: Path) -> Path:
     out = tmp_path_factory.mktemp("tp2-decodage")
     notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
     completed = grader_command(
         "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2",
-        "--mirror", str(gpt2_mirror), "--seed", SEED,
+        "--mirror", str(course_mirror), "--seed", SEED,
     )  # fmt: skip
     assert completed.returncode == 1, completed.stdout + completed.stderr  # some checks fail
     return out

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from grader.mirror import GPT2, MINILM, build_mirror
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
@@ -28,12 +27,6 @@ EXPECTED = {
     "chloe": 10.5,  # pair counts ignore word frequencies; tokens counted word by word; [CLS]
     "david": 8.25,  # each merge applied to its first occurrence only; cosine without the norms
 }
-
-
-@pytest.fixture(scope="session")
-def course_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The offline cache the kernels load their models from (shared with the other tests)."""
-    return build_mirror([GPT2, MINILM], tmp_path_factory.getbasetemp() / "mirror").root
 
 
 def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:

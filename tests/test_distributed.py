@@ -15,6 +15,7 @@ from grader.grading import GradeOptions, Submission, find_submission, submission
 from grader.results import GradeReport
 from grader.sandbox.backends import bwrap_problem
 from tests.conftest import EXAMPLES, TP_ATTENTION, write_notebook
+from tests.test_demo import EXPECTED  # the cluster must give the same scores
 
 distributed = pytest.importorskip("distributed", reason="Dask is not installed")
 
@@ -24,9 +25,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
 ]
-
-# Scores of the bundled examples (tests/test_demo.py): the cluster must give the same.
-EXPECTED = {"alice": 20.0, "bruno": 10.0, "farid": 18.0, "ines": 5.6}
 
 
 def test_a_folder_submission_travels_as_bytes_and_keeps_its_hash(tmp_path: Path) -> None:
@@ -48,7 +46,7 @@ def test_a_shipped_file_cannot_leave_its_folder(tmp_path: Path) -> None:
     assert not (tmp_path / "evil.py").exists()
 
 
-def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path) -> None:
+def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path, course_mirror: Path) -> None:
     from distributed import Client, LocalCluster
 
     from grader.distributed import grade_on_cluster
@@ -60,7 +58,9 @@ def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path) -> None:
     graded = ["alice", "ines"]
     submissions = [find_submission(EXAMPLES / f"{name}.ipynb") for name in graded]
     submissions += [find_submission(path) for path in slow]
-    options = GradeOptions(seed=7, sandbox="bwrap", protected=(TP_ATTENTION.resolve(),))
+    options = GradeOptions(
+        seed=7, sandbox="bwrap", protected=(TP_ATTENTION.resolve(),), mirror=course_mirror
+    )
     with LocalCluster(
         n_workers=2,
         threads_per_worker=1,

@@ -89,6 +89,7 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     assignment_copy: Path,
     loopback_server: tuple[int, list[str]],
     monkeypatch: pytest.MonkeyPatch,
+    course_mirror: Path,
 ) -> None:
     port, hits = loopback_server
     monkeypatch.setenv("GRADER_TEST_SECRET", "s3cr3t")
@@ -106,7 +107,10 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     submissions.append(Submission("alice", EXAMPLES / "alice.ipynb"))
     backend = select_backend("bwrap", "grade")
     options = GradeOptions(
-        seed=3, sandbox=backend.name, protected=(assignment_copy, *(s.path for s in submissions))
+        mirror=course_mirror,
+        seed=3,
+        sandbox=backend.name,
+        protected=(assignment_copy, *(s.path for s in submissions)),
     )
     reports: dict[str, GradeReport] = {}
     result = grade_batch(
@@ -136,7 +140,7 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
         f"La cellule {hostile_cell} a dépassé la limite de 10 s et ne répondait plus à "
         "l'interruption"
     )
-    assert status["output-flood"] == "output-limit"
+    assert status["output-flood"] == "output-limit", reports["output-flood"].execution.detail
     assert status["exits"] == "killed"
     assert last_cell("environment")[0] == "ok"
     assert status["past-deadline"] == "timeout"

@@ -23,7 +23,9 @@ HIDDEN_PROMPTS = (
     "Dans le train qui nous ramenait de Marseille, ma sœur",
     "Donne trois conseils pour bien dormir avant un examen.",
 )
-LENGTH_SLACK = 4  # decoding then re-encoding a random token sequence may merge or split a few
+# Decoding then re-encoding a random token sequence may merge or split some tokens (bytes that
+# are not UTF-8 come back as several): allow a few, and a fifth more on long texts.
+LENGTH_SLACK = 4
 
 
 def _tokens(text):
@@ -144,7 +146,7 @@ def results_table(nb, rng):
                 f"resultats[{position}]['texte'] : attendu le prompt suivi du texte généré"
             )
         limit = configurations[number]["max_length"]
-        if _tokens(text) > limit + LENGTH_SLACK:
+        if _too_long(text, limit):
             raise CheckFailed(
                 f"resultats[{position}]['texte'] : {_tokens(text)} jetons, plus que "
                 f"max_length={limit} de la configuration {number}"
@@ -158,6 +160,10 @@ def results_table(nb, rng):
         )
 
 
+def _too_long(text: str, max_length: int) -> bool:
+    return _tokens(text) > max_length + LENGTH_SLACK + max_length // 5
+
+
 @check("gen.glouton", hidden=True)
 def greedy_generation(nb, rng):
     prompt = str(rng.choice(HIDDEN_PROMPTS))
@@ -169,7 +175,7 @@ def greedy_generation(nb, rng):
         raise CheckFailed(f"{call} : deux appels donnent deux textes différents")
     stand_in = nb.run("getattr(generateur.model.config, 'grader_stand_in', None)")
     if stand_in is None:  # a real gpt2 (an instructor's cache): no reference in this process
-        if _tokens(first) > max_length + LENGTH_SLACK:
+        if _too_long(first, max_length):
             raise CheckFailed(f"{call} : {_tokens(first)} jetons, plus que max_length")
         return
     reference = greedy_decode(
@@ -198,7 +204,7 @@ def seeded_sampling(nb, rng):
         raise CheckFailed(f"{call} : la même graine donne deux textes différents")
     if other == first:
         raise CheckFailed(f"{call} : une autre graine donne le même texte (tirage aléatoire ?)")
-    if not first.startswith(prompt) or _tokens(first) > max_length + LENGTH_SLACK:
+    if not first.startswith(prompt) or _too_long(first, max_length):
         raise CheckFailed(f"{call} : attendu le prompt suivi d'au plus max_length jetons en tout")
 
 
