@@ -9,15 +9,13 @@ ZeroMQ ipc (TCP does not cross a network namespace); no environment from the gra
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.results import ExecutionStatus
 from grader.sandbox import policy
-from grader.sandbox.backend import KernelBox, kernel_environment
-from grader.sandbox.cgroups import CgroupLayout, KernelCgroup
+from grader.sandbox.backend import kernel_environment
+from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
 from grader.sandbox.limits import Limits
 
 BWRAP = "/usr/bin/bwrap"
@@ -25,7 +23,7 @@ SANDBOX_UID = 65534
 INNER_IN_BOX = "/opt/grader/inner.py"
 
 
-class BwrapBox(KernelBox):
+class BwrapBox(ConfinedBox):
     backend = "bwrap"
 
     def __init__(
@@ -39,14 +37,11 @@ class BwrapBox(KernelBox):
         seccomp: bool = True,
         bwrap: str = BWRAP,
     ) -> None:
-        self.cgroups = cgroups
-        self.seccomp = seccomp
         self.bwrap = bwrap
-        self.cgroup: KernelCgroup | None = None
         visible = [*map(Path, policy.SYSTEM_DIRS), *policy.python_prefixes(), workdir]
         visible += [policy.INNER_LAUNCHER, *([mirror] if mirror else [])]
         policy.check_protected(visible, protected)
-        super().__init__(workdir, limits, mirror)
+        super().__init__(workdir, limits, mirror, cgroups, seccomp)
         try:
             policy.check_protected([self.kernel_dir], protected)
             self._write_identity()
@@ -60,12 +55,6 @@ class BwrapBox(KernelBox):
             f"student:x:{SANDBOX_UID}:{SANDBOX_UID}:student:/tmp:/usr/sbin/nologin\n"
         )
         (self.runtime_dir / "group").write_text(f"student:x:{SANDBOX_UID}:\n")
-
-    async def _prepare(self) -> None:
-        if self.cgroups is not None:
-            self.cgroup = await asyncio.to_thread(
-                KernelCgroup, self.cgroups, self.limits.memory_bytes, self.limits.processes
-            )
 
     def _environment(self) -> dict[str, str]:
         return {"PATH": "/usr/bin:/bin"}  # the launcher's; bwrap clears it for the kernel
@@ -131,24 +120,4 @@ class BwrapBox(KernelBox):
 
     def _kernel_argv(self) -> list[str]:
         inner = policy.inner_command(self.limits, INNER_IN_BOX, seccomp=self.seccomp)
-        procs = self.cgroup.procs_files if self.cgroup else []
-        return policy.outer_command(procs, [*self.bwrap_arguments(), *inner])
-
-    def death_cause(self) -> ExecutionStatus:
-        if self.output_limit_hit:
-            return ExecutionStatus.OUTPUT_LIMIT
-        if self.cgroup is not None and self.cgroup.oom_kills() > 0:
-            return ExecutionStatus.MEMORY
-        return ExecutionStatus.KILLED
-
-    async def kill(self) -> None:
-        try:
-            await super().kill()
-        finally:
-            if self.cgroup is not None:
-                await asyncio.to_thread(self.cgroup.kill_all)
-
-    async def _release(self) -> None:
-        if self.cgroup is not None:
-            await asyncio.to_thread(self.cgroup.remove)
-            self.cgroup = None
+        return policy.outer_command(self._cgroup_procs(), [*self.bwrap_arguments(), *inner])

@@ -8,6 +8,7 @@ directory with memory.max, pids.max and cgroup.kill).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -16,6 +17,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.results import ExecutionStatus
+from grader.sandbox.backend import KernelBox
+from grader.sandbox.limits import Limits
 
 CONTROLLERS = ("memory", "pids")
 
@@ -218,3 +223,53 @@ def _remove_dir(directory: Path) -> None:
             return
         except OSError:
             time.sleep(0.02)  # the last processes are still exiting
+
+
+class ConfinedBox(KernelBox):
+    """A box whose kernel runs in its own cgroup (when the machine has one) and under seccomp.
+
+    What bwrap and Landlock boxes share: the cgroup made before the launch, the cause of a death
+    read from it, and killing or removing everything in it.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        limits: Limits,
+        mirror: Path | None,
+        cgroups: CgroupLayout | None,
+        seccomp: bool,
+    ) -> None:
+        self.cgroups = cgroups
+        self.seccomp = seccomp
+        self.cgroup: KernelCgroup | None = None
+        super().__init__(workdir, limits, mirror)
+
+    async def _prepare(self) -> None:
+        if self.cgroups is not None:
+            self.cgroup = await asyncio.to_thread(
+                KernelCgroup, self.cgroups, self.limits.memory_bytes, self.limits.processes
+            )
+
+    def death_cause(self) -> ExecutionStatus:
+        if self.output_limit_hit:
+            return ExecutionStatus.OUTPUT_LIMIT
+        if self.cgroup is not None and self.cgroup.oom_kills() > 0:
+            return ExecutionStatus.MEMORY
+        return ExecutionStatus.KILLED
+
+    async def kill(self) -> None:
+        try:
+            await super().kill()
+        finally:
+            if self.cgroup is not None:
+                await asyncio.to_thread(self.cgroup.kill_all)
+
+    async def _release(self) -> None:
+        if self.cgroup is not None:
+            await asyncio.to_thread(self.cgroup.remove)
+            self.cgroup = None
+
+    def _cgroup_procs(self) -> list[Path]:
+        """The files the launcher writes its pid to, joining the cgroup before the kernel runs."""
+        return list(self.cgroup.procs_files) if self.cgroup else []

@@ -10,15 +10,13 @@ the grader) denied by Landlock itself.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.results import ExecutionStatus
 from grader.sandbox import policy
-from grader.sandbox.backend import KernelBox, kernel_environment
-from grader.sandbox.cgroups import CgroupLayout, KernelCgroup
+from grader.sandbox.backend import kernel_environment
+from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
 from grader.sandbox.limits import Limits
 
 SETPRIV = "/usr/bin/setpriv"
@@ -26,7 +24,7 @@ READABLE = ("/proc", "/dev/urandom", "/dev/random", "/sys/devices/system/cpu", "
 WRITABLE = ("/dev/null",)
 
 
-class LandlockBox(KernelBox):
+class LandlockBox(ConfinedBox):
     backend = "landlock"
 
     def __init__(
@@ -39,11 +37,8 @@ class LandlockBox(KernelBox):
         cgroups: CgroupLayout | None = None,
         seccomp: bool = True,
     ) -> None:
-        self.cgroups = cgroups
-        self.seccomp = seccomp
-        self.cgroup: KernelCgroup | None = None
         policy.check_protected(self._readable(workdir, mirror), protected)
-        super().__init__(workdir, limits, mirror)
+        super().__init__(workdir, limits, mirror, cgroups, seccomp)
         self.tmp_dir = self.runtime_dir / "tmp"
         try:
             self.tmp_dir.mkdir()
@@ -57,12 +52,6 @@ class LandlockBox(KernelBox):
         paths = [*map(Path, policy.SYSTEM_DIRS), *policy.python_prefixes(), workdir]
         paths += [*map(Path, policy.ETC_FILES), policy.INNER_LAUNCHER]
         return paths + ([mirror] if mirror else [])
-
-    async def _prepare(self) -> None:
-        if self.cgroups is not None:
-            self.cgroup = await asyncio.to_thread(
-                KernelCgroup, self.cgroups, self.limits.memory_bytes, self.limits.processes
-            )
 
     def _environment(self) -> dict[str, str]:
         environment = kernel_environment(self.workdir, self.limits, self.mirror)
@@ -89,24 +78,4 @@ class LandlockBox(KernelBox):
         )
         if os.geteuid() == 0:  # root keeps its uid (Python may live under /root) but no capability
             inner = [SETPRIV, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", *inner]
-        procs = self.cgroup.procs_files if self.cgroup else []
-        return policy.outer_command(procs, inner)
-
-    def death_cause(self) -> ExecutionStatus:
-        if self.output_limit_hit:
-            return ExecutionStatus.OUTPUT_LIMIT
-        if self.cgroup is not None and self.cgroup.oom_kills() > 0:
-            return ExecutionStatus.MEMORY
-        return ExecutionStatus.KILLED
-
-    async def kill(self) -> None:
-        try:
-            await super().kill()
-        finally:
-            if self.cgroup is not None:
-                await asyncio.to_thread(self.cgroup.kill_all)
-
-    async def _release(self) -> None:
-        if self.cgroup is not None:
-            await asyncio.to_thread(self.cgroup.remove)
-            self.cgroup = None
+        return policy.outer_command(self._cgroup_procs(), inner)
