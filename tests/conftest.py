@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +23,17 @@ from grader.sandbox.limits import Limits
 ROOT = Path(__file__).resolve().parent.parent
 TP_ATTENTION = ROOT / "assignments" / "tp-attention"
 EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
+
+
+def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The `grader` command line in a subprocess, from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
 
 
 def make_notebook(*cells: str, assignment: str | None = None) -> nbformat.NotebookNode:

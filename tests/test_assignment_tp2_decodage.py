@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, grader_command
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -26,16 +24,6 @@ EXPECTED = {
     "chloe": 14.67,  # top-p drops the token that crosses the threshold
     "david": 9.0,  # logits * T; greedy returns the continuation only; no top-p rows
 }
-
-
-def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
 
 
 def test_validate_passes(course_mirror: Path) -> None:

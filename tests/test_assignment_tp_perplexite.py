@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, grader_command
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -25,16 +23,6 @@ EXPECTED = {
     "emma": 15.67,  # smoothing hard-coded to k = 1: right on the example only
     "farid": 14.0,  # Expérience 9 forgets to divide the logits by T
 }
-
-
-def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
 
 
 def test_validate_passes() -> None:

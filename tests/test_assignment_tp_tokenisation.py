@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, grader_command
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -27,16 +25,6 @@ EXPECTED = {
     "chloe": 10.5,  # pair counts ignore word frequencies; tokens counted word by word; [CLS]
     "david": 8.25,  # each merge applied to its first occurrence only; cosine without the norms
 }
-
-
-def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
 
 
 def test_validate_passes(course_mirror: Path) -> None:
