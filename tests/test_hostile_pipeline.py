@@ -59,9 +59,11 @@ def attacks(port: int, assignment: Path, host_file: Path) -> dict[str, str]:
             "raise RuntimeError(', '.join(outcomes))"
         ),
         "memory": "x = bytearray(8 * 1024**3)",
-        "fork-loop": (
-            "import os, time\nchildren = []\nfor _ in range(300):\n    pid = os.fork()\n"
-            "    if pid == 0:\n        time.sleep(20)\n        os._exit(0)\n    children.append(pid)"
+        "fork-loop": (  # children reaped at the end, so that the checks can start threads
+            "import os, time\nchildren = []\ntry:\n    for _ in range(300):\n"
+            "        pid = os.fork()\n        if pid == 0:\n            time.sleep(2)\n"
+            "            os._exit(0)\n        children.append(pid)\nfinally:\n"
+            "    for pid in children:\n        os.waitpid(pid, 0)"
         ),
         "ignores-interrupt": (
             "while True:\n    try:\n        while True:\n            pass\n"
