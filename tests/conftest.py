@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -34,6 +37,18 @@ def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         timeout=600,
     )
+
+
+def gradebook_rows(out: Path) -> list[dict[str, str]]:
+    """The rows of a graded class's gradebook.csv."""
+    with open(out / "gradebook.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def checks_of(out: Path, student: str) -> dict[str, dict[str, Any]]:
+    """A graded student's checks, by id, from results/<student>.json."""
+    result = json.loads((out / "results" / f"{student}.json").read_text())
+    return {c["id"]: c for criterion in result["criteria"] for c in criterion["checks"]}
 
 
 def make_notebook(*cells: str, assignment: str | None = None) -> nbformat.NotebookNode:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
@@ -15,7 +12,7 @@ import pytest
 import grader
 from grader.results import Outcome
 from grader.sandbox.backends import bwrap_problem
-from tests.conftest import ROOT, make_notebook
+from tests.conftest import ROOT, checks_of, gradebook_rows, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
 SUBMISSIONS = ROOT / "examples" / "submissions" / "mini-projet"
@@ -55,11 +52,6 @@ def runs(
     return validated, grade, out
 
 
-def _checks(out: Path, student: str) -> dict[str, dict[str, Any]]:
-    result = json.loads((out / "results" / f"{student}.json").read_text())
-    return {c["id"]: c for crit in result["criteria"] for c in crit["checks"]}
-
-
 @pytest.mark.kernel
 @pytest.mark.slow
 def test_validate_is_green(runs: Runs) -> None:
@@ -73,8 +65,7 @@ def test_validate_is_green(runs: Runs) -> None:
 def test_examples_get_their_expected_scores(runs: Runs) -> None:
     _, graded, out = runs
     assert graded.returncode == 1, graded.stderr
-    with open(out / "gradebook.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = gradebook_rows(out)
     assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
     lea = next(row for row in rows if row["student"] == "lea")
     assert (lea["execution"], lea["sections"], lea["predictions"], lea["performance"]) == (
@@ -104,7 +95,7 @@ def test_each_mistake_is_told(
     outcome: str,
     message_part: str,
 ) -> None:
-    check = _checks(runs[2], student)[check_id]
+    check = checks_of(runs[2], student)[check_id]
     assert check["outcome"] == outcome and message_part in check["message"]
 
 

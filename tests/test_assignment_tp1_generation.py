@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, checks_of, gradebook_rows
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -58,11 +57,6 @@ def _result(out: Path, student: str) -> dict[str, Any]:
     return json.loads((out / "results" / f"{student}.json").read_text())
 
 
-def _checks(out: Path, student: str) -> dict[str, dict[str, Any]]:
-    result = _result(out, student)
-    return {c["id"]: c for crit in result["criteria"] for c in crit["checks"]}
-
-
 def test_validate_is_green(runs: Runs) -> None:
     validated = runs[0]
     assert validated.returncode == 0, validated.stdout + validated.stderr
@@ -72,8 +66,7 @@ def test_validate_is_green(runs: Runs) -> None:
 def test_examples_get_their_expected_scores(runs: Runs) -> None:
     _, graded, out = runs
     assert graded.returncode == 1, graded.stderr
-    with open(out / "gradebook.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = gradebook_rows(out)
     assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
     assert {row["student"]: float(row["max_score"]) for row in rows} == dict.fromkeys(
         EXPECTED, 20.0
@@ -97,12 +90,12 @@ def test_each_mistake_is_told(
     outcome: str,
     message_part: str,
 ) -> None:
-    check = _checks(runs[2], student)[check_id]
+    check = checks_of(runs[2], student)[check_id]
     assert check["outcome"] == outcome and message_part in check["message"]
 
 
 def test_hidden_failures_show_no_expected_length(runs: Runs) -> None:
-    check = _checks(runs[2], "camille")["gen.glouton"]
+    check = checks_of(runs[2], "camille")["gen.glouton"]
     assert "jetons au lieu de" not in check["message"]
     assert "jetons au lieu de" in check["detail"]
 

@@ -6,13 +6,12 @@ tmp folder; the hidden inputs come from a fixed seed so that the scores are repr
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, grader_command
+from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -53,8 +52,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, course_mirror: Path) -> Pat
 
 
 def test_examples_get_their_expected_scores(graded: Path) -> None:
-    with open(graded / "gradebook.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = gradebook_rows(graded)
     assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
     assert {float(row["max_score"]) for row in rows} == {20.0}
 
@@ -78,8 +76,7 @@ def test_examples_get_their_expected_scores(graded: Path) -> None:
 def test_each_mistake_fails_where_it_should(
     graded: Path, student: str, check_id: str, outcome: str
 ) -> None:
-    result = json.loads((graded / "results" / f"{student}.json").read_text())
-    outcomes = {c["id"]: c["outcome"] for crit in result["criteria"] for c in crit["checks"]}
+    outcomes = {check_id: c["outcome"] for check_id, c in checks_of(graded, student).items()}
     assert outcomes[check_id] == outcome
 
 
