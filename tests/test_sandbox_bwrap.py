@@ -7,17 +7,19 @@ import asyncio
 import errno
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from grader.results import ExecutionStatus
-from grader.sandbox.backend import StartupFailed
+from grader.sandbox.backend import KernelBox, StartupFailed
 from grader.sandbox.backends import bwrap_problem, cgroup_layout
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
+from grader.sandbox.warm import WarmBox, WarmParent
 from tests.hostile import cells
 from tests.hostile.harness import BoxRun, run_cells
 from tests.hostile.secrets import SECRET, process_with_secret
@@ -48,6 +50,32 @@ def layout() -> CgroupLayout:
     return found
 
 
+MakeBox = Callable[..., BwrapBox]
+
+
+@pytest.fixture(scope="module")
+def warm_parent() -> Iterator[WarmParent]:
+    parent = WarmParent.start(["numpy"], LIMITS, None)
+    yield parent
+    parent.stop()
+
+
+@pytest.fixture(params=["bwrap", "warm"])
+def make_box(request: pytest.FixtureRequest, layout: CgroupLayout) -> MakeBox:
+    """Every attack runs in a bwrap box and in a warm box (forked from a parent that imported
+    numpy; not torch, whose address space would leave the children below no room under
+    RLIMIT_AS): both must hold the same way."""
+
+    def make(workdir: Path, limits: Limits, **options: Any) -> BwrapBox:
+        options.setdefault("cgroups", layout)
+        if request.param == "warm":
+            parent = request.getfixturevalue("warm_parent")
+            return WarmBox(workdir, limits, parent=parent.socket, **options)
+        return BwrapBox(workdir, limits, **options)
+
+    return make
+
+
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:
     workdir = tmp_path / "students" / "alice"
@@ -55,7 +83,7 @@ def scratch(tmp_path: Path) -> Path:
     return workdir
 
 
-def run(box: BwrapBox, *sources: str, cell_timeout: float = 10) -> BoxRun:
+def run(box: KernelBox, *sources: str, cell_timeout: float = 10) -> BoxRun:
     return asyncio.run(run_cells(box, *sources, cell_timeout=cell_timeout))
 
 
@@ -100,6 +128,7 @@ def loopback_server() -> Iterator[tuple[int, list[str]]]:
     ids=["seccomp", "namespace-only"],
 )
 def test_loopback_server_is_unreachable(
+    make_box: MakeBox,
     scratch: Path,
     layout: CgroupLayout,
     loopback_server: tuple[int, list[str]],
@@ -107,7 +136,7 @@ def test_loopback_server_is_unreachable(
     expected_errno: int,
 ) -> None:
     port, peers = loopback_server
-    box = BwrapBox(scratch, LIMITS, cgroups=layout, seccomp=seccomp)
+    box = make_box(scratch, LIMITS, cgroups=layout, seccomp=seccomp)
     result = run(box, cells.connect_tcp(port), cells.resolve_name("example.org"))
     assert result.text(0) == f"refused {expected_errno}\n"
     assert result.text(1).startswith("no name resolution")
@@ -115,7 +144,7 @@ def test_loopback_server_is_unreachable(
 
 
 def test_hidden_files_and_other_students_are_not_mounted(
-    tmp_path: Path, layout: CgroupLayout
+    make_box: MakeBox, tmp_path: Path, layout: CgroupLayout
 ) -> None:
     assignment = tmp_path / "assignments" / "tp1"
     (assignment / "checks").mkdir(parents=True)
@@ -133,7 +162,7 @@ def test_hidden_files_and_other_students_are_not_mounted(
         Path("/etc/shadow"),
         Path("/work"),
     ]
-    box = BwrapBox(alice, LIMITS, protected=[assignment, bob], cgroups=layout)
+    box = make_box(alice, LIMITS, protected=[assignment, bob], cgroups=layout)
     result = run(box, cells.read_files(targets), "import os; print(sorted(os.listdir('/')))")
     assert result.text(0) == "".join(f"{t}: FileNotFoundError\n" for t in targets)
     assert set(eval(result.text(1))) <= {"bin", "dev", "etc", "lib", "lib64", "opt", "proc"} | {
@@ -145,13 +174,13 @@ def test_hidden_files_and_other_students_are_not_mounted(
 
 
 def test_writes_outside_scratch_fail_and_tmp_is_private(
-    scratch: Path, layout: CgroupLayout
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
 ) -> None:
     import sys
 
     marker = f"grader-test-{id(scratch)}"
     targets = ["/usr/evil", f"{sys.base_prefix}/evil", "/etc/passwd", "/evil", "/root/evil"]
-    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    box = make_box(scratch, LIMITS, cgroups=layout)
     result = run(
         box,
         cells.write_files(targets),
@@ -166,9 +195,9 @@ def test_writes_outside_scratch_fail_and_tmp_is_private(
 
 
 def test_8gb_allocation_raises_memory_error_and_kernel_survives(
-    scratch: Path, layout: CgroupLayout
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
 ) -> None:
-    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    box = make_box(scratch, LIMITS, cgroups=layout)
     result = run(
         box, "x = bytearray(8 * 1024**3)", "import numpy as np\ny = np.ones(2**30)", "1 + 1"
     )
@@ -179,16 +208,18 @@ def test_8gb_allocation_raises_memory_error_and_kernel_survives(
 
 
 def test_process_tree_over_memory_limit_is_killed_with_status_memory(
-    scratch: Path, layout: CgroupLayout
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
 ) -> None:
-    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    box = make_box(scratch, LIMITS, cgroups=layout)
     result = run(box, cells.children_exhaust_memory(3, 400 * MiB), "1 + 1", cell_timeout=20)
     assert result.statuses == ["dead", "not-run"]
     assert result.death == ExecutionStatus.MEMORY
 
 
-def test_bounded_fork_loop_stops_at_the_process_limit(scratch: Path, layout: CgroupLayout) -> None:
-    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+def test_bounded_fork_loop_stops_at_the_process_limit(
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
+) -> None:
+    box = make_box(scratch, LIMITS, cgroups=layout)
     result = run(box, cells.fork_loop(200), "print('alive')")
     forked, error = result.text(0).split()
     assert 0 < int(forked) < LIMITS.processes
@@ -205,31 +236,31 @@ def test_bounded_fork_loop_stops_at_the_process_limit(scratch: Path, layout: Cgr
     ids=["plain-loop", "loop-ignoring-sigint"],
 )
 def test_infinite_loop_is_interrupted_then_killed(
-    scratch: Path, layout: CgroupLayout, source: str, statuses: list[str]
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout, source: str, statuses: list[str]
 ) -> None:
-    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    box = make_box(scratch, LIMITS, cgroups=layout)
     result = run(box, source, "print('next')", cell_timeout=2)
     assert result.statuses == statuses
     assert cells.host_processes_mentioning(str(box.runtime_dir)) == []
 
 
 def test_200mb_output_kills_the_kernel_with_status_output_limit(
-    scratch: Path, layout: CgroupLayout
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
 ) -> None:
     limits = Limits(memory_bytes=3 * 1024 * MiB, message_bytes=16 * MiB, processes=48)
-    box = BwrapBox(scratch, limits, cgroups=layout)
+    box = make_box(scratch, limits, cgroups=layout)
     result = run(box, "print('x' * 200_000_000)", "print('after')", cell_timeout=30)
     assert result.statuses == ["dead", "not-run"]
     assert result.death == ExecutionStatus.OUTPUT_LIMIT
 
 
 def test_connection_key_is_readable_but_reaches_only_its_own_kernel(
-    tmp_path: Path, layout: CgroupLayout
+    make_box: MakeBox, tmp_path: Path, layout: CgroupLayout
 ) -> None:
     (tmp_path / "alice").mkdir()
     (tmp_path / "bob").mkdir()
-    other = BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout)
-    box = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    other = make_box(tmp_path / "bob", LIMITS, cgroups=layout)
+    box = make_box(tmp_path / "alice", LIMITS, cgroups=layout)
     try:
         result = run(
             box,
@@ -246,24 +277,24 @@ def test_connection_key_is_readable_but_reaches_only_its_own_kernel(
 
 
 def test_os_exit_kills_the_kernel_and_the_next_submission_runs(
-    tmp_path: Path, layout: CgroupLayout
+    make_box: MakeBox, tmp_path: Path, layout: CgroupLayout
 ) -> None:
     (tmp_path / "alice").mkdir()
     (tmp_path / "bob").mkdir()
-    hostile = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    hostile = make_box(tmp_path / "alice", LIMITS, cgroups=layout)
     result = run(hostile, "print('before')", "import os\nos._exit(3)", "print('never')")
     assert result.statuses == ["ok", "dead", "not-run"]
     assert result.death == ExecutionStatus.KILLED
     assert not hostile.runtime_dir.exists()
-    following = run(BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout), "print(6 * 7)")
+    following = run(make_box(tmp_path / "bob", LIMITS, cgroups=layout), "print(6 * 7)")
     assert following.text(0) == "42\n"
 
 
 def test_environment_is_cleared_and_uid_unprivileged(
-    scratch: Path, layout: CgroupLayout, monkeypatch: pytest.MonkeyPatch
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GRADER_TEST_SECRET", SECRET)
-    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    box = make_box(scratch, LIMITS, cgroups=layout)
     with process_with_secret():
         result = run(box, cells.look_for_secret(SECRET), cells.IDENTITY)
     assert result.text(0) == "in environment: False\nin /proc: []\n"
@@ -274,12 +305,12 @@ def test_environment_is_cleared_and_uid_unprivileged(
 
 
 def test_model_mirror_is_read_only_and_offline(
-    scratch: Path, tmp_path: Path, layout: CgroupLayout
+    make_box: MakeBox, scratch: Path, tmp_path: Path, layout: CgroupLayout
 ) -> None:
     mirror = tmp_path / "mirror"
     (mirror / "hub" / "models--gpt2").mkdir(parents=True)
     (mirror / "hub" / "models--gpt2" / "config.json").write_text('{"n_layer": 2}')
-    box = BwrapBox(scratch, LIMITS, mirror=mirror, cgroups=layout)
+    box = make_box(scratch, LIMITS, mirror=mirror, cgroups=layout)
     result = run(
         box,
         "import os\nprint(os.environ['HF_HOME'], os.environ['HF_HUB_OFFLINE'])",
@@ -301,10 +332,12 @@ def test_a_box_that_cannot_start_says_why(scratch: Path, layout: CgroupLayout) -
     assert not box.runtime_dir.exists()
 
 
-def test_tampering_does_not_outlive_its_kernel(tmp_path: Path, layout: CgroupLayout) -> None:
+def test_tampering_does_not_outlive_its_kernel(
+    make_box: MakeBox, tmp_path: Path, layout: CgroupLayout
+) -> None:
     (tmp_path / "alice").mkdir()
     (tmp_path / "bob").mkdir()
-    hostile = BwrapBox(tmp_path / "alice", LIMITS, cgroups=layout)
+    hostile = make_box(tmp_path / "alice", LIMITS, cgroups=layout)
     tampered = run(
         hostile, cells.TAMPER_NUMPY, cells.TAMPER_LATER_CELLS, "1 / 0", "numpy.allclose(1, 2)"
     )
@@ -312,7 +345,7 @@ def test_tampering_does_not_outlive_its_kernel(tmp_path: Path, layout: CgroupLay
     assert tampered.statuses == ["ok", "ok", "ok", "ok"]
     assert tampered.text(2) == "ALL TESTS PASSED\n"
     following = run(
-        BwrapBox(tmp_path / "bob", LIMITS, cgroups=layout),
+        make_box(tmp_path / "bob", LIMITS, cgroups=layout),
         "import numpy\nprint(numpy.allclose(1, 2))",
         "1 / 0",
     )
@@ -322,9 +355,9 @@ def test_tampering_does_not_outlive_its_kernel(tmp_path: Path, layout: CgroupLay
 
 @pytest.mark.torch
 def test_course_libraries_run_inside_the_box_with_default_limits(
-    scratch: Path, layout: CgroupLayout
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
 ) -> None:
-    box = BwrapBox(scratch, Limits(), cgroups=layout)
+    box = make_box(scratch, Limits(), cgroups=layout)
     result = run(
         box,
         "import torch\nprint(torch.softmax(torch.zeros(4), dim=0).sum().item(), "

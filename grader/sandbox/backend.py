@@ -13,8 +13,10 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 from typing import Any, ClassVar, cast
 
 import zmq
@@ -77,6 +79,8 @@ def _capped_socket(owner: Any, channel: str, identity: bytes | None, max_bytes: 
     socket = owner.context.socket(_SOCKET_TYPES[channel])
     socket.linger = 1000
     socket.setsockopt(zmq.MAXMSGSIZE, max_bytes)
+    # The client connects before the kernel has bound its sockets: retry every 10 ms, not 100.
+    socket.setsockopt(zmq.RECONNECT_IVL, 10)
     if identity:
         socket.identity = identity
     if getattr(owner, "curve_publickey", None) is not None:  # jupyter_client's encryption
@@ -221,9 +225,10 @@ class KernelBox:
     def _environment(self) -> dict[str, str]:
         return kernel_environment(self.workdir, self.limits, self.mirror)
 
-    async def start(self, timeout_s: float = 60) -> None:
-        """Start the kernel and wait until it answers; raise StartupFailed with the reason (the
-        end of the kernel's log: a bwrap or launcher error) if it does not."""
+    async def start(self, timeout_s: float = 60) -> CappedKernelClient:
+        """Start the kernel; return a client whose channels are open once the kernel answers.
+        Raise StartupFailed with the reason (the end of the kernel's log: a bwrap or launcher
+        error) if it does not."""
         try:
             await self._prepare()
             await self.km.start_kernel(
@@ -235,13 +240,10 @@ class KernelBox:
             )
             client = self.km.client()
             client.start_channels(hb=False, stdin=False)
-            try:
-                await client.wait_for_ready(timeout=timeout_s)
-            finally:
-                client.stop_channels()
-                self.km.clients.remove(client)
+            await _wait_until_ready(client, timeout_s)
         except Exception as exc:
             raise StartupFailed(f"{type(exc).__name__}: {exc}\n{self.log_tail()}") from exc
+        return client
 
     def death_cause(self) -> ExecutionStatus:
         """Why the kernel died (called once it has): MEMORY when a memory limit killed it,
@@ -295,6 +297,30 @@ class KernelBox:
             finally:
                 self._log.close()
                 shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+
+async def _wait_until_ready(client: CappedKernelClient, timeout_s: float) -> None:
+    """Until the kernel answers kernel_info on shell and its iopub reaches this client (ipykernel
+    greets each new subscriber). jupyter_client's wait_for_ready gives iopub 0.2 s and, when the
+    greeting came first, asks again: a fifth of a second lost per kernel."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        client.kernel_info()
+        try:
+            reply = await client.get_shell_msg(timeout=1)
+        except Empty:
+            if not await client.is_alive():
+                raise RuntimeError("the kernel died before answering") from None
+            continue
+        if reply["msg_type"] != "kernel_info_reply":
+            continue
+        try:
+            await client.get_iopub_msg(timeout=1)
+        except Empty:
+            continue
+        client._handle_kernel_info_reply(reply)
+        return
+    raise RuntimeError(f"the kernel did not answer in {timeout_s:.0f} s")
 
 
 class UnsandboxedBox(KernelBox):

@@ -24,6 +24,7 @@ from grader.sandbox.cgroups import CgroupLayout, CgroupUnavailable, detect_layou
 from grader.sandbox.landlock import SETPRIV as SETPRIV
 from grader.sandbox.landlock import LandlockBox
 from grader.sandbox.limits import Limits
+from grader.sandbox.warm import WarmBox
 
 BackendName = Literal["auto", "bwrap", "landlock", "none"]
 Command = Literal["grade", "check"]
@@ -51,8 +52,20 @@ class Backend:
         *,
         protected: Sequence[Path] = (),
         mirror: Path | None = None,
+        warm_parent: Path | None = None,
     ) -> KernelBox:
-        """A fresh box for one submission; SandboxUnavailable if it would expose `protected`."""
+        """A fresh box for one submission; SandboxUnavailable if it would expose `protected`.
+        With `warm_parent` (a bwrap backend's batch), its kernel is forked from that parent."""
+        if self.name == "bwrap" and warm_parent is not None:
+            return WarmBox(
+                workdir,
+                limits,
+                parent=warm_parent,
+                protected=protected,
+                mirror=mirror,
+                cgroups=self.cgroups,
+                seccomp=self.seccomp,
+            )
         if self.name == "bwrap":
             return BwrapBox(
                 workdir,

@@ -5,13 +5,18 @@ read-only system paths (never `/` whole: the grader may run as root, and bwrap's
 not stop root's file access); the scratch directory read-write as cwd; a private size-limited
 /tmp; the kernel's socket directory at the same path as outside, so that nbclient reaches it over
 ZeroMQ ipc (TCP does not cross a network namespace); no environment from the grader.
+
+The filesystem view is data (`Mount` steps, in bwrap's terms): bwrap's command line is made from
+it, and a warm kernel (grader/sandbox/warm.py) builds the very same view with its own mounts.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from grader.sandbox import policy
 from grader.sandbox.backend import kernel_environment
@@ -20,7 +25,46 @@ from grader.sandbox.limits import Limits
 
 BWRAP = "/usr/bin/bwrap"
 SANDBOX_UID = 65534
+SANDBOX_HOSTNAME = "sandbox"
 INNER_IN_BOX = "/opt/grader/inner.py"
+
+MountKind = Literal[
+    "ro-bind", "ro-bind-try", "bind", "symlink", "proc", "dev", "tmpfs", "remount-ro"
+]
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One step of the box's filesystem view: `kind` is the bwrap option of the same name;
+    `source` is the host path bound (or a symlink's target), `size` a tmpfs's size in bytes."""
+
+    kind: MountKind
+    dest: str
+    source: str = ""
+    size: int = 0
+
+    def bwrap_arguments(self) -> list[str]:
+        if self.kind in ("ro-bind", "ro-bind-try", "bind", "symlink"):
+            return [f"--{self.kind}", self.source, self.dest]
+        if self.kind == "tmpfs":
+            return ["--size", str(self.size), "--tmpfs", self.dest]
+        return [f"--{self.kind}", self.dest]
+
+    def to_json(self) -> dict[str, str | int]:
+        return asdict(self)
+
+
+def box_environment(limits: Limits, mirror: Path | None) -> dict[str, str]:
+    """The kernel's whole environment inside the box (the same for every student)."""
+    environment = kernel_environment(Path("/tmp"), limits, mirror)
+    environment.update(
+        IPYTHONDIR="/tmp/.ipython",
+        MPLCONFIGDIR="/tmp/.matplotlib",
+        JUPYTER_RUNTIME_DIR="/tmp/.jupyter",
+        PYTHONNOUSERSITE="1",
+        USER="student",
+    )
+    return environment
 
 
 class BwrapBox(ConfinedBox):
@@ -59,21 +103,37 @@ class BwrapBox(ConfinedBox):
     def _environment(self) -> dict[str, str]:
         return {"PATH": "/usr/bin:/bin"}  # the launcher's; bwrap clears it for the kernel
 
-    def box_environment(self) -> dict[str, str]:
-        """The kernel's whole environment inside the box."""
-        environment = kernel_environment(self.workdir, self.limits, self.mirror)
-        environment.update(
-            HOME="/tmp",
-            IPYTHONDIR="/tmp/.ipython",
-            MPLCONFIGDIR="/tmp/.matplotlib",
-            JUPYTER_RUNTIME_DIR="/tmp/.jupyter",
-            PYTHONNOUSERSITE="1",
-            USER="student",
-        )
-        return environment
+    def view(self, *, launcher: bool = True) -> list[Mount]:
+        """What the kernel sees, in order (a mount below /tmp must follow /tmp's tmpfs);
+        `launcher`: the inner launcher at INNER_IN_BOX (a warm kernel needs none)."""
+        steps = [Mount("ro-bind", "/usr", "/usr")]
+        for top in policy.SYSTEM_DIRS[1:]:
+            if os.path.islink(top):
+                steps.append(Mount("symlink", top, os.readlink(top)))
+            elif os.path.isdir(top):
+                steps.append(Mount("ro-bind", top, top))
+        steps += [Mount("ro-bind-try", etc, etc) for etc in policy.ETC_FILES]
+        steps += [
+            Mount("ro-bind", "/etc/passwd", str(self.runtime_dir / "passwd")),
+            Mount("ro-bind", "/etc/group", str(self.runtime_dir / "group")),
+            Mount("proc", "/proc"),
+            Mount("dev", "/dev"),
+            Mount("tmpfs", "/tmp", size=self.limits.disk_bytes),
+            Mount("tmpfs", "/dev/shm", size=self.limits.disk_bytes),
+        ]
+        steps += [Mount("ro-bind", str(p), str(p)) for p in policy.python_prefixes()]
+        if launcher:
+            steps.append(Mount("ro-bind", INNER_IN_BOX, str(policy.INNER_LAUNCHER)))
+        if self.mirror is not None:
+            steps.append(Mount("ro-bind", str(self.mirror), str(self.mirror)))
+        steps += [
+            Mount("bind", str(self.kernel_dir), str(self.kernel_dir)),
+            Mount("bind", str(self.workdir), str(self.workdir)),
+            Mount("remount-ro", "/"),  # the box's own root: its mount-point skeleton
+        ]
+        return steps
 
     def bwrap_arguments(self) -> list[str]:
-        tmp_size = str(self.limits.disk_bytes)
         args = [
             self.bwrap,
             "--unshare-all",
@@ -83,38 +143,12 @@ class BwrapBox(ConfinedBox):
             "--new-session",
             "--uid", str(SANDBOX_UID),
             "--gid", str(SANDBOX_UID),
-            "--hostname", "sandbox",
-            "--ro-bind", "/usr", "/usr",
+            "--hostname", SANDBOX_HOSTNAME,
         ]  # fmt: skip
-        for top in policy.SYSTEM_DIRS[1:]:
-            if os.path.islink(top):
-                args += ["--symlink", os.readlink(top), top]
-            elif os.path.isdir(top):
-                args += ["--ro-bind", top, top]
-        for etc in policy.ETC_FILES:
-            args += ["--ro-bind-try", etc, etc]
-        args += [
-            "--ro-bind", str(self.runtime_dir / "passwd"), "/etc/passwd",
-            "--ro-bind", str(self.runtime_dir / "group"), "/etc/group",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            # Mounts below /tmp must come after the tmpfs, or it hides them.
-            "--size", tmp_size, "--tmpfs", "/tmp",
-            "--size", tmp_size, "--tmpfs", "/dev/shm",
-        ]  # fmt: skip
-        for prefix in policy.python_prefixes():
-            args += ["--ro-bind", str(prefix), str(prefix)]
-        args += ["--ro-bind", str(policy.INNER_LAUNCHER), INNER_IN_BOX]
-        if self.mirror is not None:
-            args += ["--ro-bind", str(self.mirror), str(self.mirror)]
-        args += [
-            "--bind", str(self.kernel_dir), str(self.kernel_dir),
-            "--bind", str(self.workdir), str(self.workdir),
-            "--remount-ro", "/",  # bwrap's own root: its mount-point skeleton
-            "--chdir", str(self.workdir),
-            "--clearenv",
-        ]  # fmt: skip
-        for name, value in self.box_environment().items():
+        for step in self.view():
+            args += step.bwrap_arguments()
+        args += ["--chdir", str(self.workdir), "--clearenv"]
+        for name, value in box_environment(self.limits, self.mirror).items():
             args += ["--setenv", name, value]
         return args
 

@@ -203,8 +203,8 @@ async def _start(
     started = time.monotonic()
     client = CappedNotebookClient(nb, limits, km=box.km)
     try:
-        await box.start()
-        await client.async_start_new_kernel_client()
+        client.kc = await box.start()
+        client.kc.allow_stdin = False
     except Exception as exc:  # StartupFailed, or a kernel that never answered
         detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
         record = ExecutionRecord(

@@ -1,0 +1,207 @@
+"""Warm start: a batch's kernels fork from one parent that imported the heavy libraries once.
+
+An assignment that declares `preload: [numpy, torch, transformers]` pays those imports once per
+batch instead of once per submission: `WarmParent.start` runs grader/sandbox/warm_parent.py,
+which imports them and serves forks; each `WarmBox` asks it for one kernel. The child confines
+itself (namespaces, the bwrap box's very view, no capabilities, rlimits, seccomp, the kernel's
+cgroup) before any student code runs, and starts from the parent's pristine state: no globals,
+module state, files or threads of another student can be in it, since none ever were in the
+parent. Where that cannot work (no namespaces, another backend, a preload that starts threads),
+kernels start fresh, and `warm_start` says so in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import platform
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from grader.sandbox import policy
+from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_environment
+from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.limits import Limits
+
+WARM_PARENT = Path(__file__).with_name("warm_parent.py")
+FORKABLE_MACHINES = ("x86_64", "aarch64")  # warm_parent.SYS_PIVOT_ROOT knows their numbers
+
+
+class WarmStartUnavailable(Exception):
+    """The warm parent cannot serve this batch; the message says why (kernels start fresh)."""
+
+
+class WarmParent:
+    """The running parent of a batch's kernels. Stop it (or let the grader exit) to end it and
+    every kernel it forked."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        directory: Path,
+        preload: Sequence[str],
+        seconds: float,
+    ) -> None:
+        self.process = process
+        self.directory = directory
+        self.socket = directory / "parent.sock"
+        self.preload = tuple(preload)
+        self.seconds = seconds  # what the imports cost, once
+
+    @classmethod
+    def start(
+        cls, preload: Sequence[str], limits: Limits, mirror: Path | None, timeout_s: float = 300
+    ) -> WarmParent:
+        """Start the parent with the kernels' environment and wait until it has imported
+        `preload`; WarmStartUnavailable (with the parent's reason) if it cannot serve."""
+        directory = Path(tempfile.mkdtemp(prefix="gw"))  # 0700: only the grader's uid gets in
+        home = directory / "home"  # what the imports write (font caches) stays out of host /tmp
+        home.mkdir()
+        # One thread while importing: a BLAS built for more starts its pool at load time, and
+        # a fork keeps only the calling thread. Each child then sets its own thread count.
+        environment = box_environment(replace(limits, cpu_threads=1), mirror) | {
+            "HOME": str(home),
+            "IPYTHONDIR": str(home / ".ipython"),
+            "MPLCONFIGDIR": str(home / ".matplotlib"),
+            "JUPYTER_RUNTIME_DIR": str(home / ".jupyter"),
+        }
+        log = open(directory / "parent.log", "w+b")  # noqa: SIM115
+        config = json.dumps({"preload": list(preload)})
+        argv = [policy.kernel_python(), "-P", "-s", str(WARM_PARENT), "serve"]
+        process = subprocess.Popen(
+            [*argv, str(directory / "parent.sock"), config],
+            stdin=subprocess.PIPE,  # closed by stop(), or by the grader's death
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=environment,
+            cwd=directory,
+            start_new_session=True,  # Ctrl-C reaches the grader, which then stops it
+        )
+        with log:
+            try:
+                ready = _read_line(process, timeout_s)
+                answer = json.loads(ready) if ready else {}
+            except (OSError, ValueError) as exc:
+                answer = {"reason": str(exc)}
+            if not answer.get("ok"):
+                _end(process)
+                log.seek(0)
+                tail = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+                shutil.rmtree(directory, ignore_errors=True)
+                reason = answer.get("reason") or (tail[0] if tail else "the parent did not start")
+                raise WarmStartUnavailable(str(reason))
+        return cls(process, directory, preload, float(answer["seconds"]))
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """End the parent and every kernel forked from it; remove its socket."""
+        _end(self.process)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _read_line(process: subprocess.Popen[bytes], timeout_s: float) -> bytes:
+    stdout = process.stdout
+    if stdout is None:
+        raise OSError("the parent's stdout is not a pipe")
+    with selectors.DefaultSelector() as selector:
+        selector.register(stdout, selectors.EVENT_READ)
+        if not selector.select(timeout_s):
+            raise OSError(f"the parent gave no answer in {timeout_s:.0f} s")
+    return stdout.readline()
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def warm_problem(backend: str) -> str | None:
+    """Why kernels cannot fork from a warm parent with this backend (None: they can)."""
+    if not sys.platform.startswith("linux") or platform.machine() not in FORKABLE_MACHINES:
+        return f"forking a confined kernel needs Linux on {' or '.join(FORKABLE_MACHINES)}"
+    if backend != "bwrap":
+        return f"the {backend} sandbox has no namespaces to fork kernels into"
+    return None
+
+
+@contextlib.contextmanager
+def warm_start(
+    preload: Sequence[str], backend: str, limits: Limits, mirror: Path | None
+) -> Iterator[tuple[WarmParent | None, str]]:
+    """The batch's warm parent (None: kernels start fresh) and the one line that says which."""
+    problem = warm_problem(backend)
+    parent = None
+    if problem is None:
+        try:
+            parent = WarmParent.start(preload, limits, mirror)
+        except WarmStartUnavailable as exc:
+            problem = str(exc)
+    if parent is None:
+        yield None, f"warm start: off ({problem}); every kernel starts fresh"
+        return
+    try:
+        packages = ", ".join(dict.fromkeys(name.partition(".")[0] for name in preload))
+        seconds = f"{parent.seconds:.1f} s"
+        yield parent, f"warm start: {packages} imported once ({seconds}); kernels fork from it"
+    finally:
+        parent.stop()
+
+
+class WarmBox(BwrapBox):
+    """The bwrap box's isolation around a kernel forked from the batch's warm parent."""
+
+    backend = "bwrap"  # the same namespaces, view and limits; only the start differs
+
+    def __init__(
+        self,
+        workdir: Path,
+        limits: Limits,
+        *,
+        parent: Path,
+        protected: Sequence[Path] = (),
+        mirror: Path | None = None,
+        cgroups: CgroupLayout | None = None,
+        seccomp: bool = True,
+    ) -> None:
+        super().__init__(
+            workdir, limits, protected=protected, mirror=mirror, cgroups=cgroups, seccomp=seccomp
+        )
+        self.parent = parent
+        self.root = self.runtime_dir / "root"  # the child mounts its view's root here
+        self.root.mkdir()
+
+    def request(self) -> dict[str, object]:
+        """What the forked child needs to confine itself: everything the bwrap command says."""
+        return {
+            "namespaces": True,
+            "sandbox_uid": SANDBOX_UID,
+            "hostname": SANDBOX_HOSTNAME,
+            "view": [step.to_json() for step in self.view(launcher=False)],
+            "root": str(self.root),
+            "workdir": str(self.workdir),
+            "environment": box_environment(self.limits, self.mirror),
+            "rlimits": policy.rlimits(self.limits),
+            "seccomp": self.seccomp,
+            "threads": self.limits.cpu_threads,
+            "cgroup_procs": [str(path) for path in self._cgroup_procs()],
+        }
+
+    def _kernel_argv(self) -> list[str]:
+        launcher = [sys.executable, "-I", "-S", str(WARM_PARENT), "launch", str(self.parent)]
+        launcher += [json.dumps(self.request()), "-f", "{connection_file}"]
+        return policy.outer_command(self._cgroup_procs(), launcher)
