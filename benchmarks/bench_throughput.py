@@ -1,20 +1,23 @@
 """Throughput: one class of tp-attention submissions graded by grader and by nbgrader autograde.
 
     python benchmarks/bench_throughput.py [-n 100] [--repeats 3] [-j CORES]
-        [--nbgrader-venv /path/to/venv]
+        [--nbgrader-venv /path/to/venv] [--kernels warm,fresh]
 
 The class is made from the bundled examples (hugo's infinite loop left out: it would measure the
 cell timeout of each tool, not its throughput), copied to student001..studentNNN. grader grades
-them with `grader grade -j N --sandbox bwrap`; nbgrader 0.9.6 autogrades the same student cells,
-converted to nbgrader's format (solution cells + locked test cells testing what our checks
-test), in its own virtual environment (`python -m venv V && V/bin/pip install nbgrader==0.9.6`:
-never the system site-packages). nbgrader's kernel runs the same Python as grader's kernels
-(a kernelspec pointing at this interpreter), so both pay the same `import torch`. The runs
-alternate, grader then nbgrader, and each figure is the median of the repeats.
+them with `grader grade -j N --sandbox bwrap`, its kernels forked from the warm parent
+(tp-attention declares `preload:`), and again with `--fresh-kernels`. nbgrader 0.9.6 autogrades
+the same student cells, converted to nbgrader's format (solution cells + locked test cells
+testing what our checks test), in its own virtual environment (`python -m venv V &&
+V/bin/pip install nbgrader==0.9.6`: never the system site-packages). nbgrader's kernel runs the
+same Python as grader's kernels (a kernelspec pointing at this interpreter), so both pay the
+same `import torch`. The runs alternate, grader then nbgrader, and each figure is the median of
+the repeats.
 
-Prints: wall time of each tool and the ratio; grader's overhead per submission beyond the
-students' own cells ((wall - summed cell time) / n * parallelism); peak memory (RSS) of the
-whole batch, grader and its kernels, and per concurrent kernel.
+Prints, for each way of starting grader's kernels: wall time of each tool and the ratio;
+grader's overhead per submission beyond the students' own cells ((wall x parallelism - summed
+cell time) / n); peak memory of the whole batch, grader and its kernels, and per concurrent
+kernel, as PSS (a page shared by the warm parent and its forks is counted once).
 """
 
 from __future__ import annotations
@@ -169,11 +172,13 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> flo
 
 
 class PeakMemory:
-    """Peak summed RSS of a process and all its descendants, sampled every 0.1 s."""
+    """Peak memory of a process and all its descendants, sampled every 0.2 s, as PSS: a page
+    shared by n processes (the warm parent's imports, shared by every forked kernel) counts
+    1/n in each, so the sum is what the batch really holds (RSS would count it n times)."""
 
     def __init__(self) -> None:
         self.peak = 0
-        self.kernels_peak = 0  # the kernels alone (their inner launcher), without grader's own
+        self.kernels_peak = 0  # the kernels (and the warm parent they fork from) alone
         self._stop = threading.Event()
         self._root: psutil.Process | None = None
 
@@ -190,22 +195,25 @@ class PeakMemory:
                 total = kernels = 0
                 for proc in tree:
                     try:
-                        rss = proc.memory_info().rss
-                        total += rss
-                        if any(arg.endswith("inner.py") for arg in proc.cmdline()[:4]):
-                            kernels += rss
+                        pss = proc.memory_full_info().pss
+                        total += pss
+                        if any(arg.endswith(KERNEL_SCRIPTS) for arg in proc.cmdline()[:4]):
+                            kernels += pss
                     except psutil.Error:
                         pass
                 self.peak = max(self.peak, total)
                 self.kernels_peak = max(self.kernels_peak, kernels)
             except psutil.Error:
                 pass
-            self._stop.wait(0.1)
+            self._stop.wait(0.2)
 
     def stop(self) -> int:
         self._stop.set()
         self._thread.join()
         return self.peak
+
+
+KERNEL_SCRIPTS = ("inner.py", "warm_parent.py")  # a fresh kernel; the warm parent, its forks
 
 
 def grade_with_grader(submissions: list[Path], out: Path, jobs: int, extra: list[str]) -> dict:
@@ -253,37 +261,49 @@ def main() -> None:
     parser.add_argument(
         "--nbgrader-venv", type=Path, default=None, help="venv with nbgrader installed"
     )
-    parser.add_argument("--grader-args", default="", help="extra arguments for grader grade")
+    parser.add_argument(
+        "--kernels",
+        default="warm,fresh",
+        help="grader's runs: warm (forked from the warm parent), fresh (--fresh-kernels), or both",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     submissions = make_class(args.n, work / "class")
     env = None
     if args.nbgrader_venv is not None:
         env = setup_nbgrader(args.nbgrader_venv.resolve(), work / "nbgrader", submissions)
-    grader_runs: list[dict] = []
+    modes = args.kernels.split(",")
+    grader_runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     nbgrader_runs: list[dict] = []
     for repeat in range(args.repeats):
-        out = work / f"out{repeat}"
-        grader_runs.append(grade_with_grader(submissions, out, args.jobs, args.grader_args.split()))
-        line = f"run {repeat + 1}: grader {grader_runs[-1]['wall']:.1f} s"
-        line += f" ({grader_runs[-1]['graded']} graded)"
+        line = f"run {repeat + 1}:"
+        for mode in modes:
+            out = work / f"out-{mode}{repeat}"
+            extra = ["--fresh-kernels"] if mode == "fresh" else []
+            grader_runs[mode].append(grade_with_grader(submissions, out, args.jobs, extra))
+            line += f" grader/{mode} {grader_runs[mode][-1]['wall']:.1f} s"
+            line += f" ({grader_runs[mode][-1]['graded']} graded),"
         if env is not None:
             nbgrader_runs.append(grade_with_nbgrader(work / "nbgrader", env))
-            line += f", nbgrader {nbgrader_runs[-1]['wall']:.1f} s"
+            line += f" nbgrader {nbgrader_runs[-1]['wall']:.1f} s"
             line += f" ({nbgrader_runs[-1]['graded']} graded)"
-        print(line, flush=True)
-        report(args, grader_runs, nbgrader_runs)  # the figures so far: a long run can be cut
+        print(line.rstrip(","), flush=True)
+        for mode in modes:  # the figures so far: a long run can be cut
+            report(args, mode, grader_runs[mode], nbgrader_runs)
     shutil.rmtree(work, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, grader_runs: list[dict], nbgrader_runs: list[dict]) -> None:
+def report(
+    args: argparse.Namespace, mode: str, grader_runs: list[dict], nbgrader_runs: list[dict]
+) -> None:
     n, jobs, mib = args.n, args.jobs, 1024**2
     wall = statistics.median(r["wall"] for r in grader_runs)
     cells = statistics.median(r["cells"] for r in grader_runs)
     peak = max(r["peak"] for r in grader_runs)
     kernels = max(r["kernels"] for r in grader_runs)
     runs = len(grader_runs)
-    print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, median of {runs} run(s)")
+    print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, {mode} kernels, median of")
+    print(f"{runs} run(s)")
     print(f"grader:   {wall:7.1f} s  ({n / wall * 60:.0f} notebooks/min)")
     if nbgrader_runs:
         nb_wall = statistics.median(r["wall"] for r in nbgrader_runs)
@@ -293,10 +313,10 @@ def report(args: argparse.Namespace, grader_runs: list[dict], nbgrader_runs: lis
     overhead = (wall * jobs - cells) / n
     print(f"students' cells: {cells:.1f} s summed")
     print(f"overhead per submission, (wall x j - cells) / n: {overhead:.2f} s (target <= 0.2 s)")
-    print(f"peak RSS of the batch (grader, workers, kernels): {peak / mib:.0f} MiB")
+    print(f"peak memory (PSS) of the batch, grader and kernels: {peak / mib:.0f} MiB")
     print(f"  = {peak / mib / jobs:.0f} MiB per concurrent kernel (target <= 300)")
-    print(f"peak RSS of the kernels alone: {kernels / mib:.0f} MiB = {kernels / mib / jobs:.0f}")
-    print("  MiB per concurrent kernel\n", flush=True)
+    print(f"peak PSS of the kernels (and warm parent) alone: {kernels / mib:.0f} MiB")
+    print(f"  = {kernels / mib / jobs:.0f} MiB per concurrent kernel\n", flush=True)
 
 
 if __name__ == "__main__":

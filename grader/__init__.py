@@ -28,6 +28,7 @@ from grader.grading import (
     find_submission,
     grade_submission,
     prepare_mirror,
+    warm_kernels,
 )
 from grader.results import CheckResult, GradeReport, Outcome, Phase
 
@@ -60,4 +61,5 @@ __all__ = [
     "rerender",
     "threads_per_kernel",
     "validate_assignment",
+    "warm_kernels",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import secrets
@@ -112,6 +113,12 @@ def main() -> None:
 @click.option(
     "--force", is_flag=True, help="Regrade unchanged submissions already in the gradebook."
 )
+@click.option(
+    "--fresh-kernels",
+    is_flag=True,
+    help="Start every kernel from scratch, even when assignment.yaml declares `preload:` "
+    "(kernels are otherwise forked from one parent that imported those modules once).",
+)
 @LANG
 @click.option(
     "--extensions",
@@ -145,6 +152,7 @@ def grade(
     sandbox: BackendName,
     unsafe_no_sandbox: bool,
     force: bool,
+    fresh_kernels: bool,
     lang: Lang,
     extensions: Path | None,
     lms_export: Path | None,
@@ -175,6 +183,7 @@ def grade(
         protected=(loaded.root.resolve(), out.resolve(), *others),
         mirror=grader.prepare_mirror(loaded, mirror),
         max_threads=None if scheduler else grader.threads_per_kernel(jobs),
+        fresh_kernels=fresh_kernels,
     )
     late = grader.late_policy(loaded, extensions)
     times = grader.read_lms_times(lms_export, time_column) if lms_export else None
@@ -189,7 +198,12 @@ def grade(
             f"grader: {loaded.id}, {len(pending)} submission(s) to grade, {where}, "
             f"{threads} thread(s) and up to {memory} per kernel"
         )
-    with BatchProgress(len(pending), quiet=not terminal) as progress:
+    with contextlib.ExitStack() as stack:
+        if pending and scheduler is None:  # a cluster's workers start their own warm parents
+            options, warm = stack.enter_context(grader.warm_kernels(loaded, options))
+            if warm:
+                click.echo(warm, err=not terminal)
+        progress = stack.enter_context(BatchProgress(len(pending), quiet=not terminal))
         progress.skipped(len(batch) - len(pending))
 
         def on_report(report: GradeReport) -> None:

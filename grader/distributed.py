@@ -9,22 +9,29 @@ every worker (a shared home directory, as on a university cluster); the schedule
 When a worker dies, the scheduler gives its unfinished submissions to another worker: nothing is
 lost. A submission on which workers died more than the scheduler's `allowed-failures` times
 (Dask's default: 3) is reported as crashed, so that one notebook cannot take the cluster down.
+Each worker process forks its kernels from its own warm parent when the assignment declares
+`preload:` (started with its first submission, ended with the worker).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import shutil
 import tempfile
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader.assignment.load import Assignment
 from grader.errors import GraderError
-from grader.grading import GradeOptions, Submission, grade_submission
+from grader.grading import GradeOptions, Submission, grade_submission, kernel_limits
 from grader.results import GradeReport
+from grader.sandbox.warm import WarmParent, WarmStartUnavailable, warm_problem
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,35 @@ def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: Grade
     folder = Path(tempfile.mkdtemp(prefix="grader-dask-"))
     try:
         submission = shipped.write(folder)
-        return grade_submission(_worker_assignment(assignment_path), submission, options)
+        assignment = _worker_assignment(assignment_path)
+        return grade_submission(assignment, submission, _worker_warm_start(assignment, options))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+_worker_parents: dict[tuple[object, ...], WarmParent | None] = {}
+_worker_parents_lock = threading.Lock()
+
+
+def _worker_warm_start(assignment: Assignment, options: GradeOptions) -> GradeOptions:
+    """A worker's kernels fork from its own warm parent, started with its first submission and
+    ended with the worker (fresh kernels where it cannot start, as in a local batch)."""
+    if options.fresh_kernels or not assignment.spec.preload:
+        return options
+    limits = kernel_limits(assignment, options)
+    key = (tuple(assignment.spec.preload), limits, options.mirror, options.sandbox)
+    with _worker_parents_lock:
+        if key not in _worker_parents:
+            parent = None
+            if warm_problem(options.sandbox) is None:
+                with contextlib.suppress(WarmStartUnavailable):
+                    parent = WarmParent.start(assignment.spec.preload, limits, options.mirror)
+                    atexit.register(parent.stop)
+            _worker_parents[key] = parent
+        parent = _worker_parents[key]
+    if parent is None or not parent.alive():
+        return options
+    return replace(options, warm_parent=parent.socket)
 
 
 def grade_on_cluster(

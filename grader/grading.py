@@ -6,6 +6,8 @@ import asyncio
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
@@ -23,6 +25,7 @@ from grader.sandbox.backend import KernelBox
 from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
+from grader.sandbox.warm import warm_start
 from grader.scoring.score import score_rubric
 
 
@@ -34,6 +37,8 @@ class GradeOptions:
     protected: tuple[Path, ...] = field(default=())  # never visible to a kernel
     mirror: Path | None = None  # the offline model cache, read-only for kernels
     max_threads: int | None = None  # per kernel, so that concurrent kernels share the cores
+    fresh_kernels: bool = False  # never fork kernels from a warm parent (--fresh-kernels)
+    warm_parent: Path | None = None  # the socket of the batch's warm parent, when it has one
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,7 @@ def grade_submission(
     assignment: Assignment, submission: Submission, options: GradeOptions
 ) -> GradeReport:
     graded_at = datetime.now(UTC).isoformat(timespec="seconds")
-    limits = assignment.limits
-    if options.max_threads is not None and limits.cpu_threads > options.max_threads:
-        limits = replace(limits, cpu_threads=options.max_threads)
+    limits = kernel_limits(assignment, options)
     notebook, problem = _read_notebook(submission.path)
     if notebook is None:
         execution = ExecutionRecord(
@@ -99,6 +102,32 @@ def grade_submission(
         submission_hash=submission_hash(submission.path) if submission.path.exists() else "",
         graded_at=graded_at,
     )
+
+
+def kernel_limits(assignment: Assignment, options: GradeOptions) -> Limits:
+    """The assignment's limits, with no more threads per kernel than the run allows."""
+    limits = assignment.limits
+    if options.max_threads is not None and limits.cpu_threads > options.max_threads:
+        limits = replace(limits, cpu_threads=options.max_threads)
+    return limits
+
+
+@contextmanager
+def warm_kernels(
+    assignment: Assignment, options: GradeOptions
+) -> Iterator[tuple[GradeOptions, str | None]]:
+    """The run's options with kernels forked from a warm parent that imported the assignment's
+    `preload:` once, and the one line saying whether they are (None: nothing to preload)."""
+    preload = assignment.spec.preload
+    if not preload:
+        yield options, None
+        return
+    if options.fresh_kernels:
+        yield options, "warm start: off (--fresh-kernels); every kernel starts fresh"
+        return
+    limits = kernel_limits(assignment, options)
+    with warm_start(preload, options.sandbox, limits, options.mirror) as (parent, notice):
+        yield (replace(options, warm_parent=parent.socket) if parent else options), notice
 
 
 def _execute_and_check(
@@ -137,7 +166,13 @@ def _execute_and_check(
 
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:
     backend = _backend(options.sandbox)
-    return backend.open(workdir, limits, protected=options.protected, mirror=options.mirror)
+    return backend.open(
+        workdir,
+        limits,
+        protected=options.protected,
+        mirror=options.mirror,
+        warm_parent=options.warm_parent,
+    )
 
 
 @lru_cache(maxsize=4)

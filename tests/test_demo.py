@@ -75,6 +75,14 @@ def test_scores_equal_the_expected_table(
     ]
 
 
+def test_kernels_fork_from_one_warm_parent(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    completed, _ = demo
+    warm = [line for line in completed.stdout.splitlines() if line.startswith("warm start:")]
+    assert len(warm) == 1 and "numpy, torch, transformers, matplotlib imported once" in warm[0]
+
+
 def test_output_tree_of_the_design(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, out = demo
     for student in EXPECTED:

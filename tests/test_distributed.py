@@ -121,7 +121,7 @@ def test_grade_with_scheduler_fills_the_local_output_tree(tmp_path: Path) -> Non
     import subprocess
     import sys
 
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     from tests.conftest import ROOT
 
@@ -144,8 +144,11 @@ def test_grade_with_scheduler_fills_the_local_output_tree(tmp_path: Path) -> Non
         completed = subprocess.run(
             command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
         )
+        with Client(cluster) as client:
+            warm = client.run(_warm_parents)
     assert completed.returncode == 1, completed.stderr  # bruno fails checks
     assert f"on {cluster.scheduler_address}" in completed.stdout
+    assert list(warm.values()) == [1]  # the worker forked its kernels from its own warm parent
     with open(out / "gradebook.csv", newline="") as handle:
         scores = {row["student"]: float(row["score"]) for row in csv.DictReader(handle)}
     assert scores == {name: EXPECTED[name] for name in names}
@@ -160,3 +163,11 @@ def test_local_kernels_share_the_cores_without_oversubscribing() -> None:
     assert threads_per_kernel(cores) == 1
     assert threads_per_kernel(cores * 4) == 1  # never zero
     assert all(jobs * threads_per_kernel(jobs) <= max(cores, jobs) for jobs in range(1, 9))
+
+
+def _warm_parents() -> int:
+    """In a worker: how many warm parents it started."""
+    import psutil
+
+    children = psutil.Process().children()
+    return sum("warm_parent.py" in " ".join(child.cmdline()) for child in children)

@@ -11,14 +11,16 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
+from grader.assignment.load import load_assignment
 from grader.batch import grade_batch
-from grader.grading import GradeOptions, Submission
+from grader.grading import GradeOptions, Submission, warm_kernels
 from grader.results import GradeReport
 from grader.sandbox.backends import select_backend
 from tests.conftest import EXAMPLES
@@ -86,7 +88,9 @@ def hostile(path: Path, *cells: str) -> Submission:
     return Submission(path.stem, path)
 
 
+@pytest.mark.parametrize("kernels", ["fresh", "warm"])
 def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
+    kernels: str,
     tmp_path: Path,
     assignment_copy: Path,
     loopback_server: tuple[int, list[str]],
@@ -115,9 +119,12 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
         protected=(assignment_copy, *(s.path for s in submissions)),
     )
     reports: dict[str, GradeReport] = {}
-    result = grade_batch(
-        assignment_copy, submissions, options, 2, lambda r: reports.__setitem__(r.student, r)
-    )
+    options = replace(options, fresh_kernels=kernels == "fresh")
+    with warm_kernels(load_assignment(assignment_copy), options) as (options, notice):
+        assert (options.warm_parent is not None) == (kernels == "warm"), notice
+        result = grade_batch(
+            assignment_copy, submissions, options, 2, lambda r: reports.__setitem__(r.student, r)
+        )
     assert not result.crashed
 
     def last_cell(name: str) -> tuple[str, str | None]:

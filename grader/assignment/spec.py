@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -56,6 +56,9 @@ class LateSpec(Spec):
     cap: float = Field(default=100, ge=0, le=100)
 
 
+MODULE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+
+
 class AssignmentSpec(Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str
@@ -64,6 +67,8 @@ class AssignmentSpec(Spec):
     rubric: str  # relative to the assignment's folder, e.g. ../../rubrics/tp-attention.yaml
     data: list[str] = []  # files of the assignment's folder copied next to every submission
     models: list[str] = []  # Hugging Face models the notebook loads, served by the offline mirror
+    # Modules imported once per batch by the kernels' warm parent (grader/sandbox/warm.py).
+    preload: list[Annotated[str, Field(pattern=MODULE_NAME)]] = []
     limits: LimitsSpec = LimitsSpec()
     late: LateSpec | None = None
 

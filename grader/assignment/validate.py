@@ -11,7 +11,7 @@ import nbformat
 
 from grader.assignment.load import Assignment
 from grader.assignment.release import template_notebook
-from grader.grading import GradeOptions, Submission, grade_submission
+from grader.grading import GradeOptions, Submission, grade_submission, warm_kernels
 from grader.results import GradeReport, Outcome
 from grader.sandbox.backends import BackendName
 
@@ -33,9 +33,16 @@ def validate_assignment(
     """Grade the source notebook and the released template with every check, hidden included."""
     options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox, mirror=mirror)
     problems = []
-    solution = grade_submission(
-        assignment, Submission("solution", assignment.source_notebook), options
-    )
+    with warm_kernels(assignment, options) as (options, notice):
+        if notice and options.warm_parent is None and sandbox == "bwrap":
+            problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
+        solution = grade_submission(
+            assignment, Submission("solution", assignment.source_notebook), options
+        )
+        with tempfile.TemporaryDirectory(prefix="grader-template-") as folder:
+            path = Path(folder) / "template.ipynb"
+            nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
+            template = grade_submission(assignment, Submission("template", path), options)
     for check in solution.checks:
         if check.outcome is not Outcome.PASSED:
             problems.append(
@@ -44,10 +51,6 @@ def validate_assignment(
             )
     if solution.execution.message:
         problems.append(f"solution: {solution.execution.message}")
-    with tempfile.TemporaryDirectory(prefix="grader-template-") as folder:
-        path = Path(folder) / "template.ipynb"
-        nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
-        template = grade_submission(assignment, Submission("template", path), options)
     for check in template.checks:
         if check.outcome is Outcome.PASSED:
             problems.append(f"template: {check.id} passes on the empty template (it must not)")
