@@ -4,8 +4,13 @@ that held 200 MB says so, a trivial one much less, a replayed notebook keeps its
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from grader.results import CellStatus
@@ -17,6 +22,7 @@ from grader.sandbox.execute import ExecutedNotebook, execute_notebook
 from grader.sandbox.limits import Limits
 from tests.conftest import make_notebook
 from tests.hostile.harness import run_cells
+from tests.test_batch_resume import environment, make_course, notebook
 
 MiB = 1024**2
 LIMITS = Limits(cell_timeout_s=10, notebook_timeout_s=60, memory_bytes=1024 * MiB, processes=48)
@@ -105,3 +111,43 @@ def test_an_unsandboxed_kernel_has_no_cgroup_so_no_peak(tmp_path: Path) -> None:
     executed = execute(tmp_path, UnsandboxedBox, HOLD_200MB)
     assert executed.record.cells[0].status is CellStatus.OK
     assert executed.peak_memory_bytes() is None
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_grade_prints_throughput_and_kernels_peak_memory(
+    tmp_path: Path, layout: CgroupLayout
+) -> None:
+    assignment = make_course(tmp_path / "course")
+    heavy = tmp_path / "class" / "s01.ipynb"
+    light = tmp_path / "class" / "s02.ipynb"
+    heavy.parent.mkdir()
+    nbformat.write(notebook("## Q1", HOLD_200MB, "total = 6.0\npoids = 1"), heavy)
+    nbformat.write(notebook("## Q1", "total = 6.0\npoids = 1"), light)
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "grader", "grade", str(assignment), str(heavy), str(light),
+        "--out", str(out), "-j", "1", "--sandbox", "bwrap", "--seed", "7",
+    ]  # fmt: skip
+    first = subprocess.run(command, env=environment(), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 1, first.stderr  # poids is wrong in both
+    assert re.search(r"^graded 2 notebook\(s\) in [\d.]+ s \([\d.]+ notebooks/min\)$",
+                     first.stdout, re.MULTILINE), first.stdout  # fmt: skip
+    line = re.search(r"^kernels' peak memory: median (\d+) MiB, max (\d+) MiB \(s01\)$",
+                     first.stdout, re.MULTILINE)  # fmt: skip
+    assert line, first.stdout
+    assert int(line.group(2)) >= 200 and int(line.group(1)) < int(line.group(2))
+
+    peaks = {
+        student: json.loads((out / "results" / f"{student}.json").read_text())["execution"][
+            "peak_memory_bytes"
+        ]
+        for student in ("s01", "s02")
+    }
+    assert peaks["s01"] >= 200 * MiB > peaks["s02"] + 100 * MiB
+    assert "Mémoire maximale" in (out / "summary.html").read_text()
+
+    again = subprocess.run(command, env=environment(), capture_output=True, text=True, timeout=300)
+    assert "2 unchanged submission(s) already graded" in again.stdout, again.stderr
+    assert "notebooks/min" not in again.stdout  # nothing graded in this run
+    assert line.group(0) in again.stdout  # the stored results still know their peaks
