@@ -24,7 +24,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from grader.report.i18n import format_points
@@ -70,11 +70,20 @@ def format_eta(graded: int, total: int, elapsed_s: float) -> str:
 class ThroughputColumn(ProgressColumn):
     """Notebooks graded so far in this run over the time elapsed, per minute."""
 
+    def __init__(self) -> None:
+        # As wide as "123.4 notebooks/min" from the start: the bar does not jump at the first.
+        super().__init__(table_column=Column(min_width=19, justify="right"))
+
     def render(self, task: Task) -> Text:
         return Text(format_throughput(throughput(int(task.completed), task.elapsed or 0.0)))
 
 
 class EtaColumn(ProgressColumn):
+    """The time left at the run's throughput (format_eta)."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(min_width=7))
+
     def render(self, task: Task) -> Text:
         total = int(task.total or 0)
         return Text(format_eta(int(task.completed), total, task.elapsed or 0.0))
