@@ -17,7 +17,7 @@ from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
 from grader.report.html import format_points
 from grader.report.i18n import LANGS, Lang
-from grader.report.terminal import BatchProgress
+from grader.report.terminal import BatchProgress, peak_memory_line
 from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
 from grader.sandbox.limits import format_size
@@ -227,6 +227,8 @@ def grade(
             f"{display_path(out / 'reports')}/, class summary in "
             f"{display_path(out / 'summary.html')}"
         )
+        if peaks := peak_memory_line(result.reports):
+            click.echo(peaks)
     else:
         click.echo(json.dumps([_json_summary(r) for r in result.reports], ensure_ascii=False))
     if result.crashed:

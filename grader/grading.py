@@ -157,11 +157,12 @@ def _execute_and_check(
         )
         if executed.client is not None and executed.client.kc is not None:
             executed.client.kc.stop_channels()
-        return executed.record, results
     finally:
         if executed is not None:
             loop.run_until_complete(executed.box.close())
         loop.close()
+    # The probes used the kernel too: its peak is known only now that the box is closed.
+    return replace(executed.record, peak_memory_bytes=executed.peak_memory_bytes()), results
 
 
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:

@@ -64,6 +64,7 @@ class ExecutionRecord:
     message: str | None = None  # the French sentence a student reads when a limit was hit
     sandbox: str = "none"
     detail: str | None = None  # for the instructor: the kernel's log when it failed to start
+    peak_memory_bytes: int | None = None  # the kernels' cgroup peak; None without a cgroup
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
             message=execution.get("message"),
             sandbox=execution.get("sandbox", "none"),
             detail=execution.get("detail"),
+            peak_memory_bytes=execution.get("peak_memory_bytes"),
             cells=tuple(
                 CellRecord(
                     index=cell["index"],

@@ -86,6 +86,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "failing_notebooks": ("Notebooks en échec", "Failing notebooks"),
     "no_failing": ("Aucun notebook en échec.", "No failing notebook."),
     "slowest_notebooks": ("Notebooks les plus lents", "Slowest notebooks"),
+    "peak_memory_col": ("Mémoire maximale", "Peak memory"),
+    "mebibytes": ("{size} Mio", "{size} MiB"),
+    "memory_peaks": (
+        "Mémoire maximale d'un noyau : médiane {median} Mio, maximum {max} Mio ({student}), "
+        "sur {measured} notebook(s) mesuré(s).",
+        "Kernels' peak memory: median {median} MiB, max {max} MiB ({student}), "
+        "over {measured} measured notebook(s).",
+    ),
     "students": ("Étudiant·es", "Students"),
     "score_col": ("Note", "Score"),
     "quiz_items": ("Analyse des questions du QCM", "Quiz item analysis"),

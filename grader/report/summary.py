@@ -13,6 +13,7 @@ from grader.report.i18n import Lang, format_points, translator
 from grader.results import ExecutionStatus, GradeReport, Outcome
 
 SLOWEST = 5
+MiB = 1024**2
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,29 @@ def criterion_rows(reports: Sequence[GradeReport]) -> list[CriterionRow]:
     ]
 
 
+@dataclass(frozen=True)
+class MemoryPeaks:
+    """The kernels' peak memory over a class: what a machine grading it must hold per kernel."""
+
+    median_bytes: float
+    max_bytes: int
+    max_student: str
+    measured: int  # notebooks whose kernels had a cgroup to measure them
+
+
+def memory_peaks(reports: Sequence[GradeReport]) -> MemoryPeaks | None:
+    """None when no kernel was measured (unsandboxed, or results from before the measure)."""
+    peaks = {
+        r.student: r.execution.peak_memory_bytes
+        for r in reports
+        if r.execution.peak_memory_bytes is not None
+    }
+    if not peaks:
+        return None
+    student = max(peaks, key=lambda s: (peaks[s], s))
+    return MemoryPeaks(statistics.median(peaks.values()), peaks[student], student, len(peaks))
+
+
 def failing(reports: Sequence[GradeReport]) -> list[GradeReport]:
     """Notebooks that did not run through, or whose checks errored: worth a look first."""
     return sorted(
@@ -108,6 +132,8 @@ def render_summary(
             criterion_rows=criterion_rows(reports),
             failing=failing(reports),
             slowest=sorted(reports, key=lambda r: -r.execution.duration_s)[:SLOWEST],
+            memory=memory_peaks(reports),
+            MiB=MiB,
             histogram=Markup(score_histogram(scores, max_score, lang)),
             quiz_analysis=Markup(quiz_analysis) if quiz_analysis else None,
         )

@@ -1,13 +1,15 @@
-"""The batch in a terminal: a progress bar with ETA and a final table (rich), plain lines otherwise.
+"""The batch in a terminal: a progress bar with throughput and ETA, and a final table (rich),
+plain lines otherwise.
 
 On a TTY: the bar, then a table of every student. Not a TTY (CI logs, pipes): one plain line per
-student as it is graded. `--format json`: nothing here at all.
+student as it is graded. Both end with the run's throughput. `--format json`: nothing here at all.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TextIO
 
@@ -16,14 +18,17 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from grader.report.i18n import format_points
+from grader.report.summary import MiB, memory_peaks
 from grader.results import GradeReport, Outcome
 
 
@@ -38,10 +43,78 @@ def report_line(report: GradeReport) -> str:
     )
 
 
-class BatchProgress:
-    """Listens to the batch: `graded` for each report as it arrives, `table` at the end."""
+def throughput(graded: int, elapsed_s: float) -> float | None:
+    """Notebooks graded per minute; None before the first one (no rate to speak of yet)."""
+    if graded <= 0 or elapsed_s <= 0:
+        return None
+    return 60 * graded / elapsed_s
 
-    def __init__(self, total: int, quiet: bool = False, stream: TextIO | None = None) -> None:
+
+def format_throughput(per_minute: float | None) -> str:
+    return "–" if per_minute is None else f"{per_minute:.1f} notebooks/min"
+
+
+def format_eta(graded: int, total: int, elapsed_s: float) -> str:
+    """The time left at the run's throughput so far, H:MM:SS; "–" before the first notebook.
+
+    The whole run's mean, not rich's 30-second window: with -j N notebooks finish in bursts,
+    and a window holding fewer than two of them would show no ETA at all.
+    """
+    per_minute = throughput(graded, elapsed_s)
+    if per_minute is None:
+        return "–"
+    seconds = round(60 * max(total - graded, 0) / per_minute)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class ThroughputColumn(ProgressColumn):
+    """Notebooks graded so far in this run over the time elapsed, per minute."""
+
+    def __init__(self) -> None:
+        # As wide as "123.4 notebooks/min" from the start: the bar does not jump at the first.
+        super().__init__(table_column=Column(min_width=19, justify="right"))
+
+    def render(self, task: Task) -> Text:
+        return Text(format_throughput(throughput(int(task.completed), task.elapsed or 0.0)))
+
+
+class EtaColumn(ProgressColumn):
+    """The time left at the run's throughput (format_eta)."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(min_width=7))
+
+    def render(self, task: Task) -> Text:
+        total = int(task.total or 0)
+        return Text(format_eta(int(task.completed), total, task.elapsed or 0.0))
+
+
+def peak_memory_line(reports: Sequence[GradeReport]) -> str | None:
+    """The end-of-batch line on the kernels' peak memory; None when no kernel had a cgroup to
+    measure it (unsandboxed)."""
+    peaks = memory_peaks(reports)
+    if peaks is None:
+        return None
+    return (
+        f"kernels' peak memory: median {peaks.median_bytes / MiB:.0f} MiB, "
+        f"max {peaks.max_bytes / MiB:.0f} MiB ({peaks.max_student})"
+    )
+
+
+class BatchProgress:
+    """Listens to the batch: `graded` for each report as it arrives, `table` at the end.
+
+    Leaving it prints the run's throughput (notebooks graded in this run, skipped unchanged ones
+    aside); `clock` is the time source, monotonic seconds.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream or sys.stdout
         self.quiet = quiet
         self.interactive = not quiet and self.stream.isatty()
@@ -49,18 +122,24 @@ class BatchProgress:
         self.progress: Progress | None = None
         self.total = total
         self.task: TaskID | None = None
+        self.clock = clock
+        self.started = clock()
+        self.graded_count = 0
 
     def __enter__(self) -> BatchProgress:
+        self.started = self.clock()
         if self.interactive and self.total:
             self.progress = Progress(
                 TextColumn("[bold]grading"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
+                ThroughputColumn(),
                 TextColumn("ETA"),
-                TimeRemainingColumn(),
+                EtaColumn(),
                 console=self.console,
                 transient=True,
+                get_time=self.clock,
             )
             self.progress.start()
             self.task = self.progress.add_task("grade", total=self.total)
@@ -74,6 +153,14 @@ class BatchProgress:
     ) -> None:
         if self.progress is not None:
             self.progress.stop()
+        if kind is None and not self.quiet and self.graded_count:
+            print(self.summary_line(), file=self.stream, flush=True)
+
+    def summary_line(self) -> str:
+        """The run's throughput: graded N notebook(s) in X s (Y notebooks/min)."""
+        elapsed = self.clock() - self.started
+        rate = format_throughput(throughput(self.graded_count, elapsed))
+        return f"graded {self.graded_count} notebook(s) in {elapsed:.1f} s ({rate})"
 
     def skipped(self, count: int) -> None:
         if count and not self.quiet:
@@ -84,8 +171,10 @@ class BatchProgress:
     def graded(self, report: GradeReport) -> None:
         if self.quiet:
             return
+        self.graded_count += 1
         if self.progress is not None and self.task is not None:
             self.progress.advance(self.task)
+            self.progress.refresh()  # the count and the throughput move now, not at the next tick
         else:
             print(report_line(report), file=self.stream, flush=True)
 

@@ -193,6 +193,7 @@ class KernelBox:
         self.limits = limits
         self.mirror = mirror
         self.output_limit_hit = False  # the kernel sent a message over limits.message_bytes
+        self.peak_memory_bytes: int | None = None  # the kernel tree's peak, known once closed
         self._closing = False
         self._watch_tasks: set[asyncio.Task[None]] = set()
         # Short path: AF_UNIX socket paths must stay under 108 bytes. The grader's own files

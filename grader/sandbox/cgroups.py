@@ -179,6 +179,15 @@ class KernelCgroup:
             return _read_counter(self.memory_dir / "memory.events", "oom_kill")
         return _read_counter(self.memory_dir / "memory.oom_control", "oom_kill")
 
+    def peak_memory(self) -> int | None:
+        """The most memory the kernel's tree held at once, in bytes (None when the kernel does
+        not say: a v2 cgroup before Linux 5.19 has no memory.peak)."""
+        name = "memory.peak" if self.layout.version == 2 else "memory.max_usage_in_bytes"
+        try:
+            return int((self.memory_dir / name).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def pids_limit_hits(self) -> int:
         """How many forks the process limit refused."""
         return _read_counter(self.pids_dir / "pids.events", "max")
@@ -267,6 +276,8 @@ class ConfinedBox(KernelBox):
 
     async def _release(self) -> None:
         if self.cgroup is not None:
+            # close() killed the tree: the high-water mark is final, and gone once removed.
+            self.peak_memory_bytes = await asyncio.to_thread(self.cgroup.peak_memory)
             await asyncio.to_thread(self.cgroup.remove)
             self.cgroup = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -101,6 +101,13 @@ class ExecutedNotebook:
     client: CappedNotebookClient | None
     box: KernelBox
     alive: bool
+    boxes: list[KernelBox] = field(default_factory=list)  # every box it used, `box` last
+
+    def peak_memory_bytes(self) -> int | None:
+        """The highest peak of the notebook's kernels (a lost kernel is replayed in a new box);
+        known once every box is closed, None without cgroups."""
+        peaks = [b.peak_memory_bytes for b in self.boxes if b.peak_memory_bytes is not None]
+        return max(peaks, default=None)
 
 
 @dataclass
@@ -142,7 +149,9 @@ async def execute_notebook(nb: NotebookNode, open_box: OpenBox, limits: Limits) 
         return boxes[-1]
 
     try:
-        return await _execute(nb, opener, limits)
+        executed = await _execute(nb, opener, limits)
+        executed.boxes = boxes
+        return executed
     except BaseException:  # a bug: still leave no kernel behind
         if boxes:
             await boxes[-1].close()
