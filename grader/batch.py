@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
+from multiprocessing import forkserver
 from pathlib import Path
 
 from grader.assignment.load import Assignment, load_assignment
@@ -235,6 +236,16 @@ def grade_batch(
         for future in as_completed(futures):
             _take(result, futures[future], future.result, on_report)
     return result
+
+
+def start_workers(assignment: Assignment, jobs: int) -> None:
+    """Start now the process that a batch's worker processes fork from (multiprocessing's
+    forkserver), importing once what each worker needs: grader, and the assignment's `preload:`
+    modules, which its checks' references use too. Called before the kernels' warm parent
+    starts, both import at the same time; the workers then start warm and share those pages."""
+    if jobs > 1:
+        forkserver.set_forkserver_preload(["grader.batch", *assignment.spec.preload])
+        forkserver.ensure_running()
 
 
 def _take(
