@@ -242,6 +242,7 @@ def test_doctor_has_one_line_per_primitive(tmp_path: Path) -> None:
         "cgroup pids",
         "seccomp",
         "Landlock",
+        "warm start",
         "model mirror",
     ]
     mirror = diagnose(tmp_path)[-1]
@@ -256,6 +257,7 @@ def test_doctor_gives_the_fix_for_each_missing_primitive(
     assert statuses["bubblewrap"].fix == "apt-get install bubblewrap"
     assert statuses["model mirror"].ok is False
     assert statuses["model mirror"].fix is not None
+    assert statuses["warm start"].ok is False  # no namespaces to fork kernels into
     assert all(s.fix for s in statuses.values() if not s.ok and s.name != "user namespaces")
 
 
@@ -264,7 +266,7 @@ def test_doctor_command_prints_one_line_each(no_isolation: None) -> None:
     lines = result.output.splitlines()
     assert result.exit_code == 1
     assert lines[0] == "MISSING bubblewrap: not installed  -> apt-get install bubblewrap"
-    assert len(lines) == 8
+    assert len(lines) == 9
     assert lines[-1].startswith("grade would use: sandbox: ")
 
 

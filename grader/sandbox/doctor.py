@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader.sandbox import backends
 from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.warm import warm_problem
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ def _landlock() -> PrimitiveStatus:
     return PrimitiveStatus("Landlock", True, f"ABI {abi} ({scope})")
 
 
+def _warm_start() -> PrimitiveStatus:
+    problem = warm_problem("bwrap") or backends.bwrap_problem()
+    if problem is None:
+        detail = "kernels of an assignment with preload: fork from one warm parent"
+        return PrimitiveStatus("warm start", True, detail)
+    return PrimitiveStatus("warm start", False, problem, "kernels start fresh (slower, as safe)")
+
+
 def _mirror(mirror: Path | None) -> PrimitiveStatus:
     fix = "pass --mirror DIR, a Hugging Face cache built for the assignment's models"
     if mirror is None:  # optional: only assignments that load models need it
@@ -95,5 +104,6 @@ def diagnose(mirror: Path | None = None) -> list[PrimitiveStatus]:
         _cgroup("pids"),
         _seccomp(),
         _landlock(),
+        _warm_start(),
         _mirror(mirror),
     ]
