@@ -68,7 +68,11 @@ def test_validate_passes_on_the_bundled_assignment() -> None:
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_validate_fails_when_a_check_compares_with_a_wrong_reference(assignment_copy: Path) -> None:
+def test_validate_fails_on_a_wrong_reference_and_an_unservable_preload(
+    assignment_copy: Path,
+) -> None:
+    spec = assignment_copy / "assignment.yaml"
+    spec.write_text(spec.read_text().replace("  - matplotlib.pyplot\n", "  - matplotlib.pyplott\n"))
     checks = assignment_copy / "checks.py"
     wrong = checks.read_text().replace(
         'expect.close(nb.get("S"), Q @ K.T / np.sqrt(2)', 'expect.close(nb.get("S"), Q @ K.T'
@@ -78,3 +82,7 @@ def test_validate_fails_when_a_check_compares_with_a_wrong_reference(assignment_
     result = CliRunner().invoke(main, ["validate", str(assignment_copy)])
     assert result.exit_code == 1
     assert "solution: calcul.scores failed" in result.output
+    assert (
+        "assignment.yaml: preload: warm start: off (preload: import matplotlib.pyplott failed: "
+        "ModuleNotFoundError: No module named 'matplotlib.pyplott'); every kernel starts fresh"
+    ) in result.output
