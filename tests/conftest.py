@@ -20,6 +20,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from grader.checks.probe import Notebook
 from grader.mirror import GPT2, MINILM, build_mirror
 from grader.sandbox.backend import UnsandboxedBox
+from grader.sandbox.backends import cgroup_layout
+from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
 
@@ -104,3 +106,12 @@ def probed_notebook(
             executed.client.kc.stop_channels()
         loop.run_until_complete(executed.box.close())
         loop.close()
+
+
+@pytest.fixture
+def layout() -> CgroupLayout:
+    """Where a test's kernels get their cgroups; the test is skipped on a machine without."""
+    found = cgroup_layout()
+    if not isinstance(found, CgroupLayout):
+        pytest.skip(f"no cgroup here: {found}")
+    return found

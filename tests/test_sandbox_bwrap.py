@@ -15,7 +15,7 @@ import pytest
 
 from grader.results import ExecutionStatus
 from grader.sandbox.backend import KernelBox, StartupFailed
-from grader.sandbox.backends import bwrap_problem, cgroup_layout
+from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
@@ -40,14 +40,6 @@ pytestmark = [
     pytest.mark.kernel,
     pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
 ]
-
-
-@pytest.fixture
-def layout() -> CgroupLayout:
-    found = cgroup_layout()
-    if not isinstance(found, CgroupLayout):
-        pytest.skip(f"no cgroup here: {found}")
-    return found
 
 
 MakeBox = Callable[..., BwrapBox]

@@ -15,7 +15,7 @@ import pytest
 
 from grader.results import CellStatus
 from grader.sandbox.backend import KernelBox, UnsandboxedBox
-from grader.sandbox.backends import bwrap_problem, cgroup_layout
+from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout, KernelCgroup
 from grader.sandbox.execute import ExecutedNotebook, execute_notebook
@@ -32,13 +32,10 @@ pytestmark = pytest.mark.kernel
 
 
 @pytest.fixture
-def layout() -> CgroupLayout:
+def bwrap_layout(layout: CgroupLayout) -> CgroupLayout:
     if (problem := bwrap_problem()) is not None:
         pytest.skip(f"bwrap box: {problem}")
-    found = cgroup_layout()
-    if not isinstance(found, CgroupLayout):
-        pytest.skip(f"no cgroup here: {found}")
-    return found
+    return layout
 
 
 def peak_after(box: KernelBox, *sources: str) -> int | None:
@@ -48,10 +45,10 @@ def peak_after(box: KernelBox, *sources: str) -> int | None:
 
 @pytest.mark.sandbox
 def test_a_kernel_holding_200mb_peaks_above_200mb_a_trivial_one_far_below(
-    tmp_path: Path, layout: CgroupLayout
+    tmp_path: Path, bwrap_layout: CgroupLayout
 ) -> None:
-    heavy = peak_after(BwrapBox(tmp_path, LIMITS, cgroups=layout), HOLD_200MB, "len(held)")
-    light = peak_after(BwrapBox(tmp_path, LIMITS, cgroups=layout), "1 + 1")
+    heavy = peak_after(BwrapBox(tmp_path, LIMITS, cgroups=bwrap_layout), HOLD_200MB, "len(held)")
+    light = peak_after(BwrapBox(tmp_path, LIMITS, cgroups=bwrap_layout), "1 + 1")
     assert heavy is not None and light is not None
     assert heavy >= 200 * MiB
     assert light < heavy - 150 * MiB
@@ -85,7 +82,7 @@ def execute(
 
 @pytest.mark.sandbox
 def test_a_replayed_notebook_keeps_the_peak_of_its_lost_kernel(
-    tmp_path: Path, layout: CgroupLayout
+    tmp_path: Path, bwrap_layout: CgroupLayout
 ) -> None:
     # The first kernel holds 200 MB then dies; the replay finds the marker and stays small.
     first_run_only = (
@@ -94,7 +91,9 @@ def test_a_replayed_notebook_keeps_the_peak_of_its_lost_kernel(
         "    open('deja-vu', 'w').close()\n"
         f"    {HOLD_200MB}"
     )
-    executed = execute(tmp_path, BwrapBox, first_run_only, "os._exit(1)", "x = 1", cgroups=layout)
+    executed = execute(
+        tmp_path, BwrapBox, first_run_only, "os._exit(1)", "x = 1", cgroups=bwrap_layout
+    )
     assert [c.status for c in executed.record.cells] == [
         CellStatus.OK,
         CellStatus.KILLED,
@@ -116,7 +115,7 @@ def test_an_unsandboxed_kernel_has_no_cgroup_so_no_peak(tmp_path: Path) -> None:
 @pytest.mark.sandbox
 @pytest.mark.slow
 def test_grade_prints_throughput_and_kernels_peak_memory(
-    tmp_path: Path, layout: CgroupLayout
+    tmp_path: Path, bwrap_layout: CgroupLayout
 ) -> None:
     assignment = make_course(tmp_path / "course")
     heavy = tmp_path / "class" / "s01.ipynb"

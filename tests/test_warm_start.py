@@ -24,7 +24,7 @@ import pytest
 
 from grader.assignment.load import load_assignment
 from grader.grading import GradeOptions, warm_kernels
-from grader.sandbox.backends import bwrap_problem, cgroup_layout
+from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, warm_start
@@ -45,14 +45,6 @@ def parent() -> Iterator[WarmParent]:
     started = WarmParent.start(["numpy", "torch"], LIMITS, None)
     yield started
     started.stop()
-
-
-@pytest.fixture
-def layout() -> CgroupLayout:
-    found = cgroup_layout()
-    if not isinstance(found, CgroupLayout):
-        pytest.skip(f"no cgroup here: {found}")
-    return found
 
 
 def box(
