@@ -23,10 +23,10 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from grader.sandbox import policy
 from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_environment
-from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
 
 WARM_PARENT = Path(__file__).with_name("warm_parent.py")
@@ -167,20 +167,9 @@ class WarmBox(BwrapBox):
 
     backend = "bwrap"  # the same namespaces, view and limits; only the start differs
 
-    def __init__(
-        self,
-        workdir: Path,
-        limits: Limits,
-        *,
-        parent: Path,
-        protected: Sequence[Path] = (),
-        mirror: Path | None = None,
-        cgroups: CgroupLayout | None = None,
-        seccomp: bool = True,
-    ) -> None:
-        super().__init__(
-            workdir, limits, protected=protected, mirror=mirror, cgroups=cgroups, seccomp=seccomp
-        )
+    def __init__(self, workdir: Path, limits: Limits, *, parent: Path, **options: Any) -> None:
+        """`parent`: the warm parent's socket; `options`: those of BwrapBox."""
+        super().__init__(workdir, limits, **options)
         self.parent = parent
         self.root = self.runtime_dir / "root"  # the child mounts its view's root here
         self.root.mkdir()
