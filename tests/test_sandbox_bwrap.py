@@ -296,6 +296,27 @@ def test_environment_is_cleared_and_uid_unprivileged(
     assert (threads, offline) == (str(LIMITS.cpu_threads), "1")
 
 
+def test_no_namespace_can_be_created_inside_even_without_seccomp(
+    make_box: MakeBox, scratch: Path, layout: CgroupLayout
+) -> None:
+    box = make_box(scratch, LIMITS, cgroups=layout, seccomp=False)
+    result = run(
+        box,
+        """
+import ctypes, errno, os
+read, write = os.pipe()
+if os.fork() == 0:  # unshare needs a single-threaded caller, and the kernel has threads
+    libc = ctypes.CDLL(None, use_errno=True)
+    done = libc.unshare(0x10000000)  # CLONE_NEWUSER
+    os.write(write, f"{done} {errno.errorcode[ctypes.get_errno()]}".encode())
+    os._exit(0)
+os.wait()
+print(os.read(read, 100).decode())
+""",
+    )
+    assert result.text(0) == "-1 ENOSPC\n"  # the box's user namespace allows no other
+
+
 def test_model_mirror_is_read_only_and_offline(
     make_box: MakeBox, scratch: Path, tmp_path: Path, layout: CgroupLayout
 ) -> None:
