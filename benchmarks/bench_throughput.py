@@ -39,9 +39,12 @@ import nbformat
 import psutil
 from nbformat.v4 import new_code_cell, new_notebook
 
+from grader.mirror import mirror_env
+
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "tp-attention"
 EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
+MIRROR = Path.home() / ".cache" / "grader" / "mirror"  # grader grade's default --mirror
 LEFT_OUT = {"hugo"}  # an interrupted infinite loop: 15 s of cell timeout per copy
 
 # nbgrader's version of our checks, run inside the student's kernel as nbgrader does.
@@ -152,6 +155,9 @@ def setup_nbgrader(venv: Path, course: Path, submissions: list[Path]) -> dict[st
     )
     env["PYTHONWARNINGS"] = "ignore"
     env.pop("PYTHONPATH", None)
+    # The same offline models as grader's kernels: without it, each notebook's from_pretrained
+    # waits for the unreachable hub before it falls back on a cache.
+    env.update(mirror_env(MIRROR))
     run(["nbgrader", "generate_assignment", "tp", "--force"], course, env)
     shutil.copyfile(course / "gradebook.db", course / "gradebook.pristine.db")
     for path in submissions:
