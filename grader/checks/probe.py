@@ -2,8 +2,11 @@
 
 The grader sends a small program into the kernel (the inputs travel inside it as `.npy` bytes);
 the kernel answers with one display message holding JSON, arrays as `.npy` read here with
-`allow_pickle=False`. Student code may tamper with all of this inside its kernel: the only
-effect is on the values it sends back, which are exactly what is being judged.
+`allow_pickle=False`. The program travels as a user expression of an empty execute request, not
+as cell code: ipykernel hashes each cell's text in pure Python (~0.4 ms per KB) and IPython
+tokenises it, while an expression is only compiled. Student code may tamper with all of this
+inside its kernel: the only effect is on the values it sends back, which are exactly what is
+being judged.
 """
 
 from __future__ import annotations
@@ -135,6 +138,13 @@ def __grader_probe(request):
 
 __grader_probe(__import__("json").loads(REQUEST))
 """
+
+
+# The expression the kernel evaluates, the request's JSON text appended as its argument.
+_PROBE_CALL = (
+    "(lambda program, request: exec(program, {'get_ipython': get_ipython, 'REQUEST': request}))"
+    f"({_KERNEL_SIDE.replace('__MIME__', MIME)!r}, "
+)
 
 
 def encode_value(value: Any) -> Any:
@@ -287,12 +297,10 @@ class Notebook:
                 "le noyau ne tourne plus (voir le journal d'exécution) : "
                 f"{subject} n'a pas pu être vérifiée"
             )
-        program = _KERNEL_SIDE.replace("__MIME__", MIME)
-        code = (
-            "(lambda program, request: exec(program, {'get_ipython': get_ipython, "
-            f"'REQUEST': request}}))({program!r}, {json.dumps(request)!r})"
+        expression = f"{_PROBE_CALL}{json.dumps(request)!r})"
+        answer = self._loop.run_until_complete(
+            self._exchange(self._executed.client, expression, subject)
         )
-        answer = self._loop.run_until_complete(self._exchange(self._executed.client, code, subject))
         if "__missing__" in answer:
             what = "la fonction" if request["op"] == "call" else "la variable"
             raise MissingName(
@@ -311,9 +319,15 @@ class Notebook:
                 f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
             ) from None
 
-    async def _exchange(self, client: Any, code: str, subject: str) -> dict[str, Any]:
+    async def _exchange(self, client: Any, expression: str, subject: str) -> dict[str, Any]:
         kc = client.kc
-        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
+        msg_id = kc.execute(
+            "",
+            silent=True,  # no execute_input echo, no execution count
+            store_history=False,
+            user_expressions={"probe": expression},
+            allow_stdin=False,
+        )
         deadline = time.monotonic() + self._timeout
         payload: str | None = None
         while True:
