@@ -83,6 +83,7 @@ def instrument() -> None:
         "client start", CappedNotebookClient.async_start_new_kernel_client
     )
     grading._read_notebook = timed("read notebook", grading._read_notebook)
+    grading._open_box = timed("open box", grading._open_box)
     grading._prepare_workdir = timed("prepare workdir", grading._prepare_workdir)
     execute._is_alive = timed("is alive", execute._is_alive)
     grading.run_checks = timed("checks", grading.run_checks)
@@ -100,6 +101,7 @@ SUB_PHASES = (
     "checks",
     "kernel close",
     "client start",
+    "open box",
     "read notebook",
     "prepare workdir",
     "is alive",
@@ -170,6 +172,7 @@ def main() -> None:
         "probe",
         "kernel close",
         "client start",
+        "open box",
         "read notebook",
         "prepare workdir",
         "is alive",
