@@ -335,7 +335,7 @@ class Notebook:
         if self._comm_id is None:
             await self._open_channel(client, subject)
         content = {"comm_id": self._comm_id, "data": {"request": json.dumps(request)}}
-        payload = await self._until_idle(client, _send(client.kc, "comm_msg", content), subject)
+        payload = await self._until_done(client, _send(client.kc, "comm_msg", content), subject)
         if payload is None:
             raise ProbeError(f"{subject} n'a renvoyé aucune valeur (noyau modifié ?)")
         try:
@@ -359,17 +359,17 @@ class Notebook:
             user_expressions={"probe": f"{_SETUP_CALL}{target!r})"},
             allow_stdin=False,
         )
-        await self._until_idle(client, msg_id, subject)
+        await self._until_done(client, msg_id, subject)
         comm_id = uuid.uuid4().hex
         content = {"comm_id": comm_id, "target_name": target, "data": {}}
-        await self._until_idle(client, _send(client.kc, "comm_open", content), subject)
+        await self._until_done(client, _send(client.kc, "comm_open", content), subject)
         self._comm_id = comm_id
 
-    async def _until_idle(self, client: Any, msg_id: str, subject: str) -> str | None:
-        """Wait until the kernel has handled request `msg_id`; the answer it sent, if any."""
+    async def _until_done(self, client: Any, msg_id: str, subject: str) -> str | None:
+        """The answer to request `msg_id` as soon as it comes; None if the kernel handled the
+        request without answering."""
         kc = client.kc
         deadline = time.monotonic() + self._timeout
-        payload: str | None = None
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -393,12 +393,12 @@ class Notebook:
                 continue
             kind = msg.get("msg_type")
             content = msg.get("content", {})
-            if kind == "comm_msg" and payload is None and content.get("comm_id") == self._comm_id:
-                value = (content.get("data") or {}).get("answer")
-                if isinstance(value, str):  # its size is capped by the box's message limit
-                    payload = value
+            if kind == "comm_msg" and content.get("comm_id") == self._comm_id:
+                answer = (content.get("data") or {}).get("answer")
+                if isinstance(answer, str):  # its size is capped by the box's message limit
+                    return answer  # the kernel's "idle" that follows is skipped by the next wait
             elif kind == "status" and content.get("execution_state") == "idle":
-                return payload
+                return None
 
     async def _interrupt(self, client: Any, msg_id: str) -> None:
         """A probe that hangs: interrupt it; a kernel that ignores that is not asked again."""
