@@ -6,13 +6,15 @@ Grades copies of tp-attention's alice in this process, one after the other, thro
 pipeline (grade_submission, then OutputTree.add as `grader grade` does). Each phase is timed by
 wrapping the function that does it; prints the median of each phase over the runs, and the
 grader's own overhead: everything but the kernel start and the students' cells (target 0.2 s).
-The first submission warms the process (imports, mirror, caches) and is not counted.
+The first submission warms the process (imports, mirror, caches) and is not counted. To compare
+two versions of grader, run the script with PYTHONPATH pointing at each checkout in turn.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import inspect
 import shutil
 import statistics
 import tempfile
@@ -42,7 +44,8 @@ spent: dict[str, list[float]] = defaultdict(list)
 
 
 def timed(phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    if _is_async(function):
+    """`function`, adding each call's wall time to `spent[phase]`."""
+    if inspect.iscoroutinefunction(function):
 
         @functools.wraps(function)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -65,29 +68,22 @@ def timed(phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _is_async(function: Callable[..., Any]) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(function)
-
-
 def instrument() -> None:
     """Time each phase where the pipeline does it (the wrappers change no behaviour)."""
-    KernelBox.start = timed("kernel start", KernelBox.start)  # type: ignore[method-assign]
-    execute.execute_notebook = timed("start + cells", execute.execute_notebook)
-    grading.execute_notebook = execute.execute_notebook
+    execute._start = timed("kernel start", execute._start)
+    KernelBox.start = timed("  box start", KernelBox.start)  # type: ignore[method-assign]
     CappedNotebookClient.async_execute_cell = timed(  # type: ignore[method-assign]
         "cells (nbclient)", CappedNotebookClient.async_execute_cell
     )
     CappedNotebookClient.async_start_new_kernel_client = timed(  # type: ignore[method-assign]
-        "client start", CappedNotebookClient.async_start_new_kernel_client
+        "  client start", CappedNotebookClient.async_start_new_kernel_client
     )
     grading._read_notebook = timed("read notebook", grading._read_notebook)
     grading._open_box = timed("open box", grading._open_box)
     grading._prepare_workdir = timed("prepare workdir", grading._prepare_workdir)
     execute._is_alive = timed("is alive", execute._is_alive)
     grading.run_checks = timed("checks", grading.run_checks)
-    Notebook._ask = timed("probe", Notebook._ask)  # type: ignore[method-assign]
+    Notebook._ask = timed("  probes", Notebook._ask)  # type: ignore[method-assign]
     KernelBox.close = timed("kernel close", KernelBox.close)  # type: ignore[method-assign]
     grading.score_rubric = timed("scoring", grading.score_rubric)
     grading.submission_hash = timed("hash", grading.submission_hash)
@@ -100,7 +96,6 @@ def instrument() -> None:
 SUB_PHASES = (
     "checks",
     "kernel close",
-    "client start",
     "open box",
     "read notebook",
     "prepare workdir",
@@ -122,10 +117,9 @@ def grade_one(
     if report.score != report.max_score:
         raise RuntimeError(f"alice should get full marks, got {report.score}/{report.max_score}")
     phases = {phase: sum(durations) for phase, durations in spent.items()}
-    phases["probe count"] = len(spent["probe"])
+    phases["probe count"] = len(spent["  probes"])
     phases["grade_submission"] = graded - started
     phases["total"] = finished - started
-    phases["cells"] = phases["start + cells"] - phases["kernel start"]
     phases["overhead"] = phases["total"] - phases["kernel start"] - phases["cells (nbclient)"]
     phases["unaccounted"] = phases["overhead"] - sum(
         phases.get(p, 0.0) for p in (*SUB_PHASES, "writing (add)")
@@ -167,11 +161,12 @@ def main() -> None:
     counted = rows[1:]
     order = [
         "kernel start",
+        "  box start",
+        "  client start",
         "cells (nbclient)",
         "checks",
-        "probe",
+        "  probes",
         "kernel close",
-        "client start",
         "open box",
         "read notebook",
         "prepare workdir",
@@ -195,7 +190,7 @@ def main() -> None:
             f"   ({min(values) * 1000:.1f}-{max(values) * 1000:.1f})"
         )
     count = statistics.median(row["probe count"] for row in counted)
-    mean = statistics.median(row["probe"] / row["probe count"] for row in counted)
+    mean = statistics.median(row["  probes"] / row["probe count"] for row in counted)
     print(f"  probe round trips  {count:.0f}, mean {mean * 1000:.1f} ms each")
     print(
         "  overhead = total - kernel start - students' cells (target <= 200 ms): "
