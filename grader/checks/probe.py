@@ -1,9 +1,12 @@
 """The probe channel: ask the student's kernel for values, and get back data, never code.
 
-The grader sends a small program into the kernel (the inputs travel inside it as `.npy` bytes);
-the kernel answers with one display message holding JSON, arrays as `.npy` read here with
-`allow_pickle=False`. Student code may tamper with all of this inside its kernel: the only
-effect is on the values it sends back, which are exactly what is being judged.
+At the first question the grader installs a small program in the kernel, reached through a
+Jupyter comm; each question is then one comm message (inputs as `.npy` bytes inside JSON) and
+each answer one comm message holding JSON, arrays as `.npy` read here with `allow_pickle=False`.
+A comm message skips what every execute request costs the kernel (IPython's cell machinery,
+stream flushes, a 0.5 ms sleep): a round trip takes ~2 ms instead of ~10. Student code may tamper
+with all of this inside its kernel: the only effect is on the values it sends back, which are
+exactly what is being judged.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import re
 import stat
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,6 @@ import numpy as np
 from grader.results import ExecutionRecord, ExecutionStatus
 from grader.sandbox.execute import ExecutedNotebook
 
-MIME = "text/x-grader-value"
 _ALLOWED_DTYPE_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickle
 _PLAIN_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
 
@@ -64,77 +67,89 @@ class TorchArray:
     """Marks an array that came back as a torch tensor (checks may require torch in, torch out)."""
 
 
-# Runs inside the kernel, in a namespace of its own (it leaves no name behind); whatever it
-# sends back is untrusted.
+# Runs inside the kernel once, in a namespace of its own (it leaves no name in the student's):
+# registers the comm target TARGET, whose every message is one request, answered by one comm
+# message holding JSON. Whatever it sends back is untrusted.
 _KERNEL_SIDE = r"""
-def __grader_probe(request):
-    import base64, io, json, traceback
-    import numpy as np
-    ns = get_ipython().user_ns
+import base64, io, json, traceback
+import numpy as np
 
-    def decode(value):
-        if isinstance(value, dict) and "__ndarray__" in value:
-            array = np.load(io.BytesIO(base64.b64decode(value["__ndarray__"])), allow_pickle=False)
-            if value.get("torch"):
-                import torch
-                return torch.from_numpy(array)
-            return array
-        if isinstance(value, dict) and "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
-        if isinstance(value, dict):
-            return {k: decode(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [decode(v) for v in value]
+def decode(value):
+    if isinstance(value, dict) and "__ndarray__" in value:
+        array = np.load(io.BytesIO(base64.b64decode(value["__ndarray__"])), allow_pickle=False)
+        if value.get("torch"):
+            import torch
+            return torch.from_numpy(array)
+        return array
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(decode(v) for v in value["__tuple__"])
+    if isinstance(value, dict):
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+def encode(value, depth=0):
+    if depth > 20:
+        return {"__unsupported__": "structure trop profonde"}
+    if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, (list, tuple)):
+        items = [encode(v, depth + 1) for v in value]
+        return {"__tuple__": items} if isinstance(value, tuple) else items
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: encode(v, depth + 1) for k, v in value.items()}
+    torch_like = type(value).__module__.startswith("torch") and hasattr(value, "detach")
+    if torch_like:
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (np.ndarray, np.generic)):
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value), allow_pickle=False)
+        raw = base64.b64encode(buffer.getvalue()).decode()
+        return {"__ndarray__": raw, "torch": torch_like}
+    return {"__unsupported__": type(value).__name__}
 
-    def encode(value, depth=0):
-        if depth > 20:
-            return {"__unsupported__": "structure trop profonde"}
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        if isinstance(value, (list, tuple)):
-            items = [encode(v, depth + 1) for v in value]
-            return {"__tuple__": items} if isinstance(value, tuple) else items
-        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {k: encode(v, depth + 1) for k, v in value.items()}
-        torch_like = type(value).__module__.startswith("torch") and hasattr(value, "detach")
-        if torch_like:
-            value = value.detach().cpu().numpy()
-        if isinstance(value, (np.ndarray, np.generic)):
-            buffer = io.BytesIO()
-            np.save(buffer, np.asarray(value), allow_pickle=False)
-            raw = base64.b64encode(buffer.getvalue()).decode()
-            return {"__ndarray__": raw, "torch": torch_like}
-        return {"__unsupported__": type(value).__name__}
-
+def answer(request):
+    ns = get_ipython().user_ns
     try:
         if request["name"] is not None and request["name"] not in ns:
-            answer = {"__missing__": request["name"]}
-        elif request["op"] == "get":
-            answer = {"value": encode(ns[request["name"]])}
-        elif request["op"] == "call":
+            return {"__missing__": request["name"]}
+        if request["op"] == "get":
+            return {"value": encode(ns[request["name"]])}
+        if request["op"] == "call":
             args = decode(request["args"])
             kwargs = decode(request["kwargs"])
-            answer = {"value": encode(ns[request["name"]](*args, **kwargs))}
-        else:
-            import ast
-            scope = dict(ns)
-            scope.update(decode(request["inputs"]))
-            tree = ast.parse(request["source"])
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, "<grader>", "exec"), scope)
-            result = None
-            if last is not None:
-                result = eval(compile(ast.Expression(last.value), "<grader>", "eval"), scope)
-            answer = {"value": encode(result)}
+            return {"value": encode(ns[request["name"]](*args, **kwargs))}
+        import ast
+        scope = dict(ns)
+        scope.update(decode(request["inputs"]))
+        tree = ast.parse(request["source"])
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "<grader>", "exec"), scope)
+        result = None
+        if last is not None:
+            result = eval(compile(ast.Expression(last.value), "<grader>", "eval"), scope)
+        return {"value": encode(result)}
     except BaseException as exc:
         lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        answer = {"__raised__": {"type": type(exc).__name__, "message": str(exc)[:500],
-                                 "traceback": "".join(lines[-6:])[-3000:]}}
-    get_ipython().display_pub.publish(data={"__MIME__": json.dumps(answer)})
+        return {"__raised__": {"type": type(exc).__name__, "message": str(exc)[:500],
+                               "traceback": "".join(lines[-6:])[-3000:]}}
 
-__grader_probe(__import__("json").loads(REQUEST))
+def opened(comm, open_message):
+    def reply(message):
+        request = json.loads(message["content"]["data"]["request"])
+        comm.send({"answer": json.dumps(answer(request))})
+    comm.on_msg(reply)
+
+get_ipython().kernel.comm_manager.register_target(TARGET, opened)
 """
+
+# Evaluated as a user expression of an empty execute request, the target's name appended: not
+# as cell code, which ipykernel hashes in pure Python (~0.4 ms per KB) and IPython tokenises.
+_SETUP_CALL = (
+    "(lambda program, target: exec(program, {'get_ipython': get_ipython, 'TARGET': target}))"
+    f"({_KERNEL_SIDE!r}, "
+)
 
 
 def encode_value(value: Any) -> Any:
@@ -182,6 +197,13 @@ def decode_value(value: Any, depth: int = 0) -> Any:
     return {str(k): decode_value(v, depth + 1) for k, v in value.items()}
 
 
+def _send(kc: Any, msg_type: str, content: dict[str, Any]) -> str:
+    """Send one shell message to the kernel; its id."""
+    message = kc.session.msg(msg_type, content)
+    kc.shell_channel.send(message)
+    return str(message["header"]["msg_id"])
+
+
 class ProbedArray(np.ndarray):
     """A numpy array from the kernel that remembers whether it was a torch tensor there."""
 
@@ -211,6 +233,7 @@ class Notebook:
         self._timeout = probe_timeout_s
         self._loop = loop
         self._alive = executed.alive
+        self._comm_id: str | None = None  # the comm to the kernel side, once installed
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call the student's function `name` in the kernel with these inputs."""
@@ -287,12 +310,9 @@ class Notebook:
                 "le noyau ne tourne plus (voir le journal d'exécution) : "
                 f"{subject} n'a pas pu être vérifiée"
             )
-        program = _KERNEL_SIDE.replace("__MIME__", MIME)
-        code = (
-            "(lambda program, request: exec(program, {'get_ipython': get_ipython, "
-            f"'REQUEST': request}}))({program!r}, {json.dumps(request)!r})"
+        answer = self._loop.run_until_complete(
+            self._exchange(self._executed.client, request, subject)
         )
-        answer = self._loop.run_until_complete(self._exchange(self._executed.client, code, subject))
         if "__missing__" in answer:
             what = "la fonction" if request["op"] == "call" else "la variable"
             raise MissingName(
@@ -311,11 +331,45 @@ class Notebook:
                 f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
             ) from None
 
-    async def _exchange(self, client: Any, code: str, subject: str) -> dict[str, Any]:
+    async def _exchange(self, client: Any, request: dict[str, Any], subject: str) -> dict[str, Any]:
+        if self._comm_id is None:
+            await self._open_channel(client, subject)
+        content = {"comm_id": self._comm_id, "data": {"request": json.dumps(request)}}
+        payload = await self._until_done(client, _send(client.kc, "comm_msg", content), subject)
+        if payload is None:
+            raise ProbeError(f"{subject} n'a renvoyé aucune valeur (noyau modifié ?)")
+        try:
+            answer = json.loads(payload)
+        except json.JSONDecodeError as exc:
+            raise ProbeError(
+                f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
+            ) from None
+        if not isinstance(answer, dict):
+            raise ProbeError(f"{subject} a renvoyé une valeur illisible")
+        return answer
+
+    async def _open_channel(self, client: Any, subject: str) -> None:
+        """Install the kernel side, then open a comm to it (each step awaited: ipykernel may
+        dispatch a comm message before the execute request sent ahead of it has finished)."""
+        target = f"grader.probe.{uuid.uuid4().hex}"
+        msg_id = client.kc.execute(
+            "",
+            silent=True,
+            store_history=False,
+            user_expressions={"probe": f"{_SETUP_CALL}{target!r})"},
+            allow_stdin=False,
+        )
+        await self._until_done(client, msg_id, subject)
+        comm_id = uuid.uuid4().hex
+        content = {"comm_id": comm_id, "target_name": target, "data": {}}
+        await self._until_done(client, _send(client.kc, "comm_open", content), subject)
+        self._comm_id = comm_id
+
+    async def _until_done(self, client: Any, msg_id: str, subject: str) -> str | None:
+        """The answer to request `msg_id` as soon as it comes; None if the kernel handled the
+        request without answering."""
         kc = client.kc
-        msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + self._timeout
-        payload: str | None = None
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -338,23 +392,13 @@ class Notebook:
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind = msg.get("msg_type")
-            if kind == "display_data" and payload is None:
-                value = msg["content"].get("data", {}).get(MIME)
-                if isinstance(value, str):  # its size is capped by the box's message limit
-                    payload = value
-            elif kind == "status" and msg["content"].get("execution_state") == "idle":
-                break
-        if payload is None:
-            raise ProbeError(f"{subject} n'a renvoyé aucune valeur (noyau modifié ?)")
-        try:
-            answer = json.loads(payload)
-        except json.JSONDecodeError as exc:
-            raise ProbeError(
-                f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
-            ) from None
-        if not isinstance(answer, dict):
-            raise ProbeError(f"{subject} a renvoyé une valeur illisible")
-        return answer
+            content = msg.get("content", {})
+            if kind == "comm_msg" and self._comm_id and content.get("comm_id") == self._comm_id:
+                answer = (content.get("data") or {}).get("answer")
+                if isinstance(answer, str):  # its size is capped by the box's message limit
+                    return answer  # the kernel's "idle" that follows is skipped by the next wait
+            elif kind == "status" and content.get("execution_state") == "idle":
+                return None
 
     async def _interrupt(self, client: Any, msg_id: str) -> None:
         """A probe that hangs: interrupt it; a kernel that ignores that is not asked again."""

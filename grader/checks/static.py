@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 
 def notebook_source(cells: list[str]) -> str:
@@ -30,11 +31,17 @@ def dotted_name(node: ast.expr) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _module(source: str) -> ast.Module:
+    """The source parsed once per submission, however many static checks read it (read-only)."""
+    return ast.parse(source)
+
+
 def definitions(source: str, name: str) -> list[ast.AST]:
     """Every function or class called `name` in the source (a later cell may redefine it)."""
     return [
         node
-        for node in ast.walk(ast.parse(source))
+        for node in ast.walk(_module(source))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         and node.name == name
     ]
@@ -43,7 +50,7 @@ def definitions(source: str, name: str) -> list[ast.AST]:
 def import_aliases(source: str) -> dict[str, str]:
     """Local name -> full dotted name, from the imports: `F` -> `torch.nn.functional`."""
     aliases: dict[str, str] = {}
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(_module(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

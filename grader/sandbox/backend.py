@@ -141,6 +141,17 @@ class BoxedKernelManager(AsyncKernelManager):
             metadata={},
         )
 
+    async def shutdown_now(self) -> None:
+        """shutdown_kernel(now=True) without the 10 ms sleep jupyter_client's in_pending_state
+        adds after it ("so that tests can capture the state")."""
+        shutdown = AsyncKernelManager._async_shutdown_kernel
+        await getattr(shutdown, "__wrapped__", shutdown)(self, now=True)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # After SIGKILL the kernel is gone within a millisecond or two; jupyter_client's 0.1 s
+        # poll made every close wait a tenth of a second.
+        await super()._async_wait(pollinterval=min(pollinterval, 0.001))
+
     def client(self, **kwargs: Any) -> CappedKernelClient:  # type: ignore[override]
         client = cast(CappedKernelClient, super().client(**kwargs))  # our client_factory
         client.max_message_bytes = self._message_bytes
@@ -279,7 +290,7 @@ class KernelBox:
     async def kill(self) -> None:
         """Kill the kernel and all its processes now (the box stays until close)."""
         if self.km.has_kernel:
-            await self.km.shutdown_kernel(now=True)
+            await self.km.shutdown_now()
 
     async def _release(self) -> None:
         """Free what _prepare set up; called by close() after the kernel is dead."""
