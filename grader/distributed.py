@@ -16,7 +16,6 @@ Each worker process forks its kernels from its own warm parent when the assignme
 from __future__ import annotations
 
 import atexit
-import contextlib
 import shutil
 import tempfile
 import threading
@@ -29,9 +28,15 @@ from typing import Any
 
 from grader.assignment.load import Assignment
 from grader.errors import GraderError
-from grader.grading import GradeOptions, Submission, grade_submission, kernel_limits
+from grader.grading import (
+    GradeOptions,
+    Submission,
+    grade_submission,
+    kernel_limits,
+    start_warm_parent_for,
+)
 from grader.results import GradeReport
-from grader.sandbox.warm import WarmParent, WarmStartUnavailable, warm_problem
+from grader.sandbox.warm import WarmParent
 
 
 @dataclass(frozen=True)
@@ -87,17 +92,19 @@ _worker_parents_lock = threading.Lock()
 def _worker_warm_start(assignment: Assignment, options: GradeOptions) -> GradeOptions:
     """A worker's kernels fork from its own warm parent, started with its first submission and
     ended with the worker (fresh kernels where it cannot start, as in a local batch)."""
-    if options.fresh_kernels or not assignment.spec.preload:
-        return options
     limits = kernel_limits(assignment, options)
-    key = (tuple(assignment.spec.preload), limits, options.mirror, options.sandbox)
+    key = (
+        tuple(assignment.spec.preload),
+        limits,
+        options.mirror,
+        options.sandbox,
+        options.fresh_kernels,
+    )
     with _worker_parents_lock:
         if key not in _worker_parents:
-            parent = None
-            if warm_problem(options.sandbox) is None:
-                with contextlib.suppress(WarmStartUnavailable):
-                    parent = WarmParent.start(assignment.spec.preload, limits, options.mirror)
-                    atexit.register(parent.stop)
+            parent, _notice = start_warm_parent_for(assignment, options)
+            if parent is not None:
+                atexit.register(parent.stop)
             _worker_parents[key] = parent
         parent = _worker_parents[key]
     if parent is None or not parent.alive():

@@ -25,7 +25,7 @@ from grader.sandbox.backend import KernelBox
 from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
-from grader.sandbox.warm import warm_start
+from grader.sandbox.warm import WarmParent, start_warm_parent
 from grader.scoring.score import score_rubric
 
 
@@ -112,22 +112,31 @@ def kernel_limits(assignment: Assignment, options: GradeOptions) -> Limits:
     return limits
 
 
+def start_warm_parent_for(
+    assignment: Assignment, options: GradeOptions
+) -> tuple[WarmParent | None, str | None]:
+    """The warm parent of the run's kernels, which imported the assignment's `preload:` once
+    (None: they start fresh), and the one line that says which (None: nothing to preload)."""
+    if not assignment.spec.preload:
+        return None, None
+    if options.fresh_kernels:
+        return None, "warm start: off (--fresh-kernels); every kernel starts fresh"
+    limits = kernel_limits(assignment, options)
+    return start_warm_parent(assignment.spec.preload, options.sandbox, limits, options.mirror)
+
+
 @contextmanager
 def warm_kernels(
     assignment: Assignment, options: GradeOptions
 ) -> Iterator[tuple[GradeOptions, str | None]]:
-    """The run's options with kernels forked from a warm parent that imported the assignment's
-    `preload:` once, and the one line saying whether they are (None: nothing to preload)."""
-    preload = assignment.spec.preload
-    if not preload:
-        yield options, None
-        return
-    if options.fresh_kernels:
-        yield options, "warm start: off (--fresh-kernels); every kernel starts fresh"
-        return
-    limits = kernel_limits(assignment, options)
-    with warm_start(preload, options.sandbox, limits, options.mirror) as (parent, notice):
+    """The run's options with kernels forked from its warm parent, and the line that says so;
+    the parent, and every kernel forked from it, ends with the block."""
+    parent, notice = start_warm_parent_for(assignment, options)
+    try:
         yield (replace(options, warm_parent=parent.socket) if parent else options), notice
+    finally:
+        if parent is not None:
+            parent.stop()
 
 
 def _execute_and_check(

@@ -27,7 +27,7 @@ from grader.grading import GradeOptions, warm_kernels
 from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
-from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, warm_start
+from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, start_warm_parent
 from tests.conftest import TP_ATTENTION
 from tests.hostile.harness import BoxRun, run_cells
 
@@ -249,9 +249,9 @@ def test_a_preload_that_starts_threads_is_refused(tmp_path: Path) -> None:
 def test_without_a_warm_parent_kernels_start_fresh_and_it_is_said_once(
     preload: list[str], backend: str, reason: str
 ) -> None:
-    with warm_start(preload, backend, LIMITS, None) as (started, notice):
-        assert started is None
-        assert notice == f"warm start: off ({reason}); every kernel starts fresh"
+    started, notice = start_warm_parent(preload, backend, LIMITS, None)
+    assert started is None
+    assert notice == f"warm start: off ({reason}); every kernel starts fresh"
 
 
 def test_fresh_kernels_when_asked(tmp_path: Path) -> None:

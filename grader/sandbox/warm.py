@@ -7,7 +7,7 @@ itself (namespaces, the bwrap box's very view, no capabilities, rlimits, seccomp
 cgroup) before any student code runs, and starts from the parent's pristine state: no globals,
 module state, files or threads of another student can be in it, since none ever were in the
 parent. Where that cannot work (no namespaces, another backend, a preload that starts threads),
-kernels start fresh, and `warm_start` says so in one line.
+kernels start fresh, and `start_warm_parent` says so in one line.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -139,27 +139,22 @@ def warm_problem(backend: str) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def warm_start(
+def start_warm_parent(
     preload: Sequence[str], backend: str, limits: Limits, mirror: Path | None
-) -> Iterator[tuple[WarmParent | None, str]]:
-    """The batch's warm parent (None: kernels start fresh) and the one line that says which."""
+) -> tuple[WarmParent | None, str]:
+    """A warm parent for this backend's kernels (None: they start fresh), and the one line that
+    says which. The caller stops the parent."""
     problem = warm_problem(backend)
-    parent = None
     if problem is None:
         try:
             parent = WarmParent.start(preload, limits, mirror)
         except WarmStartUnavailable as exc:
             problem = str(exc)
-    if parent is None:
-        yield None, f"warm start: off ({problem}); every kernel starts fresh"
-        return
-    try:
-        packages = ", ".join(dict.fromkeys(name.partition(".")[0] for name in preload))
-        seconds = f"{parent.seconds:.1f} s"
-        yield parent, f"warm start: {packages} imported once ({seconds}); kernels fork from it"
-    finally:
-        parent.stop()
+        else:
+            packages = ", ".join(dict.fromkeys(name.partition(".")[0] for name in preload))
+            seconds = f"{parent.seconds:.1f} s"
+            return parent, f"warm start: {packages} imported once ({seconds}); kernels fork from it"
+    return None, f"warm start: off ({problem}); every kernel starts fresh"
 
 
 class WarmBox(BwrapBox):
