@@ -194,6 +194,17 @@ def kernel_environment(workdir: Path, limits: Limits, mirror: Path | None) -> di
     )
 
 
+def home_environment(home: Path) -> dict[str, str]:
+    """HOME and the folders that IPython, matplotlib and Jupyter write into, all below `home`
+    (a confined kernel's private /tmp, or the warm parent's own folder)."""
+    return {
+        "HOME": str(home),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "JUPYTER_RUNTIME_DIR": str(home / ".jupyter"),
+    }
+
+
 class KernelBox:
     """One kernel in its isolation. Subclasses say how the kernel is launched and confined."""
 

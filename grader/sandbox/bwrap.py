@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from grader.sandbox import policy
-from grader.sandbox.backend import kernel_environment
+from grader.sandbox.backend import home_environment, kernel_environment
 from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
 from grader.sandbox.limits import Limits
 
@@ -57,13 +57,7 @@ class Mount:
 def box_environment(limits: Limits, mirror: Path | None) -> dict[str, str]:
     """The kernel's whole environment inside the box (the same for every student)."""
     environment = kernel_environment(Path("/tmp"), limits, mirror)
-    environment.update(
-        IPYTHONDIR="/tmp/.ipython",
-        MPLCONFIGDIR="/tmp/.matplotlib",
-        JUPYTER_RUNTIME_DIR="/tmp/.jupyter",
-        PYTHONNOUSERSITE="1",
-        USER="student",
-    )
+    environment.update(home_environment(Path("/tmp")), PYTHONNOUSERSITE="1", USER="student")
     return environment
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.sandbox import policy
-from grader.sandbox.backend import kernel_environment
+from grader.sandbox.backend import home_environment, kernel_environment
 from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
 from grader.sandbox.limits import Limits
 
@@ -55,14 +55,8 @@ class LandlockBox(ConfinedBox):
 
     def _environment(self) -> dict[str, str]:
         environment = kernel_environment(self.workdir, self.limits, self.mirror)
-        tmp = str(self.tmp_dir)
         environment.update(
-            HOME=tmp,
-            TMPDIR=tmp,
-            IPYTHONDIR=f"{tmp}/.ipython",
-            MPLCONFIGDIR=f"{tmp}/.matplotlib",
-            JUPYTER_RUNTIME_DIR=f"{tmp}/.jupyter",
-            PYTHONNOUSERSITE="1",
+            home_environment(self.tmp_dir), TMPDIR=str(self.tmp_dir), PYTHONNOUSERSITE="1"
         )
         return environment
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import policy
+from grader.sandbox.backend import home_environment
 from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_environment
 from grader.sandbox.limits import Limits
 
@@ -65,12 +66,8 @@ class WarmParent:
         home.mkdir()
         # One thread while importing: a BLAS built for more starts its pool at load time, and
         # a fork keeps only the calling thread. Each child then sets its own thread count.
-        environment = box_environment(replace(limits, cpu_threads=1), mirror) | {
-            "HOME": str(home),
-            "IPYTHONDIR": str(home / ".ipython"),
-            "MPLCONFIGDIR": str(home / ".matplotlib"),
-            "JUPYTER_RUNTIME_DIR": str(home / ".jupyter"),
-        }
+        environment = box_environment(replace(limits, cpu_threads=1), mirror)
+        environment.update(home_environment(home))
         log = open(directory / "parent.log", "w+b")  # noqa: SIM115
         config = json.dumps({"preload": list(preload)})
         argv = [policy.kernel_python(), "-P", "-s", str(WARM_PARENT), "serve"]
