@@ -1,13 +1,15 @@
 """The grader's own cost per submission, phase by phase, beyond the students' cells.
 
-    PYTHONPATH=. python benchmarks/bench_overhead.py [--runs 7] [--sandbox bwrap]
+    PYTHONPATH=. python benchmarks/bench_overhead.py [--runs 7] [--sandbox bwrap] [--fresh-kernels]
 
 Grades copies of tp-attention's alice in this process, one after the other, through the real
-pipeline (grade_submission, then OutputTree.add as `grader grade` does). Each phase is timed by
-wrapping the function that does it; prints the median of each phase over the runs, and the
-grader's own overhead: everything but the kernel start and the students' cells (target 0.2 s).
-The first submission warms the process (imports, mirror, caches) and is not counted. To compare
-two versions of grader, run the script with PYTHONPATH pointing at each checkout in turn.
+pipeline (grade_submission, then OutputTree.add as `grader grade` does), its kernels forked
+from the warm parent as a batch's are (`--fresh-kernels`: each starts from scratch). Each
+phase is timed by wrapping the function that does it; prints the median of each phase over
+the runs, and the grader's own overhead: everything but the kernel start and the students'
+cells (target 0.2 s). The first submission warms the process (imports, mirror, caches) and
+is not counted. To compare two versions of grader, run the script with PYTHONPATH pointing at
+each checkout in turn.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +135,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sandbox", default="bwrap")
     parser.add_argument("--mirror", type=Path, default=Path.home() / ".cache" / "grader" / "mirror")
+    parser.add_argument("--fresh-kernels", dest="fresh", action="store_true", help="no warm parent")
     args = parser.parse_args()
     instrument()
     assignment = load_assignment(ASSIGNMENT)
@@ -154,7 +158,10 @@ def main() -> None:
         )
         tree = batch.OutputTree(out, assignment, options)
         tree.plan(copies)
-        rows = [grade_one(assignment, tree, s, options) for s in copies]
+        options = replace(options, fresh_kernels=args.fresh)
+        with grading.warm_kernels(assignment, options) as (options, notice):
+            print(notice)
+            rows = [grade_one(assignment, tree, s, options) for s in copies]
         tree.finish([], None)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

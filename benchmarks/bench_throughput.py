@@ -178,13 +178,13 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> flo
 
 
 class PeakMemory:
-    """Peak memory of a process and all its descendants, sampled every 0.2 s, as PSS: a page
+    """Peak memory of a process and all its descendants, sampled every 0.5 s, as PSS: a page
     shared by n processes (the warm parent's imports, shared by every forked kernel) counts
     1/n in each, so the sum is what the batch really holds (RSS would count it n times)."""
 
     def __init__(self) -> None:
         self.peak = 0
-        self.kernels_peak = 0  # the kernels (and the warm parent they fork from) alone
+        self.kernels_at_peak = 0  # of which the kernels (and the warm parent they fork from)
         self._stop = threading.Event()
         self._root: psutil.Process | None = None
 
@@ -207,11 +207,11 @@ class PeakMemory:
                             kernels += pss
                     except psutil.Error:
                         pass
-                self.peak = max(self.peak, total)
-                self.kernels_peak = max(self.kernels_peak, kernels)
+                if total > self.peak:
+                    self.peak, self.kernels_at_peak = total, kernels
             except psutil.Error:
                 pass
-            self._stop.wait(0.2)
+            self._stop.wait(0.5)  # reading smaps_rollup of every process is not free
 
     def stop(self) -> int:
         self._stop.set()
@@ -235,7 +235,6 @@ def grade_with_grader(submissions: list[Path], out: Path, jobs: int, extra: list
     _, stderr = process.communicate()
     wall = time.perf_counter() - started
     peak = memory.stop()
-    kernels_peak = memory.kernels_peak
     if process.returncode not in (0, 1):
         raise SystemExit(f"grader failed ({process.returncode}):\n{stderr[-3000:]}")
     cells = 0.0
@@ -243,7 +242,13 @@ def grade_with_grader(submissions: list[Path], out: Path, jobs: int, extra: list
         execution = json.loads(result.read_text())["execution"]
         cells += sum(cell["duration_s"] for cell in execution["cells"])
     graded = len(list((out / "results").glob("*.json")))
-    return {"wall": wall, "cells": cells, "peak": peak, "kernels": kernels_peak, "graded": graded}
+    return {
+        "wall": wall,
+        "cells": cells,
+        "peak": peak,
+        "kernels": memory.kernels_at_peak,
+        "graded": graded,
+    }
 
 
 def grade_with_nbgrader(course: Path, env: dict[str, str]) -> dict:
@@ -305,8 +310,7 @@ def report(
     n, jobs, mib = args.n, args.jobs, 1024**2
     wall = statistics.median(r["wall"] for r in grader_runs)
     cells = statistics.median(r["cells"] for r in grader_runs)
-    peak = max(r["peak"] for r in grader_runs)
-    kernels = max(r["kernels"] for r in grader_runs)
+    peak, kernels = max((r["peak"], r["kernels"]) for r in grader_runs)
     runs = len(grader_runs)
     print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, {mode} kernels, median of")
     print(f"{runs} run(s)")
@@ -321,8 +325,9 @@ def report(
     print(f"overhead per submission, (wall x j - cells) / n: {overhead:.2f} s (target <= 0.2 s)")
     print(f"peak memory (PSS) of the batch, grader and kernels: {peak / mib:.0f} MiB")
     print(f"  = {peak / mib / jobs:.0f} MiB per concurrent kernel (target <= 300)")
-    print(f"peak PSS of the kernels (and warm parent) alone: {kernels / mib:.0f} MiB")
-    print(f"  = {kernels / mib / jobs:.0f} MiB per concurrent kernel\n", flush=True)
+    print(f"  of which the kernels and their warm parent: {kernels / mib:.0f} MiB")
+    print(f"  ({kernels / mib / jobs:.0f} MiB per kernel), and grader's own processes (main,")
+    print(f"  forkserver, workers): {(peak - kernels) / mib:.0f} MiB\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 import grader
+from grader.checks.reference import run_store
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
 from grader.report.html import format_points
@@ -177,13 +178,16 @@ def grade(
     click.echo(backend.notice, err=output_format == "json")
     others = tuple(submission.path.resolve() for submission in batch)
     jobs = jobs or grader.default_jobs()
+    # The workers of a local batch share their @reference values (a cluster's keep their own).
+    store = None if scheduler else click.get_current_context().with_resource(run_store())
     options = grader.GradeOptions(
         seed=seed if seed is not None else secrets.randbits(64),
         sandbox=backend.name,
-        protected=(loaded.root.resolve(), out.resolve(), *others),
+        protected=(loaded.root.resolve(), out.resolve(), *others, *([store] if store else [])),
         mirror=grader.prepare_mirror(loaded, mirror),
         max_threads=None if scheduler else grader.threads_per_kernel(jobs),
         fresh_kernels=fresh_kernels,
+        reference_store=store,
     )
     late = grader.late_policy(loaded, extensions)
     times = grader.read_lms_times(lms_export, time_column) if lms_export else None

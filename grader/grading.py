@@ -17,6 +17,7 @@ import nbformat
 
 from grader.assignment.load import Assignment
 from grader.checks.probe import Notebook
+from grader.checks.reference import using_store
 from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
 from grader.mirror import build_mirror
@@ -39,6 +40,7 @@ class GradeOptions:
     max_threads: int | None = None  # per kernel, so that concurrent kernels share the cores
     fresh_kernels: bool = False  # never fork kernels from a warm parent (--fresh-kernels)
     warm_parent: Path | None = None  # the socket of the batch's warm parent, when it has one
+    reference_store: Path | None = None  # where the run's @reference values are shared
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ def submission_hash(path: Path) -> str:
 def grade_submission(
     assignment: Assignment, submission: Submission, options: GradeOptions
 ) -> GradeReport:
+    with using_store(options.reference_store):
+        return _grade(assignment, submission, options)
+
+
+def _grade(assignment: Assignment, submission: Submission, options: GradeOptions) -> GradeReport:
     graded_at = datetime.now(UTC).isoformat(timespec="seconds")
     limits = kernel_limits(assignment, options)
     notebook, problem = _read_notebook(submission.path)

@@ -5,12 +5,11 @@ checks with the real tokenizers and model, loaded in the grader process from the
 (the same files the offline mirror serves to the kernel).
 """
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from grader.checks import CheckFailed, check, expect
+from grader.checks import CheckFailed, check, expect, reference
 from grader.references.bpe import bpe_tokenize, train_bpe
 from grader.references.embeddings import cosine_similarity, most_similar_pairs, sentence_embeddings
 from grader.references.tokenization import gpt2_tokenizer, minilm_model_dir, minilm_tokenizer
@@ -33,7 +32,7 @@ PHRASES = [
 SYLLABLES = ["ba", "na", "an", "a", "b", "n", "ta", "é", "at", "nab"]
 
 
-@cache
+@reference  # once per grading run, whatever the number of workers
 def reference_embeddings():
     import torch
     from transformers import AutoModel

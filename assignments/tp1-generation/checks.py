@@ -9,7 +9,7 @@ The comment is graded by hand; its check only collects it for the instructor's r
 
 from functools import lru_cache
 
-from grader.checks import CheckFailed, check, expect
+from grader.checks import CheckFailed, check, expect, reference
 from grader.references.decoding import greedy_decode
 from grader.references.tokenization import gpt2_tokenizer
 from grader.report.sections import student_text
@@ -160,6 +160,11 @@ def results_table(nb, rng):
         )
 
 
+@reference  # once per grading run and input: the hidden prompts repeat across students
+def reference_greedy(prompt: str, max_new_tokens: int) -> str:
+    return greedy_decode(_stand_in_model(), gpt2_tokenizer(), prompt, max_new_tokens).text
+
+
 def _too_long(text: str, max_length: int) -> bool:
     return _tokens(text) > max_length + LENGTH_SLACK + max_length // 5
 
@@ -178,10 +183,7 @@ def greedy_generation(nb, rng):
         if _too_long(first, max_length):
             raise CheckFailed(f"{call} : {_tokens(first)} jetons, plus que max_length")
         return
-    reference = greedy_decode(
-        _stand_in_model(), gpt2_tokenizer(), prompt, max_length - _tokens(prompt)
-    )
-    if first != reference.text:
+    if first != reference_greedy(prompt, max_length - _tokens(prompt)):
         raise CheckFailed(
             f"{call} : le texte diffère du décodage glouton de référence "
             f"({_tokens(first)} jetons au lieu de {max_length})",

@@ -1,0 +1,158 @@
+"""`@reference`: a reference value is computed once per grading run and input, whatever the
+number of worker processes, and no kernel sees where the run keeps it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.checks.reference import reference, run_store, using_store
+from grader.sandbox.backends import bwrap_problem
+from tests.conftest import gradebook_rows, grader_command, write_notebook
+
+LOG = "GRADER_TEST_REFERENCE_LOG"
+
+
+@reference
+def logged_square(x: int) -> int:
+    """Appends one line to $GRADER_TEST_REFERENCE_LOG per computation."""
+    with open(os.environ[LOG], "a") as log:
+        log.write(f"{os.getpid()} {x}\n")
+    time.sleep(0.3)  # long enough for the other callers to ask while it computes
+    return x * x
+
+
+def computed(log: Path) -> list[str]:
+    """The inputs computed, one per computation, in order."""
+    return [line.split()[1] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _square_in_store(store: Path, x: int) -> int:
+    with using_store(store):
+        return logged_square(x)
+
+
+def test_without_a_store_each_input_is_computed_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LOG, str(tmp_path / "log"))
+    assert [logged_square(x) for x in (4, 4, 5, 4)] == [16, 16, 25, 16]
+    assert computed(tmp_path / "log") == ["4", "5"]
+
+
+def test_threads_of_one_process_compute_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LOG, str(tmp_path / "log"))
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(logged_square(6))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [36] * 4
+    assert computed(tmp_path / "log") == ["6"]
+
+
+def test_processes_sharing_a_store_compute_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LOG, str(tmp_path / "log"))
+    with run_store() as store, multiprocessing.get_context("spawn").Pool(3) as pool:
+        squares = pool.starmap(_square_in_store, [(store, 7), (store, 7), (store, 7), (store, 8)])
+        assert sorted(store.glob("*.pickle")) != []
+    assert squares == [49, 49, 49, 64]
+    assert sorted(computed(tmp_path / "log")) == ["7", "8"]
+    assert not store.exists()  # the run's store ends with it
+
+
+def test_a_value_that_cannot_be_stored_is_named(tmp_path: Path) -> None:
+    @reference
+    def model() -> object:
+        return lambda: None
+
+    with run_store() as store, using_store(store), pytest.raises(TypeError, match="model"):
+        model()
+
+
+CHECKS = """\
+import os
+import time
+
+from grader.checks import check, expect, reference
+
+
+@reference
+def logged_square(x):
+    with open(os.environ["GRADER_TEST_REFERENCE_LOG"], "a") as log:
+        log.write(f"{os.getpid()} {x}\\n")
+    time.sleep(0.3)
+    return x * x
+
+
+@check("carre.trois")
+def square_three(nb, rng):
+    expect.equal(nb.get("trois"), logged_square(3), "carré de 3")
+
+
+@check("carre.deux")
+def square_two(nb, rng):
+    expect.equal(nb.get("deux"), logged_square(2), "carré de 2")
+
+
+@check("references.invisibles")
+def store_out_of_sight(nb, rng):
+    expect.equal(nb.get("vus"), [], "dossiers de références visibles depuis le noyau")
+"""
+
+
+@pytest.mark.kernel
+@pytest.mark.sandbox
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+def test_a_batch_computes_each_reference_once(tmp_path: Path) -> None:
+    folder = tmp_path / "assignments" / "tp-carres"
+    folder.mkdir(parents=True)
+    (folder / "assignment.yaml").write_text(
+        textwrap.dedent(
+            """\
+            id: tp-carres
+            title: "TP carrés"
+            notebook: tp-carres.ipynb
+            rubric: ../../rubrics/tp-carres.yaml
+            """
+        )
+    )
+    (folder / "checks.py").write_text(CHECKS)
+    write_notebook(folder / "tp-carres.ipynb", "trois = deux = vus = None")
+    (tmp_path / "rubrics").mkdir()
+    (tmp_path / "rubrics" / "tp-carres.yaml").write_text(
+        "assignment: tp-carres\ncriteria:\n"
+        "  - {id: carres, title: Carrés, points: 2, checks: ['carre.*']}\n"
+        "  - {id: bac, title: Bac à sable, points: 1, checks: ['references.invisibles']}\n"
+    )
+    looks = "import glob\nvus = glob.glob('/tmp/grader-references-*') + glob.glob('/*/grader-ref*')"
+    students = []
+    for index in range(6):
+        right = index % 2 == 0
+        cells = [f"trois = {9 if right else 6}\ndeux = 4", looks]
+        students.append(write_notebook(tmp_path / "class" / f"eleve{index}.ipynb", *cells))
+    log = tmp_path / "log"
+    out = tmp_path / "out"
+    os.environ[LOG] = str(log)  # the grader's worker processes inherit it
+    try:
+        result = grader_command(
+            "grade", str(folder), *map(str, students), "--out", str(out), "-j", "2",
+            "--sandbox", "bwrap",
+        )  # fmt: skip
+    finally:
+        del os.environ[LOG]
+    assert result.returncode == 1, result.stderr  # the odd students square 3 wrong
+    scores = {row["student"]: float(row["score"]) for row in gradebook_rows(out)}
+    assert scores == {f"eleve{i}": 3.0 if i % 2 == 0 else 2.0 for i in range(6)}
+    assert sorted(computed(log)) == ["2", "3"]  # six students, two workers, two inputs
