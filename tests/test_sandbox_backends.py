@@ -125,6 +125,17 @@ def test_box_refuses_to_mount_a_protected_path(
         )
 
 
+@pytest.mark.parametrize("box_type", [BwrapBox, LandlockBox])
+def test_a_folder_whose_name_extends_a_protected_one_is_not_protected(
+    course: Path, box_type: type
+) -> None:
+    (course / "students/alice2").mkdir()
+    protected = [course / "students/alice", course / "students/bob", course / "out"]
+    for _ in range(2):  # the protected paths are resolved once, then reused
+        box = box_type(course / "students/alice2", Limits(), protected=protected)
+        asyncio.run(box.close())
+
+
 def test_backend_opens_a_box_beside_protected_paths(course: Path) -> None:
     backend = backends.Backend("none", "sandbox: none")
     box = backend.open(course / "students/alice", Limits(), protected=[course / "assignments"])

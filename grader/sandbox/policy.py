@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from grader.errors import SandboxUnavailable, display_path
@@ -46,16 +47,24 @@ def kernel_python() -> str:
     return str(executable)
 
 
-def _overlaps(a: Path, b: Path) -> bool:
-    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+@lru_cache(maxsize=4)
+def _real_paths(paths: tuple[Path, ...]) -> tuple[tuple[str, Path], ...]:
+    """Each path resolved, once per run: every box of a class checks the same protected paths
+    (one per student), and resolving them again for each box made grading a class quadratic."""
+    return tuple((os.path.realpath(path), path) for path in paths)
 
 
 def check_protected(visible: Iterable[Path], protected: Sequence[Path]) -> None:
     """Refuse a box whose view would include (or sit inside) a protected path."""
-    for secret in protected:
-        secret_real = Path(os.path.realpath(secret))
-        for path in visible:
-            if _overlaps(Path(os.path.realpath(path)), secret_real):
+    secrets = _real_paths(tuple(protected))
+    for path in visible:
+        real = os.path.realpath(path)
+        for secret_real, secret in secrets:
+            if _inside(real, secret_real) or _inside(secret_real, real):
                 raise SandboxUnavailable(
                     f"sandbox: the protected path {display_path(secret)} overlaps "
                     f"{display_path(path)}, which the kernel would see; move the submissions' "
