@@ -31,6 +31,7 @@ from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_en
 from grader.sandbox.limits import Limits
 
 WARM_PARENT = Path(__file__).with_name("warm_parent.py")
+WARM_LAUNCH = Path(__file__).with_name("warm_launch.py")
 FORKABLE_MACHINES = ("x86_64", "aarch64")  # warm_parent.SYS_PIVOT_ROOT knows their numbers
 
 
@@ -183,6 +184,6 @@ class WarmBox(BwrapBox):
         }
 
     def _kernel_argv(self) -> list[str]:
-        launcher = [sys.executable, "-I", "-S", str(WARM_PARENT), "launch", str(self.parent)]
+        launcher = [sys.executable, "-I", "-S", str(WARM_LAUNCH), str(self.parent)]
         launcher += [json.dumps(self.request()), "-f", "{connection_file}"]
         return policy.outer_command(self._cgroup_procs(), launcher)

@@ -1,17 +1,16 @@
-"""The warm parent of a batch's kernels, and the launcher that asks it for one.
+"""The warm parent of a batch's kernels.
 
     python -P -s warm_parent.py serve SOCKET CONFIG_JSON
-    python -I -S warm_parent.py launch SOCKET REQUEST_JSON -f CONNECTION_FILE [KERNEL_ARGS...]
 
-`serve` runs once per batch, trusted, never student code: it imports the assignment's heavy
+It runs once per batch, trusted, never student code: it imports the assignment's heavy
 libraries (CONFIG_JSON: {"preload": [...], "environment": {...}}), checks that it is still a
 single thread (a fork copies only the calling thread: a library's worker thread would be missing
 in every child), freezes its objects out of the garbage collector (so children share their
 pages), prints one JSON line on stdout and serves SOCKET, an AF_UNIX seqpacket socket that only
 its own uid may use.
 
-`launch` is the kernel's command line as jupyter_client sees it: it sends the request and its
-stdout/stderr (the box's log) to the parent, which forks. The child confines itself before any
+Each kernel's command line is warm_launch.py, which sends the box's request and its
+stdout/stderr (the box's log) here; the parent forks. The child confines itself before any
 student code exists: it joins the kernel's cgroups, enters new user (uid 65534), mount, pid,
 network, ipc, uts and cgroup namespaces, builds the same filesystem view as the bwrap box (the
 `view` steps of grader/sandbox/bwrap.py) and pivots into it, drops every capability, sets the
@@ -172,7 +171,7 @@ def _reap(kernels: dict[int, socket.socket], selector: selectors.BaseSelector) -
         with contextlib.suppress(KeyError):
             selector.unregister(connection)
         with contextlib.suppress(OSError):
-            connection.send(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
+            connection.send(f"exit {os.waitstatus_to_exitcode(status)}".encode())
         connection.close()
 
 
@@ -185,10 +184,10 @@ def _fork_kernel(
         message, fds, _flags, _address = socket.recv_fds(connection, MESSAGE_BYTES, 2)
         if uid != os.getuid() or len(fds) != 2:
             raise ValueError(f"refused: uid {uid}, {len(fds)} descriptors")
-        request = json.loads(message)
+        request = _request(message)
     except (OSError, ValueError) as exc:
         with contextlib.suppress(OSError):
-            connection.send(json.dumps({"error": str(exc)}).encode())
+            connection.send(f"error {exc}".encode())
         connection.close()
         return None
     parent = os.getpid()
@@ -210,8 +209,18 @@ def _fork_kernel(
             os._exit(code)
     for fd in fds:
         os.close(fd)
-    connection.send(json.dumps({"pid": pid}).encode())
+    connection.send(f"pid {pid}".encode())
     return pid
+
+
+def _request(message: bytes) -> dict[str, Any]:
+    """A launcher's message: the box's request (JSON), then the kernel's arguments, NUL apart."""
+    request_json, *kernel_args = message.decode().split("\0")
+    request: dict[str, Any] = json.loads(request_json)
+    connection_file = kernel_args[kernel_args.index("-f") + 1]
+    request["connection_file"] = connection_file
+    request["kernel_args"] = [a for a in kernel_args if a not in ("-f", connection_file)]
+    return request
 
 
 def _peer_uid(connection: socket.socket) -> int:
@@ -417,41 +426,11 @@ def _set_threads(threads: int) -> None:
             threadpoolctl.threadpool_limits(threads)
 
 
-# ---- the launcher ---------------------------------------------------------------------------
-
-
-def launch(socket_path: str, request_json: str, kernel_args: list[str]) -> int:
-    request = json.loads(request_json)
-    connection_file = kernel_args[kernel_args.index("-f") + 1]
-    request["connection_file"] = connection_file
-    request["kernel_args"] = [a for a in kernel_args if a not in ("-f", connection_file)]
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        connection.connect(socket_path)
-    except OSError as exc:
-        print(f"warm start: the warm parent is gone ({exc})", file=sys.stderr)
-        return 1
-    socket.send_fds(connection, [json.dumps(request).encode()], [1, 2])
-    while True:
-        message = connection.recv(MESSAGE_BYTES)
-        if not message:
-            print("warm start: the warm parent stopped", file=sys.stderr)
-            return 1
-        reply = json.loads(message)
-        if "error" in reply:
-            print(f"warm start: {reply['error']}", file=sys.stderr)
-            return 1
-        if "exit" in reply:
-            return int(reply["exit"]) & 0xFF
-
-
 def main(args: list[str]) -> int:
     if args[0] == "serve":
         serve(args[1], json.loads(args[2]))
         return 0
-    if args[0] == "launch":
-        return launch(args[1], args[2], args[3:])
-    print(f"usage: {sys.argv[0]} serve|launch ...", file=sys.stderr)
+    print(f"usage: {sys.argv[0]} serve SOCKET CONFIG_JSON", file=sys.stderr)
     return 2
 
 
