@@ -178,12 +178,12 @@ def grade(
     click.echo(backend.notice, err=output_format == "json")
     others = tuple(submission.path.resolve() for submission in batch)
     jobs = jobs or grader.default_jobs()
-    # The workers of a local batch share their @reference values (a cluster's keep their own).
-    store = None if scheduler else click.get_current_context().with_resource(run_store())
+    # The batch's workers share their @reference values there (a Dask worker on this machine too).
+    store = click.get_current_context().with_resource(run_store())
     options = grader.GradeOptions(
         seed=seed if seed is not None else secrets.randbits(64),
         sandbox=backend.name,
-        protected=(loaded.root.resolve(), out.resolve(), *others, *([store] if store else [])),
+        protected=(loaded.root.resolve(), out.resolve(), *others, store),
         mirror=grader.prepare_mirror(loaded, mirror),
         max_threads=None if scheduler else grader.threads_per_kernel(jobs),
         fresh_kernels=fresh_kernels,

@@ -72,6 +72,17 @@ def test_processes_sharing_a_store_compute_it_once(
     assert not store.exists()  # the run's store ends with it
 
 
+def test_a_store_of_another_machine_leaves_values_in_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Dask worker elsewhere gets the run's store path, which does not exist there."""
+    monkeypatch.setenv(LOG, str(tmp_path / "log"))
+    with using_store(tmp_path / "on-the-grading-machine"):
+        assert [logged_square(9), logged_square(9)] == [81, 81]
+    assert computed(tmp_path / "log") == ["9"]
+    assert not (tmp_path / "on-the-grading-machine").exists()
+
+
 def test_a_value_that_cannot_be_stored_is_named(tmp_path: Path) -> None:
     @reference
     def model() -> object:
@@ -112,11 +123,9 @@ def store_out_of_sight(nb, rng):
 """
 
 
-@pytest.mark.kernel
-@pytest.mark.sandbox
-@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
-def test_a_batch_computes_each_reference_once(tmp_path: Path) -> None:
-    folder = tmp_path / "assignments" / "tp-carres"
+def squares_course(root: Path) -> tuple[Path, list[Path]]:
+    """assignments/tp-carres, whose checks use a logged @reference, and six students."""
+    folder = root / "assignments" / "tp-carres"
     folder.mkdir(parents=True)
     (folder / "assignment.yaml").write_text(
         textwrap.dedent(
@@ -130,8 +139,8 @@ def test_a_batch_computes_each_reference_once(tmp_path: Path) -> None:
     )
     (folder / "checks.py").write_text(CHECKS)
     write_notebook(folder / "tp-carres.ipynb", "trois = deux = vus = None")
-    (tmp_path / "rubrics").mkdir()
-    (tmp_path / "rubrics" / "tp-carres.yaml").write_text(
+    (root / "rubrics").mkdir()
+    (root / "rubrics" / "tp-carres.yaml").write_text(
         "assignment: tp-carres\ncriteria:\n"
         "  - {id: carres, title: Carrés, points: 2, checks: ['carre.*']}\n"
         "  - {id: bac, title: Bac à sable, points: 1, checks: ['references.invisibles']}\n"
@@ -141,15 +150,30 @@ def test_a_batch_computes_each_reference_once(tmp_path: Path) -> None:
     for index in range(6):
         right = index % 2 == 0
         cells = [f"trois = {9 if right else 6}\ndeux = 4", looks]
-        students.append(write_notebook(tmp_path / "class" / f"eleve{index}.ipynb", *cells))
+        students.append(write_notebook(root / "class" / f"eleve{index}.ipynb", *cells))
+    return folder, students
+
+
+@pytest.mark.kernel
+@pytest.mark.sandbox
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_a_batch_computes_each_reference_once(tmp_path: Path, where: str) -> None:
+    """Two worker processes: the local batch's, or those of a Dask LocalCluster."""
+    folder, students = squares_course(tmp_path)
     log = tmp_path / "log"
     out = tmp_path / "out"
-    os.environ[LOG] = str(log)  # the grader's worker processes inherit it
+    command = ["grade", str(folder), *map(str, students), "--out", str(out), "--sandbox", "bwrap"]
+    os.environ[LOG] = str(log)  # the worker processes inherit it
     try:
-        result = grader_command(
-            "grade", str(folder), *map(str, students), "--out", str(out), "-j", "2",
-            "--sandbox", "bwrap",
-        )  # fmt: skip
+        if where == "local":
+            result = grader_command(*command, "-j", "2")
+        else:
+            distributed = pytest.importorskip("distributed", reason="Dask is not installed")
+            with distributed.LocalCluster(
+                n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
+            ) as cluster:
+                result = grader_command(*command, "--scheduler", cluster.scheduler_address)
     finally:
         del os.environ[LOG]
     assert result.returncode == 1, result.stderr  # the odd students square 3 wrong

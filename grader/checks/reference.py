@@ -13,8 +13,8 @@ while the others wait for it (a lock file per value), so a model is loaded and r
 run, not once per worker. Values and arguments must pickle: arrays, tensors, numbers, strings,
 lists, tuples, dicts.
 
-Outside a batch (`grader check`, `grader validate`, one job, a Dask worker) there is no store and
-the value is kept in the process.
+Outside a batch (`grader check`, `grader validate`) there is no store and the value is kept in
+the process; so it is on a Dask worker of another machine, where the run's store does not exist.
 """
 
 from __future__ import annotations
@@ -112,8 +112,10 @@ def run_store() -> Iterator[Path]:
 
 @contextlib.contextmanager
 def using_store(store: Path | None) -> Iterator[None]:
-    """`@reference` values of the calls made in this block go through `store`."""
-    token = _store.set(store)
+    """`@reference` values of the calls made in this block go through `store`, when this process
+    can use it (a Dask worker on another machine cannot: its values stay in the process)."""
+    usable = store is not None and os.access(store, os.R_OK | os.W_OK | os.X_OK)
+    token = _store.set(store if usable else None)
     try:
         yield
     finally:
