@@ -71,6 +71,32 @@ def write_notebook(path: Path, *cells: str, assignment: str | None = None) -> Pa
     return path
 
 
+def write_course(
+    root: Path,
+    assignment_id: str,
+    spec: str,
+    checks: str,
+    template: nbformat.NotebookNode,
+    criteria: str,
+) -> Path:
+    """A small course below `root`: assignments/<id>/ (assignment.yaml: the id, notebook and
+    rubric lines, then `spec`; checks.py; the template notebook) and rubrics/<id>.yaml (its
+    `criteria:` list); the assignment's folder."""
+    folder = root / "assignments" / assignment_id
+    folder.mkdir(parents=True)
+    (folder / "assignment.yaml").write_text(
+        f"id: {assignment_id}\nnotebook: {assignment_id}.ipynb\n"
+        f"rubric: ../../rubrics/{assignment_id}.yaml\n{spec}"
+    )
+    (folder / "checks.py").write_text(checks)
+    nbformat.write(template, folder / f"{assignment_id}.ipynb")
+    (root / "rubrics").mkdir(exist_ok=True)
+    (root / "rubrics" / f"{assignment_id}.yaml").write_text(
+        f"assignment: {assignment_id}\ncriteria:\n{criteria}"
+    )
+    return folder
+
+
 @pytest.fixture(scope="session")
 def course_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The offline model cache of the course's assignments, built once per test session."""

@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_course
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -48,39 +47,19 @@ def weights(nb, rng):
 
 def make_course(root: Path, late: str = "") -> Path:
     """assignments/tp-mini (two checks, a manual criterion) and its rubric."""
-    folder = root / "assignments" / "tp-mini"
-    folder.mkdir(parents=True)
-    (folder / "assignment.yaml").write_text(
-        textwrap.dedent(
-            """\
-            id: tp-mini
-            title: "TP mini : sommes et poids"
-            notebook: tp-mini.ipynb
-            rubric: ../../rubrics/tp-mini.yaml
-            limits:
-              cell_timeout: 20
-              notebook_timeout: 60
-            """
-        )
-        + late
-    )
-    (folder / "checks.py").write_text(CHECKS)
-    nbformat.write(
-        notebook("## Question 1 : calculez la somme.", "total = None"), folder / "tp-mini.ipynb"
-    )
-    (root / "rubrics").mkdir()
-    (root / "rubrics" / "tp-mini.yaml").write_text(
-        textwrap.dedent(
-            """\
-            assignment: tp-mini
-            criteria:
-              - {id: somme, title: "Somme", points: 4, checks: ["somme.total"]}
-              - {id: poids, title: "Poids", points: 2, checks: ["somme.poids"]}
-              - {id: analyse, title: "Analyse rédigée", points: 4, manual: true}
-            """
-        )
-    )
-    return folder
+    spec = """\
+title: "TP mini : sommes et poids"
+limits:
+  cell_timeout: 20
+  notebook_timeout: 60
+"""
+    criteria = """\
+  - {id: somme, title: "Somme", points: 4, checks: ["somme.total"]}
+  - {id: poids, title: "Poids", points: 2, checks: ["somme.poids"]}
+  - {id: analyse, title: "Analyse rédigée", points: 4, manual: true}
+"""
+    template = notebook("## Question 1 : calculez la somme.", "total = None")
+    return write_course(root, "tp-mini", spec + late, CHECKS, template, criteria)
 
 
 def notebook(markdown: str, *code: str) -> nbformat.NotebookNode:

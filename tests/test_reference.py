@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -14,7 +13,13 @@ import pytest
 
 from grader.checks.reference import reference, run_store, using_store
 from grader.sandbox.backends import bwrap_problem
-from tests.conftest import gradebook_rows, grader_command, write_notebook
+from tests.conftest import (
+    gradebook_rows,
+    grader_command,
+    make_notebook,
+    write_course,
+    write_notebook,
+)
 
 LOG = "GRADER_TEST_REFERENCE_LOG"
 
@@ -125,26 +130,12 @@ def store_out_of_sight(nb, rng):
 
 def squares_course(root: Path) -> tuple[Path, list[Path]]:
     """assignments/tp-carres, whose checks use a logged @reference, and six students."""
-    folder = root / "assignments" / "tp-carres"
-    folder.mkdir(parents=True)
-    (folder / "assignment.yaml").write_text(
-        textwrap.dedent(
-            """\
-            id: tp-carres
-            title: "TP carrés"
-            notebook: tp-carres.ipynb
-            rubric: ../../rubrics/tp-carres.yaml
-            """
-        )
-    )
-    (folder / "checks.py").write_text(CHECKS)
-    write_notebook(folder / "tp-carres.ipynb", "trois = deux = vus = None")
-    (root / "rubrics").mkdir()
-    (root / "rubrics" / "tp-carres.yaml").write_text(
-        "assignment: tp-carres\ncriteria:\n"
+    criteria = (
         "  - {id: carres, title: Carrés, points: 2, checks: ['carre.*']}\n"
         "  - {id: bac, title: Bac à sable, points: 1, checks: ['references.invisibles']}\n"
     )
+    template = make_notebook("trois = deux = vus = None")
+    folder = write_course(root, "tp-carres", 'title: "TP carrés"\n', CHECKS, template, criteria)
     looks = "import glob\nvus = glob.glob('/tmp/grader-references-*') + glob.glob('/*/grader-ref*')"
     students = []
     for index in range(6):
