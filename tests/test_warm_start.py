@@ -27,7 +27,13 @@ from grader.grading import GradeOptions, warm_kernels
 from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
-from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, start_warm_parent
+from grader.sandbox.warm import (
+    WARM_LAUNCH,
+    WARM_PARENT,
+    WarmBox,
+    WarmParent,
+    start_warm_parent,
+)
 from tests.conftest import TP_ATTENTION
 from tests.hostile.harness import BoxRun, run_cells
 
@@ -185,6 +191,17 @@ def test_a_dead_launcher_takes_its_kernel_along(
     pids, gone = asyncio.run(scenario())
     assert len(pids) >= 4  # launcher, the child outside the pid namespace, its init, the kernel
     assert gone, "the kernel outlived its launcher"
+
+
+def test_a_malformed_request_is_refused_and_the_parent_serves_on(
+    parent: WarmParent, layout: CgroupLayout, tmp_path: Path
+) -> None:
+    launcher = [sys.executable, "-I", "-S", str(WARM_LAUNCH), str(parent.socket), "{}", "-x"]
+    refused = subprocess.run(launcher, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1
+    assert "warm start: refused: no -f CONNECTION_FILE" in refused.stderr
+    assert parent.alive()
+    assert run(box(parent, tmp_path / "alice", layout), "print(6 * 7)").text(0) == "42\n"
 
 
 def test_stopping_the_parent_ends_every_kernel(layout: CgroupLayout, tmp_path: Path) -> None:

@@ -179,6 +179,7 @@ def _fork_kernel(
     connection: socket.socket, listener: socket.socket, kernels: dict[int, socket.socket]
 ) -> int | None:
     """Read one request and fork its kernel; None (connection closed) if the request is bad."""
+    fds: list[int] = []
     try:
         uid = _peer_uid(connection)
         message, fds, _flags, _address = socket.recv_fds(connection, MESSAGE_BYTES, 2)
@@ -186,6 +187,8 @@ def _fork_kernel(
             raise ValueError(f"refused: uid {uid}, {len(fds)} descriptors")
         request = _request(message)
     except (OSError, ValueError) as exc:
+        for fd in fds:  # the launcher's output: kept open here, its reader would never end
+            os.close(fd)
         with contextlib.suppress(OSError):
             connection.send(f"error {exc}".encode())
         connection.close()
@@ -217,6 +220,8 @@ def _request(message: bytes) -> dict[str, Any]:
     """A launcher's message: the box's request (JSON), then the kernel's arguments, NUL apart."""
     request_json, *kernel_args = message.decode().split("\0")
     request: dict[str, Any] = json.loads(request_json)
+    if "-f" not in kernel_args[:-1]:
+        raise ValueError("refused: no -f CONNECTION_FILE among the kernel's arguments")
     connection_file = kernel_args[kernel_args.index("-f") + 1]
     request["connection_file"] = connection_file
     request["kernel_args"] = [a for a in kernel_args if a not in ("-f", connection_file)]
