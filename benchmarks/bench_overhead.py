@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -155,10 +154,10 @@ def main() -> None:
             protected=(ASSIGNMENT, out),
             mirror=prepare_mirror(assignment, args.mirror),
             max_threads=1,
+            fresh_kernels=args.fresh,
         )
         tree = batch.OutputTree(out, assignment, options)
         tree.plan(copies)
-        options = replace(options, fresh_kernels=args.fresh)
         with grading.warm_kernels(assignment, options) as (options, notice):
             print(notice)
             rows = [grade_one(assignment, tree, s, options) for s in copies]

@@ -231,16 +231,18 @@ def grade_with_grader(
     command = [sys.executable, "-m", "grader", "grade", str(ASSIGNMENT), *map(str, submissions)]
     command += ["--out", str(out), "-j", str(jobs), "--sandbox", "bwrap", "--seed", "1", *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    memory = PeakMemory()
+    memory = PeakMemory() if watch_memory else None
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    if watch_memory:
+    if memory is not None:
         memory.watch(process)
     _, stderr = process.communicate()
     wall = time.perf_counter() - started
-    peak = memory.stop() if watch_memory else 0
+    watched = {}
+    if memory is not None:
+        watched = {"peak": memory.stop(), "kernels": memory.kernels_at_peak}
     if process.returncode not in (0, 1):
         raise SystemExit(f"grader failed ({process.returncode}):\n{stderr[-3000:]}")
     cells = 0.0
@@ -248,13 +250,7 @@ def grade_with_grader(
         execution = json.loads(result.read_text())["execution"]
         cells += sum(cell["duration_s"] for cell in execution["cells"])
     graded = len(list((out / "results").glob("*.json")))
-    return {
-        "wall": wall,
-        "cells": cells,
-        "peak": peak,
-        "kernels": memory.kernels_at_peak,
-        "graded": graded,
-    }
+    return {"wall": wall, "cells": cells, "graded": graded, **watched}
 
 
 def grade_with_nbgrader(course: Path, env: dict[str, str]) -> dict:

@@ -154,24 +154,23 @@ def squares_course(root: Path) -> tuple[Path, list[Path]]:
 @pytest.mark.sandbox
 @pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
 @pytest.mark.parametrize("where", ["local", "dask"])
-def test_a_batch_computes_each_reference_once(tmp_path: Path, where: str) -> None:
+def test_a_batch_computes_each_reference_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     """Two worker processes: the local batch's, or those of a Dask LocalCluster."""
     folder, students = squares_course(tmp_path)
     log = tmp_path / "log"
     out = tmp_path / "out"
     command = ["grade", str(folder), *map(str, students), "--out", str(out), "--sandbox", "bwrap"]
-    os.environ[LOG] = str(log)  # the worker processes inherit it
-    try:
-        if where == "local":
-            result = grader_command(*command, "-j", "2")
-        else:
-            distributed = pytest.importorskip("distributed", reason="Dask is not installed")
-            with distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
-            ) as cluster:
-                result = grader_command(*command, "--scheduler", cluster.scheduler_address)
-    finally:
-        del os.environ[LOG]
+    monkeypatch.setenv(LOG, str(log))  # the worker processes inherit it
+    if where == "local":
+        result = grader_command(*command, "-j", "2")
+    else:
+        distributed = pytest.importorskip("distributed", reason="Dask is not installed")
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
+        ) as cluster:
+            result = grader_command(*command, "--scheduler", cluster.scheduler_address)
     assert result.returncode == 1, result.stderr  # the odd students square 3 wrong
     scores = {row["student"]: float(row["score"]) for row in gradebook_rows(out)}
     assert scores == {f"eleve{i}": 3.0 if i % 2 == 0 else 2.0 for i in range(6)}

@@ -6,6 +6,7 @@ that hard-codes the answers of the worked example passes the public checks and n
 
 import contextlib
 import io
+
 import numpy as np
 
 from grader.checks import CheckFailed, check, expect, reference
