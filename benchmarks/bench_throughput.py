@@ -1,7 +1,7 @@
 """Throughput: one class of tp-attention submissions graded by grader and by nbgrader autograde.
 
     python benchmarks/bench_throughput.py [-n 100] [--repeats 3] [-j CORES]
-        [--nbgrader-venv /path/to/venv] [--kernels warm,fresh]
+        [--nbgrader-venv /path/to/venv] [--kernels warm,fresh] [--memory-jobs 1,2,4]
 
 The class is made from the bundled examples (hugo's infinite loop left out: it would measure the
 cell timeout of each tool, not its throughput), copied to student001..studentNNN. grader grades
@@ -17,8 +17,10 @@ the repeats.
 Prints, for each way of starting grader's kernels: wall time of each tool and the ratio;
 grader's overhead per submission beyond the students' own cells ((wall x parallelism - summed
 cell time) / n); peak memory of the whole batch, grader and its kernels, and per concurrent
-kernel, as PSS (a page shared by the warm parent and its forks is counted once), from one more
-run of grader's, watched: sampling every process's memory slows a batch by about a tenth.
+kernel, as PSS (a page shared by the warm parent and its forks, kernels and grader's workers, is
+counted once), from one more run of grader's, watched: sampling every process's memory slows a
+batch by about a tenth. `--memory-jobs` watches one such run per -j given (default: -j only) and
+prints what each more concurrent kernel costs.
 """
 
 from __future__ import annotations
@@ -204,7 +206,9 @@ class PeakMemory:
                     try:
                         pss = proc.memory_full_info().pss
                         total += pss
-                        if any(arg.endswith(KERNEL_SCRIPTS) for arg in proc.cmdline()[:4]):
+                        if proc.name() != WORKER_NAME and any(
+                            arg.endswith(KERNEL_SCRIPTS) for arg in proc.cmdline()[:4]
+                        ):
                             kernels += pss
                     except psutil.Error:
                         pass
@@ -221,6 +225,7 @@ class PeakMemory:
 
 
 KERNEL_SCRIPTS = ("inner.py", "warm_parent.py")  # a fresh kernel; the warm parent, its forks
+WORKER_NAME = "grader-worker"  # grader's workers forked from the warm parent
 
 
 def grade_with_grader(
@@ -275,6 +280,11 @@ def main() -> None:
         "--nbgrader-venv", type=Path, default=None, help="venv with nbgrader installed"
     )
     parser.add_argument(
+        "--memory-jobs",
+        default="",
+        help="comma-separated -j values of the watched memory runs [default: -j]",
+    )
+    parser.add_argument(
         "--kernels",
         default="warm,fresh",
         help="grader's runs: warm (forked from the warm parent), fresh (--fresh-kernels), or both",
@@ -287,7 +297,8 @@ def main() -> None:
         env = setup_nbgrader(args.nbgrader_venv.resolve(), work / "nbgrader", submissions)
     modes = args.kernels.split(",")
     grader_runs: dict[str, list[dict]] = {mode: [] for mode in modes}
-    memory_runs: dict[str, dict] = {}
+    memory_runs: dict[str, dict[int, dict]] = {}
+    memory_jobs = [int(j) for j in args.memory_jobs.split(",") if j] or [args.jobs]
     nbgrader_runs: list[dict] = []
     for repeat in range(args.repeats):
         line = f"run {repeat + 1}:"
@@ -297,9 +308,13 @@ def main() -> None:
             grader_runs[mode].append(grade_with_grader(submissions, out, args.jobs, extra))
             line += f" grader/{mode} {grader_runs[mode][-1]['wall']:.1f} s"
             line += f" ({grader_runs[mode][-1]['graded']} graded),"
-            if repeat == 0:  # memory: one more run, watched
-                watched = work / f"out-{mode}-memory"
-                memory_runs[mode] = grade_with_grader(submissions, watched, args.jobs, extra, True)
+            if repeat == 0:  # memory: one more run per -j, watched
+                memory_runs[mode] = {
+                    jobs: grade_with_grader(
+                        submissions, work / f"out-{mode}-memory{jobs}", jobs, extra, True
+                    )
+                    for jobs in memory_jobs
+                }
         if env is not None:
             nbgrader_runs.append(grade_with_nbgrader(work / "nbgrader", env))
             line += f" nbgrader {nbgrader_runs[-1]['wall']:.1f} s"
@@ -314,13 +329,12 @@ def report(
     args: argparse.Namespace,
     mode: str,
     grader_runs: list[dict],
-    memory_run: dict,
+    memory_runs: dict[int, dict],
     nbgrader_runs: list[dict],
 ) -> None:
     n, jobs, mib = args.n, args.jobs, 1024**2
     wall = statistics.median(r["wall"] for r in grader_runs)
     cells = statistics.median(r["cells"] for r in grader_runs)
-    peak, kernels = memory_run["peak"], memory_run["kernels"]
     runs = len(grader_runs)
     print(f"\nclass: {n} tp-attention submissions, -j {jobs}, bwrap, {mode} kernels, median of")
     print(f"{runs} run(s)")
@@ -333,11 +347,19 @@ def report(
     overhead = (wall * jobs - cells) / n
     print(f"students' cells: {cells:.1f} s summed")
     print(f"overhead per submission, (wall x j - cells) / n: {overhead:.2f} s (target <= 0.2 s)")
-    print(f"peak memory (PSS, one more run) of the batch, grader and kernels: {peak / mib:.0f} MiB")
-    print(f"  = {peak / mib / jobs:.0f} MiB per concurrent kernel (target <= 300)")
-    print(f"  of which the kernels and their warm parent: {kernels / mib:.0f} MiB")
-    print(f"  ({kernels / mib / jobs:.0f} MiB per kernel), and grader's own processes (main,")
-    print(f"  forkserver, workers): {(peak - kernels) / mib:.0f} MiB\n", flush=True)
+    print("peak memory (PSS, one more run per -j) of the batch, grader and kernels:")
+    for watched_jobs, run in sorted(memory_runs.items()):
+        peak, kernels = run["peak"] / mib, run["kernels"] / mib
+        print(
+            f"  -j {watched_jobs}: {peak:.0f} MiB = {peak / watched_jobs:.0f} MiB per concurrent "
+            f"kernel (target <= 300); kernels and their warm parent {kernels:.0f} MiB, grader's "
+            f"main process and workers {peak - kernels:.0f} MiB"
+        )
+    if len(memory_runs) > 1:
+        (low, low_run), (high, high_run) = min(memory_runs.items()), max(memory_runs.items())
+        more = (high_run["peak"] - low_run["peak"]) / mib / (high - low)
+        print(f"  each more concurrent kernel (and its worker): {more:.0f} MiB")
+    print(flush=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from grader.batch import (
     manual_export,
     manual_import,
     rerender,
-    start_workers,
     threads_per_kernel,
 )
 from grader.errors import ConfigError, GraderError, SandboxUnavailable
@@ -60,7 +59,6 @@ __all__ = [
     "read_lms_times",
     "release",
     "rerender",
-    "start_workers",
     "threads_per_kernel",
     "validate_assignment",
     "warm_kernels",

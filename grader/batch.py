@@ -8,15 +8,12 @@ gradebook does not hold yet.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache, partial
-from multiprocessing import forkserver
+from functools import partial
 from pathlib import Path
 
 from grader.assignment.load import Assignment, load_assignment
@@ -49,6 +46,7 @@ from grader.report.html import render_report
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict, write_json_atomic
+from grader.workers import WorkerPool
 
 
 @dataclass
@@ -215,8 +213,8 @@ def grade_batch(
         args = (scheduler, assignment_path, submissions, options, on_report, result.crashed)
         result.reports = grade_on_cluster(*args)
         return result
+    assignment = load_assignment(assignment_path)
     if jobs <= 1 or len(submissions) == 1:
-        assignment = load_assignment(assignment_path)
         for submission in submissions:
             _take(
                 result,
@@ -225,27 +223,15 @@ def grade_batch(
                 on_report,
             )
         return result
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {
-            pool.submit(
-                _grade_in_worker, str(assignment_path), submission, options
-            ): submission.student
-            for submission in submissions
-        }
-        for future in as_completed(futures):
-            _take(result, futures[future], future.result, on_report)
+    # The workers' checks use the preloaded libraries too (references, torch inputs).
+    pool = WorkerPool(jobs, assignment.spec.preload, options.warm_parent)
+    for student, outcome in pool.grade(assignment_path, submissions, options):
+        if isinstance(outcome, str):  # a bug in the grader: recorded, the others go on
+            result.crashed.append((student, outcome))
+        else:
+            result.reports.append(outcome)
+            on_report(outcome)
     return result
-
-
-def start_workers(assignment: Assignment, jobs: int) -> None:
-    """Start now the process that a batch's worker processes fork from (multiprocessing's
-    forkserver), importing once what each worker needs: grader, and the assignment's `preload:`
-    modules, which its checks' references use too. Called before the kernels' warm parent
-    starts, both import at the same time; the workers then start warm and share those pages."""
-    if jobs > 1:
-        forkserver.set_forkserver_preload(["grader.batch", *assignment.spec.preload])
-        forkserver.ensure_running()
 
 
 def _take(
@@ -261,15 +247,6 @@ def _take(
         return
     result.reports.append(report)
     on_report(report)
-
-
-@lru_cache(maxsize=4)
-def _worker_assignment(path: str) -> Assignment:
-    return load_assignment(path)
-
-
-def _grade_in_worker(path: str, submission: Submission, options: GradeOptions) -> GradeReport:
-    return grade_submission(_worker_assignment(path), submission, options)
 
 
 def default_jobs() -> int:

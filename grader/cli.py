@@ -204,7 +204,6 @@ def grade(
         )
     with contextlib.ExitStack() as stack:
         if pending and scheduler is None:  # a cluster's workers start their own warm parents
-            grader.start_workers(loaded, min(jobs, len(pending)))
             options, warm = stack.enter_context(grader.warm_kernels(loaded, options))
             if warm:
                 click.echo(warm, err=not terminal)

@@ -37,6 +37,7 @@ from grader.grading import (
 )
 from grader.results import GradeReport
 from grader.sandbox.warm import WarmParent
+from grader.workers import worker_assignment
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,10 @@ class SubmissionFiles:
 
 def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: GradeOptions) -> Any:
     """The task a worker runs: grade the shipped submission from a private copy of its files."""
-    from grader.batch import _worker_assignment  # one load per assignment and worker process
-
     folder = Path(tempfile.mkdtemp(prefix="grader-dask-"))
     try:
         submission = shipped.write(folder)
-        assignment = _worker_assignment(assignment_path)
+        assignment = worker_assignment(assignment_path)
         return grade_submission(assignment, submission, _worker_warm_start(assignment, options))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

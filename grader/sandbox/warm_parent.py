@@ -19,6 +19,12 @@ torch's thread count, and only then starts ipykernel. The launcher lives as long
 and exits with its status; when the launcher dies, the parent kills the kernel, and when the
 grader dies (the parent's stdin closes), the parent and every kernel die too.
 
+The grader's own worker processes fork from here as well (grader/workers.py), so that they and
+the kernels share one copy of the preloaded libraries. A worker request carries a third
+descriptor, the worker's end of its connection with the grader; the child stays outside any box,
+takes the grader's import path, environment and folder from the first message on that
+connection, and only then imports grader (never in this parent: kernels do not see it).
+
 Standard library only: the grader package is not imported here, nor visible to kernels.
 """
 
@@ -31,6 +37,7 @@ import gc
 import importlib
 import json
 import os
+import pickle
 import platform
 import selectors
 import signal
@@ -54,6 +61,8 @@ MS_REC, MS_PRIVATE, MS_RELATIME = 16384, 1 << 18, 1 << 21
 MNT_DETACH = 2
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 47, 4
+PR_SET_NAME = 15
+WORKER_FD = 3  # a grader worker's connection with the grader
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 # statvfs flags of a bind mount that a user namespace may not drop when remounting it read-only.
@@ -120,8 +129,9 @@ def _say(**message: Any) -> None:
 
 
 def _serve_forever(listener: socket.socket) -> None:
-    """Fork a kernel per request; report each one's exit to its launcher; kill the kernel of a
-    launcher that went away; stop (killing every kernel) when the grader closes stdin."""
+    """Fork a kernel (or a grader worker) per request; report each one's exit to its launcher
+    (or the grader); kill the child of a connection that went away; stop (killing every child)
+    when the grader closes stdin."""
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
     os.set_blocking(wake_write, False)
@@ -131,7 +141,7 @@ def _serve_forever(listener: socket.socket) -> None:
     selector.register(listener, selectors.EVENT_READ, "listener")
     selector.register(wake_read, selectors.EVENT_READ, "children")
     selector.register(sys.stdin, selectors.EVENT_READ, "grader")
-    kernels: dict[int, socket.socket] = {}  # child pid -> its launcher's connection
+    children: dict[int, socket.socket] = {}  # pid -> its launcher's (or the grader's) connection
     try:
         while True:
             for key, _events in selector.select():
@@ -139,25 +149,25 @@ def _serve_forever(listener: socket.socket) -> None:
                     return
                 if key.data == "listener":
                     connection, _ = listener.accept()
-                    pid = _fork_kernel(connection, listener, kernels)
+                    pid = _fork_child(connection)
                     if pid is not None:
-                        kernels[pid] = connection
+                        children[pid] = connection
                         selector.register(connection, selectors.EVENT_READ, pid)
                 elif key.data == "children":
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 4096)
-                    _reap(kernels, selector)
+                    _reap(children, selector)
                 else:  # a launcher spoke or went away: either way, its kernel must end
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(key.data, signal.SIGKILL)
                     selector.unregister(key.fileobj)
     finally:
-        for pid in kernels:
+        for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
 
-def _reap(kernels: dict[int, socket.socket], selector: selectors.BaseSelector) -> None:
+def _reap(children: dict[int, socket.socket], selector: selectors.BaseSelector) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -165,7 +175,7 @@ def _reap(kernels: dict[int, socket.socket], selector: selectors.BaseSelector) -
             return
         if pid == 0:
             return
-        connection = kernels.pop(pid, None)
+        connection = children.pop(pid, None)
         if connection is None:
             continue
         with contextlib.suppress(KeyError):
@@ -175,17 +185,17 @@ def _reap(kernels: dict[int, socket.socket], selector: selectors.BaseSelector) -
         connection.close()
 
 
-def _fork_kernel(
-    connection: socket.socket, listener: socket.socket, kernels: dict[int, socket.socket]
-) -> int | None:
-    """Read one request and fork its kernel; None (connection closed) if the request is bad."""
+def _fork_child(connection: socket.socket) -> int | None:
+    """Read one request and fork its kernel or worker; None (connection closed) if the request
+    is bad."""
     fds: list[int] = []
     try:
         uid = _peer_uid(connection)
-        message, fds, _flags, _address = socket.recv_fds(connection, MESSAGE_BYTES, 2)
-        if uid != os.getuid() or len(fds) != 2:
-            raise ValueError(f"refused: uid {uid}, {len(fds)} descriptors")
+        message, fds, _flags, _address = socket.recv_fds(connection, MESSAGE_BYTES, 3)
         request = _request(message)
+        expected = 3 if request.get("worker") else 2
+        if uid != os.getuid() or len(fds) != expected:
+            raise ValueError(f"refused: uid {uid}, {len(fds)} descriptors")
     except (OSError, ValueError) as exc:
         for fd in fds:  # the launcher's output: kept open here, its reader would never end
             os.close(fd)
@@ -200,7 +210,11 @@ def _fork_kernel(
         try:
             os.dup2(fds[0], 1)
             os.dup2(fds[1], 2)
-            _child(request, parent)
+            if request.get("worker"):
+                os.dup2(fds[2], WORKER_FD)
+                _worker(parent)
+            else:
+                _child(request, parent)
             code = 0
         except SystemExit as exit:
             code = exit.code if isinstance(exit.code, int) else 1
@@ -217,9 +231,12 @@ def _fork_kernel(
 
 
 def _request(message: bytes) -> dict[str, Any]:
-    """A launcher's message: the box's request (JSON), then the kernel's arguments, NUL apart."""
+    """A launcher's message: the box's request (JSON), then the kernel's arguments, NUL apart;
+    or the grader's `{"worker": true}`."""
     request_json, *kernel_args = message.decode().split("\0")
     request: dict[str, Any] = json.loads(request_json)
+    if request.get("worker"):
+        return request
     if "-f" not in kernel_args[:-1]:
         raise ValueError("refused: no -f CONNECTION_FILE among the kernel's arguments")
     connection_file = kernel_args[kernel_args.index("-f") + 1]
@@ -233,17 +250,50 @@ def _peer_uid(connection: socket.socket) -> int:
     return int.from_bytes(credentials[4:8], sys.byteorder)
 
 
-# ---- the child: from a copy of the parent to a confined kernel -----------------------------
+# ---- the children: a copy of the parent becomes a confined kernel, or a grader worker -------
 
 
-def _child(request: dict[str, Any], parent: int) -> None:
+def _leave_parent(parent: int, keep: int) -> None:
+    """Undo what only the parent needs: its signal handling, its descriptors above `keep` (its
+    socket, other connections, the wake-up pipe), stdin; die with it."""
     signal.set_wakeup_fd(-1)
     for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(number, signal.SIG_DFL)
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
-    os.closerange(3, 65536)  # the parent's socket, other launchers' connections, the pipe
+    os.closerange(keep + 1, 65536)
     _die_with_parent(parent)
+
+
+def _worker(parent: int) -> None:
+    """A grader worker: trusted, unconfined. Its first message (a pickled dict from the grader,
+    the same uid) gives the import path, environment, folder and the module whose serve(fd)
+    runs it."""
+    _leave_parent(parent, WORKER_FD)
+    _check(_libc.prctl(PR_SET_NAME, b"grader-worker", 0, 0, 0), "prctl(PR_SET_NAME)")
+    setup = pickle.loads(_read_exactly(WORKER_FD, int.from_bytes(_read_exactly(WORKER_FD, 8))))
+    sys.path[:] = setup["sys_path"]
+    sys.argv = [setup["module"]]
+    os.environ.clear()
+    os.environ.update(setup["environment"])
+    os.chdir(setup["cwd"])
+    _fresh_random_state()
+    importlib.import_module(setup["module"]).serve(WORKER_FD)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """`size` bytes and no more: what follows on the connection is the worker's."""
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError("the grader closed the worker's connection")
+        data += chunk
+    return data
+
+
+def _child(request: dict[str, Any], parent: int) -> None:
+    _leave_parent(parent, 2)
     os.setsid()  # no controlling terminal to inject input into
     for procs in request["cgroup_procs"]:
         with open(procs, "w") as file:

@@ -1,0 +1,156 @@
+"""A local batch's worker processes: forked from the warm parent when the kernels are (else
+started afresh), with the grader's environment; a worker that dies is replaced, its submission
+graded again, and a second death is recorded as a bug without losing the other results."""
+
+from __future__ import annotations
+
+import ast
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.cli_common import Exit
+from grader.sandbox.backends import bwrap_problem
+from tests.conftest import (
+    ROOT,
+    gradebook_rows,
+    grader_command,
+    make_notebook,
+    write_course,
+    write_notebook,
+)
+
+LOG = "GRADER_TEST_WORKERS_LOG"
+
+CHECKS = """\
+import os
+import signal
+import sys
+from pathlib import Path
+
+from grader.checks import check, expect
+
+
+@check("travailleur.processus")
+def worker_process(nb, rng):
+    parent = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().replace(b"\\0", b" ").decode()
+    facts = {
+        "name": Path("/proc/self/comm").read_text().strip(),
+        "parent": "warm_parent" if "warm_parent.py" in parent else parent.split()[1:3],
+        "preloaded": "colorsys" in sys.modules,  # grader itself never imports it
+        "mark": os.environ.get("GRADER_TEST_WORKERS_MARK"),
+    }
+    with open(os.environ["GRADER_TEST_WORKERS_LOG"], "a") as log:
+        log.write(f"{nb.get('nom')} {os.getpid()} {facts}\\n")
+    grader_modules = "import sys\\nsorted(m for m in sys.modules if m.split('.')[0] == 'grader')"
+    expect.equal(nb.run(grader_modules), [], "modules de grader dans le noyau")
+
+
+@check("travailleur.chute")
+def worker_dies(nb, rng):
+    falls = Path(os.environ["GRADER_TEST_WORKERS_LOG"]).with_name(nb.get("nom") + ".chutes")
+    fallen = int(falls.read_text()) if falls.exists() else 0
+    if fallen < nb.get("chutes"):  # this student's grading kills its worker this many times
+        falls.write_text(str(fallen + 1))
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+CRITERIA = "  - {id: travailleurs, title: Travailleurs, points: 1, checks: ['travailleur.*']}\n"
+
+# student -> how many times grading them kills the worker: once is retried, twice is a bug
+FALLS = {"ada": 0, "blaise": 0, "carl": 1, "dora": 2}
+
+
+@pytest.mark.kernel
+@pytest.mark.sandbox
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+@pytest.mark.parametrize("kernels", ["warm", "fresh"])
+def test_workers_grade_with_the_graders_environment_and_survive_a_death(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str
+) -> None:
+    spec = 'title: "TP travailleurs"\npreload: [colorsys]\n'
+    template = make_notebook("nom = chutes = None")
+    folder = write_course(tmp_path, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
+    students = [
+        write_notebook(tmp_path / "class" / f"{name}.ipynb", f"nom = {name!r}\nchutes = {falls}")
+        for name, falls in FALLS.items()
+    ]
+    log, out = tmp_path / "log", tmp_path / "out"
+    monkeypatch.setenv(LOG, str(log))
+    monkeypatch.setenv("GRADER_TEST_WORKERS_MARK", "du correcteur")
+    command = ["grade", str(folder), *map(str, students), "--out", str(out), "-j", "2"]
+    command += ["--sandbox", "bwrap", *(["--fresh-kernels"] if kernels == "fresh" else [])]
+
+    result = grader_command(*command)
+
+    assert result.returncode == Exit.BUG, result.stderr
+    assert "grading 'dora' hit a bug in grader" in result.stderr
+    assert "the worker grading dora died 2 times (exit status -9)" in result.stderr
+    scores = {row["student"]: float(row["score"]) for row in gradebook_rows(out)}
+    assert scores == {"ada": 1.0, "blaise": 1.0, "carl": 1.0}  # carl's second worker graded him
+    lines = log.read_text().splitlines()
+    assert sorted(line.split()[0] for line in lines) == [
+        "ada",
+        "blaise",
+        "carl",
+        "carl",
+        "dora",
+        "dora",
+    ]
+    workers = {line.split()[1] for line in lines}
+    assert len(workers) >= 4  # two at the start, a replacement for each death (dora's last: none)
+    for line in lines:
+        facts = ast.literal_eval(line.split(" ", 2)[2])
+        assert facts["preloaded"] and facts["mark"] == "du correcteur", line  # grader's env
+        if kernels == "warm":  # forked from the kernels' parent, named for `ps`
+            assert (facts["name"], facts["parent"]) == ("grader-worker", "warm_parent"), line
+        else:  # started by the grader
+            assert facts["parent"] == ["-m", "grader"], line
+
+
+@pytest.mark.kernel
+@pytest.mark.sandbox
+@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+@pytest.mark.parametrize("kernels", ["warm", "fresh"])
+def test_ctrl_c_ends_the_workers_and_keeps_what_was_graded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str
+) -> None:
+    spec = 'title: "TP travailleurs"\npreload: [colorsys]\n'
+    template = make_notebook("nom = chutes = None")
+    folder = write_course(tmp_path, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
+    students = [
+        write_notebook(
+            tmp_path / "class" / f"eleve{index}.ipynb",
+            f"nom = 'eleve{index}'\nchutes = 0",
+            "import time\ntime.sleep(1.5)",
+        )
+        for index in range(8)
+    ]
+    log, out = tmp_path / "log", tmp_path / "out"
+    monkeypatch.setenv(LOG, str(log))
+    command = [sys.executable, "-m", "grader", "grade", str(folder), *map(str, students)]
+    command += ["--out", str(out), "-j", "2", "--sandbox", "bwrap"]
+    command += ["--fresh-kernels"] if kernels == "fresh" else []
+    batch = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while len(list((out / "results").glob("*.json"))) < 2 or not log.exists():
+        assert batch.poll() is None, batch.stderr.read() if batch.stderr else ""
+        assert time.monotonic() < deadline, "the batch graded nothing in 120 s"
+        time.sleep(0.05)
+    batch.send_signal(signal.SIGINT)  # what Ctrl-C sends the grader (its workers have their own)
+    batch.wait(timeout=30)
+    graded = {path.stem for path in (out / "results").glob("*.json")}
+    assert 2 <= len(graded) < len(students), "the interrupt should land mid-batch"
+    with sqlite3.connect(out / "gradebook.sqlite") as db:  # committed before its files
+        assert {row[0] for row in db.execute("SELECT student FROM results")} >= graded
+    workers = {int(line.split()[1]) for line in log.read_text().splitlines()}
+    assert workers and not [pid for pid in workers if Path(f"/proc/{pid}").exists()], (
+        "a worker outlived the grader"
+    )
