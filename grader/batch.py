@@ -214,7 +214,9 @@ def grade_batch(
         result.reports = grade_on_cluster(*args)
         return result
     assignment = load_assignment(assignment_path)
-    if jobs <= 1 or len(submissions) == 1:
+    # With a warm parent, even one worker forks from it: this process then never imports the
+    # preloaded libraries a second time.
+    if options.warm_parent is None and (jobs <= 1 or len(submissions) == 1):
         for submission in submissions:
             _take(
                 result,
