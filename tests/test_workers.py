@@ -31,6 +31,7 @@ CHECKS = """\
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from grader.checks import check, expect
@@ -43,6 +44,7 @@ def worker_process(nb, rng):
         "name": Path("/proc/self/comm").read_text().strip(),
         "parent": "warm_parent" if "warm_parent.py" in parent else parent.split()[1:3],
         "preloaded": "colorsys" in sys.modules,  # grader itself never imports it
+        "tmp": tempfile.gettempdir(),
         "mark": os.environ.get("GRADER_TEST_WORKERS_MARK"),
     }
     with open(os.environ["GRADER_TEST_WORKERS_LOG"], "a") as log:
@@ -69,12 +71,20 @@ FALLS = {"ada": 0, "blaise": 0, "carl": 1, "dora": 2}
 @pytest.mark.kernel
 @pytest.mark.sandbox
 @pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
-@pytest.mark.parametrize(("kernels", "jobs"), [("warm", 2), ("fresh", 2), ("warm", 1)])
+@pytest.mark.parametrize(
+    ("kernels", "jobs", "preload"),
+    [
+        ("warm", 2, "colorsys"),
+        ("fresh", 2, "colorsys"),
+        # transformers finds its temporary folder as it is imported, in the kernels' environment
+        ("warm", 1, "colorsys, transformers.models.bert.modeling_bert"),
+    ],
+)
 def test_workers_grade_with_the_graders_environment_and_survive_a_death(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str, jobs: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str, jobs: int, preload: str
 ) -> None:
     """With a warm parent, one job too has its worker (forked: grader imports nothing twice)."""
-    spec = 'title: "TP travailleurs"\npreload: [colorsys]\n'
+    spec = f'title: "TP travailleurs"\npreload: [{preload}]\n'
     template = make_notebook("nom = chutes = None")
     folder = write_course(tmp_path, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
     students = [
@@ -84,6 +94,8 @@ def test_workers_grade_with_the_graders_environment_and_survive_a_death(
     log, out = tmp_path / "log", tmp_path / "out"
     monkeypatch.setenv(LOG, str(log))
     monkeypatch.setenv("GRADER_TEST_WORKERS_MARK", "du correcteur")
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     command = ["grade", str(folder), *map(str, students), "--out", str(out), "-j", str(jobs)]
     command += ["--sandbox", "bwrap", *(["--fresh-kernels"] if kernels == "fresh" else [])]
 
@@ -108,6 +120,7 @@ def test_workers_grade_with_the_graders_environment_and_survive_a_death(
     for line in lines:
         facts = ast.literal_eval(line.split(" ", 2)[2])
         assert facts["preloaded"] and facts["mark"] == "du correcteur", line  # grader's env
+        assert facts["tmp"] == str(tmp_path / "tmp"), line
         if kernels == "warm":  # forked from the kernels' parent, named for `ps`
             assert (facts["name"], facts["parent"]) == ("grader-worker", "warm_parent"), line
         else:  # started by the grader

@@ -277,6 +277,9 @@ def _worker(parent: int) -> None:
     os.environ.clear()
     os.environ.update(setup["environment"])
     os.chdir(setup["cwd"])
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:  # found from the kernels' environment: the grader's TMPDIR rules
+        tempfile.tempdir = None
     _fresh_random_state()
     importlib.import_module(setup["module"]).serve(WORKER_FD)
 
