@@ -45,6 +45,7 @@ import socket
 import stat
 import struct
 import sys
+import tempfile
 import time
 import traceback
 from typing import Any
@@ -277,9 +278,7 @@ def _worker(parent: int) -> None:
     os.environ.clear()
     os.environ.update(setup["environment"])
     os.chdir(setup["cwd"])
-    tempfile = sys.modules.get("tempfile")
-    if tempfile is not None:  # found from the kernels' environment: the grader's TMPDIR rules
-        tempfile.tempdir = None
+    tempfile.tempdir = None  # found from the kernels' environment: the grader's TMPDIR rules
     _fresh_random_state()
     importlib.import_module(setup["module"]).serve(WORKER_FD)
 
