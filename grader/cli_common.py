@@ -19,6 +19,7 @@ class Exit(IntEnum):
     CHECKS_FAILED = 1  # some check failed or errored
     USAGE = 2  # usage or configuration error: the message names file, line and field
     BUG = 3  # a bug in grader: traceback plus "this is a bug"
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT: neither a verdict nor an error
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,6 +46,9 @@ def errors_to_exit_codes(command: F) -> F:
             sys.exit(Exit.USAGE)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo("grader: interrupted; a batch keeps every result it stored", err=True)
+            sys.exit(Exit.INTERRUPTED)
         except Exception:
             click.echo(traceback.format_exc(), err=True)
             click.echo(

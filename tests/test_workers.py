@@ -68,6 +68,13 @@ CRITERIA = "  - {id: travailleurs, title: Travailleurs, points: 1, checks: ['tra
 FALLS = {"ada": 0, "blaise": 0, "carl": 1, "dora": 2}
 
 
+def workers_course(root: Path, preload: str = "colorsys") -> Path:
+    """assignments/tp-travailleurs below `root`, whose checks log their worker process."""
+    spec = f'title: "TP travailleurs"\npreload: [{preload}]\n'
+    template = make_notebook("nom = chutes = None")
+    return write_course(root, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
+
+
 @pytest.mark.kernel
 @pytest.mark.sandbox
 @pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
@@ -84,9 +91,7 @@ def test_workers_grade_with_the_graders_environment_and_survive_a_death(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str, jobs: int, preload: str
 ) -> None:
     """With a warm parent, one job too has its worker (forked: grader imports nothing twice)."""
-    spec = f'title: "TP travailleurs"\npreload: [{preload}]\n'
-    template = make_notebook("nom = chutes = None")
-    folder = write_course(tmp_path, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
+    folder = workers_course(tmp_path, preload)
     students = [
         write_notebook(tmp_path / "class" / f"{name}.ipynb", f"nom = {name!r}\nchutes = {falls}")
         for name, falls in FALLS.items()
@@ -134,9 +139,7 @@ def test_workers_grade_with_the_graders_environment_and_survive_a_death(
 def test_ctrl_c_ends_the_workers_and_keeps_what_was_graded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str
 ) -> None:
-    spec = 'title: "TP travailleurs"\npreload: [colorsys]\n'
-    template = make_notebook("nom = chutes = None")
-    folder = write_course(tmp_path, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
+    folder = workers_course(tmp_path)
     students = [
         write_notebook(
             tmp_path / "class" / f"eleve{index}.ipynb",
@@ -159,7 +162,10 @@ def test_ctrl_c_ends_the_workers_and_keeps_what_was_graded(
         assert time.monotonic() < deadline, "the batch graded nothing in 120 s"
         time.sleep(0.05)
     batch.send_signal(signal.SIGINT)  # what Ctrl-C sends the grader (its workers have their own)
-    batch.wait(timeout=30)
+    assert batch.wait(timeout=30) == Exit.INTERRUPTED
+    assert "grader: interrupted; a batch keeps every result it stored" in (
+        batch.stderr.read() if batch.stderr else ""
+    )
     graded = {path.stem for path in (out / "results").glob("*.json")}
     assert 2 <= len(graded) < len(students), "the interrupt should land mid-batch"
     with sqlite3.connect(out / "gradebook.sqlite") as db:  # committed before its files
