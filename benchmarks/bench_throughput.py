@@ -43,6 +43,7 @@ import psutil
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.mirror import mirror_env
+from grader.sandbox.warm_parent import WORKER_NAME  # grader's workers forked from it
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "tp-attention"
@@ -225,7 +226,6 @@ class PeakMemory:
 
 
 KERNEL_SCRIPTS = ("inner.py", "warm_parent.py")  # a fresh kernel; the warm parent, its forks
-WORKER_NAME = "grader-worker"  # grader's workers forked from the warm parent
 
 
 def grade_with_grader(

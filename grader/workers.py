@@ -80,7 +80,7 @@ def serve(fd: int) -> None:
             path, submission, options = cast(tuple[str, Submission, GradeOptions], task)
             try:
                 outcome: GradeReport | str = grade_submission(
-                    worker_assignment(str(path)), submission, options
+                    worker_assignment(path), submission, options
                 )
             except Exception:  # a bug in grader: the grader records it and goes on
                 outcome = traceback.format_exc()

@@ -64,6 +64,7 @@ SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 47, 4
 PR_SET_NAME = 15
 WORKER_FD = 3  # a grader worker's connection with the grader
+WORKER_NAME = "grader-worker"  # a worker's name, as `ps` shows it
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 # statvfs flags of a bind mount that a user namespace may not drop when remounting it read-only.
@@ -158,7 +159,7 @@ def _serve_forever(listener: socket.socket) -> None:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 4096)
                     _reap(children, selector)
-                else:  # a launcher spoke or went away: either way, its kernel must end
+                else:  # a launcher (or the grader) spoke or went away: its child must end
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(key.data, signal.SIGKILL)
                     selector.unregister(key.fileobj)
@@ -271,7 +272,7 @@ def _worker(parent: int) -> None:
     the same uid) gives the import path, environment, folder and the module whose serve(fd)
     runs it."""
     _leave_parent(parent, WORKER_FD)
-    _check(_libc.prctl(PR_SET_NAME, b"grader-worker", 0, 0, 0), "prctl(PR_SET_NAME)")
+    _check(_libc.prctl(PR_SET_NAME, WORKER_NAME.encode(), 0, 0, 0), "prctl(PR_SET_NAME)")
     setup = pickle.loads(_read_exactly(WORKER_FD, int.from_bytes(_read_exactly(WORKER_FD, 8))))
     sys.path[:] = setup["sys_path"]
     sys.argv = [setup["module"]]
