@@ -225,8 +225,7 @@ def grade_batch(
                 on_report,
             )
         return result
-    # The workers' checks use the preloaded libraries too (references, torch inputs).
-    pool = WorkerPool(jobs, assignment.spec.preload, options.warm_parent)
+    pool = WorkerPool(jobs, options.warm_parent)
     for student, outcome in pool.grade(assignment_path, submissions, options):
         if isinstance(outcome, str):  # a bug in the grader: recorded, the others go on
             result.crashed.append((student, outcome))

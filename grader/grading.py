@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import importlib
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -156,10 +160,12 @@ def _execute_and_check(
 ) -> tuple[ExecutionRecord, list[CheckResult]]:
     loop = asyncio.new_event_loop()
     executed = None
+    importing = import_in_background(assignment.spec.preload)
     try:
         executed = loop.run_until_complete(
             execute_notebook(notebook, partial(_open_box, workdir, limits, options), limits)
         )
+        importing.join()  # the checks may import the same modules: never both at once
         code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
         probe = Notebook(executed, notebook_source(code), limits.cell_timeout_s, loop, workdir)
         nb_handle = probe if executed.client is not None else None
@@ -174,11 +180,29 @@ def _execute_and_check(
         if executed.client is not None and executed.client.kc is not None:
             executed.client.kc.stop_channels()
     finally:
+        importing.join()
         if executed is not None:
             loop.run_until_complete(executed.box.close())
         loop.close()
     # The probes used the kernel too: its peak is known only now that the box is closed.
     return replace(executed.record, peak_memory_bytes=executed.peak_memory_bytes()), results
+
+
+def import_in_background(modules: Sequence[str]) -> threading.Thread:
+    """Import the assignment's `preload:` libraries into this process while the kernel starts
+    and runs the cells: the checks' references use them too, and the kernel meanwhile imports
+    its own copy on another core (a grader worker forked from the warm parent has them already).
+    A module that fails to import here fails the check that needs it, as it would have."""
+
+    def import_all(names: list[str]) -> None:
+        for name in names:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    missing = [name for name in modules if name not in sys.modules]
+    thread = threading.Thread(target=import_all, args=(missing,), name="grader-preload")
+    thread.start()
+    return thread
 
 
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:

@@ -2,8 +2,8 @@
 
 When the batch's kernels fork from a warm parent, the workers fork from it too: grader's workers
 and the students' kernels then hold one copy of torch, transformers and the other preloaded
-libraries between them, not two. Otherwise each worker is `python -m grader.workers FD
-[PRELOAD...]`, which imports the assignment's `preload:` itself before its first submission.
+libraries between them, not two. Otherwise each worker is `python -m grader.workers FD`, which
+imports the assignment's `preload:` itself while its first kernel runs (grading.py).
 
 The grader and a worker speak over a socket pair, in frames (an 8-byte length, then a pickle):
 the grader sends a task (the assignment's folder, a submission, the options) and the worker
@@ -14,7 +14,6 @@ is replaced and its submission graded again by another worker; a second death re
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import pickle
@@ -98,11 +97,7 @@ def worker_assignment(path: str) -> Assignment:
 
 
 def main(argv: Sequence[str]) -> int:
-    """python -m grader.workers FD [PRELOAD...]: a worker started afresh."""
-    for name in argv[1:]:
-        # Only to start warm: a module that fails here fails the check that needs it.
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
+    """python -m grader.workers FD: a worker started afresh."""
     serve(int(argv[0]))
     return 0
 
@@ -123,10 +118,10 @@ class Worker:
         self.process = process
 
     @classmethod
-    def start(cls, preload: Sequence[str]) -> Worker:
+    def start(cls) -> Worker:
         ours, theirs = socket.socketpair()
         with theirs:
-            command = [sys.executable, "-m", "grader.workers", str(theirs.fileno()), *preload]
+            command = [sys.executable, "-m", "grader.workers", str(theirs.fileno())]
             process = subprocess.Popen(
                 command,
                 pass_fds=[theirs.fileno()],
@@ -191,15 +186,14 @@ class Worker:
 class WorkerPool:
     """`jobs` worker processes, forked from the warm parent when the batch has one."""
 
-    def __init__(self, jobs: int, preload: Sequence[str], warm_parent: Path | None) -> None:
+    def __init__(self, jobs: int, warm_parent: Path | None) -> None:
         self.jobs = jobs
-        self.preload = tuple(preload)
         self.warm_parent = warm_parent
 
     def _start(self) -> Worker:
         if self.warm_parent is not None:
             return Worker.fork(self.warm_parent)
-        return Worker.start(self.preload)
+        return Worker.start()
 
     def grade(
         self, assignment: Path, submissions: Sequence[Submission], options: GradeOptions

@@ -11,7 +11,13 @@ import nbformat
 
 from grader.assignment.load import Assignment
 from grader.assignment.release import template_notebook
-from grader.grading import GradeOptions, Submission, grade_submission, warm_kernels
+from grader.grading import (
+    GradeOptions,
+    Submission,
+    grade_submission,
+    import_in_background,
+    warm_kernels,
+)
 from grader.results import GradeReport, Outcome
 from grader.sandbox.backends import BackendName
 
@@ -33,6 +39,8 @@ def validate_assignment(
     """Grade the source notebook and the released template with every check, hidden included."""
     options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox, mirror=mirror)
     problems = []
+    # The checks run here, and need the libraries that the warm parent imports meanwhile.
+    importing = import_in_background(assignment.spec.preload)
     with warm_kernels(assignment, options) as (options, notice):
         if notice and options.warm_parent is None and sandbox == "bwrap":
             problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
@@ -43,6 +51,7 @@ def validate_assignment(
             path = Path(folder) / "template.ipynb"
             nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
             template = grade_submission(assignment, Submission("template", path), options)
+    importing.join()
     for check in solution.checks:
         if check.outcome is not Outcome.PASSED:
             problems.append(
