@@ -3,7 +3,8 @@
 The box's confinement is tested with every attack in tests/test_sandbox_bwrap.py (each runs in a
 bwrap box and in a warm box) and the whole pipeline in tests/test_hostile_pipeline.py; here, what
 is particular to forking: nothing of one student reaches the next, the parent stays a single
-thread, the process tree ends with its launcher or its parent, and the fallback says so.
+thread, the process tree ends with the connection that asked for it or with its parent, and the
+fallback says so.
 Real kernels, real namespaces, real cgroups.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,13 +28,7 @@ from grader.grading import GradeOptions, warm_kernels
 from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
-from grader.sandbox.warm import (
-    WARM_LAUNCH,
-    WARM_PARENT,
-    WarmBox,
-    WarmParent,
-    start_warm_parent,
-)
+from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, WarmProvisioner, start_warm_parent
 from tests.conftest import TP_ATTENTION
 from tests.hostile.harness import BoxRun, run_cells
 
@@ -175,31 +170,37 @@ def _not_zombie(pid: int) -> bool:
         return False
 
 
-def test_a_dead_launcher_takes_its_kernel_along(
+def test_a_lost_connection_takes_its_kernel_along(
     parent: WarmParent, layout: CgroupLayout, tmp_path: Path
 ) -> None:
+    """As when the grader worker that asked for the kernel dies: its end of the connection closes
+    without a word."""
+
     async def scenario() -> tuple[set[int], bool]:
         kernel = box(parent, tmp_path / "alice", layout)
         await kernel.start()
         try:
             pids = kernel.cgroup.pids() if kernel.cgroup else set()
-            os.kill(kernel.km.provisioner.process.pid, signal.SIGKILL)  # type: ignore[union-attr]
+            provisioner = kernel.km.provisioner
+            assert isinstance(provisioner, WarmProvisioner) and provisioner.kernel is not None
+            provisioner.kernel.connection.close()
             return pids, _gone(pids)  # blocking: close() and the box's watches cannot help
         finally:
             await kernel.close()
 
     pids, gone = asyncio.run(scenario())
-    assert len(pids) >= 4  # launcher, the child outside the pid namespace, its init, the kernel
-    assert gone, "the kernel outlived its launcher"
+    assert len(pids) >= 3  # the child outside the pid namespace, its init, the kernel
+    assert gone, "the kernel outlived the connection that asked for it"
 
 
 def test_a_malformed_request_is_refused_and_the_parent_serves_on(
     parent: WarmParent, layout: CgroupLayout, tmp_path: Path
 ) -> None:
-    launcher = [sys.executable, "-I", "-S", str(WARM_LAUNCH), str(parent.socket), "{}", "-x"]
-    refused = subprocess.run(launcher, capture_output=True, text=True, timeout=30)
-    assert refused.returncode == 1
-    assert "warm start: refused: no -f CONNECTION_FILE" in refused.stderr
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
+        connection.connect(str(parent.socket))
+        socket.send_fds(connection, [b"{}\0-x"], [2, 2])
+        answer = connection.recv(1 << 16).decode()
+    assert answer == "error refused: no -f CONNECTION_FILE among the kernel's arguments"
     assert parent.alive()
     assert run(box(parent, tmp_path / "alice", layout), "print(6 * 7)").text(0) == "42\n"
 

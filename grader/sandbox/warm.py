@@ -2,7 +2,8 @@
 
 An assignment that declares `preload: [numpy, torch, transformers]` pays those imports once per
 batch instead of once per submission: `WarmParent.start` runs grader/sandbox/warm_parent.py,
-which imports them and serves forks; each `WarmBox` asks it for one kernel. The child confines
+which imports them and serves forks; each `WarmBox` asks it for one kernel, through the
+`WarmProvisioner` that jupyter_client then holds instead of a kernel process. The child confines
 itself (namespaces, the bwrap box's very view, no capabilities, rlimits, seccomp, the kernel's
 cgroup) before any student code runs, and starts from the parent's pristine state: no globals,
 module state, files or threads of another student can be in it, since none ever were in the
@@ -12,18 +13,25 @@ kernels start fresh, and `start_warm_parent` says so in one line.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import platform
 import selectors
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 from grader.sandbox import policy
 from grader.sandbox.backend import home_environment
@@ -31,7 +39,6 @@ from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_en
 from grader.sandbox.limits import Limits
 
 WARM_PARENT = Path(__file__).with_name("warm_parent.py")
-WARM_LAUNCH = Path(__file__).with_name("warm_launch.py")
 FORKABLE_MACHINES = ("x86_64", "aarch64")  # warm_parent.SYS_PIVOT_ROOT knows their numbers
 
 
@@ -184,6 +191,112 @@ class WarmBox(BwrapBox):
         }
 
     def _kernel_argv(self) -> list[str]:
-        launcher = [sys.executable, "-I", "-S", str(WARM_LAUNCH), str(self.parent)]
-        launcher += [json.dumps(self.request()), "-f", "{connection_file}"]
-        return policy.outer_command(self._cgroup_procs(), launcher)
+        return ["-f", "{connection_file}"]  # the forked child's ipykernel arguments
+
+    async def _prepare(self) -> None:
+        await super()._prepare()  # the cgroups, which the request names
+        self.km.kernel_id = str(uuid.uuid4())
+        provisioner = WarmProvisioner(
+            kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km
+        )
+        provisioner.box = self
+        self.km.provisioner = provisioner  # jupyter_client's own would start a process
+
+
+class WarmProvisioner(LocalProvisioner):
+    """How jupyter_client starts, watches and ends a warm box's kernel: one request to the warm
+    parent over its socket, with the box's log as the kernel's stdout and stderr; no process of
+    ours in between. (LocalProvisioner writes the connection file and the arguments.)"""
+
+    box: WarmBox
+    kernel: ForkedKernel | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        log = kwargs["stdout"].fileno()  # the box's log, also given as stderr
+        self.kernel = await asyncio.to_thread(ForkedKernel.request, self.box, cmd, log)
+        self.pid = self.kernel.pid
+        return self.connection_info
+
+    @property
+    def has_process(self) -> bool:
+        return self.kernel is not None
+
+    async def poll(self) -> int | None:
+        return 0 if self.kernel is None else self.kernel.poll()
+
+    async def wait(self) -> int | None:
+        """Until the parent says the kernel ended (jupyter_client's would poll every 0.1 s)."""
+        if self.kernel is None:
+            return 0
+        code = await self.kernel.wait()
+        self.kernel = None
+        return code
+
+    async def send_signal(self, signum: int) -> None:
+        """Any signal ends the kernel: in a box it is interrupted by message, never by signal."""
+        if self.kernel is not None:
+            self.kernel.end()
+
+    async def kill(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart: bool = False) -> None:
+        await self.send_signal(signal.SIGTERM)
+
+
+class ForkedKernel:
+    """A kernel forked by the warm parent: the parent says on their connection when it ended,
+    and kills it when the connection is shut (or this process dies)."""
+
+    def __init__(self, connection: socket.socket, pid: int) -> None:
+        self.connection = connection
+        self.pid = pid
+        self.returncode: int | None = None
+
+    @classmethod
+    def request(cls, box: WarmBox, kernel_args: list[str], log: int) -> ForkedKernel:
+        """Ask the parent for the box's kernel; OSError with the parent's reason if it refuses."""
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            connection.connect(str(box.parent))
+            message = "\0".join([json.dumps(box.request()), *kernel_args]).encode()
+            socket.send_fds(connection, [message], [log, log])
+            word, _, value = connection.recv(1 << 16).decode("utf-8", "replace").partition(" ")
+            if word != "pid":
+                raise OSError(f"warm start: {value or 'the warm parent stopped'}")
+        except BaseException:
+            connection.close()
+            raise
+        return cls(connection, int(value))
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self._ended(self.connection.recv(1 << 16, socket.MSG_DONTWAIT))
+            except BlockingIOError:
+                pass
+            except OSError:
+                self._ended(b"")
+        return self.returncode
+
+    async def wait(self) -> int:
+        if self.returncode is None:
+            self.connection.setblocking(False)
+            try:
+                message = await asyncio.get_running_loop().sock_recv(self.connection, 1 << 16)
+            except OSError:
+                message = b""
+            self._ended(message)
+        assert self.returncode is not None
+        return self.returncode
+
+    def end(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_WR)
+
+    def _ended(self, message: bytes) -> None:
+        word, _, value = message.decode("utf-8", "replace").partition(" ")
+        # Without its word, the parent is gone: it killed its kernels as it went.
+        self.returncode = int(value) if word == "exit" else -signal.SIGKILL
+        self.connection.close()

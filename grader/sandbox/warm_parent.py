@@ -9,15 +9,16 @@ in every child), freezes its objects out of the garbage collector (so children s
 pages), prints one JSON line on stdout and serves SOCKET, an AF_UNIX seqpacket socket that only
 its own uid may use.
 
-Each kernel's command line is warm_launch.py, which sends the box's request and its
-stdout/stderr (the box's log) here; the parent forks. The child confines itself before any
-student code exists: it joins the kernel's cgroups, enters new user (uid 65534), mount, pid,
-network, ipc, uts and cgroup namespaces, builds the same filesystem view as the bwrap box (the
-`view` steps of grader/sandbox/bwrap.py) and pivots into it, drops every capability, sets the
-rlimits and seccomp of inner.py, resets the environment, reseeds the random generators, sets
-torch's thread count, and only then starts ipykernel. The launcher lives as long as that kernel
-and exits with its status; when the launcher dies, the parent kills the kernel, and when the
-grader dies (the parent's stdin closes), the parent and every kernel die too.
+A grader worker asks for each kernel over its own connection (WarmProvisioner in
+grader/sandbox/warm.py): the box's request and the kernel's arguments, with the box's log as
+the kernel's stdout and stderr; the parent forks. The child confines itself before any student
+code exists: it joins the kernel's cgroups, enters new user (uid 65534), mount, pid, network,
+ipc, uts and cgroup namespaces, builds the same filesystem view as the bwrap box (the `view`
+steps of grader/sandbox/bwrap.py) and pivots into it, drops every capability, sets the rlimits
+and seccomp of inner.py, resets the environment, reseeds the random generators, sets torch's
+thread count, and only then starts ipykernel. The parent says on the connection when the kernel
+ended (`exit N`); when the worker shuts or loses the connection, the parent kills the kernel, and
+when the grader dies (the parent's stdin closes), the parent and every kernel die too.
 
 The grader's own worker processes fork from here as well (grader/workers.py), so that they and
 the kernels share one copy of the preloaded libraries. A worker request carries a third
@@ -131,9 +132,9 @@ def _say(**message: Any) -> None:
 
 
 def _serve_forever(listener: socket.socket) -> None:
-    """Fork a kernel (or a grader worker) per request; report each one's exit to its launcher
-    (or the grader); kill the child of a connection that went away; stop (killing every child)
-    when the grader closes stdin."""
+    """Fork a kernel (or a grader worker) per request; report each one's exit on its connection;
+    kill the child of a connection that was shut or went away; stop (killing every child) when
+    the grader closes stdin."""
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
     os.set_blocking(wake_write, False)
@@ -143,7 +144,7 @@ def _serve_forever(listener: socket.socket) -> None:
     selector.register(listener, selectors.EVENT_READ, "listener")
     selector.register(wake_read, selectors.EVENT_READ, "children")
     selector.register(sys.stdin, selectors.EVENT_READ, "grader")
-    children: dict[int, socket.socket] = {}  # pid -> its launcher's (or the grader's) connection
+    children: dict[int, socket.socket] = {}  # pid -> the connection that asked for it
     try:
         while True:
             for key, _events in selector.select():
@@ -159,7 +160,7 @@ def _serve_forever(listener: socket.socket) -> None:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 4096)
                     _reap(children, selector)
-                else:  # a launcher (or the grader) spoke or went away: its child must end
+                else:  # the asker shut its connection, spoke or went away: its child must end
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(key.data, signal.SIGKILL)
                     selector.unregister(key.fileobj)
@@ -199,7 +200,7 @@ def _fork_child(connection: socket.socket) -> int | None:
         if uid != os.getuid() or len(fds) != expected:
             raise ValueError(f"refused: uid {uid}, {len(fds)} descriptors")
     except (OSError, ValueError) as exc:
-        for fd in fds:  # the launcher's output: kept open here, its reader would never end
+        for fd in fds:  # the kernel's log: kept open here, its reader would never see an end
             os.close(fd)
         with contextlib.suppress(OSError):
             connection.send(f"error {exc}".encode())
@@ -233,8 +234,8 @@ def _fork_child(connection: socket.socket) -> int | None:
 
 
 def _request(message: bytes) -> dict[str, Any]:
-    """A launcher's message: the box's request (JSON), then the kernel's arguments, NUL apart;
-    or the grader's `{"worker": true}`."""
+    """A kernel's request: the box's (JSON), then the kernel's arguments, NUL apart; or the
+    grader's `{"worker": true}`."""
     request_json, *kernel_args = message.decode().split("\0")
     request: dict[str, Any] = json.loads(request_json)
     if request.get("worker"):
