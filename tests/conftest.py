@@ -8,10 +8,10 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import nbformat
 import pytest
@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from grader.checks.probe import Notebook
 from grader.mirror import GPT2, MINILM, build_mirror
 from grader.sandbox.backend import UnsandboxedBox
-from grader.sandbox.backends import cgroup_layout
+from grader.sandbox.backends import bwrap_problem, cgroup_layout
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
@@ -28,6 +28,21 @@ from grader.sandbox.limits import Limits
 ROOT = Path(__file__).resolve().parent.parent
 TP_ATTENTION = ROOT / "assignments" / "tp-attention"
 EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
+
+# Real kernels in bwrap boxes (forked from a warm parent or not): a module's `pytestmark`, or one
+# test's marks through `in_bwrap_boxes`. Skipped, with the reason, where bubblewrap cannot run.
+IN_BWRAP_BOXES = (
+    pytest.mark.kernel,
+    pytest.mark.sandbox,
+    pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
+)
+Test = TypeVar("Test", bound=Callable[..., Any])
+
+
+def in_bwrap_boxes(test: Test) -> Test:
+    for mark in IN_BWRAP_BOXES:
+        test = mark(test)
+    return test
 
 
 def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:

@@ -11,8 +11,7 @@ import pytest
 
 import grader
 from grader.results import Outcome
-from grader.sandbox.backends import bwrap_problem
-from tests.conftest import ROOT, checks_of, gradebook_rows, make_notebook
+from tests.conftest import ROOT, checks_of, gradebook_rows, in_bwrap_boxes, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
 SUBMISSIONS = ROOT / "examples" / "submissions" / "mini-projet"
@@ -144,9 +143,7 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
     )
 
 
-@pytest.mark.kernel
-@pytest.mark.sandbox
-@pytest.mark.skipif(bwrap_problem() is not None, reason="bubblewrap sandbox unavailable here")
+@in_bwrap_boxes
 def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     """A notebook that copies the hidden labels into its predictions finds no such file."""
     assignment = grader.load_assignment(ASSIGNMENT)

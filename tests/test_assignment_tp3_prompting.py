@@ -14,15 +14,9 @@ from typing import Any
 
 import pytest
 
-from grader.sandbox.backends import bwrap_problem
-from tests.conftest import ROOT
+from tests.conftest import IN_BWRAP_BOXES, ROOT
 
-pytestmark = [
-    pytest.mark.kernel,
-    pytest.mark.sandbox,
-    pytest.mark.slow,
-    pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
-]
+pytestmark = [*IN_BWRAP_BOXES, pytest.mark.slow]
 
 ASSIGNMENT = ROOT / "assignments" / "tp3-prompting"
 EXAMPLES = ROOT / "examples" / "submissions" / "tp3-prompting"

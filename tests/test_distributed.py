@@ -13,18 +13,12 @@ import pytest
 from grader.distributed import SubmissionFiles
 from grader.grading import GradeOptions, Submission, find_submission, submission_hash
 from grader.results import GradeReport
-from grader.sandbox.backends import bwrap_problem
-from tests.conftest import EXAMPLES, TP_ATTENTION, write_notebook
+from tests.conftest import EXAMPLES, IN_BWRAP_BOXES, TP_ATTENTION, write_notebook
 from tests.test_demo import EXPECTED  # the cluster must give the same scores
 
 distributed = pytest.importorskip("distributed", reason="Dask is not installed")
 
-pytestmark = [
-    pytest.mark.kernel,
-    pytest.mark.sandbox,
-    pytest.mark.slow,
-    pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
-]
+pytestmark = [*IN_BWRAP_BOXES, pytest.mark.slow]
 
 
 def test_a_folder_submission_travels_as_bytes_and_keeps_its_hash(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from grader.checks.reference import reference, run_store, using_store
-from grader.sandbox.backends import bwrap_problem
 from tests.conftest import (
     gradebook_rows,
     grader_command,
+    in_bwrap_boxes,
     make_notebook,
     write_course,
     write_notebook,
@@ -150,9 +150,7 @@ def squares_course(root: Path) -> tuple[Path, list[Path]]:
     return folder, students
 
 
-@pytest.mark.kernel
-@pytest.mark.sandbox
-@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+@in_bwrap_boxes
 @pytest.mark.parametrize("where", ["local", "dask"])
 def test_a_batch_computes_each_reference_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str

@@ -15,11 +15,11 @@ import pytest
 
 from grader.results import ExecutionStatus
 from grader.sandbox.backend import KernelBox, StartupFailed
-from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmBox, WarmParent
+from tests.conftest import IN_BWRAP_BOXES
 from tests.hostile import cells
 from tests.hostile.harness import BoxRun, run_cells
 from tests.hostile.secrets import SECRET, process_with_secret
@@ -35,11 +35,7 @@ LIMITS = Limits(
     disk_bytes=64 * MiB,
 )
 
-pytestmark = [
-    pytest.mark.sandbox,
-    pytest.mark.kernel,
-    pytest.mark.skipif(bwrap_problem() is not None, reason=f"bwrap box: {bwrap_problem()}"),
-]
+pytestmark = [*IN_BWRAP_BOXES]
 
 
 MakeBox = Callable[..., BwrapBox]

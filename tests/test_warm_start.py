@@ -25,20 +25,15 @@ import pytest
 
 from grader.assignment.load import load_assignment
 from grader.grading import GradeOptions, warm_kernels
-from grader.sandbox.backends import bwrap_problem
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, WarmProvisioner, start_warm_parent
-from tests.conftest import TP_ATTENTION
+from tests.conftest import IN_BWRAP_BOXES, TP_ATTENTION
 from tests.hostile.harness import BoxRun, run_cells
 
 LIMITS = Limits(cell_timeout_s=10, notebook_timeout_s=60, memory_bytes=1024**3, processes=48)
 
-pytestmark = [
-    pytest.mark.sandbox,
-    pytest.mark.kernel,
-    pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}"),
-]
+pytestmark = [*IN_BWRAP_BOXES]
 
 
 @pytest.fixture(scope="module")

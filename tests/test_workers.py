@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from grader.cli_common import Exit
-from grader.sandbox.backends import bwrap_problem
 from tests.conftest import (
     ROOT,
     gradebook_rows,
     grader_command,
+    in_bwrap_boxes,
     make_notebook,
     write_course,
     write_notebook,
@@ -75,9 +75,7 @@ def workers_course(root: Path, preload: str = "colorsys") -> Path:
     return write_course(root, "tp-travailleurs", spec, CHECKS, template, CRITERIA)
 
 
-@pytest.mark.kernel
-@pytest.mark.sandbox
-@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+@in_bwrap_boxes
 @pytest.mark.parametrize(
     ("kernels", "jobs", "preload"),
     [
@@ -132,9 +130,7 @@ def test_workers_grade_with_the_graders_environment_and_survive_a_death(
             assert facts["parent"] == ["-m", "grader"], line
 
 
-@pytest.mark.kernel
-@pytest.mark.sandbox
-@pytest.mark.skipif(bwrap_problem() is not None, reason=f"namespaces: {bwrap_problem()}")
+@in_bwrap_boxes
 @pytest.mark.parametrize("kernels", ["warm", "fresh"])
 def test_ctrl_c_ends_the_workers_and_keeps_what_was_graded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernels: str
