@@ -16,7 +16,8 @@ the repeats.
 
 Prints, for each way of starting grader's kernels: wall time of each tool and the ratio;
 grader's overhead per submission beyond the students' own cells ((wall x parallelism - summed
-cell time) / n); peak memory of the whole batch, grader and its kernels, and per concurrent
+cell time) / n), and the part of it that is the warm parent's import, a fixed cost during which
+the other cores wait; peak memory of the whole batch, grader and its kernels, and per concurrent
 kernel, as PSS (a page shared by the warm parent and its forks, kernels and grader's workers, is
 counted once), from one more run of grader's, watched: sampling every process's memory slows a
 batch by about a tenth. `--memory-jobs` watches one such run per -j given (default: -j only) and
@@ -29,6 +30,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -50,6 +52,7 @@ ASSIGNMENT = ROOT / "assignments" / "tp-attention"
 EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
 MIRROR = Path.home() / ".cache" / "grader" / "mirror"  # grader grade's default --mirror
 LEFT_OUT = {"hugo"}  # an interrupted infinite loop: 15 s of cell timeout per copy
+WARM_START = re.compile(r"imported once \(([0-9.]+) s\)")  # grader's warm start line
 
 # nbgrader's version of our checks, run inside the student's kernel as nbgrader does.
 TESTS_AFTER_CELL = {
@@ -243,7 +246,7 @@ def grade_with_grader(
     )
     if memory is not None:
         memory.watch(process)
-    _, stderr = process.communicate()
+    stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     watched = {}
     if memory is not None:
@@ -255,7 +258,9 @@ def grade_with_grader(
         execution = json.loads(result.read_text())["execution"]
         cells += sum(cell["duration_s"] for cell in execution["cells"])
     graded = len(list((out / "results").glob("*.json")))
-    return {"wall": wall, "cells": cells, "graded": graded, **watched}
+    warm = WARM_START.search(stdout + stderr)
+    imports = float(warm.group(1)) if warm else 0.0  # the warm parent's, before any kernel
+    return {"wall": wall, "cells": cells, "graded": graded, "imports": imports, **watched}
 
 
 def grade_with_nbgrader(course: Path, env: dict[str, str]) -> dict:
@@ -347,6 +352,12 @@ def report(
     overhead = (wall * jobs - cells) / n
     print(f"students' cells: {cells:.1f} s summed")
     print(f"overhead per submission, (wall x j - cells) / n: {overhead:.2f} s (target <= 0.2 s)")
+    imports = statistics.median(r["imports"] for r in grader_runs)
+    if imports:  # one core imports, the others wait: a fixed cost, shared by the class
+        print(
+            f"  of which the warm parent's import ({imports:.1f} s, before any kernel): "
+            f"{imports * jobs / n:.2f} s"
+        )
     print("peak memory (PSS, one more run per -j) of the batch, grader and kernels:")
     for watched_jobs, run in sorted(memory_runs.items()):
         peak, kernels = run["peak"] / mib, run["kernels"] / mib
