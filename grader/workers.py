@@ -34,6 +34,7 @@ from grader.assignment.load import Assignment, load_assignment
 from grader.errors import GraderError
 from grader.grading import GradeOptions, Submission, grade_submission
 from grader.results import GradeReport
+from grader.sandbox.warm import ask_warm_parent, exit_status
 
 HEADER = struct.Struct("!Q")
 TRIES = 2  # a submission whose worker dies this many times is recorded as a bug
@@ -135,22 +136,16 @@ class Worker:
     def fork(cls, warm_parent: Path) -> Worker:
         """A worker forked from the batch's warm parent (listening on `warm_parent`)."""
         ours, theirs = socket.socketpair()
-        parent = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        request = json.dumps({"worker": True}).encode()
         try:
             with theirs:
-                parent.connect(str(warm_parent))
-                request = json.dumps({"worker": True}).encode()
-                socket.send_fds(parent, [request], [2, 2, theirs.fileno()])
-            word, _, value = parent.recv(1 << 16).decode("utf-8", "replace").partition(" ")
-            if word != "pid":
-                raise OSError(value or "it stopped")
+                parent, pid = ask_warm_parent(warm_parent, request, [2, 2, theirs.fileno()])
         except OSError as exc:
-            parent.close()
             ours.close()
             raise GraderError(f"warm start: no worker from the warm parent: {exc}") from exc
         setup = {"module": __name__, "sys_path": sys.path, "cwd": os.getcwd()}
         send(ours, {**setup, "environment": dict(os.environ)})
-        return cls(ours, int(value), parent)
+        return cls(ours, pid, parent)
 
     def end(self) -> str:
         """Stop the worker and say how it ended. An idle worker leaves when its connection
@@ -173,14 +168,14 @@ class Worker:
                 return None
         self.process.settimeout(seconds)
         try:
-            message = self.process.recv(1 << 16).decode()
+            message = self.process.recv(1 << 16)
         except TimeoutError:
             return None
         except OSError:
-            message = ""
+            message = b""
         self.process.close()
-        word, _, value = message.partition(" ")
-        return f"exit status {value}" if word == "exit" else "ended with the warm parent"
+        code = exit_status(message)
+        return "ended with the warm parent" if code is None else f"exit status {code}"
 
 
 class WorkerPool:

@@ -256,18 +256,11 @@ class ForkedKernel:
     @classmethod
     def request(cls, box: WarmBox, kernel_args: list[str], log: int) -> ForkedKernel:
         """Ask the parent for the box's kernel; OSError with the parent's reason if it refuses."""
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        message = "\0".join([json.dumps(box.request()), *kernel_args]).encode()
         try:
-            connection.connect(str(box.parent))
-            message = "\0".join([json.dumps(box.request()), *kernel_args]).encode()
-            socket.send_fds(connection, [message], [log, log])
-            word, _, value = connection.recv(1 << 16).decode("utf-8", "replace").partition(" ")
-            if word != "pid":
-                raise OSError(f"warm start: {value or 'the warm parent stopped'}")
-        except BaseException:
-            connection.close()
-            raise
-        return cls(connection, int(value))
+            return cls(*ask_warm_parent(box.parent, message, [log, log]))
+        except OSError as exc:
+            raise OSError(f"warm start: {exc}") from None
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -296,7 +289,31 @@ class ForkedKernel:
                 self.connection.shutdown(socket.SHUT_WR)
 
     def _ended(self, message: bytes) -> None:
-        word, _, value = message.decode("utf-8", "replace").partition(" ")
+        code = exit_status(message)
         # Without its word, the parent is gone: it killed its kernels as it went.
-        self.returncode = int(value) if word == "exit" else -signal.SIGKILL
+        self.returncode = -signal.SIGKILL if code is None else code
         self.connection.close()
+
+
+def ask_warm_parent(parent: Path, request: bytes, fds: list[int]) -> tuple[socket.socket, int]:
+    """Ask the warm parent listening on `parent` for a child (a kernel, or a grader worker):
+    the connection on which it will say `exit N` when the child ends, and the child's pid.
+    OSError with the parent's reason if it refuses or is gone."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        connection.connect(str(parent))
+        socket.send_fds(connection, [request], fds)
+        word, _, value = connection.recv(1 << 16).decode("utf-8", "replace").partition(" ")
+        if word != "pid":
+            raise OSError(value or "the warm parent stopped")
+    except BaseException:
+        connection.close()
+        raise
+    return connection, int(value)
+
+
+def exit_status(message: bytes) -> int | None:
+    """The status in the parent's `exit N` about a child; None when the connection closed
+    without it (the parent is gone)."""
+    word, _, value = message.decode("utf-8", "replace").partition(" ")
+    return int(value) if word == "exit" else None
