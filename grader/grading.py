@@ -188,20 +188,32 @@ def _execute_and_check(
     return replace(executed.record, peak_memory_bytes=executed.peak_memory_bytes()), results
 
 
+_imports_lock = threading.Lock()
+_last_import: threading.Thread | None = None  # this process's latest import_in_background
+
+
 def import_in_background(modules: Sequence[str]) -> threading.Thread:
     """Import the assignment's `preload:` libraries into this process while the kernel starts
     and runs the cells: the checks' references use them too, and the kernel meanwhile imports
     its own copy on another core (a grader worker forked from the warm parent has them already).
-    A module that fails to import here fails the check that needs it, as it would have."""
+    A module that fails to import here fails the check that needs it, as it would have.
 
-    def import_all(names: list[str]) -> None:
-        for name in names:
-            with contextlib.suppress(Exception):
-                importlib.import_module(name)
+    Each call's thread first waits for the previous call's: once joined, no import that any
+    caller started is still under way (a module being imported is already in sys.modules)."""
+    global _last_import
 
-    missing = [name for name in modules if name not in sys.modules]
-    thread = threading.Thread(target=import_all, args=(missing,), name="grader-preload")
-    thread.start()
+    def import_all(previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()
+        for name in modules:
+            if name not in sys.modules:
+                with contextlib.suppress(Exception):
+                    importlib.import_module(name)
+
+    with _imports_lock:
+        thread = threading.Thread(target=import_all, args=(_last_import,), name="grader-preload")
+        _last_import = thread
+        thread.start()
     return thread
 
 
