@@ -44,10 +44,9 @@ from nbclient import NotebookClient
 
 from grader.assignment.load import load_assignment
 from grader.grading import prepare_mirror
-from grader.mirror import mirror_env
+from grader.mirror import DEFAULT_ROOT, mirror_env
 
 ROOT = Path(__file__).resolve().parent.parent
-MIRROR = Path.home() / ".cache" / "grader" / "mirror"  # grader grade's default --mirror
 MIB = 1 << 20
 
 # The forking process: imports, says how long they took, then for each line on stdin (a
@@ -214,7 +213,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=100, help="the class of the floor")
     args = parser.parse_args()
     assignment = load_assignment(args.assignment)
-    mirror = prepare_mirror(assignment, MIRROR)
+    mirror = prepare_mirror(assignment, DEFAULT_ROOT)
     environment = dict(os.environ, **(mirror_env(mirror) if mirror else {}))
     environment.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     environment["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's warning about frozen modules

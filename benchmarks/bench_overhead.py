@@ -31,6 +31,7 @@ import grader.grading as grading
 from grader.assignment.load import load_assignment
 from grader.checks.probe import Notebook
 from grader.grading import GradeOptions, Submission, grade_submission, prepare_mirror
+from grader.mirror import DEFAULT_ROOT
 from grader.report import html
 from grader.sandbox import execute
 from grader.sandbox.backend import KernelBox
@@ -133,7 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--sandbox", default="bwrap")
-    parser.add_argument("--mirror", type=Path, default=Path.home() / ".cache" / "grader" / "mirror")
+    parser.add_argument("--mirror", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--fresh-kernels", dest="fresh", action="store_true", help="no warm parent")
     args = parser.parse_args()
     instrument()

@@ -44,13 +44,12 @@ import nbformat
 import psutil
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.mirror import mirror_env
+from grader.mirror import DEFAULT_ROOT, mirror_env
 from grader.sandbox.warm_parent import WORKER_NAME  # grader's workers forked from it
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "tp-attention"
 EXAMPLES = ROOT / "examples" / "submissions" / "tp-attention"
-MIRROR = Path.home() / ".cache" / "grader" / "mirror"  # grader grade's default --mirror
 LEFT_OUT = {"hugo"}  # an interrupted infinite loop: 15 s of cell timeout per copy
 WARM_START = re.compile(r"imported once \(([0-9.]+) s\)")  # grader's warm start line
 
@@ -164,7 +163,7 @@ def setup_nbgrader(venv: Path, course: Path, submissions: list[Path]) -> dict[st
     env.pop("PYTHONPATH", None)
     # The same offline models as grader's kernels: without it, each notebook's from_pretrained
     # waits for the unreachable hub before it falls back on a cache.
-    env.update(mirror_env(MIRROR))
+    env.update(mirror_env(DEFAULT_ROOT))
     run(["nbgrader", "generate_assignment", "tp", "--force"], course, env)
     shutil.copyfile(course / "gradebook.db", course / "gradebook.pristine.db")
     for path in submissions:

@@ -16,6 +16,7 @@ import grader
 from grader.checks.reference import run_store
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import display_path
+from grader.mirror import DEFAULT_ROOT
 from grader.report.html import format_points
 from grader.report.i18n import LANGS, Lang
 from grader.report.terminal import BatchProgress, peak_memory_line
@@ -26,7 +27,7 @@ from grader.sandbox.limits import format_size
 MIRROR = click.option(
     "--mirror",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path.home() / ".cache" / "grader" / "mirror",
+    default=DEFAULT_ROOT,
     show_default=True,
     help="Offline model cache for assignments that load models (built on first use).",
 )

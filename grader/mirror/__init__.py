@@ -2,6 +2,7 @@
 
 from grader.mirror.build import (
     DEFAULT_MODELS,
+    DEFAULT_ROOT,
     GPT2,
     MINILM,
     TINY_BERT,
@@ -14,6 +15,7 @@ from grader.mirror.build import (
 
 __all__ = [
     "DEFAULT_MODELS",
+    "DEFAULT_ROOT",
     "GPT2",
     "MINILM",
     "TINY_BERT",

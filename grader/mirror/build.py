@@ -29,6 +29,7 @@ from grader.references.tokenization import (
     minilm_tokenizer,
 )
 
+DEFAULT_ROOT = Path.home() / ".cache" / "grader" / "mirror"  # unless --mirror names another
 MARKER = "grader-mirror.json"
 SCHEMA_VERSION = 1
 # Bumped whenever a built-in model's recipe changes, so that older mirrors are rebuilt.
