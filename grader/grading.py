@@ -29,6 +29,7 @@ from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, GradeR
 from grader.sandbox.backend import KernelBox
 from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.execute import execute_notebook
+from grader.sandbox.kernel_user import mount_working_folder, unmount_working_folder
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent, start_warm_parent
 from grader.scoring.score import score_rubric
@@ -93,12 +94,15 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
         )
     else:
         workdir = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+        mounted = mount_working_folder(workdir, limits)
         try:
             _prepare_workdir(assignment, submission, workdir)
             execution, results = _execute_and_check(
                 assignment, submission, notebook, workdir, limits, options
             )
         finally:
+            if mounted:
+                unmount_working_folder(workdir)
             shutil.rmtree(workdir, ignore_errors=True)
     criteria, score, max_score = score_rubric(
         assignment.rubric, assignment.criterion_checks(), results

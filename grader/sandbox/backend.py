@@ -28,6 +28,7 @@ from zmq.utils.monitor import parse_monitor_message
 
 from grader.mirror import mirror_env
 from grader.results import ExecutionStatus
+from grader.sandbox.kernel_user import kernel_ids
 from grader.sandbox.limits import Limits
 
 # A peer that sent a message over the cap is disconnected for good (libzmq protocol error).
@@ -123,6 +124,11 @@ class BoxedKernelManager(AsyncKernelManager):
         socket = _capped_socket(self, channel, identity, self._message_bytes)
         socket.connect(self._make_url(channel))
         return socket
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        """jupyter_client's, then readable by the kernel's user only (it holds the HMAC key)."""
+        super().write_connection_file(**kwargs)
+        os.chown(self.connection_file, *kernel_ids())
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -223,6 +229,9 @@ class KernelBox:
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="gk"))
         self.kernel_dir = self.runtime_dir / "k"
         self.kernel_dir.mkdir()
+        # The kernel's user (nobody, when grader is root) reaches its socket folder, not the log.
+        self.runtime_dir.chmod(0o711)
+        os.chown(self.kernel_dir, *kernel_ids())
         self._log = open(self.runtime_dir / "kernel.log", "w+b")  # noqa: SIM115
         self.km = BoxedKernelManager(
             self._kernel_argv,

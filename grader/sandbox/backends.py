@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Literal
 
 from grader.errors import SandboxUnavailable
+from grader.sandbox import policy
 from grader.sandbox.backend import KernelBox, UnsandboxedBox
 from grader.sandbox.bwrap import BWRAP as BWRAP
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout, CgroupUnavailable, detect_layout
-from grader.sandbox.landlock import SETPRIV as SETPRIV
 from grader.sandbox.landlock import LandlockBox
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmBox
@@ -106,7 +106,10 @@ def bwrap_problem() -> str | None:
         return "bubblewrap needs Linux"
     if not os.access(BWRAP, os.X_OK):
         return f"bubblewrap is not installed ({FIX_BWRAP})"
-    argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--uid", "65534"]
+    if os.geteuid() == 0 and not os.access(policy.SETPRIV, os.X_OK):
+        return "setpriv is missing, needed to run kernels as nobody (apt-get install util-linux)"
+    argv = [*policy.as_kernel_user(), BWRAP, "--unshare-all", "--unshare-user", "--disable-userns"]
+    argv += ["--uid", "65534"]
     argv += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib64", "/lib64"]
     argv += ["--symlink", "usr/lib", "/lib", "--proc", "/proc", "/usr/bin/true"]
     error = _run_quietly(argv)
@@ -123,7 +126,7 @@ def landlock_problem() -> str | None:
 
     if landlock_abi() < 1:
         return f"Landlock is not enabled in this kernel ({FIX_LANDLOCK})"
-    if os.geteuid() == 0 and not os.access(SETPRIV, os.X_OK):
+    if os.geteuid() == 0 and not os.access(policy.SETPRIV, os.X_OK):
         return "setpriv is missing, needed to drop root's capabilities (apt-get install util-linux)"
     return None
 

@@ -1,8 +1,9 @@
 """The strict box: bubblewrap namespaces, a cgroup, rlimits and seccomp around one kernel.
 
-Inside: uid 65534 in its own user, mount, pid, network, ipc and uts namespaces; an allow-list of
-read-only system paths (never `/` whole: the grader may run as root, and bwrap's uid mapping does
-not stop root's file access); the scratch directory read-write as cwd; a private size-limited
+Inside: uid 65534 in its own user, mount, pid, network, ipc and uts namespaces, which is the
+unprivileged host user `nobody` when the grader runs as root (bwrap itself runs as that user, see
+kernel_user.py); an allow-list of read-only system paths (never `/` whole); kernel tunables
+(/proc/sys, sysrq) read-only; the scratch directory read-write as cwd; a private size-limited
 /tmp; the kernel's socket directory at the same path as outside, so that nbclient reaches it over
 ZeroMQ ipc (TCP does not cross a network namespace); no environment from the grader.
 
@@ -21,6 +22,7 @@ from typing import Literal
 from grader.sandbox import policy
 from grader.sandbox.backend import home_environment, kernel_environment
 from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
+from grader.sandbox.kernel_user import reachable
 from grader.sandbox.limits import Limits
 
 BWRAP = "/usr/bin/bwrap"
@@ -111,18 +113,19 @@ class BwrapBox(ConfinedBox):
             Mount("ro-bind", "/etc/passwd", str(self.runtime_dir / "passwd")),
             Mount("ro-bind", "/etc/group", str(self.runtime_dir / "group")),
             Mount("proc", "/proc"),
+            *[Mount("ro-bind-try", path, path) for path in policy.PROC_TUNABLES],
             Mount("dev", "/dev"),
             Mount("tmpfs", "/tmp", size=self.limits.disk_bytes),
             Mount("tmpfs", "/dev/shm", size=self.limits.disk_bytes),
         ]
-        steps += [Mount("ro-bind", str(p), str(p)) for p in policy.python_prefixes()]
+        steps += [Mount("ro-bind", str(p), str(reachable(p))) for p in policy.python_prefixes()]
         if launcher:
-            steps.append(Mount("ro-bind", INNER_IN_BOX, str(policy.INNER_LAUNCHER)))
+            steps.append(Mount("ro-bind", INNER_IN_BOX, str(reachable(policy.INNER_LAUNCHER))))
         if self.mirror is not None:
-            steps.append(Mount("ro-bind", str(self.mirror), str(self.mirror)))
+            steps.append(Mount("ro-bind", str(self.mirror), str(reachable(self.mirror))))
         steps += [
             Mount("bind", str(self.kernel_dir), str(self.kernel_dir)),
-            Mount("bind", str(self.workdir), str(self.workdir)),
+            Mount("bind", str(self.workdir), str(reachable(self.workdir))),
             Mount("remount-ro", "/"),  # the box's own root: its mount-point skeleton
         ]
         return steps
@@ -148,4 +151,5 @@ class BwrapBox(ConfinedBox):
 
     def _kernel_argv(self) -> list[str]:
         inner = policy.inner_command(self.limits, INNER_IN_BOX, seccomp=self.seccomp)
-        return policy.outer_command(self._cgroup_procs(), [*self.bwrap_arguments(), *inner])
+        box = [*policy.as_kernel_user(), *self.bwrap_arguments(), *inner]
+        return policy.outer_command(self._cgroup_procs(), box)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grader.results import ExecutionStatus
 from grader.sandbox.backend import KernelBox
+from grader.sandbox.kernel_user import hand_over, release
 from grader.sandbox.limits import Limits
 
 CONTROLLERS = ("memory", "pids")
@@ -255,6 +256,7 @@ class ConfinedBox(KernelBox):
         super().__init__(workdir, limits, mirror)
 
     async def _prepare(self) -> None:
+        hand_over(self.workdir)  # the kernel's user writes there, and nowhere else outside /tmp
         if self.cgroups is not None:
             self.cgroup = await asyncio.to_thread(
                 KernelCgroup, self.cgroups, self.limits.memory_bytes, self.limits.processes
@@ -275,6 +277,7 @@ class ConfinedBox(KernelBox):
                 await asyncio.to_thread(self.cgroup.kill_all)
 
     async def _release(self) -> None:
+        release(self.workdir)  # its staging bind, if the kernel's user needed one
         if self.cgroup is not None:
             # close() killed the tree: the high-water mark is final, and gone once removed.
             self.peak_memory_bytes = await asyncio.to_thread(self.cgroup.peak_memory)

@@ -8,6 +8,7 @@ Nothing a student does raises out of here.
 from __future__ import annotations
 
 import asyncio
+import errno
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionSta
 from grader.sandbox.backend import KernelBox, StartupFailed
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
+    disk_full_message,
     french_size,
     interrupted_message,
     limit_message,
@@ -280,8 +282,12 @@ async def _run_cell(
             outcome(CellStatus.OUTPUT_LIMIT, error), ExecutionStatus.OUTPUT_LIMIT, sentence
         )
     if error:
-        return _CellOutcome(outcome(CellStatus.ERROR, error), ExecutionStatus.ERROR)
+        sentence = disk_full_message(limits, index) if _DISK_FULL in error else None
+        return _CellOutcome(outcome(CellStatus.ERROR, error), ExecutionStatus.ERROR, sentence)
     return _CellOutcome(outcome(CellStatus.OK), ExecutionStatus.OK)
+
+
+_DISK_FULL = f"[Errno {errno.ENOSPC}]"  # OSError's text when a write met the disk limit
 
 
 def _cell_error(cell: NotebookNode) -> str | None:

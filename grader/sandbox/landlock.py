@@ -1,25 +1,27 @@
 """The fallback box where namespaces are unavailable: Landlock, seccomp, rlimits and a cgroup.
 
 Weaker than bwrap and said so: the kernel shares the host's pid view and /tmp (it gets its own
-TMPDIR), keeps the grader's uid (without any capability when that is root), and UDP is refused
-by seccomp only. Files: read-only below an allow-list, writable only in the scratch directory,
-the kernel's socket directory and its TMPDIR; TCP connect/bind denied (ABI >= 4); no signal to
-or abstract socket of a process outside the box (ABI >= 6); ptrace (so /proc/<pid>/environ of
-the grader) denied by Landlock itself.
+TMPDIR) and UDP is refused by seccomp only. When the grader runs as root, the kernel runs as
+`nobody` without any capability, and reaches its Python, launcher, mirror and working folder
+through the grader's staging binds (kernel_user.py). Files: read-only below an allow-list,
+writable only in the scratch directory, the kernel's socket directory and its TMPDIR; TCP
+connect/bind denied (ABI >= 4); no signal to or abstract socket of a process outside the box
+(ABI >= 6); ptrace (so /proc/<pid>/environ of the grader) denied by Landlock itself.
 """
 
 from __future__ import annotations
 
 import os
+import site
 from collections.abc import Sequence
 from pathlib import Path
 
 from grader.sandbox import policy
 from grader.sandbox.backend import home_environment, kernel_environment
 from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
+from grader.sandbox.kernel_user import drops_privileges, kernel_ids, reachable
 from grader.sandbox.limits import Limits
 
-SETPRIV = "/usr/bin/setpriv"
 READABLE = ("/proc", "/dev/urandom", "/dev/random", "/sys/devices/system/cpu", "/etc/passwd")
 WRITABLE = ("/dev/null",)
 
@@ -41,7 +43,8 @@ class LandlockBox(ConfinedBox):
         super().__init__(workdir, limits, mirror, cgroups, seccomp)
         self.tmp_dir = self.runtime_dir / "tmp"
         try:
-            self.tmp_dir.mkdir()
+            self.tmp_dir.mkdir(mode=0o700)
+            os.chown(self.tmp_dir, *kernel_ids())
             policy.check_protected([self.runtime_dir], protected)
         except BaseException:
             self._abandon()
@@ -53,23 +56,45 @@ class LandlockBox(ConfinedBox):
         paths += [*map(Path, policy.ETC_FILES), policy.INNER_LAUNCHER]
         return paths + ([mirror] if mirror else [])
 
+    def _reached(self) -> list[Path]:
+        """The readable paths as the kernel reaches them (grader's own, staged when root)."""
+        own = {*policy.python_prefixes(), policy.INNER_LAUNCHER, self.mirror, self.workdir}
+        paths = self._readable(self.workdir, self.mirror)
+        return [reachable(path) if path in own else path for path in paths]
+
     def _environment(self) -> dict[str, str]:
-        environment = kernel_environment(self.workdir, self.limits, self.mirror)
+        mirror = reachable(self.mirror) if self.mirror else None
+        environment = kernel_environment(self.workdir, self.limits, mirror)
         environment.update(
             home_environment(self.tmp_dir), TMPDIR=str(self.tmp_dir), PYTHONNOUSERSITE="1"
         )
+        if drops_privileges():  # an interpreter at another path may not find its site-packages
+            environment["PYTHONPATH"] = os.pathsep.join(map(_reached_path, site.getsitepackages()))
         return environment
 
     def _kernel_argv(self) -> list[str]:
         rules = {
-            "read": [
-                str(p) for p in [*self._readable(self.workdir, self.mirror), *map(Path, READABLE)]
-            ],
-            "write": [str(self.workdir), str(self.kernel_dir), str(self.tmp_dir), *WRITABLE],
+            "read": [str(p) for p in [*self._reached(), *map(Path, READABLE)]],
+            "write": [str(reachable(self.workdir)), str(self.kernel_dir), str(self.tmp_dir)],
         }
+        rules["write"] += WRITABLE
         inner = policy.inner_command(
-            self.limits, str(policy.INNER_LAUNCHER), seccomp=self.seccomp, landlock=rules
+            self.limits,
+            str(reachable(policy.INNER_LAUNCHER)),
+            seccomp=self.seccomp,
+            landlock=rules,
+            python=_reachable_python(),
         )
-        if os.geteuid() == 0:  # root keeps its uid (Python may live under /root) but no capability
-            inner = [SETPRIV, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", *inner]
-        return policy.outer_command(self._cgroup_procs(), inner)
+        return policy.outer_command(self._cgroup_procs(), [*policy.as_kernel_user(), *inner])
+
+
+def _reached_path(path: str) -> str:
+    """A path below the kernel's Python, as the kernel's user reaches it (the staged prefix)."""
+    for prefix in policy.python_prefixes():
+        if Path(path).is_relative_to(prefix):
+            return str(reachable(prefix) / Path(path).relative_to(prefix))
+    return path
+
+
+def _reachable_python() -> str:
+    return _reached_path(policy.kernel_python())

@@ -36,6 +36,15 @@ def truncated_message(limits: Limits, cell_index: int) -> str:
     )
 
 
+def disk_full_message(limits: Limits, cell_index: int) -> str:
+    """A cell whose write met the disk limit (its working folder, or /tmp): the cell failed."""
+    return (
+        f"La cellule {cell_index + 1} a dépassé l'espace disque autorisé "
+        f"({french_size(limits.disk_bytes)} pour le dossier du notebook, autant pour /tmp) : "
+        "l'écriture a échoué."
+    )
+
+
 def restart_message(cell_index: int) -> str:
     """The notebook went on after a lost kernel: earlier cells replayed in a fresh one."""
     return (

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from grader.errors import SandboxUnavailable, display_path
+from grader.sandbox.kernel_user import drops_privileges, kernel_ids
 from grader.sandbox.limits import Limits
 
 INNER_LAUNCHER = Path(__file__).with_name("inner.py")
@@ -32,6 +33,9 @@ ETC_FILES = (
     "/etc/ca-certificates",
 )
 NOFILE = 1024
+# What of a box's /proc would change the host, bound read-only over itself in every view.
+PROC_TUNABLES = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
+SETPRIV = "/usr/bin/setpriv"
 
 
 def python_prefixes() -> list[Path]:
@@ -92,11 +96,13 @@ def inner_command(
     *,
     seccomp: bool,
     landlock: dict[str, list[str]] | None = None,
+    python: str | None = None,
 ) -> list[str]:
     """The kernel's command line: the inner launcher, then ipykernel's own arguments.
     -P keeps the launcher's directory off sys.path, -s the user site."""
     config = {"rlimits": rlimits(limits), "seccomp": seccomp, "landlock": landlock}
-    return [kernel_python(), "-P", "-s", inner, json.dumps(config), "-f", "{connection_file}"]
+    python = python or kernel_python()
+    return [python, "-P", "-s", inner, json.dumps(config), "-f", "{connection_file}"]
 
 
 # Join the kernel's cgroups, then exec the box: everything it starts inherits the limits from
@@ -109,3 +115,13 @@ _JOIN_THEN_EXEC = (
 def outer_command(procs_files: Sequence[Path], argv: list[str]) -> list[str]:
     """The launcher run outside the box: /bin/sh starts in a millisecond, Python in ten."""
     return ["/bin/sh", "-c", _JOIN_THEN_EXEC, "grader-launch", *map(str, procs_files), "--", *argv]
+
+
+def as_kernel_user() -> list[str]:
+    """The prefix that runs a command as the kernel's unprivileged host user, with no group and
+    no capability left (nothing when the grader already is that user)."""
+    uid, gid = kernel_ids()
+    if not drops_privileges():
+        return []
+    return [SETPRIV, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--no-new-privs", "--"]  # fmt: skip

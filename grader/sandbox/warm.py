@@ -36,6 +36,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from grader.sandbox import policy
 from grader.sandbox.backend import home_environment
 from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_environment
+from grader.sandbox.kernel_user import enter_private_mounts, kernel_ids
 from grader.sandbox.limits import Limits
 
 WARM_PARENT = Path(__file__).with_name("warm_parent.py")
@@ -69,6 +70,7 @@ class WarmParent:
     ) -> WarmParent:
         """Start the parent with the kernels' environment and wait until it has imported
         `preload`; WarmStartUnavailable (with the parent's reason) if it cannot serve."""
+        enter_private_mounts()  # the working folders its workers mount are its kernels' too
         directory = Path(tempfile.mkdtemp(prefix="gw"))  # 0700: only the grader's uid gets in
         home = directory / "home"  # what the imports write (font caches) stays out of host /tmp
         home.mkdir()
@@ -177,8 +179,9 @@ class WarmBox(BwrapBox):
     def request(self) -> dict[str, object]:
         """What the forked child needs to confine itself: everything the bwrap command says."""
         return {
-            "namespaces": True,
             "sandbox_uid": SANDBOX_UID,
+            "kernel_uid": kernel_ids()[0],
+            "kernel_gid": kernel_ids()[1],
             "hostname": SANDBOX_HOSTNAME,
             "view": [step.to_json() for step in self.view(launcher=False)],
             "root": str(self.root),

@@ -63,7 +63,7 @@ MS_REC, MS_PRIVATE, MS_RELATIME = 16384, 1 << 18, 1 << 21
 MNT_DETACH = 2
 SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 47, 4
-PR_SET_NAME = 15
+PR_SET_NAME, PR_SET_DUMPABLE = 15, 4
 WORKER_FD = 3  # a grader worker's connection with the grader
 WORKER_NAME = "grader-worker"  # a worker's name, as `ps` shows it
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
@@ -302,10 +302,8 @@ def _child(request: dict[str, Any], parent: int) -> None:
     for procs in request["cgroup_procs"]:
         with open(procs, "w") as file:
             file.write(str(os.getpid()))
-    if request["namespaces"]:
-        _enter_namespaces(request)
-    else:
-        os.chdir(request["workdir"])
+    _become_kernel_user(int(request["kernel_uid"]), int(request["kernel_gid"]), parent)
+    _enter_namespaces(request)
     os.environ.clear()
     os.environ.update(request["environment"])
     _fresh_random_state()
@@ -322,11 +320,25 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _become_kernel_user(uid: int, gid: int, parent: int) -> None:
+    """Drop root for the kernel's unprivileged host user before anything else (a no-op when the
+    grader is that user): no supplementary group, no capability left in the host's namespaces."""
+    if (os.geteuid(), os.getegid()) == (uid, gid):
+        return
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    # A change of uid leaves the process undumpable (/proc/self/uid_map would stay root's) and
+    # clears its parent-death signal.
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
+    _die_with_parent(parent)
+
+
 def _enter_namespaces(request: dict[str, Any]) -> None:
     """Become pid 1 of new namespaces, uid `sandbox_uid`, inside the box's filesystem view,
     without capabilities, rlimited and under seccomp; the process that called this waits for the
     box and exits with its status (the parent reaps it)."""
-    uid, gid = os.geteuid(), os.getegid()
+    uid, gid = os.geteuid(), os.getegid()  # the kernel's unprivileged host user by now
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
     _check(_libc.unshare(flags | CLONE_NEWUTS | CLONE_NEWCGROUP), "unshare")
     sandbox = int(request["sandbox_uid"])
@@ -344,10 +356,10 @@ def _enter_namespaces(request: dict[str, Any]) -> None:
     _die_with_parent(0)  # the parent lives outside this pid namespace: it shows as pid 0
     hostname = request["hostname"].encode()
     _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+    with open("/proc/sys/user/max_user_namespaces", "w") as file:
+        file.write("0")  # and none may be created inside (the view's /proc/sys is read-only)
     _build_view(request["view"], request["root"])
     os.chdir(request["workdir"])
-    with open("/proc/sys/user/max_user_namespaces", "w") as file:
-        file.write("0")  # and none may be created inside
     _loopback_up()
     _drop_capabilities()
     inner = sys.modules["inner"]
