@@ -151,7 +151,7 @@ def main() -> None:
         out = scratch / "out"
         options = GradeOptions(
             seed=12345,
-            sandbox=backend.name,
+            sandbox=backend,
             protected=(ASSIGNMENT, out),
             mirror=prepare_mirror(assignment, args.mirror),
             max_threads=1,

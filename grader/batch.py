@@ -97,7 +97,7 @@ class OutputTree:
         (out / "reports").mkdir(parents=True, exist_ok=True)
         self.gradebook = Gradebook(out / "gradebook.sqlite")
         self.run_id = self.gradebook.start_run(
-            assignment.id, options.seed, options.sandbox, assignment.spec.title
+            assignment.id, options.seed, options.sandbox.name, assignment.spec.title
         )
         self.previous = self.gradebook.current(assignment.id)
         self.paths: dict[str, Path] = {}

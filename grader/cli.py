@@ -183,7 +183,7 @@ def grade(
     store = click.get_current_context().with_resource(run_store())
     options = grader.GradeOptions(
         seed=seed if seed is not None else secrets.randbits(64),
-        sandbox=backend.name,
+        sandbox=backend,
         protected=(loaded.root.resolve(), out.resolve(), *others, store),
         mirror=grader.prepare_mirror(loaded, mirror),
         max_threads=None if scheduler else grader.threads_per_kernel(jobs),
@@ -267,7 +267,7 @@ def check(
     options = grader.GradeOptions(
         seed=secrets.randbits(64),
         public_only=True,
-        sandbox=backend.name,
+        sandbox=backend,
         protected=(loaded.root.resolve(),),
         mirror=grader.prepare_mirror(loaded, mirror),
     )
@@ -304,9 +304,7 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
     loaded = grader.load_assignment(assignment)
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=True)
-    validation = grader.validate_assignment(
-        loaded, grader.prepare_mirror(loaded, mirror), backend.name
-    )
+    validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror), backend)
     if output_format == "json":
         click.echo(
             json.dumps(

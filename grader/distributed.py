@@ -16,6 +16,7 @@ Each worker process forks its kernels from its own warm parent when the assignme
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import tempfile
 import threading
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from grader.assignment.load import Assignment
 from grader.errors import GraderError
@@ -36,6 +37,7 @@ from grader.grading import (
     start_warm_parent_for,
 )
 from grader.results import GradeReport
+from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.warm import WarmParent
 from grader.workers import worker_assignment
 
@@ -79,9 +81,17 @@ def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: Grade
     try:
         submission = shipped.write(folder)
         assignment = worker_assignment(assignment_path)
+        options = replace(options, sandbox=_worker_backend(options.sandbox.name))
         return grade_submission(assignment, submission, _worker_warm_start(assignment, options))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@functools.cache
+def _worker_backend(name: str) -> Backend:
+    """The backend the client chose, as this worker's machine provides it (its own cgroups);
+    SandboxUnavailable when it cannot, rather than a weaker one. `none` was asked for."""
+    return select_backend(cast(BackendName, name), "grade", unsafe_no_sandbox=name == "none")
 
 
 _worker_parents: dict[tuple[object, ...], WarmParent | None] = {}

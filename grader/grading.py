@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -27,7 +27,7 @@ from grader.checks.static import notebook_source
 from grader.mirror import build_mirror
 from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, GradeReport
 from grader.sandbox.backend import KernelBox
-from grader.sandbox.backends import Backend, BackendName, select_backend
+from grader.sandbox.backends import Backend, select_backend
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.kernel_user import mount_working_folder, unmount_working_folder
 from grader.sandbox.limits import Limits
@@ -39,7 +39,9 @@ from grader.scoring.score import score_rubric
 class GradeOptions:
     seed: int  # the run's secret: inputs of the checks derive from it, it never enters a kernel
     public_only: bool = False  # a student's self-check: hidden checks are skipped
-    sandbox: BackendName = "none"  # the backend chosen for the run: bwrap, landlock or none
+    # The run's backend, chosen once (select_backend): by default the best confinement that
+    # works here, and an error rather than unconfined kernels where none does.
+    sandbox: Backend = field(default_factory=lambda: select_backend("auto", "grade"))
     protected: tuple[Path, ...] = field(default=())  # never visible to a kernel
     mirror: Path | None = None  # the offline model cache, read-only for kernels
     max_threads: int | None = None  # per kernel, so that concurrent kernels share the cores
@@ -82,7 +84,7 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
     notebook, problem = _read_notebook(submission.path)
     if notebook is None:
         execution = ExecutionRecord(
-            ExecutionStatus.STARTUP_FAILED, 0.0, message=problem, sandbox=options.sandbox
+            ExecutionStatus.STARTUP_FAILED, 0.0, message=problem, sandbox=options.sandbox.name
         )
         results = run_checks(
             assignment.checks,
@@ -137,7 +139,7 @@ def start_warm_parent_for(
     if options.fresh_kernels:
         return None, "warm start: off (--fresh-kernels); every kernel starts fresh"
     limits = kernel_limits(assignment, options)
-    return start_warm_parent(assignment.spec.preload, options.sandbox, limits, options.mirror)
+    return start_warm_parent(assignment.spec.preload, options.sandbox.name, limits, options.mirror)
 
 
 @contextmanager
@@ -222,20 +224,13 @@ def import_in_background(modules: Sequence[str]) -> threading.Thread:
 
 
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:
-    backend = _backend(options.sandbox)
-    return backend.open(
+    return options.sandbox.open(
         workdir,
         limits,
         protected=options.protected,
         mirror=options.mirror,
         warm_parent=options.warm_parent,
     )
-
-
-@lru_cache(maxsize=4)
-def _backend(name: BackendName) -> Backend:
-    """The backend the run chose (the command line already refused what it must refuse)."""
-    return select_backend(name, "check", unsafe_no_sandbox=True)
 
 
 def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:

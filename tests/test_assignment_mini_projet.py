@@ -11,6 +11,7 @@ import pytest
 
 import grader
 from grader.results import Outcome
+from grader.sandbox.backends import select_backend
 from tests.conftest import ROOT, checks_of, gradebook_rows, in_bwrap_boxes, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
@@ -151,7 +152,9 @@ def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     cell = f"import shutil\nshutil.copyfile({str(labels)!r}, 'predictions.csv')"
     path = tmp_path / "tricheur.ipynb"
     nbformat.write(make_notebook(cell, assignment="mini-projet"), path)
-    options = grader.GradeOptions(seed=7, sandbox="bwrap", protected=(assignment.root,))
+    options = grader.GradeOptions(
+        seed=7, sandbox=select_backend("bwrap"), protected=(assignment.root,)
+    )
     report = grader.grade_submission(assignment, grader.Submission("tricheur", path), options)
     assert report.execution.cells[0].error is not None
     assert report.execution.cells[0].error.startswith(("FileNotFoundError", "PermissionError"))

@@ -82,7 +82,7 @@ def test_cheating_gains_nothing_over_the_empty_template(
     result = grade_batch(
         assignment_copy,
         submissions,
-        GradeOptions(seed=7, sandbox=select_backend("auto", "check").name),
+        GradeOptions(seed=7, sandbox=select_backend("auto", "check")),
         2,
         reports.append,
     )

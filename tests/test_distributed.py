@@ -13,6 +13,7 @@ import pytest
 from grader.distributed import SubmissionFiles
 from grader.grading import GradeOptions, Submission, find_submission, submission_hash
 from grader.results import GradeReport
+from grader.sandbox.backends import select_backend
 from tests.conftest import EXAMPLES, IN_BWRAP_BOXES, TP_ATTENTION, write_notebook
 from tests.test_demo import EXPECTED  # the cluster must give the same scores
 
@@ -53,7 +54,10 @@ def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path, course_mi
     submissions = [find_submission(EXAMPLES / f"{name}.ipynb") for name in graded]
     submissions += [find_submission(path) for path in slow]
     options = GradeOptions(
-        seed=7, sandbox="bwrap", protected=(TP_ATTENTION.resolve(),), mirror=course_mirror
+        seed=7,
+        sandbox=select_backend("bwrap"),
+        protected=(TP_ATTENTION.resolve(),),
+        mirror=course_mirror,
     )
     with LocalCluster(
         n_workers=2,

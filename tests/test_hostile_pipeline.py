@@ -115,7 +115,7 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     options = GradeOptions(
         mirror=course_mirror,
         seed=3,
-        sandbox=backend.name,
+        sandbox=backend,
         protected=(assignment_copy, *(s.path for s in submissions)),
     )
     reports: dict[str, GradeReport] = {}

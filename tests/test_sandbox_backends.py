@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader.errors import SandboxUnavailable
-from grader.sandbox import backends
+from grader.grading import GradeOptions
+from grader.sandbox import backends, policy
 from grader.sandbox.backend import UnsandboxedBox
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import (
@@ -32,7 +34,7 @@ from grader.sandbox.limits import Limits
 def no_isolation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A machine without bubblewrap and without setpriv (as a student's laptop may be)."""
     monkeypatch.setattr(backends, "BWRAP", "/nonexistent/bwrap")
-    monkeypatch.setattr(backends, "SETPRIV", "/nonexistent/setpriv")
+    monkeypatch.setattr(policy, "SETPRIV", "/nonexistent/setpriv")
     backends.bwrap_problem.cache_clear()
     backends.landlock_problem.cache_clear()
     yield
@@ -87,6 +89,20 @@ def test_grade_refuses_to_run_unconfined(no_isolation: None) -> None:
     assert "no isolation backend works here" in str(raised.value)
     assert "apt-get install bubblewrap" in str(raised.value)
     assert "--unsafe-no-sandbox" in str(raised.value)
+
+
+@pytest.mark.skipif(backends.bwrap_problem() is not None, reason="needs a working bwrap")
+def test_the_api_confines_kernels_by_default() -> None:
+    """The README's `GradeOptions(seed=1)`: the best backend that works, chosen once."""
+    assert GradeOptions(seed=1).sandbox == backends.select_backend("bwrap")
+
+
+def test_the_api_refuses_to_run_unconfined_by_default(no_isolation: None) -> None:
+    with pytest.raises(SandboxUnavailable, match="no isolation backend works here"):
+        GradeOptions(seed=1)
+    assert GradeOptions(seed=1, sandbox=backends.select_backend("none", "check")).sandbox.name == (
+        "none"
+    )  # asked for by name: trusted code
 
 
 def test_explicit_bwrap_says_how_to_install_it(no_isolation: None) -> None:
@@ -253,11 +269,18 @@ def test_doctor_has_one_line_per_primitive(tmp_path: Path) -> None:
         "cgroup pids",
         "seccomp",
         "Landlock",
+        "kernel user",
         "warm start",
         "model mirror",
     ]
     mirror = diagnose(tmp_path)[-1]
     assert mirror.ok and "1 model(s)" in mirror.detail
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root only")
+def test_doctor_says_kernels_run_as_nobody_when_grader_is_root() -> None:
+    user = next(status for status in diagnose() if status.name == "kernel user")
+    assert user.detail.startswith("nobody (uid 65534, gid 65534), no group, no capability")
 
 
 def test_doctor_gives_the_fix_for_each_missing_primitive(
@@ -277,7 +300,7 @@ def test_doctor_command_prints_one_line_each(no_isolation: None) -> None:
     lines = result.output.splitlines()
     assert result.exit_code == 1
     assert lines[0] == "MISSING bubblewrap: not installed  -> apt-get install bubblewrap"
-    assert len(lines) == 9
+    assert len(lines) == 10
     assert lines[-1].startswith("grade would use: sandbox: ")
 
 

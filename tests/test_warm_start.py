@@ -25,6 +25,7 @@ import pytest
 
 from grader.assignment.load import load_assignment
 from grader.grading import GradeOptions, warm_kernels
+from grader.sandbox.backends import select_backend
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, WarmProvisioner, start_warm_parent
@@ -269,7 +270,7 @@ def test_without_a_warm_parent_kernels_start_fresh_and_it_is_said_once(
 
 def test_fresh_kernels_when_asked(tmp_path: Path) -> None:
     tp_attention = load_assignment(TP_ATTENTION)
-    options = GradeOptions(seed=1, sandbox="bwrap", fresh_kernels=True)
+    options = GradeOptions(seed=1, sandbox=select_backend("bwrap"), fresh_kernels=True)
     with warm_kernels(tp_attention, options) as (kept, notice):
         assert kept.warm_parent is None
         assert notice == "warm start: off (--fresh-kernels); every kernel starts fresh"

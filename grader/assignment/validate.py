@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -19,7 +19,7 @@ from grader.grading import (
     warm_kernels,
 )
 from grader.results import GradeReport, Outcome
-from grader.sandbox.backends import BackendName
+from grader.sandbox.backends import Backend
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,18 @@ class Validation:
 
 
 def validate_assignment(
-    assignment: Assignment, mirror: Path | None = None, sandbox: BackendName = "none"
+    assignment: Assignment, mirror: Path | None = None, sandbox: Backend | None = None
 ) -> Validation:
-    """Grade the source notebook and the released template with every check, hidden included."""
-    options = GradeOptions(seed=secrets.randbits(64), sandbox=sandbox, mirror=mirror)
+    """Grade the source notebook and the released template with every check, hidden included
+    (in `sandbox`, by default the best confinement that works here)."""
+    options = GradeOptions(seed=secrets.randbits(64), mirror=mirror)
+    if sandbox is not None:
+        options = replace(options, sandbox=sandbox)
     problems = []
     # The checks run here, and need the libraries that the warm parent imports meanwhile.
     importing = import_in_background(assignment.spec.preload)
     with warm_kernels(assignment, options) as (options, notice):
-        if notice and options.warm_parent is None and sandbox == "bwrap":
+        if notice and options.warm_parent is None and options.sandbox.name == "bwrap":
             problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
         solution = grade_submission(
             assignment, Submission("solution", assignment.source_notebook), options

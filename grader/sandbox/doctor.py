@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader.sandbox import backends
 from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.kernel_user import drops_privileges, kernel_ids
 from grader.sandbox.warm import warm_problem
 
 
@@ -75,6 +76,15 @@ def _landlock() -> PrimitiveStatus:
     return PrimitiveStatus("Landlock", True, f"ABI {abi} ({scope})")
 
 
+def _kernel_user() -> PrimitiveStatus:
+    uid, gid = kernel_ids()
+    if drops_privileges():
+        detail = f"nobody (uid {uid}, gid {gid}), no group, no capability: grader runs as root"
+        return PrimitiveStatus("kernel user", True, detail)
+    detail = f"uid {uid}, gid {gid}, the grader's own, in the box's namespaces"
+    return PrimitiveStatus("kernel user", True, detail)
+
+
 def _warm_start() -> PrimitiveStatus:
     problem = warm_problem("bwrap") or backends.bwrap_problem()
     if problem is None:
@@ -104,6 +114,7 @@ def diagnose(mirror: Path | None = None) -> list[PrimitiveStatus]:
         _cgroup("pids"),
         _seccomp(),
         _landlock(),
+        _kernel_user(),
         _warm_start(),
         _mirror(mirror),
     ]
