@@ -11,6 +11,7 @@ Real kernels, real namespaces, real cgroups.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import socket
@@ -27,6 +28,7 @@ from grader.assignment.load import load_assignment
 from grader.grading import GradeOptions, warm_kernels
 from grader.sandbox.backends import select_backend
 from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.kernel_user import KERNEL_GID, KERNEL_UID
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, WarmProvisioner, start_warm_parent
 from tests.conftest import IN_BWRAP_BOXES, TP_ATTENTION
@@ -274,3 +276,23 @@ def test_fresh_kernels_when_asked(tmp_path: Path) -> None:
     with warm_kernels(tp_attention, options) as (kept, notice):
         assert kept.warm_parent is None
         assert notice == "warm start: off (--fresh-kernels); every kernel starts fresh"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="kernels run as another user only under root")
+def test_the_kernels_user_cannot_reach_the_warm_parent(parent: WarmParent) -> None:
+    """The parent serves the grader's uid only; the kernels' user cannot even reach its socket."""
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.setgroups([])
+        os.setresgid(KERNEL_GID, KERNEL_GID, KERNEL_GID)
+        os.setresuid(KERNEL_UID, KERNEL_UID, KERNEL_UID)
+        try:
+            socket.socket(socket.AF_UNIX).connect(str(parent.socket))
+            outcome = "connected"
+        except OSError as error:
+            outcome = errno.errorcode[error.errno or 0]
+        os.write(write, outcome.encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 100) == b"EACCES"
