@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -72,7 +73,7 @@ def submission_hash(path: Path) -> str:
     digest = hashlib.sha256()
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
-        digest.update(str(file.relative_to(path.parent if path.is_file() else path)).encode())
+        digest.update(os.fsencode(file.relative_to(path.parent if path.is_file() else path)))
         digest.update(file.read_bytes())
     return digest.hexdigest()
 
