@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from grader.assignment.load import Assignment, load_assignment
 from grader.errors import GraderError
@@ -47,6 +48,8 @@ from grader.report.i18n import Lang
 from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict, write_json_atomic
 from grader.workers import WorkerPool
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -101,6 +104,7 @@ class OutputTree:
         )
         self.previous = self.gradebook.current(assignment.id)
         self.paths: dict[str, Path] = {}
+        self.failed: list[tuple[str, str]] = []  # (student, traceback): could not be stored
 
     def plan(self, submissions: Sequence[Submission], force: bool = False) -> list[Submission]:
         """The submissions to grade: new or changed ones (all with `force`).
@@ -119,11 +123,17 @@ class OutputTree:
             ):
                 pending.append(submission)
             else:
-                self._write_files(stored.report)
+                self._guarded(stored.report.student, partial(self._write_files, stored.report))
         return pending
 
     def add(self, report: GradeReport) -> GradeReport:
-        """Penalise lateness, keep manual marks, commit to the gradebook, then write the files."""
+        """Penalise lateness, keep manual marks, commit to the gradebook, then write the files.
+
+        A student whose result cannot be stored or written is recorded in `failed`; the batch
+        and the class files go on without them."""
+        return self._guarded(report.student, partial(self._add, report)) or report
+
+    def _add(self, report: GradeReport) -> GradeReport:
         path = self.paths.get(report.student)
         if self.late is not None and path is not None and path.exists():
             when = self.submitted_at.get(report.student) or file_time(path)
@@ -145,6 +155,13 @@ class OutputTree:
         )
         self.gradebook.close()
         return current
+
+    def _guarded(self, student: str, action: Callable[[], T]) -> T | None:
+        try:
+            return action()
+        except Exception:  # a bug, or one student's data: theirs alone, the others go on
+            self.failed.append((student, traceback.format_exc()))
+            return None
 
     def _write_files(self, report: GradeReport) -> None:
         write_json_atomic(self.out / "results" / f"{report.student}.json", report_to_dict(report))

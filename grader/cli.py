@@ -216,6 +216,7 @@ def grade(
 
         result = grader.grade_batch(loaded.root, pending, options, jobs, on_report, scheduler)
     current = tree.finish(result.reports, junit)
+    result.crashed.extend(tree.failed)
     result.reports = [r for r in current if r.student in {s.student for s in batch}]
     progress.table(result.reports)
     for student, trace in result.crashed:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -25,7 +26,13 @@ from grader.checks.reference import using_store
 from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
 from grader.mirror import build_mirror
-from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, GradeReport
+from grader.results import (
+    CheckResult,
+    ExecutionRecord,
+    ExecutionStatus,
+    GradeReport,
+    bounded_report,
+)
 from grader.sandbox.backend import KernelBox
 from grader.sandbox.backends import Backend, select_backend
 from grader.sandbox.execute import execute_notebook
@@ -33,6 +40,7 @@ from grader.sandbox.kernel_user import mount_working_folder, unmount_working_fol
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent, start_warm_parent
 from grader.scoring.score import score_rubric
+from grader.text import student_id
 
 
 @dataclass(frozen=True)
@@ -57,8 +65,9 @@ class Submission:
 
 
 def find_submission(path: Path) -> Submission:
-    """A notebook file, or one student's folder: the student id is the stem or folder name."""
-    return Submission(student=path.stem if path.is_file() else path.name, path=path)
+    """A notebook file, or one student's folder: the student id is the stem or folder name
+    (made safe to show and store: grader.text.student_id)."""
+    return Submission(student=student_id(path.stem if path.is_file() else path.name), path=path)
 
 
 def submission_hash(path: Path) -> str:
@@ -66,7 +75,7 @@ def submission_hash(path: Path) -> str:
     digest = hashlib.sha256()
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
-        digest.update(str(file.relative_to(path.parent if path.is_file() else path)).encode())
+        digest.update(os.fsencode(file.relative_to(path.parent if path.is_file() else path)))
         digest.update(file.read_bytes())
     return digest.hexdigest()
 
@@ -74,8 +83,9 @@ def submission_hash(path: Path) -> str:
 def grade_submission(
     assignment: Assignment, submission: Submission, options: GradeOptions
 ) -> GradeReport:
+    """The report of one submission, its texts already safe to store and render."""
     with using_store(options.reference_store):
-        return _grade(assignment, submission, options)
+        return bounded_report(_grade(assignment, submission, options))
 
 
 def _grade(assignment: Assignment, submission: Submission, options: GradeOptions) -> GradeReport:

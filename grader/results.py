@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from grader.text import MESSAGE_LIMIT, TextBudget, student_id
 
 SCHEMA_VERSION = 1
 
@@ -127,6 +129,42 @@ class GradeReport:
         return all(c.outcome in (Outcome.PASSED, Outcome.SKIPPED) for c in self.checks)
 
 
+def bounded_report(report: GradeReport) -> GradeReport:
+    """`report` with every text that came from a submission or a kernel made safe (grader.text):
+    the funnel every report passes before it is stored or rendered.
+
+    Within the student's total, what the student reads comes first: the execution's message,
+    the checks' messages and the cells' errors, then the details and the sections.
+    """
+    budget = TextBudget()
+    execution = report.execution
+    message = budget.optional(execution.message)
+    messages = iter([budget.text(check.message) for check in report.checks])
+    errors = [budget.optional(cell.error, MESSAGE_LIMIT) for cell in execution.cells]
+    criteria = []
+    for criterion in report.criteria:
+        checks = []
+        for check in criterion.checks:
+            checks.append(
+                replace(
+                    check,
+                    message=next(messages),
+                    detail=budget.optional(check.detail),
+                    section=budget.data(check.section),
+                )
+            )
+        criteria.append(replace(criterion, checks=tuple(checks)))
+    cells = tuple(
+        replace(cell, error=error) for cell, error in zip(execution.cells, errors, strict=True)
+    )
+    execution = replace(
+        execution, message=message, cells=cells, detail=budget.optional(execution.detail)
+    )
+    return replace(
+        report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
+    )
+
+
 def report_to_dict(report: GradeReport) -> dict[str, Any]:
     data = asdict(report)
     data["schema_version"] = report.schema_version
@@ -138,7 +176,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
     if version != SCHEMA_VERSION:
         raise ValueError(f"unsupported schema_version {version!r} (expected {SCHEMA_VERSION})")
     execution = data["execution"]
-    return GradeReport(
+    report = GradeReport(
         assignment=data["assignment"],
         student=data["student"],
         score=data["score"],
@@ -189,6 +227,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         graded_at=data.get("graded_at", ""),
         late=Lateness(**data["late"]) if data.get("late") else None,
     )
+    return bounded_report(report)  # stored by an older grader, or edited: hostile all the same
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:

@@ -20,7 +20,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from grader.assignment.load import load_assignment
+from grader.batch import OutputTree
+from grader.grading import GradeOptions
 from tests.conftest import ROOT, write_course
+from tests.report_builders import make_report
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -185,3 +189,20 @@ def test_unchanged_submissions_are_skipped_force_regrades_and_history_is_kept(
     assert sorted(s for s, _ in stored_rows(out)) == ["s01", "s01", "s02", "s02", "s02"]
     with open(out / "gradebook.csv", newline="") as handle:
         assert [row["score"] for row in csv.DictReader(handle)] == ["6.0", "6.0"]
+
+
+def test_a_student_whose_files_cannot_be_written_never_stops_the_class(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "results" / "bruno.json").mkdir(parents=True)  # bruno's result cannot be written
+    assignment = load_assignment(make_course(tmp_path / "course"))
+    tree = OutputTree(out, assignment, GradeOptions(seed=1))
+    for student in ("bruno", "alice"):
+        assert tree.add(make_report(student)).student == student
+    assert [student for student, _ in tree.failed] == ["bruno"]
+    assert "IsADirectoryError" in tree.failed[0][1]
+    tree.finish([], junit=out / "junit.xml")
+    assert (out / "results" / "alice.json").is_file() and (out / "reports" / "alice.html").is_file()
+    with open(out / "gradebook.csv", newline="") as handle:
+        assert [row["student"] for row in csv.DictReader(handle)] == ["alice", "bruno"]
+    for name in ("summary.html", "moodle.csv", "gradebook.json", "junit.xml"):
+        assert (out / name).is_file()

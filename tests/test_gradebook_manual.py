@@ -146,3 +146,24 @@ def test_report_without_a_gradebook_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert result.exit_code == 2
     assert "no gradebook here (grade into this folder first)" in result.output
+
+
+def test_csv_sheet_neutralises_a_formula_id_and_reads_it_back(graded: tuple[Path, Path]) -> None:
+    assignment, out = graded
+    gradebook = Gradebook(out / "gradebook.sqlite")
+    gradebook.record(gradebook.start_run("tp-mini", 1, "none"), make_report("=1+1"), None)
+    gradebook.close()
+    runner = CliRunner()
+    export = ["manual", "export", str(assignment), "marks.csv", "--out", str(out)]
+    assert runner.invoke(main, export).exit_code == 0
+    with Path("marks.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["student"] for row in rows] == ["'=1+1", "alice", "bruno"]
+    rows[0]["points"] = "3"
+    with Path("marks.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    imported = ["manual", "import", str(assignment), "marks.csv", "--out", str(out)]
+    assert runner.invoke(main, imported).exit_code == 0
+    assert json.loads((out / "results" / "=1+1.json").read_text())["score"] == 7.0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from grader.results import SCHEMA_VERSION, GradeReport, Outcome, report_to_dict
+from grader.text import SpreadsheetWriter
 
 
 def gradebook_csv(reports: Sequence[GradeReport]) -> str:
@@ -19,7 +19,7 @@ def gradebook_csv(reports: Sequence[GradeReport]) -> str:
             if criterion.id not in criteria:
                 criteria.append(criterion.id)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetWriter(out)
     writer.writerow(["student", "score", "max_score", "percent", *criteria, "status"])
     for report in sorted(reports, key=lambda r: r.student):
         points = {c.id: c.points for c in report.criteria}

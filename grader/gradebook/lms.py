@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from typing import Any
 
 from grader.results import CriterionScore, GradeReport, Outcome
+from grader.text import SpreadsheetWriter
 
 
 def moodle_csv(reports: Sequence[GradeReport], grade_item: str) -> str:
@@ -17,7 +17,7 @@ def moodle_csv(reports: Sequence[GradeReport], grade_item: str) -> str:
     grade item; the feedback column maps to that item's feedback.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetWriter(out)
     writer.writerow(["Username", grade_item, f"{grade_item} (feedback)"])
     for report in sorted(reports, key=lambda r: r.student):
         writer.writerow([report.student, f"{report.score:.2f}", _feedback(report)])

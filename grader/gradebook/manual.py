@@ -22,6 +22,7 @@ import yaml
 from grader.errors import ConfigError
 from grader.gradebook.store import CurrentResult
 from grader.results import CriterionScore, GradeReport
+from grader.text import SpreadsheetWriter, clean_text, spreadsheet_text
 
 FIELDS = ("student", "criterion", "max_points", "points", "comment", "text", "plots")
 
@@ -55,7 +56,7 @@ def student_material(notebook_path: Path, template_sources: set[str]) -> tuple[s
             image = output.get("data", {}).get("image/png")
             if isinstance(image, str):
                 plots.append(base64.b64decode(image))
-    return "\n\n".join(texts), plots
+    return clean_text("\n\n".join(texts)), plots  # the student's: any character at all
 
 
 def export_manual(
@@ -93,16 +94,15 @@ def export_manual(
     sheet.parent.mkdir(parents=True, exist_ok=True)
     if sheet.suffix.lower() == ".csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
+        writer = SpreadsheetWriter(out)
+        writer.writerow(FIELDS)
         for entry in entries:
-            writer.writerow(
-                {
-                    **entry,
-                    "points": "" if entry["points"] is None else entry["points"],
-                    "plots": " ".join(entry["plots"]),
-                }
-            )
+            cells = {
+                **entry,
+                "points": "" if entry["points"] is None else entry["points"],
+                "plots": " ".join(entry["plots"]),
+            }
+            writer.writerow(cells[name] for name in FIELDS)
         sheet.write_text(out.getvalue(), encoding="utf-8")
     else:
         sheet.write_text(
@@ -125,7 +125,9 @@ def read_marks(sheet: Path) -> list[Mark]:
             raise ConfigError(sheet, f"missing column(s) {', '.join(sorted(missing))}", line=1)
         rows = []
         for row in reader:
-            rows.append((reader.line_num, dict(row)))
+            # A student id such as "=x" was written "'=x", so that no spreadsheet runs it.
+            cells = {key: spreadsheet_text(value or "") for key, value in row.items()}
+            rows.append((reader.line_num, cells))
     else:
         try:
             loaded = yaml.compose(text)

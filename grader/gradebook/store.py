@@ -6,6 +6,7 @@ Append-only: a regrade adds a row, the history stays. Keyed by the submission's 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,7 +98,7 @@ class Gradebook:
                     report.execution.status.value,
                     report.graded_at,
                     json.dumps(report_to_dict(report), ensure_ascii=False),
-                    str(submission or ""),
+                    _path_value(submission),
                 ),
             )
 
@@ -110,7 +111,9 @@ class Gradebook:
         ).fetchall()
         return {
             str(row[0]): CurrentResult(
-                str(row[1]), Path(row[2]) if row[2] else None, report_from_dict(json.loads(row[3]))
+                str(row[1]),
+                Path(os.fsdecode(row[2])) if row[2] else None,
+                report_from_dict(json.loads(row[3])),
             )
             for row in rows
         }
@@ -142,6 +145,17 @@ class Gradebook:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+
+def _path_value(path: Path | None) -> str | bytes:
+    """A path as SQLite takes it: its bytes when the name is not UTF-8 (a student's file name
+    can be anything; SQLite's text is UTF-8 only)."""
+    text = "" if path is None else str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text)
+    return text
 
 
 class _Transaction:

@@ -6,7 +6,6 @@ skipped; every other student is still scored and written, so nothing already sco
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -25,6 +24,7 @@ from grader.quiz.scoring import QuizResult, result_to_dict, score_quiz
 from grader.quiz.shuffle import build_form
 from grader.quiz.spec import Quiz
 from grader.results import write_json_atomic
+from grader.text import SpreadsheetWriter
 
 Columns = Literal["question", "topic"]
 
@@ -84,7 +84,7 @@ def gradebook_csv(
     else:
         names = [question.id for question in quiz.questions]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SpreadsheetWriter(buffer)
     writer.writerow(["student", "score", "max_score", "percent", *names, "status"])
     for result in results:
         cells: dict[str, float] = {}
