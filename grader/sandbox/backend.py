@@ -28,7 +28,7 @@ from zmq.utils.monitor import parse_monitor_message
 
 from grader.mirror import mirror_env
 from grader.results import ExecutionStatus
-from grader.sandbox.kernel_user import kernel_ids
+from grader.sandbox.kernel_user import kernel_ids, runtime_parent
 from grader.sandbox.limits import Limits
 
 # A peer that sent a message over the cap is disconnected for good (libzmq protocol error).
@@ -226,7 +226,7 @@ class KernelBox:
         self._watch_tasks: set[asyncio.Task[None]] = set()
         # Short path: AF_UNIX socket paths must stay under 108 bytes. The grader's own files
         # (log, passwd) live in runtime_dir; only its `kernel` subdirectory is shared with the box.
-        self.runtime_dir = Path(tempfile.mkdtemp(prefix="gk"))
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="gk", dir=runtime_parent()))
         self.kernel_dir = self.runtime_dir / "k"
         self.kernel_dir.mkdir()
         # The kernel's user (nobody, when grader is root) reaches its socket folder, not the log.

@@ -46,6 +46,13 @@ def kernel_ids() -> tuple[int, int]:
     return os.geteuid(), os.getegid()
 
 
+def runtime_parent() -> str | None:
+    """Where to make a folder the kernel's user must traverse (its sockets, the staging binds):
+    /tmp when that user is nobody, since the grader's TMPDIR may be a folder of root's; else
+    the usual temporary folder."""
+    return "/tmp" if drops_privileges() else None
+
+
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
     arguments = [None if value is None else value.encode() for value in (source, target, fstype)]
     if _libc.mount(*arguments, flags, data.encode()) != 0:
@@ -91,7 +98,7 @@ class _Stage:
         if path not in self.binds:
             enter_private_mounts()
             if self.folder is None:
-                self.folder = Path(tempfile.mkdtemp(prefix="grader-stage-"))
+                self.folder = Path(tempfile.mkdtemp(prefix="grader-stage-", dir="/tmp"))
                 self.folder.chmod(0o755)
                 self.owner = os.getpid()
                 atexit.register(self.remove)
