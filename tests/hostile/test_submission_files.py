@@ -7,14 +7,19 @@ graded as if they were not there.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell
 from pydantic import ValidationError
 
 from grader.assignment.spec import LimitsSpec
+from grader.grading import find_submission
 from grader.sandbox.limits import Limits
 from grader.submission import (
     MAX_DEPTH,
@@ -23,7 +28,7 @@ from grader.submission import (
     read_notebook,
     submission_hash,
 )
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, gradebook_rows, grader_command, in_bwrap_boxes
 
 NON_UTF8 = os.fsdecode(b"odd/\xff\xfe")
 LONG = "L" * 255
@@ -222,3 +227,135 @@ def test_the_size_budgets_are_read_from_assignment_yaml() -> None:
     assert (Limits().submission_bytes, Limits().notebook_bytes) == (100 * 1024**2, 20 * 1024**2)
     with pytest.raises(ValidationError, match="expected a size"):
         LimitsSpec(notebook_size="big")
+
+
+# --- the whole pipeline: grader grade, as root, in bwrap boxes ---------------------------------
+
+# The last cell of the folder submission: what it can read of each trap, raised as its error.
+PROBE_CELL = f"""
+import os
+seen = []
+for name in ["extra/x", "extra/checks.py", "a/b/c/bob.ipynb", "zero", "fifo", "loop", "hard",
+             "zz-big.bin"]:
+    try:
+        with open(name, "rb") as handle:
+            seen.append(name + "=read:" + handle.read(64).decode("latin-1"))
+    except OSError as error:
+        seen.append(name + "=" + type(error).__name__)
+copied = [open(name).read() == "ok" for name in ["data.txt", *{ODD_NAMES!r}]]
+raise RuntimeError("|".join(seen) + "|copied=" + str(copied))
+"""
+
+
+def notebook_plus(path: Path, *cells: Any) -> Path:
+    notebook = nbformat.read(EXAMPLES / "alice.ipynb", as_version=4)
+    notebook.cells += list(cells)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+def hostile_class(subs: Path, assignment: Path, secret: Path) -> list[Path]:
+    """Normal students (alice, bob, an odd file name) beside every hostile kind of submission."""
+    solution = assignment / "tp-attention.ipynb"
+    normal = [shutil.copyfile(EXAMPLES / "alice.ipynb", subs / "alice.ipynb")]
+    normal.append(notebook_plus(subs / "bob" / "bob.ipynb"))
+    normal.append(shutil.copyfile(EXAMPLES / "alice.ipynb", subs / "-élève =x\n.ipynb"))
+    linker = subs / "linker"
+    folder_with_traps(linker, secret, subs / "bob", assignment)
+    (linker / "zz-big.bin").write_bytes(b"z" * 2 * 1024**2)  # past submission_size: 1 MiB
+    notebook_plus(linker / "linker.ipynb", new_code_cell(PROBE_CELL))
+    (subs / "cheater.ipynb").symlink_to(solution)
+    (subs / "cheater-dir").mkdir()
+    (subs / "cheater-dir" / "tp.ipynb").symlink_to(solution)
+    (subs / "zero.ipynb").symlink_to("/dev/zero")
+    (subs / "loop.ipynb").symlink_to("loop.ipynb")
+    os.mkfifo(subs / "pipe.ipynb")
+    os.link(shutil.copyfile(solution, secret.parent / "solution-copy.ipynb"), subs / "hard.ipynb")
+    notebook_plus(subs / "fat.ipynb", new_markdown_cell("x" * 300_000))  # notebook_size: 200 KiB
+    (subs / "usr").symlink_to("/usr")  # protecting its target would refuse every box
+    return [*normal, linker, *(subs / name for name in HOSTILE_NOTEBOOKS)]
+
+
+HOSTILE_NOTEBOOKS = {  # the submissions that are not run, and why
+    "cheater.ipynb": "le notebook cheater.ipynb n'a pas été lu : lien symbolique",
+    "cheater-dir": "trouvé : aucun) ; tp.ipynb ignoré : lien symbolique",
+    "zero.ipynb": "le notebook zero.ipynb n'a pas été lu : lien symbolique",
+    "loop.ipynb": "le notebook loop.ipynb n'a pas été lu : lien symbolique",
+    "pipe.ipynb": "le notebook pipe.ipynb n'a pas été lu : tube nommé",
+    "hard.ipynb": "le notebook hard.ipynb n'a pas été lu : lien physique",
+    "fat.ipynb": "le notebook fat.ipynb dépasse la taille limite de 200 Kio",
+    "usr": "le notebook usr n'a pas été lu : lien symbolique",
+}
+
+
+def results(out: Path) -> dict[str, dict[str, Any]]:
+    """Every graded student's results JSON, by the student id it holds."""
+    found = [json.loads(path.read_text()) for path in (out / "results").glob("*.json")]
+    return {result["student"]: result for result in found}
+
+
+@in_bwrap_boxes
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="the attack is grader running as root")
+@pytest.mark.parametrize("kernels", [[], ["--fresh-kernels"]], ids=["warm", "fresh"])
+def test_a_hostile_file_system_reaches_nothing_and_leaves_the_class_alone(
+    kernels: list[str], tmp_path: Path, assignment_copy: Path
+) -> None:
+    spec = assignment_copy / "assignment.yaml"
+    budgets = "limits:\n  submission_size: 1 MiB\n  notebook_size: 200 KiB\n"
+    spec.write_text(  # time enough for a cold `import torch` on a busy machine: not under test
+        spec.read_text()
+        .replace("limits:\n", budgets)
+        .replace("cell_timeout: 15", "cell_timeout: 60")
+        .replace("notebook_timeout: 120", "notebook_timeout: 300")
+    )
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    paths = hostile_class(subs, assignment_copy, root_secret(tmp_path))
+    command = ["grade", str(assignment_copy), "--out", str(out), "-j", "2", *kernels, "--"]
+
+    graded = grader_command(*command, *map(str, paths))
+
+    assert graded.returncode <= 1, graded.stderr
+    for name in ("gradebook.csv", "summary.html", "moodle.csv", "gradebook.json"):
+        assert (out / name).is_file(), name
+    assert len(gradebook_rows(out)) == len(paths)
+    graded_results = results(out)
+    odd = next(student for student in graded_results if "élève" in student)
+    for student in ("alice", "bob", odd, "linker"):
+        assert graded_results[student]["score"] == 20, graded_results[student]
+    for name, problem in HOSTILE_NOTEBOOKS.items():
+        result = graded_results[find_submission(subs / name).student]
+        assert result["execution"]["status"] == "startup-failed", name
+        assert problem in result["execution"]["message"], name
+        assert result["score"] == 0, name
+
+    execution = graded_results["linker"]["execution"]
+    reached = execution["cells"][-1]["error"]
+    for name in ("extra/x", "extra/checks.py", "a/b/c/bob.ipynb", "zero", "fifo", "loop"):
+        assert f"{name}=FileNotFoundError" in reached, reached
+    assert "hard=FileNotFoundError" in reached and "zz-big.bin=FileNotFoundError" in reached
+    assert f"copied={[True] * (1 + len(ODD_NAMES))}" in reached, reached
+    skipped = {(f["path"], f["reason"]) for f in execution["skipped_files"]}
+    assert skipped == {
+        ("a/b/c", "symlink"),
+        ("extra/checks.py", "symlink"),
+        ("extra/x", "symlink"),
+        ("fifo", "fifo"),
+        ("hard", "hardlink"),
+        ("loop", "symlink"),
+        ("zero", "symlink"),
+        ("zz-big.bin", "budget"),
+    }
+    report = (out / "reports" / "linker.html").read_text()
+    assert "<code>extra/x</code> — fichier ignoré : lien symbolique" in report
+    assert "<code>zz-big.bin</code> — fichier ignoré : budget de taille dépassé" in report
+    shadow = Path("/etc/shadow").read_text().splitlines()[0]
+    everything = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+    assert "TOPSECRET" not in everything and shadow not in everything
+
+    again = grader_command(*command, *map(str, paths))  # every hash is stable: nothing to grade
+
+    assert again.returncode <= 1, again.stderr
+    assert "0 submission(s) to grade" in again.stdout, again.stdout
