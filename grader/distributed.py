@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from grader.assignment.load import Assignment
+from grader.assignment.load import Assignment, load_assignment
 from grader.errors import GraderError
 from grader.grading import (
     GradeOptions,
@@ -38,8 +38,16 @@ from grader.grading import (
 )
 from grader.results import GradeReport
 from grader.sandbox.backends import Backend, BackendName, select_backend
+from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent
+from grader.submission import Found, Walk, is_folder, read_chunks
 from grader.workers import worker_assignment
+
+
+def _budget(found: Found, limits: Limits) -> int:
+    """The bytes of a file shipped: a notebook one more than its budget, so that the worker
+    still sees it is too large; any other file its size."""
+    return limits.notebook_bytes + 1 if found.notebook else found.status.st_size
 
 
 @dataclass(frozen=True)
@@ -52,16 +60,16 @@ class SubmissionFiles:
     files: tuple[tuple[str, bytes], ...]  # (path relative to the folder or to its parent, bytes)
 
     @classmethod
-    def read(cls, submission: Submission) -> SubmissionFiles:
+    def read(cls, submission: Submission, limits: Limits) -> SubmissionFiles:
+        """What grading would read of it (grader/submission.py): no link, no special file,
+        nothing past the size budgets."""
         path = submission.path
-        if path.is_file():
-            return cls(submission.student, path.name, False, ((path.name, path.read_bytes()),))
         files = tuple(
-            (str(file.relative_to(path)), file.read_bytes())
-            for file in sorted(path.rglob("*"))
-            if file.is_file() and not file.is_symlink()
+            ("/".join(found.parts), b"".join(read_chunks(found.fd, _budget(found, limits))))
+            for found in Walk(path, limits)
+            if not found.is_dir
         )
-        return cls(submission.student, path.name, True, files)
+        return cls(submission.student, path.name, is_folder(path), files)
 
     def write(self, folder: Path) -> Submission:
         """Lay the files out below `folder`; the Submission that points at them."""
@@ -147,12 +155,13 @@ def grade_on_cluster(
         raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc
     reports: list[GradeReport] = []
     run = uuid.uuid4().hex[:12]
+    limits = load_assignment(assignment_path).limits
     try:
         futures = {
             client.submit(
                 grade_shipped,
                 str(assignment_path.resolve()),
-                SubmissionFiles.read(submission),
+                SubmissionFiles.read(submission, limits),
                 options,
                 key=f"grade-{submission.student}-{run}",  # never shared with another run
                 pure=False,
