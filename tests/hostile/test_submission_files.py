@@ -359,3 +359,12 @@ def test_a_hostile_file_system_reaches_nothing_and_leaves_the_class_alone(
 
     assert again.returncode <= 1, again.stderr
     assert "0 submission(s) to grade" in again.stdout, again.stdout
+
+
+def test_grader_check_never_reads_a_fifo_to_find_its_assignment(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.ipynb")
+
+    checked = grader_command("check", str(tmp_path / "pipe.ipynb"))
+
+    assert checked.returncode == 2, checked.stderr
+    assert "n'a pas été lu : tube nommé" in checked.stderr + checked.stdout
