@@ -359,6 +359,11 @@ def test_a_hostile_file_system_reaches_nothing_and_leaves_the_class_alone(
 
     assert again.returncode <= 1, again.stderr
     assert "0 submission(s) to grade" in again.stdout, again.stdout
+    english = grader_command("report", str(out), "--lang", "en")  # from the gradebook's JSON
+    assert english.returncode == 0, english.stderr
+    report = (out / "reports" / "linker.html").read_text()
+    assert "<code>extra/x</code> — file skipped: symbolic link" in report
+    assert "<code>fifo</code> — file skipped: named pipe" in report
 
 
 def test_grader_check_never_reads_a_fifo_to_find_its_assignment(tmp_path: Path) -> None:
