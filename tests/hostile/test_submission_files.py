@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from grader.assignment.spec import LimitsSpec
 from grader.grading import find_submission
+from grader.quiz.answers import read_answers
 from grader.sandbox.limits import Limits
 from grader.submission import (
     MAX_DEPTH,
@@ -28,7 +29,14 @@ from grader.submission import (
     read_notebook,
     submission_hash,
 )
-from tests.conftest import EXAMPLES, gradebook_rows, grader_command, in_bwrap_boxes
+from tests.conftest import (
+    EXAMPLES,
+    gradebook_rows,
+    grader_command,
+    in_bwrap_boxes,
+    write_notebook,
+)
+from tests.test_quiz_answers import QUIZ
 
 NON_UTF8 = os.fsdecode(b"odd/\xff\xfe")
 LONG = "L" * 255
@@ -373,3 +381,20 @@ def test_grader_check_never_reads_a_fifo_to_find_its_assignment(tmp_path: Path) 
 
     assert checked.returncode == 2, checked.stderr
     assert "n'a pas été lu : tube nommé" in checked.stderr + checked.stdout
+
+
+def test_quiz_answers_are_read_from_regular_notebooks_only(tmp_path: Path) -> None:
+    folder = tmp_path / "rendus"
+    write_notebook(folder / "alice.ipynb", "reponses = {'q2': 'oui'}")
+    (folder / "copie.ipynb").symlink_to(folder / "alice.ipynb")  # another student's answers
+    os.mkfifo(folder / "pipe.ipynb")
+
+    batch = read_answers(QUIZ, [folder])
+
+    assert [sheet.student for sheet in batch.sheets] == ["alice"]
+    assert sorted(str(problem) for problem in batch.problems) == [
+        f"{folder / 'copie.ipynb'}: cannot read the notebook: "
+        "le notebook copie.ipynb n'a pas été lu : lien symbolique",
+        f"{folder / 'pipe.ipynb'}: cannot read the notebook: "
+        "le notebook pipe.ipynb n'a pas été lu : tube nommé",
+    ]
