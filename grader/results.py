@@ -68,7 +68,7 @@ class SkipReason(StrEnum):
     DEVICE = "device"
     BUDGET = "budget"  # past `limits.submission_size`: this file and the ones after it
     NOTEBOOK_SIZE = "notebook-size"  # a notebook past `limits.notebook_size`, never read
-    DEPTH = "depth"  # a folder nested deeper than grader goes
+    DEPTH = "depth"  # a folder nested deeper than grader goes, or a path too long
     UNREADABLE = "unreadable"  # an error reading it or writing its copy
 
 

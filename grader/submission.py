@@ -17,7 +17,9 @@ any file of the same file system (the hidden checks, another student's work). Un
 Sizes: every file or folder copied costs at least one block (4 KiB) of `limits.submission_bytes`,
 a file its size when larger; at the first one that does not fit the copy stops, and that file
 is named. A notebook (the submitted file, or a top-level *.ipynb of a folder) is counted against
-`limits.notebook_bytes` instead, and never read past it.
+`limits.notebook_bytes` instead, and never read past it. Folders deeper than MAX_DEPTH and paths
+longer than MAX_PATH_BYTES are not copied either: both sides of the copy go by descriptor, but
+the kernel and the hand-over to its user name files by path.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from grader.sandbox.messages import french_size
 
 BLOCK = 4096  # the least a file or a folder costs of the budget: one block on disk
 MAX_DEPTH = 32  # folders below this are not entered
+# Longer relative paths are not copied: the kernel and the code that hands the copy over to its
+# user name files by path, and PATH_MAX (4096) must leave room for the working folder's own.
+MAX_PATH_BYTES = 3000
 MAX_SKIPPED = 100  # named in the report; past this the walk stops (no class has 100 FIFOs)
 _CHUNK = 1024**2
 _OPEN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -123,6 +128,8 @@ class Walk:
         if root and not stat.S_ISDIR(before.st_mode):
             parts = (name,)  # a notebook handed in alone: named from its folder, as before
         reason = _refusal(before)
+        if len(os.fsencode("/".join(parts))) > MAX_PATH_BYTES:
+            reason = SkipReason.DEPTH
         notebook = not stat.S_ISDIR(before.st_mode) and (
             root or (depth == 1 and name.endswith(".ipynb"))
         )

@@ -47,7 +47,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "budget de taille dépassé (notebook trop volumineux, non lu)",
         "size budget exceeded (notebook too large, not read)",
     ),
-    "skip.depth": ("dossier trop profond", "folder nested too deep"),
+    "skip.depth": (
+        "dossier trop profond ou chemin trop long",
+        "folder nested too deep, or path too long",
+    ),
     "skip.unreadable": ("illisible ou impossible à copier", "unreadable, or could not be copied"),
     # the student's report
     "student": ("Étudiant·e", "Student"),

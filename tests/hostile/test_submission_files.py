@@ -24,6 +24,7 @@ from grader.quiz.answers import read_answers
 from grader.sandbox.limits import Limits
 from grader.submission import (
     MAX_DEPTH,
+    MAX_PATH_BYTES,
     copy_submission,
     display_path,
     read_notebook,
@@ -128,13 +129,20 @@ def test_a_folder_over_its_budget_still_hands_in_its_notebook(tmp_path: Path) ->
     assert found.content == (student / "zz.ipynb").read_bytes() and found.skipped == ()
 
 
-def test_a_tree_deeper_than_path_max_is_cut_with_a_message(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name_length", "copied"),
+    [(20, MAX_DEPTH), (200, MAX_PATH_BYTES // 201)],
+    ids=["deep", "past-path-max"],
+)
+def test_a_tree_too_deep_or_too_long_is_cut_with_a_message(
+    name_length: int, copied: int, tmp_path: Path
+) -> None:
     student = tmp_path / "eve"
     student.mkdir()
     fd = os.open(student, os.O_RDONLY)
-    for _ in range(MAX_DEPTH + 5):  # 37 x 200 characters: longer than PATH_MAX
-        os.mkdir("d" * 200, dir_fd=fd)
-        inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+    for _ in range(MAX_DEPTH + 5):  # 37 levels: with long names, longer than PATH_MAX
+        os.mkdir("d" * name_length, dir_fd=fd)
+        inner = os.open("d" * name_length, os.O_RDONLY, dir_fd=fd)
         os.close(fd)
         fd = inner
     os.close(fd)
@@ -143,17 +151,19 @@ def test_a_tree_deeper_than_path_max_is_cut_with_a_message(tmp_path: Path) -> No
 
     skipped = copy_submission(student, workdir, Limits())
 
-    assert [s.reason.value for s in skipped] == ["depth"]
-    assert skipped[0].path.startswith("d" * 200 + "/") and len(skipped[0].path) == 300
-    assert copied_depth(workdir) == MAX_DEPTH
+    assert [(s.reason.value, s.message) for s in skipped] == [
+        ("depth", "fichier ignoré : dossier trop profond ou chemin trop long")
+    ]
+    assert skipped[0].path.startswith("d" * name_length + "/")
+    assert copied_depth(workdir, "d" * name_length) == copied
 
 
-def copied_depth(folder: Path) -> int:
-    """How many `d…d` folders are nested in `folder` (walked by descriptor: no path limit)."""
+def copied_depth(folder: Path, name: str) -> int:
+    """How many folders `name` are nested in `folder` (walked by descriptor: no path limit)."""
     depth, fd = 0, os.open(folder, os.O_RDONLY)
     try:
-        while "d" * 200 in os.listdir(fd):
-            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+        while name in os.listdir(fd):
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
             os.close(fd)
             fd, depth = inner, depth + 1
     finally:
