@@ -6,10 +6,13 @@ graded as if they were not there.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import socket
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from pydantic import ValidationError
 from grader.assignment.spec import LimitsSpec
 from grader.grading import find_submission
 from grader.quiz.answers import read_answers
+from grader.report.i18n import CATALOGUE
+from grader.results import SkipReason
 from grader.sandbox.limits import Limits
 from grader.submission import (
     MAX_DEPTH,
@@ -39,6 +44,7 @@ from tests.conftest import (
 )
 from tests.test_quiz_answers import QUIZ
 
+AS_ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="the attack is grader running as root")
 NON_UTF8 = os.fsdecode(b"odd/\xff\xfe")
 LONG = "L" * 255
 ODD_NAMES = ["-rf", "=cmd", "new\nline", "ctrl\x01", NON_UTF8, LONG]
@@ -55,6 +61,9 @@ def folder_with_traps(folder: Path, outside: Path, other_student: Path, assignme
     os.symlink("/dev/zero", folder / "zero")
     os.symlink("loop", folder / "loop")
     os.mkfifo(folder / "fifo")
+    os.mknod(folder / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))  # root only: /dev/null
+    with contextlib.chdir(folder), socket.socket(socket.AF_UNIX) as listening:
+        listening.bind("sock")  # relative: a socket's path is short
     os.link(outside, folder / "hard")
     (folder / "data.txt").write_text("ok")
     for name in ODD_NAMES:
@@ -71,6 +80,7 @@ def root_secret(tmp_path: Path) -> Path:
 # --- the walk itself, without kernels ---------------------------------------------------------
 
 
+@AS_ROOT
 def test_a_copy_skips_links_hard_links_and_special_files_and_keeps_odd_names(
     tmp_path: Path,
 ) -> None:
@@ -90,11 +100,17 @@ def test_a_copy_skips_links_hard_links_and_special_files_and_keeps_odd_names(
         ("zero", "symlink", "fichier ignoré : lien symbolique"),
         ("loop", "symlink", "fichier ignoré : lien symbolique"),
         ("fifo", "fifo", "fichier ignoré : tube nommé"),
+        ("null", "device", "fichier ignoré : périphérique"),
+        ("sock", "socket", "fichier ignoré : socket"),
         ("hard", "hardlink", "fichier ignoré : lien physique"),
     }
     copied = {str(p.relative_to(workdir)) for p in workdir.rglob("*") if not p.is_dir()}
     assert copied == {"data.txt", *ODD_NAMES}  # the notebook is run, not copied
     assert all(not p.is_symlink() for p in workdir.rglob("*"))
+
+
+def test_every_reason_has_its_words_in_both_languages() -> None:
+    assert all(f"skip.{reason}" in CATALOGUE for reason in SkipReason)
 
 
 def test_odd_names_are_shown_escaped() -> None:
@@ -185,6 +201,7 @@ def test_a_crowded_folder_is_cut_where_the_budget_ends(tmp_path: Path) -> None:
     assert os.listdir(workdir / "crowd") == []
 
 
+@AS_ROOT
 def test_the_hash_never_follows_links_nor_reads_special_files_and_stays_stable(
     tmp_path: Path,
 ) -> None:
@@ -254,7 +271,7 @@ PROBE_CELL = f"""
 import os
 seen = []
 for name in ["extra/x", "extra/checks.py", "a/b/c/bob.ipynb", "zero", "fifo", "loop", "hard",
-             "zz-big.bin"]:
+             "null", "sock", "zz-big.bin"]:
     try:
         with open(name, "rb") as handle:
             seen.append(name + "=read:" + handle.read(64).decode("latin-1"))
@@ -315,7 +332,7 @@ def results(out: Path) -> dict[str, dict[str, Any]]:
 
 @in_bwrap_boxes
 @pytest.mark.slow
-@pytest.mark.skipif(os.geteuid() != 0, reason="the attack is grader running as root")
+@AS_ROOT
 @pytest.mark.parametrize("kernels", [[], ["--fresh-kernels"]], ids=["warm", "fresh"])
 def test_a_hostile_file_system_reaches_nothing_and_leaves_the_class_alone(
     kernels: list[str], tmp_path: Path, assignment_copy: Path
@@ -351,9 +368,10 @@ def test_a_hostile_file_system_reaches_nothing_and_leaves_the_class_alone(
 
     execution = graded_results["linker"]["execution"]
     reached = execution["cells"][-1]["error"]
-    for name in ("extra/x", "extra/checks.py", "a/b/c/bob.ipynb", "zero", "fifo", "loop"):
+    for name in ("extra/x", "extra/checks.py", "a/b/c/bob.ipynb", "zero", "fifo", "loop", "null"):
         assert f"{name}=FileNotFoundError" in reached, reached
-    assert "hard=FileNotFoundError" in reached and "zz-big.bin=FileNotFoundError" in reached
+    for name in ("sock", "hard", "zz-big.bin"):
+        assert f"{name}=FileNotFoundError" in reached, reached
     assert f"copied={[True] * (1 + len(ODD_NAMES))}" in reached, reached
     skipped = {(f["path"], f["reason"]) for f in execution["skipped_files"]}
     assert skipped == {
@@ -363,6 +381,8 @@ def test_a_hostile_file_system_reaches_nothing_and_leaves_the_class_alone(
         ("fifo", "fifo"),
         ("hard", "hardlink"),
         ("loop", "symlink"),
+        ("null", "device"),
+        ("sock", "socket"),
         ("zero", "symlink"),
         ("zz-big.bin", "budget"),
     }
