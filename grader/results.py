@@ -70,6 +70,7 @@ class SkipReason(StrEnum):
     NOTEBOOK_SIZE = "notebook-size"  # a notebook past `limits.notebook_size`, never read
     DEPTH = "depth"  # a folder nested deeper than grader goes, or a path too long
     UNREADABLE = "unreadable"  # an error reading it or writing its copy
+    TOO_MANY = "too-many"  # the walk stops after so many files skipped
 
 
 @dataclass(frozen=True)

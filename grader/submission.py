@@ -43,7 +43,7 @@ MAX_DEPTH = 32  # folders below this are not entered
 # Longer relative paths are not copied: the kernel and the code that hands the copy over to its
 # user name files by path, and PATH_MAX (4096) must leave room for the working folder's own.
 MAX_PATH_BYTES = 3000
-MAX_SKIPPED = 100  # named in the report; past this the walk stops (no class has 100 FIFOs)
+MAX_SKIPPED = 100  # named in the report, then the walk stops (no student hands in 100 FIFOs)
 _CHUNK = 1024**2
 _OPEN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -104,9 +104,12 @@ class Walk:
         return tuple(skipped_file(parts, reason) for parts, reason in self.refused)
 
     def refuse(self, parts: tuple[str, ...], reason: SkipReason) -> None:
-        self.refused.append((parts or (self.path.name,), reason))
-        self.stopped = self.stopped or reason == SkipReason.BUDGET
-        self.stopped = self.stopped or len(self.refused) >= MAX_SKIPPED
+        """Name a file skipped; past the budget, or MAX_SKIPPED of them, the walk stops."""
+        parts = parts or (self.path.name,)
+        self.refused.append((parts, reason))
+        if len(self.refused) == MAX_SKIPPED and reason != SkipReason.BUDGET:
+            self.refused.append((parts, SkipReason.TOO_MANY))
+        self.stopped = reason == SkipReason.BUDGET or len(self.refused) >= MAX_SKIPPED
 
     def __iter__(self) -> Iterator[Found]:
         # The folders above the submission are the instructor's: only its own name is not followed.

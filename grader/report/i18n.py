@@ -52,6 +52,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "folder nested too deep, or path too long",
     ),
     "skip.unreadable": ("illisible ou impossible à copier", "unreadable, or could not be copied"),
+    "skip.too-many": (
+        "trop de fichiers ignorés, la copie s'arrête ici",
+        "too many files skipped, the copy stops here",
+    ),
     # the student's report
     "student": ("Étudiant·e", "Student"),
     "graded_on": ("corrigé le", "graded on"),

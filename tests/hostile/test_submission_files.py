@@ -30,6 +30,7 @@ from grader.sandbox.limits import Limits
 from grader.submission import (
     MAX_DEPTH,
     MAX_PATH_BYTES,
+    MAX_SKIPPED,
     copy_submission,
     display_path,
     read_notebook,
@@ -143,6 +144,24 @@ def test_a_folder_over_its_budget_still_hands_in_its_notebook(tmp_path: Path) ->
     found = read_notebook(student, Limits(submission_bytes=100_000))
 
     assert found.content == (student / "zz.ipynb").read_bytes() and found.skipped == ()
+
+
+def test_the_copy_stops_after_naming_so_many_skipped_files(tmp_path: Path) -> None:
+    student = tmp_path / "eve"
+    student.mkdir()
+    for index in range(MAX_SKIPPED + 50):
+        (student / f"link-{index:03}").symlink_to("/etc/passwd")
+    (student / "z.txt").write_text("after the links")
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+
+    skipped = copy_submission(student, workdir, Limits())
+
+    assert len(skipped) == MAX_SKIPPED + 1
+    assert skipped[-1].message == (
+        "fichier ignoré : trop de fichiers ignorés, la copie s'arrête ici"
+    )
+    assert os.listdir(workdir) == []
 
 
 @pytest.mark.parametrize(
