@@ -36,11 +36,11 @@ from grader.grading import (
     kernel_limits,
     start_warm_parent_for,
 )
-from grader.results import GradeReport
+from grader.results import GradeReport, SkippedFile
 from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent
-from grader.submission import Found, Walk, is_folder, read_chunks
+from grader.submission import Found, Walk, is_folder, read_chunks, submission_hash
 from grader.workers import worker_assignment
 
 
@@ -58,22 +58,29 @@ class SubmissionFiles:
     name: str  # the notebook's file name or the folder's name, kept so the content hash holds
     is_folder: bool
     files: tuple[tuple[str, bytes], ...]  # (path relative to the folder or to its parent, bytes)
+    skipped: tuple[SkippedFile, ...] = ()  # left behind: the worker's report names them too
+    content_hash: str = ""  # of the submission as handed in, skipped files included
 
     @classmethod
     def read(cls, submission: Submission, limits: Limits) -> SubmissionFiles:
         """What grading would read of it (grader/submission.py): no link, no special file,
         nothing past the size budgets."""
         path = submission.path
+        walk = Walk(path, limits)
         files = tuple(
             ("/".join(found.parts), b"".join(read_chunks(found.fd, _budget(found, limits))))
-            for found in Walk(path, limits)
+            for found in walk
             if not found.is_dir
         )
-        return cls(submission.student, path.name, is_folder(path), files)
+        content_hash = submission_hash(path, limits)
+        return cls(
+            submission.student, path.name, is_folder(path), files, walk.skipped, content_hash
+        )
 
     def write(self, folder: Path) -> Submission:
         """Lay the files out below `folder`; the Submission that points at them."""
         root = folder / self.name if self.is_folder else folder
+        root.mkdir(parents=True, exist_ok=True)  # a folder whose every file was skipped is one
         for relative, content in self.files:
             target = (root / relative).resolve()
             if not target.is_relative_to(folder.resolve()):
@@ -90,9 +97,18 @@ def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: Grade
         submission = shipped.write(folder)
         assignment = worker_assignment(assignment_path)
         options = replace(options, sandbox=_worker_backend(options.sandbox.name))
-        return grade_submission(assignment, submission, _worker_warm_start(assignment, options))
+        report = grade_submission(assignment, submission, _worker_warm_start(assignment, options))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    return as_handed_in(report, shipped)
+
+
+def as_handed_in(report: GradeReport, shipped: SubmissionFiles) -> GradeReport:
+    """A worker's report on the submission as the student handed it in: the files left behind
+    named first, and the hash of the original (which the client compares on its next run)."""
+    skipped = (*shipped.skipped, *report.execution.skipped_files)
+    execution = replace(report.execution, skipped_files=skipped)
+    return replace(report, execution=execution, submission_hash=shipped.content_hash)
 
 
 @functools.cache

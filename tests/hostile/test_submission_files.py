@@ -22,7 +22,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from pydantic import ValidationError
 
 from grader.assignment.spec import LimitsSpec
-from grader.grading import find_submission
+from grader.distributed import SubmissionFiles, grade_shipped
+from grader.grading import GradeOptions, find_submission
 from grader.quiz.answers import read_answers
 from grader.report.i18n import CATALOGUE
 from grader.results import SkipReason
@@ -38,6 +39,7 @@ from grader.submission import (
 )
 from tests.conftest import (
     EXAMPLES,
+    TP_ATTENTION,
     gradebook_rows,
     grader_command,
     in_bwrap_boxes,
@@ -447,3 +449,23 @@ def test_quiz_answers_are_read_from_regular_notebooks_only(tmp_path: Path) -> No
         f"{folder / 'pipe.ipynb'}: cannot read the notebook: "
         "le notebook pipe.ipynb n'a pas été lu : tube nommé",
     ]
+
+
+@AS_ROOT
+def test_a_folder_shipped_to_a_dask_worker_leaves_its_traps_behind_and_names_them(
+    tmp_path: Path,
+) -> None:
+    student = tmp_path / "subs" / "eve"
+    folder_with_traps(student, root_secret(tmp_path), tmp_path, tmp_path)
+    (student / "tp.ipynb").symlink_to(EXAMPLES / "alice.ipynb")  # no notebook: no kernel
+
+    shipped = SubmissionFiles.read(find_submission(student), Limits())
+    report = grade_shipped(str(TP_ATTENTION), shipped, GradeOptions(seed=1, fresh_kernels=True))
+
+    assert sorted(name for name, _ in shipped.files) == sorted(["data.txt", *ODD_NAMES])
+    named = {(s.path, s.reason.value) for s in report.execution.skipped_files}
+    assert {("extra/x", "symlink"), ("tp.ipynb", "symlink"), ("hard", "hardlink")} <= named
+    assert report.execution.message == (
+        "le dossier doit contenir exactement un notebook (trouvé : aucun)"
+    )
+    assert report.submission_hash == submission_hash(student, Limits())
