@@ -11,8 +11,8 @@ report with its reason ("fichier ignoré : lien symbolique").
 
 Hard links: a regular file with more than one link is skipped, whoever owns it. Ownership proves
 nothing when grader runs as root on folders a root process unpacked, and a hard link can name
-any file of the same file system (the hidden checks, another student's work). Unpacked archives
-(zip, the LMS's downloads) never hold hard links, so a student loses nothing.
+any file of the same file system (the hidden checks, another student's work). Zip archives, what
+an LMS hands out, cannot hold hard links: a student loses nothing.
 
 Sizes: every file or folder copied costs at least one block (4 KiB) of `limits.submission_bytes`,
 a file its size when larger; at the first one that does not fit the copy stops, and that file
