@@ -469,3 +469,14 @@ def test_a_folder_shipped_to_a_dask_worker_leaves_its_traps_behind_and_names_the
         "le dossier doit contenir exactement un notebook (trouvé : aucun)"
     )
     assert report.submission_hash == submission_hash(student, Limits())
+
+
+def test_grader_check_of_a_linked_notebook_says_it_was_not_read(tmp_path: Path) -> None:
+    (tmp_path / "tp.ipynb").symlink_to(TP_ATTENTION / "tp-attention.ipynb")  # the solution
+
+    checked = grader_command("check", str(tmp_path / "tp.ipynb"), "--assignment", str(TP_ATTENTION))
+
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "  ! le notebook tp.ipynb n'a pas été lu : lien symbolique\n" in checked.stdout
+    assert "  ! tp.ipynb : fichier ignoré : lien symbolique\n" in checked.stdout
+    assert "Note indicative (vérifications publiques seulement) : 0 / 20" in checked.stdout
