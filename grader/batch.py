@@ -41,12 +41,12 @@ from grader.grading import (
     Submission,
     find_submission,
     grade_submission,
-    submission_hash,
 )
 from grader.report.html import render_report
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict, write_json_atomic
+from grader.submission import submission_hash
 from grader.workers import WorkerPool
 
 T = TypeVar("T")
@@ -62,7 +62,7 @@ def collect_submissions(paths: Sequence[Path]) -> list[Submission]:
     """One submission per path; two paths giving one student id is a usage error."""
     submissions: dict[str, Submission] = {}
     for path in paths:
-        if not path.exists():
+        if not os.path.lexists(path):  # a link, even a broken one, is graded: its report says why
             raise GraderError(f"{path}: no such submission (a notebook or a student's folder)")
         submission = find_submission(path)
         if submission.student in submissions:
@@ -119,7 +119,8 @@ class OutputTree:
             if (
                 force
                 or stored is None
-                or stored.submission_hash != submission_hash(submission.path)
+                or stored.submission_hash
+                != submission_hash(submission.path, self.assignment.limits)
             ):
                 pending.append(submission)
             else:
@@ -135,14 +136,15 @@ class OutputTree:
 
     def _add(self, report: GradeReport) -> GradeReport:
         path = self.paths.get(report.student)
-        if self.late is not None and path is not None and path.exists():
-            when = self.submitted_at.get(report.student) or file_time(path)
+        if self.late is not None and path is not None and os.path.lexists(path):
+            when = self.submitted_at.get(report.student) or file_time(path, self.assignment.limits)
             report = apply_lateness(
                 report, lateness(self.late, report.student, when, report.max_score)
             )
         stored = self.previous.get(report.student)
         report = carry_marks(report, stored.report if stored else None)
-        self.gradebook.record(self.run_id, report, path.resolve() if path else None)
+        where = Path(os.path.abspath(path)) if path else None  # a student's link is not followed
+        self.gradebook.record(self.run_id, report, where)
         self._write_files(report)
         return report
 
@@ -291,7 +293,7 @@ def manual_export(out: Path, assignment: Assignment, sheet: Path) -> int:
     finally:
         gradebook.close()
     sources = template_sources(assignment.root / assignment.spec.notebook)
-    return export_manual(current, sources, sheet)
+    return export_manual(current, sources, sheet, assignment.limits)
 
 
 def manual_import(

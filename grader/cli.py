@@ -177,7 +177,9 @@ def grade(
     batch = grader.collect_submissions(list(submissions))
     backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
     click.echo(backend.notice, err=output_format == "json")
-    others = tuple(submission.path.resolve() for submission in batch)
+    # A submission that is a link is never read (grader/submission.py): protecting its target,
+    # which the student chose (/usr, say), would refuse every box of the class.
+    others = tuple(s.path.resolve() for s in batch if not s.path.is_symlink())
     jobs = jobs or grader.default_jobs()
     # The batch's workers share their @reference values there (a Dask worker on this machine too).
     store = click.get_current_context().with_resource(run_store())
@@ -279,6 +281,8 @@ def check(
         click.echo(f"{loaded.spec.title} — vérifications publiques de {notebook.name}")
         if report.execution.message:
             click.echo(f"  ! {report.execution.message}")
+        for skipped in report.execution.skipped_files:
+            click.echo(f"  ! {skipped.path} : {skipped.message}")
         for result in report.checks:
             mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·"}[result.outcome]
             click.echo(f"  {mark} {result.id} : {result.message}")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from grader.assignment.load import Assignment
+from grader.assignment.load import Assignment, load_assignment
 from grader.errors import GraderError
 from grader.grading import (
     GradeOptions,
@@ -36,10 +36,18 @@ from grader.grading import (
     kernel_limits,
     start_warm_parent_for,
 )
-from grader.results import GradeReport
+from grader.results import GradeReport, SkippedFile
 from grader.sandbox.backends import Backend, BackendName, select_backend
+from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent
+from grader.submission import Found, Walk, is_folder, read_chunks, submission_hash
 from grader.workers import worker_assignment
+
+
+def _budget(found: Found, limits: Limits) -> int:
+    """The bytes of a file shipped: a notebook one more than its budget, so that the worker
+    still sees it is too large; any other file its size."""
+    return limits.notebook_bytes + 1 if found.notebook else found.status.st_size
 
 
 @dataclass(frozen=True)
@@ -50,22 +58,29 @@ class SubmissionFiles:
     name: str  # the notebook's file name or the folder's name, kept so the content hash holds
     is_folder: bool
     files: tuple[tuple[str, bytes], ...]  # (path relative to the folder or to its parent, bytes)
+    skipped: tuple[SkippedFile, ...] = ()  # left behind: the worker's report names them too
+    content_hash: str = ""  # of the submission as handed in, skipped files included
 
     @classmethod
-    def read(cls, submission: Submission) -> SubmissionFiles:
+    def read(cls, submission: Submission, limits: Limits) -> SubmissionFiles:
+        """What grading would read of it (grader/submission.py): no link, no special file,
+        nothing past the size budgets."""
         path = submission.path
-        if path.is_file():
-            return cls(submission.student, path.name, False, ((path.name, path.read_bytes()),))
+        walk = Walk(path, limits)
         files = tuple(
-            (str(file.relative_to(path)), file.read_bytes())
-            for file in sorted(path.rglob("*"))
-            if file.is_file() and not file.is_symlink()
+            ("/".join(found.parts), b"".join(read_chunks(found.fd, _budget(found, limits))))
+            for found in walk
+            if not found.is_dir
         )
-        return cls(submission.student, path.name, True, files)
+        content_hash = submission_hash(path, limits)
+        return cls(
+            submission.student, path.name, is_folder(path), files, walk.skipped, content_hash
+        )
 
     def write(self, folder: Path) -> Submission:
         """Lay the files out below `folder`; the Submission that points at them."""
         root = folder / self.name if self.is_folder else folder
+        root.mkdir(parents=True, exist_ok=True)  # a folder whose every file was skipped is one
         for relative, content in self.files:
             target = (root / relative).resolve()
             if not target.is_relative_to(folder.resolve()):
@@ -82,9 +97,18 @@ def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: Grade
         submission = shipped.write(folder)
         assignment = worker_assignment(assignment_path)
         options = replace(options, sandbox=_worker_backend(options.sandbox.name))
-        return grade_submission(assignment, submission, _worker_warm_start(assignment, options))
+        report = grade_submission(assignment, submission, _worker_warm_start(assignment, options))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    return as_handed_in(report, shipped)
+
+
+def as_handed_in(report: GradeReport, shipped: SubmissionFiles) -> GradeReport:
+    """A worker's report on the submission as the student handed it in: the files left behind
+    named first, and the hash of the original (which the client compares on its next run)."""
+    skipped = (*shipped.skipped, *report.execution.skipped_files)
+    execution = replace(report.execution, skipped_files=skipped)
+    return replace(report, execution=execution, submission_hash=shipped.content_hash)
 
 
 @functools.cache
@@ -147,12 +171,13 @@ def grade_on_cluster(
         raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc
     reports: list[GradeReport] = []
     run = uuid.uuid4().hex[:12]
+    limits = load_assignment(assignment_path).limits
     try:
         futures = {
             client.submit(
                 grade_shipped,
                 str(assignment_path.resolve()),
-                SubmissionFiles.read(submission),
+                SubmissionFiles.read(submission, limits),
                 options,
                 key=f"grade-{submission.student}-{run}",  # never shared with another run
                 pure=False,

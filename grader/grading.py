@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import importlib
-import os
 import shutil
 import sys
 import tempfile
@@ -31,6 +29,7 @@ from grader.results import (
     ExecutionRecord,
     ExecutionStatus,
     GradeReport,
+    SkippedFile,
     bounded_report,
 )
 from grader.sandbox.backend import KernelBox
@@ -40,6 +39,13 @@ from grader.sandbox.kernel_user import mount_working_folder, unmount_working_fol
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent, start_warm_parent
 from grader.scoring.score import score_rubric
+from grader.submission import (
+    NotebookFile,
+    copy_submission,
+    is_folder,
+    read_notebook,
+    submission_hash,
+)
 from grader.text import student_id
 
 
@@ -65,19 +71,9 @@ class Submission:
 
 
 def find_submission(path: Path) -> Submission:
-    """A notebook file, or one student's folder: the student id is the stem or folder name
-    (made safe to show and store: grader.text.student_id)."""
-    return Submission(student=student_id(path.stem if path.is_file() else path.name), path=path)
-
-
-def submission_hash(path: Path) -> str:
-    """Content hash of everything the student handed in (keys the gradebook)."""
-    digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        digest.update(os.fsencode(file.relative_to(path.parent if path.is_file() else path)))
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
+    """A notebook file, or one student's folder (not a link to one): the student id is the
+    stem or folder name (made safe to show and store: grader.text.student_id)."""
+    return Submission(student=student_id(path.name if is_folder(path) else path.stem), path=path)
 
 
 def grade_submission(
@@ -91,10 +87,15 @@ def grade_submission(
 def _grade(assignment: Assignment, submission: Submission, options: GradeOptions) -> GradeReport:
     graded_at = datetime.now(UTC).isoformat(timespec="seconds")
     limits = kernel_limits(assignment, options)
-    notebook, problem = _read_notebook(submission.path)
+    handed_in = read_notebook(submission.path, limits)
+    notebook, problem = _parse_notebook(submission.path, handed_in)
     if notebook is None:
         execution = ExecutionRecord(
-            ExecutionStatus.STARTUP_FAILED, 0.0, message=problem, sandbox=options.sandbox.name
+            ExecutionStatus.STARTUP_FAILED,
+            0.0,
+            message=problem,
+            sandbox=options.sandbox.name,
+            skipped_files=handed_in.skipped,
         )
         results = run_checks(
             assignment.checks,
@@ -108,10 +109,11 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
         workdir = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
         mounted = mount_working_folder(workdir, limits)
         try:
-            _prepare_workdir(assignment, submission, workdir)
+            skipped = _prepare_workdir(assignment, submission, workdir, limits)
             execution, results = _execute_and_check(
                 assignment, submission, notebook, workdir, limits, options
             )
+            execution = replace(execution, skipped_files=skipped)
         finally:
             if mounted:
                 unmount_working_folder(workdir)
@@ -126,7 +128,7 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
         max_score=max_score,
         criteria=criteria,
         execution=execution,
-        submission_hash=submission_hash(submission.path) if submission.path.exists() else "",
+        submission_hash=submission_hash(submission.path, limits),
         graded_at=graded_at,
     )
 
@@ -243,23 +245,23 @@ def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox
     )
 
 
-def _read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
-    if path.is_dir():
-        notebooks = sorted(path.glob("*.ipynb"))
-        if len(notebooks) != 1:
-            found = ", ".join(n.name for n in notebooks) or "aucun"
-            return None, f"le dossier doit contenir exactement un notebook (trouvé : {found})"
-        path = notebooks[0]
+def _parse_notebook(
+    path: Path, handed_in: NotebookFile
+) -> tuple[nbformat.NotebookNode | None, str | None]:
+    if handed_in.content is None:
+        return None, handed_in.problem
     try:
-        return nbformat.read(path, as_version=4), None  # type: ignore[no-untyped-call]
-    except FileNotFoundError:
-        return None, f"le fichier {path.name} est introuvable"
+        text = handed_in.content.decode("utf-8")
+        return nbformat.reads(text, as_version=4), None  # type: ignore[no-untyped-call]
     except Exception as exc:  # invalid JSON, not a notebook: the student's file is unreadable
         return None, f"le notebook {path.name} est illisible ({type(exc).__name__})"
 
 
-def _prepare_workdir(assignment: Assignment, submission: Submission, workdir: Path) -> None:
-    """The kernel's only writable place: the assignment's data files and the student's files."""
+def _prepare_workdir(
+    assignment: Assignment, submission: Submission, workdir: Path, limits: Limits
+) -> tuple[SkippedFile, ...]:
+    """The kernel's only writable place: the assignment's data files and the student's files
+    (those grader may copy: see grader/submission.py); returns the student's files skipped."""
     for relative in assignment.spec.data:
         source = assignment.root / relative
         target = workdir / Path(relative).name
@@ -267,14 +269,7 @@ def _prepare_workdir(assignment: Assignment, submission: Submission, workdir: Pa
             shutil.copytree(source, target, symlinks=False)
         else:
             shutil.copyfile(source, target)
-    if submission.path.is_dir():
-        for item in submission.path.iterdir():
-            if item.is_symlink():
-                continue  # a student's link could point anywhere on the grading machine
-            if item.is_dir():
-                shutil.copytree(item, workdir / item.name, symlinks=False, dirs_exist_ok=True)
-            elif item.suffix != ".ipynb":
-                shutil.copyfile(item, workdir / item.name)
+    return copy_submission(submission.path, workdir, limits)
 
 
 def prepare_mirror(assignment: Assignment, folder: Path) -> Path | None:

@@ -58,6 +58,28 @@ class CellRecord:
     error: str | None = None  # "ZeroDivisionError: division by zero"
 
 
+class SkipReason(StrEnum):
+    """Why a file of the submission was not copied for the kernel (grader/submission.py)."""
+
+    SYMLINK = "symlink"
+    HARDLINK = "hardlink"  # a regular file with more than one link
+    FIFO = "fifo"
+    SOCKET = "socket"
+    DEVICE = "device"
+    BUDGET = "budget"  # past `limits.submission_size`: this file and the ones after it
+    NOTEBOOK_SIZE = "notebook-size"  # a notebook past `limits.notebook_size`, never read
+    DEPTH = "depth"  # a folder nested deeper than grader goes, or a path too long
+    UNREADABLE = "unreadable"  # an error reading it or writing its copy
+    TOO_MANY = "too-many"  # the walk stops after so many files skipped
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str  # relative to the submission; undecodable bytes and control characters escaped
+    reason: SkipReason
+    message: str  # the French sentence: "fichier ignoré : lien symbolique"
+
+
 @dataclass(frozen=True)
 class ExecutionRecord:
     status: ExecutionStatus
@@ -67,6 +89,7 @@ class ExecutionRecord:
     sandbox: str = "none"
     detail: str | None = None  # for the instructor: the kernel's log when it failed to start
     peak_memory_bytes: int | None = None  # the kernels' cgroup peak; None without a cgroup
+    skipped_files: tuple[SkippedFile, ...] = ()  # what of the submission the kernel never saw
 
 
 @dataclass(frozen=True)
@@ -213,6 +236,10 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
             sandbox=execution.get("sandbox", "none"),
             detail=execution.get("detail"),
             peak_memory_bytes=execution.get("peak_memory_bytes"),
+            skipped_files=tuple(
+                SkippedFile(path=f["path"], reason=SkipReason(f["reason"]), message=f["message"])
+                for f in execution.get("skipped_files", ())
+            ),
             cells=tuple(
                 CellRecord(
                     index=cell["index"],

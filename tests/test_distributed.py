@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from grader.distributed import SubmissionFiles
-from grader.grading import GradeOptions, Submission, find_submission, submission_hash
+from grader.grading import GradeOptions, Submission, find_submission
 from grader.results import GradeReport
 from grader.sandbox.backends import select_backend
+from grader.sandbox.limits import Limits
+from grader.submission import submission_hash
 from tests.conftest import EXAMPLES, IN_BWRAP_BOXES, TP_ATTENTION, write_notebook
 from tests.test_demo import EXPECTED  # the cluster must give the same scores
 
@@ -27,11 +29,11 @@ def test_a_folder_submission_travels_as_bytes_and_keeps_its_hash(tmp_path: Path)
     write_notebook(folder / "tp.ipynb", "x = 1")
     (folder / "data").mkdir()
     (folder / "data" / "corpus.txt").write_text("le chat dort\n")
-    shipped = SubmissionFiles.read(find_submission(folder))
+    shipped = SubmissionFiles.read(find_submission(folder), Limits())
     landed = shipped.write(tmp_path / "worker")
     assert landed == Submission("zoe", tmp_path / "worker" / "zoe")
     assert (landed.path / "data" / "corpus.txt").read_text() == "le chat dort\n"
-    assert submission_hash(landed.path) == submission_hash(folder)
+    assert submission_hash(landed.path, Limits()) == submission_hash(folder, Limits())
 
 
 def test_a_shipped_file_cannot_leave_its_folder(tmp_path: Path) -> None:

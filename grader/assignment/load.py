@@ -13,6 +13,7 @@ from grader.errors import ConfigError
 from grader.mirror import DEFAULT_MODELS
 from grader.sandbox.limits import Limits
 from grader.specfile import Loaded, load_spec
+from grader.submission import read_notebook
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,15 @@ def find_assignment(notebook: Path) -> Path:
     """The assignment of a student's notebook, from its metadata (`grader.assignment`).
 
     Looked for beside the notebook (a released bundle), in its parent folders, and in
-    ./assignments/<id>.
+    ./assignments/<id>. The notebook is read as grading reads it (grader/submission.py): a
+    link, a FIFO or a file past the default notebook_size is not.
     """
+    found = read_notebook(notebook, Limits())
+    if found.content is None:
+        raise ConfigError(notebook, f"cannot read the notebook: {found.problem}")
     try:
-        metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError) as exc:
+        metadata = json.loads(found.content.decode("utf-8")).get("metadata", {})
+    except ValueError as exc:
         raise ConfigError(notebook, f"cannot read the notebook: {exc}") from None
     assignment_id = (metadata.get("grader") or {}).get("assignment")
     if not assignment_id:

@@ -26,8 +26,19 @@ class LimitsSpec(Spec):
     file_size: Size = "256 MiB"
     disk: Size = "256 MiB"
     threads: int = Field(default=1, ge=1)
+    submission_size: Size = "100 MiB"  # copied of a student's folder; the rest is skipped
+    notebook_size: Size = "20 MiB"  # a larger notebook is not read, nor run
 
-    @field_validator("memory", "output_per_cell", "output", "message_size", "file_size", "disk")
+    @field_validator(
+        "memory",
+        "output_per_cell",
+        "output",
+        "message_size",
+        "file_size",
+        "disk",
+        "submission_size",
+        "notebook_size",
+    )
     @classmethod
     def _size(cls, value: Size) -> Size:
         parse_size(value)
@@ -45,6 +56,8 @@ class LimitsSpec(Spec):
             file_bytes=parse_size(self.file_size),
             disk_bytes=parse_size(self.disk),
             cpu_threads=self.threads,
+            submission_bytes=parse_size(self.submission_size),
+            notebook_bytes=parse_size(self.notebook_size),
         )
 
 

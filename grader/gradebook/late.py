@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,8 @@ import yaml
 from grader.assignment.spec import LateSpec
 from grader.errors import ConfigError
 from grader.results import GradeReport, Lateness
+from grader.sandbox.limits import Limits
+from grader.submission import Walk
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,11 @@ def apply_lateness(report: GradeReport, late: Lateness | None) -> GradeReport:
     return replace(report, score=max(0.0, round(report.score - late.penalty, 2)), late=late)
 
 
-def file_time(path: Path) -> datetime:
-    """When the submission was last written: the newest file of a student's folder."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()] or [path]
-    return datetime.fromtimestamp(max(f.stat().st_mtime for f in files), UTC)
+def file_time(path: Path, limits: Limits) -> datetime:
+    """When the submission was last written: the newest file of a student's folder (those
+    grading reads: links are not followed), or the folder's own time when it has none."""
+    times = [found.status.st_mtime for found in Walk(path, limits) if not found.is_dir]
+    return datetime.fromtimestamp(max(times or [os.lstat(path).st_mtime]), UTC)
 
 
 def read_extensions(path: Path, due: datetime) -> dict[str, datetime]:

@@ -22,6 +22,8 @@ import yaml
 from grader.errors import ConfigError
 from grader.gradebook.store import CurrentResult
 from grader.results import CriterionScore, GradeReport
+from grader.sandbox.limits import Limits
+from grader.submission import read_notebook
 from grader.text import SpreadsheetWriter, clean_text, spreadsheet_text
 
 FIELDS = ("student", "criterion", "max_points", "points", "comment", "text", "plots")
@@ -36,17 +38,15 @@ class Mark:
     line: int | None  # where the mark is in the sheet, for error messages
 
 
-def student_material(notebook_path: Path, template_sources: set[str]) -> tuple[str, list[bytes]]:
-    """The free text the student wrote (markdown cells not in the template) and their plots."""
-    path = notebook_path
-    if path.is_dir():
-        notebooks = sorted(path.glob("*.ipynb"))
-        if not notebooks:
-            return "", []
-        path = notebooks[0]
+def student_material(
+    path: Path, template_sources: set[str], limits: Limits
+) -> tuple[str, list[bytes]]:
+    """The free text the student wrote (markdown cells not in the template) and their plots,
+    from the notebook grading ran (read as grader/submission.py reads it, links not followed)."""
+    content = read_notebook(path, limits).content
     try:
-        notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    except Exception:  # an unreadable notebook has no material; its report says why
+        notebook = nbformat.reads(content.decode(), as_version=4)  # type: ignore[union-attr,no-untyped-call]
+    except Exception:  # no notebook, or an unreadable one, has no material; its report says why
         return "", []
     texts, plots = [], []
     for cell in notebook.cells:
@@ -60,7 +60,7 @@ def student_material(notebook_path: Path, template_sources: set[str]) -> tuple[s
 
 
 def export_manual(
-    current: Mapping[str, CurrentResult], template_sources: set[str], sheet: Path
+    current: Mapping[str, CurrentResult], template_sources: set[str], sheet: Path, limits: Limits
 ) -> int:
     """Write the sheet (.yaml or .csv) and the plots beside it; returns the number of entries."""
     plots_dir = sheet.parent / f"{sheet.stem}-plots"
@@ -71,8 +71,8 @@ def export_manual(
         if not manual:
             continue
         text, plots = "", list[bytes]()
-        if result.submission is not None and result.submission.exists():
-            text, plots = student_material(result.submission, template_sources)
+        if result.submission is not None:
+            text, plots = student_material(result.submission, template_sources, limits)
         plot_paths = []
         for index, image in enumerate(plots, start=1):
             target = plots_dir / student / f"plot-{index}.png"

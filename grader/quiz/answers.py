@@ -19,6 +19,8 @@ import yaml
 
 from grader.errors import ConfigError
 from grader.quiz.spec import Quiz
+from grader.sandbox.limits import Limits
+from grader.submission import read_notebook as read_handed_in
 
 RawAnswer = str | float | int | bool | list[str] | None
 STUDENT_COLUMNS = ("student", "etudiant", "étudiant", "id")
@@ -208,10 +210,14 @@ def read_mapping(path: Path) -> Iterator[AnswerSheet]:
 
 
 def read_notebook(path: Path) -> AnswerSheet:
-    """The last `reponses = {...}` cell of a notebook, read as a literal (never executed)."""
+    """The last `reponses = {...}` cell of a notebook, read as a literal (never executed); the
+    file is read as grading reads it (grader/submission.py): not a link, a FIFO or a device."""
+    handed_in = read_handed_in(path, Limits())
+    if handed_in.content is None:
+        raise ConfigError(path, f"cannot read the notebook: {handed_in.problem}")
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        notebook = json.loads(handed_in.content.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(path, f"cannot read the notebook: {exc}") from None
     found: tuple[int, ast.expr] | None = None
     for index, cell in enumerate(notebook.get("cells", [])):

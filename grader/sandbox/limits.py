@@ -1,4 +1,5 @@
-"""Resource limits of one kernel, and their defaults where assignment.yaml is silent."""
+"""Resource limits of one kernel and of what grader reads of a submission, and their defaults
+where assignment.yaml is silent."""
 
 from __future__ import annotations
 
@@ -51,3 +52,5 @@ class Limits:
     file_bytes: int = 256 * 1024**2  # RLIMIT_FSIZE
     disk_bytes: int = 256 * 1024**2  # private /tmp and the scratch directory
     cpu_threads: int = 1  # OMP_NUM_THREADS and friends
+    submission_bytes: int = 100 * 1024**2  # what grader copies of a student's folder
+    notebook_bytes: int = 20 * 1024**2  # a larger notebook is never read
