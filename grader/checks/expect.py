@@ -14,7 +14,7 @@ import numpy as np
 
 from grader.checks.api import CheckFailed
 from grader.checks.probe import ProbedArray, ProbeError, Unsupported
-from grader.checks.static import forbidden_uses
+from grader.checks.static import Use, forbidden_uses
 from grader.report.sections import array_comparison, attention_heatmaps, token_alignment
 
 
@@ -199,10 +199,32 @@ def _normalise(value: Any) -> Any:
 
 
 def no_library_call(nb: Any, function: str, forbidden: list[str], what: str | None = None) -> None:
-    """Static: the student's `function` must not call the library version it reimplements."""
-    used = forbidden_uses(nb.source, function, forbidden)
-    if used:
-        names = ", ".join(f"`{name.split('.')[-1]}`" for name in used)
-        raise CheckFailed(
-            f"{what or f'`{function}`'} appelle {names} au lieu de l'implémenter",
-        )
+    """Static: the student's `function` must not use the library version it reimplements.
+
+    Anywhere it can reach counts (helpers, classes, aliases...): see grader.checks.static.
+    """
+    uses = forbidden_uses(nb.source, function, forbidden)
+    if uses:
+        raise CheckFailed(" ; ".join(_use_message(use, what) for use in uses))
+
+
+CODE_SHOWN = 80  # characters of the student's code quoted in a message at most
+
+
+def _use_message(use: Use, what: str | None) -> str:
+    """« `attention` appelle `_aide`, qui appelle `F.scaled_dot_product_attention` »."""
+    code = use.code if len(use.code) <= CODE_SHOWN else use.code[: CODE_SHOWN - 1] + "…"
+    leaf = use.target.split(".")[-1]
+    doubt = f" : compté comme un appel à `{leaf}`, que l'analyse ne peut pas exclure"
+    if not use.chain:
+        return f"le notebook exécute du code connu seulement à l'exécution (`{code}`){doubt}"
+    names = [what or f"`{use.chain[0]}`", *(f"`{name}`" for name in use.chain[1:])]
+    path = names[0] + "".join(
+        f"{' appelle' if position == 0 else ', qui appelle'} {name}"
+        for position, name in enumerate(names[1:])
+    )
+    path += ", qui" if len(names) > 1 else ""
+    if use.dynamic:
+        return f"{path} accède dynamiquement à `{code}`{doubt}"
+    shown = f"`{code}`" if code.endswith(leaf) else f"`{code}` (c'est-à-dire `{use.target}`)"
+    return f"{path} appelle {shown} au lieu de l'implémenter"
