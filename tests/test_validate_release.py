@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader.assignment.load import load_assignment
-from grader.assignment.release import public_checks_source, strip_solutions
+from grader.assignment.public_checks import public_checks_source
+from grader.assignment.release import strip_solutions
 from grader.cli import main
 from grader.errors import ConfigError
 from tests.conftest import EXAMPLES, TP_ATTENTION
@@ -35,7 +36,8 @@ def test_unbalanced_markers_are_config_errors(source: str, message: str) -> None
 
 
 def test_public_checks_drop_hidden_ones() -> None:
-    public = public_checks_source(TP_ATTENTION / "checks.py")
+    checks = load_assignment(TP_ATTENTION).checks
+    public = public_checks_source(TP_ATTENTION / "checks.py", checks)
     assert '@check("sdpa.exemple")' in public
     assert "hidden=True" not in public and "def sdpa_torch" not in public
 

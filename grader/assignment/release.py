@@ -1,8 +1,8 @@
-"""The student bundle: the template notebook (solutions stripped) and the public checks only."""
+"""The student bundle: the template notebook (solutions and hidden tests stripped), the public
+checks and what they need only (grader.assignment.public_checks), the public rubric."""
 
 from __future__ import annotations
 
-import ast
 import copy
 import fnmatch
 import shutil
@@ -12,33 +12,44 @@ import nbformat
 import yaml
 
 from grader.assignment.load import Assignment
+from grader.assignment.public_checks import public_checks_source
 from grader.errors import ConfigError
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")  # nbgrader's: dropped whole
 PLACEHOLDER = ("# VOTRE CODE ICI", "raise NotImplementedError()")
 MARKDOWN_PLACEHOLDER = ("*À compléter.*",)  # a student's own prose (a project's sections)
 
 
 def strip_solutions(source: str, where: str, placeholder: tuple[str, ...] = PLACEHOLDER) -> str:
-    """Replace each BEGIN/END SOLUTION block by a placeholder at the block's indentation."""
+    """Drop each HIDDEN TESTS block; replace each SOLUTION block by a placeholder."""
+    without_tests = _strip_blocks(source, where, HIDDEN_TESTS, ())
+    return _strip_blocks(without_tests, where, (BEGIN, END), placeholder)
+
+
+def _strip_blocks(
+    source: str, where: str, markers: tuple[str, str], placeholder: tuple[str, ...]
+) -> str:
+    """Replace each begin/end block by `placeholder` at the block's indentation."""
+    begin, end = markers
     kept: list[str] = []
     inside = False
     for line in source.splitlines():
         marker = line.strip()
-        if marker == BEGIN:
+        if marker == begin:
             if inside:
-                raise ConfigError(where, f"'{BEGIN}' inside another solution block")
+                raise ConfigError(where, f"'{begin}' inside another block of its kind")
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             kept += [indent + text for text in placeholder]
-        elif marker == END:
+        elif marker == end:
             if not inside:
-                raise ConfigError(where, f"'{END}' without '{BEGIN}'")
+                raise ConfigError(where, f"'{end}' without '{begin}'")
             inside = False
         elif not inside:
             kept.append(line)
     if inside:
-        raise ConfigError(where, f"'{BEGIN}' is never closed by '{END}'")
+        raise ConfigError(where, f"'{begin}' is never closed by '{end}'")
     return "\n".join(kept)
 
 
@@ -46,28 +57,15 @@ def template_notebook(assignment: Assignment) -> nbformat.NotebookNode:
     source = nbformat.read(assignment.source_notebook, as_version=4)  # type: ignore[no-untyped-call]
     template: nbformat.NotebookNode = copy.deepcopy(source)
     for number, cell in enumerate(template.cells, start=1):
+        where = f"{assignment.source_notebook}, cell {number}"
         if cell.cell_type == "code":
-            where = f"{assignment.source_notebook}, cell {number}"
             cell.source = strip_solutions(cell.source, where)
             cell.outputs = []
             cell.execution_count = None
-        elif cell.cell_type == "markdown" and BEGIN in cell.source:
-            where = f"{assignment.source_notebook}, cell {number}"
+        elif any(marker in cell.source for marker in (BEGIN, *HIDDEN_TESTS)):
             cell.source = strip_solutions(cell.source, where, MARKDOWN_PLACEHOLDER)
     template.metadata["grader"] = {"assignment": assignment.id}
     return template
-
-
-def public_checks_source(path: Path) -> str:
-    """checks.py without the functions decorated with `@check(..., hidden=True)`."""
-    source = path.read_text(encoding="utf-8")
-    lines = source.splitlines(keepends=True)
-    drop: set[int] = set()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and any(_is_hidden(d) for d in node.decorator_list):
-            first = min(d.lineno for d in node.decorator_list)
-            drop.update(range(first - 1, node.end_lineno or node.lineno))
-    return "".join(line for number, line in enumerate(lines) if number not in drop)
 
 
 def public_rubric(assignment: Assignment) -> str:
@@ -82,20 +80,14 @@ def public_rubric(assignment: Assignment) -> str:
     return yaml.safe_dump(rubric, allow_unicode=True, sort_keys=False)
 
 
-def _is_hidden(decorator: ast.expr) -> bool:
-    return isinstance(decorator, ast.Call) and any(
-        k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value is True
-        for k in decorator.keywords
-    )
-
-
 def release(assignment: Assignment, out: Path) -> Path:
     """Write the student bundle to out/<id>/ and return that folder."""
     bundle = out / assignment.id
     bundle.mkdir(parents=True, exist_ok=True)
     notebook_name = Path(assignment.spec.notebook).name
     nbformat.write(template_notebook(assignment), bundle / notebook_name)  # type: ignore[no-untyped-call]
-    (bundle / "checks.py").write_text(public_checks_source(assignment.checks_path), "utf-8")
+    checks = public_checks_source(assignment.checks_path, assignment.checks)
+    (bundle / "checks.py").write_text(checks, "utf-8")
     (bundle / "rubric.yaml").write_text(public_rubric(assignment), encoding="utf-8")
     data = []
     for relative in assignment.spec.data:

@@ -1,0 +1,192 @@
+"""`grader release` ships only what public checks need (issue 16, point 7).
+
+The rule: a top-level statement of checks.py ships when a public check needs it, transitively;
+one that only hidden checks need does not. A name both use is the public checks' and ships.
+Release is refused, with the line, when a public check needs a hidden check, or when a needed
+statement also binds a name only hidden checks use.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_markdown_cell
+
+from grader.assignment.public_checks import public_checks_source
+from grader.assignment.release import strip_solutions
+from grader.checks.runner import load_checks
+from grader.errors import ConfigError
+from tests.conftest import grader_command, in_bwrap_boxes, make_notebook, write_course
+
+CHECKS = '''"""Checks of tp-double. The hidden pool below holds the graded inputs."""
+
+import random  # only the hidden helper draws with it
+import statistics
+
+import numpy as np
+
+from grader.checks import check, expect
+
+EXEMPLE = np.array([1.0, 2.0])
+FACTEUR = 2.0  # public and hidden checks both use it
+# The hidden pool: inputs a student must never see.
+POOL = [17.25, 42.5, 99.125]
+TOLERANCE = 1e-9; SEUIL = statistics.mean(POOL)
+
+
+def _entree_cachee(rng):
+    return random.Random(int(rng.integers(9))).choice(POOL)
+
+
+@check("double.exemple")
+def double_example(nb, rng):
+    expect.close(nb.call("double", EXEMPLE), FACTEUR * EXEMPLE, what="double(EXEMPLE)")
+
+
+@check("double.cache", hidden=True)
+def double_hidden(nb, rng):
+    x = _entree_cachee(rng)
+    expect.close(nb.call("double", x), FACTEUR * x, what="double(x)", atol=TOLERANCE)
+'''
+
+
+SPEC = 'title: "TP double"\n'
+
+
+def released(tmp_path: Path, source: str) -> str:
+    path = tmp_path / "checks.py"
+    path.write_text(source)
+    return public_checks_source(path, load_checks(path))
+
+
+def test_hidden_constants_helpers_and_imports_stay_out(tmp_path: Path) -> None:
+    public = released(tmp_path, CHECKS)
+    for hidden in (
+        "POOL",
+        "17.25",
+        "_entree_cachee",
+        "random",
+        "double.cache",
+        "hidden pool",
+        "SEUIL",
+        "statistics",
+        "TOLERANCE",
+    ):
+        assert hidden not in public, hidden
+    assert "FACTEUR = 2.0" in public and "EXEMPLE = np.array" in public
+    assert "from grader.checks import check, expect" in public
+    (tmp_path / "public.py").write_text(public)
+    assert [c.id for c in load_checks(tmp_path / "public.py")] == ["double.exemple"]
+
+
+def test_a_name_public_and_hidden_checks_share_ships_with_the_public_check(tmp_path: Path) -> None:
+    source = CHECKS.replace(
+        'FACTEUR * EXEMPLE, what="double(EXEMPLE)"',
+        'FACTEUR * EXEMPLE, what="double(EXEMPLE)", atol=TOLERANCE',
+    )
+    public = released(tmp_path, source)
+    # TOLERANCE ships, and SEUIL with it: they are bound by one line (split it to keep SEUIL).
+    assert "TOLERANCE = 1e-9" in public and "POOL" not in public.replace("SEUIL", "")
+
+
+LOOP_CHECK = """
+
+for _graine in POOL:
+    @check(f"double.{_graine}", hidden=True)
+    def double_seed(nb, rng):
+        expect.close(nb.call("double", _graine), 2 * _graine, what="double")
+"""
+
+
+@pytest.mark.parametrize(
+    ("changes", "message", "line"),
+    [
+        (
+            [
+                (
+                    '    expect.close(nb.call("double", EXEMPLE)',
+                    '    double_hidden(nb, rng)\n    expect.close(nb.call("double", EXEMPLE)',
+                )
+            ],
+            "hidden check `double_hidden` is used by a public check (line 21)",
+            27,
+        ),
+        (
+            [
+                (
+                    "EXEMPLE = np.array([1.0, 2.0])",
+                    "EXEMPLE, GRAINES = np.array([1.0, 2.0]), [3, 5]",
+                ),
+                ("random.Random(int(rng.integers(9)))", "random.Random(GRAINES[0])"),
+            ],
+            "this statement binds `GRAINES`, used only by hidden checks",
+            10,
+        ),
+        (
+            [("TOLERANCE = 1e-9;", LOOP_CHECK + "TOLERANCE = 1e-9;")],
+            "check 'double.99.125' is not a top-level function of checks.py",
+            17,
+        ),
+    ],
+)
+def test_release_refuses_what_would_ship_hidden_material(
+    tmp_path: Path, changes: list[tuple[str, str]], message: str, line: int
+) -> None:
+    source = CHECKS
+    for old, new in changes:
+        assert old in source
+        source = source.replace(old, new)
+    with pytest.raises(ConfigError, match=re.escape(message)) as refused:
+        released(tmp_path, source)
+    assert refused.value.line == line
+
+
+def test_hidden_tests_blocks_are_stripped_from_code_and_prose() -> None:
+    code = (
+        "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n"
+        "### BEGIN HIDDEN TESTS\nassert double(17.25) == 34.5\n### END HIDDEN TESTS\nprint(1)"
+    )
+    assert strip_solutions(code, "nb") == (
+        "def double(x):\n    # VOTRE CODE ICI\n    raise NotImplementedError()\nprint(1)"
+    )
+    with pytest.raises(ConfigError, match="'### BEGIN HIDDEN TESTS' is never closed"):
+        strip_solutions("### BEGIN HIDDEN TESTS\nassert False", "tp.ipynb, cell 2")
+
+
+@in_bwrap_boxes
+def test_the_released_bundle_leaks_nothing_and_checks_the_template(tmp_path: Path) -> None:
+    template = make_notebook(
+        "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION",
+        "### BEGIN HIDDEN TESTS\nassert double(17.25) == 34.5\n### END HIDDEN TESTS",
+    )
+    template.cells.append(
+        new_markdown_cell("Réponse.\n### BEGIN HIDDEN TESTS\n17.25 → 34.5\n### END HIDDEN TESTS")
+    )
+    criteria = "  - {id: double, title: Double, points: 2, checks: ['double.*']}\n"
+    folder = write_course(tmp_path / "course", "tp-double", SPEC, CHECKS, template, criteria)
+    completed = grader_command("release", str(folder), "--out", str(tmp_path / "dist"))
+    assert completed.returncode == 0, completed.stderr
+    bundle = tmp_path / "dist" / "tp-double"
+    shipped = "".join(p.read_text() for p in bundle.iterdir())
+    assert "17.25" not in shipped and "POOL" not in shipped and "return 2 * x" not in shipped
+    notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
+    assert [c.source for c in notebook.cells][1:] == ["", "Réponse."]
+    checked = grader_command("check", str(bundle / "tp-double.ipynb"))
+    assert checked.returncode == 1, checked.stderr  # the template implements nothing
+    assert "double.exemple" in checked.stdout and "double.cache" not in checked.stdout
+
+
+def test_release_refusal_exits_2_naming_the_line(tmp_path: Path) -> None:
+    source = CHECKS.replace(
+        "EXEMPLE = np.array([1.0, 2.0])", "EXEMPLE, GRAINES = np.array([1.0, 2.0]), [3, 5]"
+    ).replace("random.Random(int(rng.integers(9)))", "random.Random(GRAINES[0])")
+    template = make_notebook("def double(x):\n    return 2 * x")
+    criteria = "  - {id: double, title: Double, points: 2, checks: ['double.*']}\n"
+    folder = write_course(tmp_path / "course", "tp-double", SPEC, source, template, criteria)
+    completed = grader_command("release", str(folder), "--out", str(tmp_path / "dist"))
+    assert completed.returncode == 2
+    assert "checks.py:10: this statement binds `GRAINES`, used only by hidden" in completed.stderr
+    assert not (tmp_path / "dist" / "tp-double" / "checks.py").exists()
