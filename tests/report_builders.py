@@ -31,7 +31,6 @@ def section_dict(section: object) -> dict[str, object]:
 def make_report(student: str = "alice", score_shift: float = 0.0) -> GradeReport:
     got = EXPECTED_WEIGHTS.copy()
     got[1, 2] = 0.9  # the worst cell
-    hidden_expected = np.full((2, 2), SECRET)
     checks_attention = (
         CheckResult(
             "sdpa.poids",
@@ -55,10 +54,9 @@ def make_report(student: str = "alice", score_shift: float = 0.0) -> GradeReport
             "sdpa.cachee",
             Outcome.FAILED,
             Phase.CHECK,
-            "sortie, élément [0, 0] : 1, écart 0.9 avec la référence",
+            "sortie, élément [0, 0] : 1 est hors tolérance",  # as the runner redacts it
             hidden=True,
             detail=f"sortie : attendu {SECRET}",
-            section=section_dict(array_comparison(np.ones((2, 2)), hidden_expected, "sortie")),
         ),
     )
     checks_tokens = (

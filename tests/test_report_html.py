@@ -79,7 +79,7 @@ def test_attention_heatmaps_side_by_side_and_token_alignment() -> None:
 
 def test_hidden_check_shows_its_message_never_its_expected_values() -> None:
     html = render_report(make_report(), "TP mini")
-    assert "écart 0.9 avec la référence" in html
+    assert "sortie, élément [0, 0] : 1 est hors tolérance" in html
     assert "0,1235" not in html and str(SECRET) not in html and "0.1235" not in html
 
 

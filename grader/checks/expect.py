@@ -1,8 +1,10 @@
 """Expectations for checks: compare an untrusted value with the reference, in French.
 
 Each raises CheckFailed with a message that says what came back, what was expected and where,
-and a redacted form without the expected value for hidden checks. A value of the wrong kind
-(not an array, a tuple of the wrong length) raises BadReturn: the check cannot judge it.
+and a redacted form for hidden checks: what is wrong and where, never the expected value nor a
+number it can be derived from (a difference, an expected shape, length or total). A value of
+the wrong kind (not an array, a tuple of the wrong length) raises BadReturn: the check cannot
+judge it.
 """
 
 from __future__ import annotations
@@ -69,7 +71,10 @@ def parts(value: Any, count: int, what: str) -> tuple[Any, ...]:
 def shape(got: Any, expected: tuple[int, ...], what: str) -> None:
     actual = tuple(array(got, what).shape)
     if actual != tuple(expected):
-        raise CheckFailed(f"{what} : forme {actual}, attendu {tuple(expected)}")
+        raise CheckFailed(
+            f"{what} : forme {actual}, attendu {tuple(expected)}",
+            redacted=f"{what} : la forme {actual} n'est pas la bonne",
+        )
 
 
 def dtype(got: Any, kind: str, what: str) -> None:
@@ -134,8 +139,7 @@ def close(
         place = f"{what}, {_where(index)}" if excess.ndim else what
         raise CheckFailed(
             f"{place} : {_fmt(got_x)}, attendu {_fmt(want_x)}{count}",
-            redacted=f"{place} : {_fmt(got_x)}, écart {_fmt(abs(got_x - want_x))} "
-            f"avec la référence{count}",
+            redacted=f"{place} : {_fmt(got_x)} est hors tolérance{count}",
             section=view,
         )
 
@@ -148,7 +152,8 @@ def sums_to(got: Any, total: float, what: str, axis: int = -1, atol: float = 1e-
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         row = index[0] if len(index) == 1 else list(index)
-        raise CheckFailed(f"{what}, ligne {row} : somme {_fmt(sums[index])}, attendu {total:g}")
+        place = f"{what}, ligne {row} : somme {_fmt(sums[index])}"
+        raise CheckFailed(f"{place}, attendu {total:g}", redacted=f"{place}, ce n'est pas la bonne")
 
 
 def equal(got: Any, expected: Any, what: str) -> None:
@@ -181,7 +186,9 @@ def equal(got: Any, expected: Any, what: str) -> None:
                 )
         if len(got_items) != len(expected):
             raise CheckFailed(
-                f"{what} : {len(got_items)} éléments, attendu {len(expected)}", section=view
+                f"{what} : {len(got_items)} éléments, attendu {len(expected)}",
+                redacted=f"{what} : {len(got_items)} éléments, ce n'est pas le bon nombre",
+                section=view,
             )
         return
     if _normalise(got) != _normalise(expected):

@@ -10,7 +10,6 @@ import traceback
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -111,11 +110,8 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
     try:
         produced = check.function(nb, rng)
     except CheckFailed as failure:
-        shown = failure.redacted if check.hidden else failure.message
-        failed = result(Outcome.FAILED, shown, failure.detail or failure.message)
-        if failure.section is None or check.hidden:  # a hidden check's section may hold answers
-            return failed
-        return replace(failed, section=_section_dict(failure.section))
+        failed = result(Outcome.FAILED, failure.message, failure.detail or failure.message)
+        return _as_shown(check, failed, failure.section, failure.redacted)
     except KernelUnavailable as problem:
         return result(Outcome.ERROR, problem.message, problem.detail, Phase.EXECUTE)
     except ProbeError as problem:
@@ -128,13 +124,22 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
             traceback.format_exc(limit=-6),
         )
     passed = result(Outcome.PASSED, "correct")
-    if isinstance(produced, Section):
-        return replace(passed, section=_section_dict(produced))
-    return passed
+    return _as_shown(check, passed, produced if isinstance(produced, Section) else None)
 
 
-def _section_dict(section: Section) -> dict[str, Any]:
-    return {"kind": section.kind, "title": section.title, "data": section.data}
+def _as_shown(
+    check: Check, result: CheckResult, section: Section | None, redacted: str | None = None
+) -> CheckResult:
+    """What a student sees of a check, decided here only (reports, exports and the CLI show the
+    result as it is): of a hidden check, the redacted message and no section, which may hold its
+    inputs or expected values."""
+    if check.hidden:
+        return result if redacted is None else replace(result, message=redacted)
+    if section is None:
+        return result
+    return replace(
+        result, section={"kind": section.kind, "title": section.title, "data": section.data}
+    )
 
 
 def _not_run(check: Check, execution: ExecutionRecord) -> CheckResult:

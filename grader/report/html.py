@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
 
 import jinja2
 
 from grader.report.i18n import Lang, translator
 from grader.report.i18n import format_points as _format_points
-from grader.report.sections import REVEALING_KINDS, SECTION_RENDERERS, render_section
-from grader.results import CheckResult, GradeReport
+from grader.report.sections import SECTION_RENDERERS, render_section
+from grader.results import GradeReport
 
 __all__ = ["SECTION_RENDERERS", "format_points", "render_report"]
 
@@ -39,18 +38,5 @@ def environment(lang: Lang) -> jinja2.Environment:
 _ENVIRONMENTS = {lang: environment(lang) for lang in ("fr", "en")}
 
 
-def shown_section(check: CheckResult) -> dict[str, Any] | None:
-    """The section a student may see: none that would reveal a hidden check's expected values."""
-    if check.section is None:
-        return None
-    if check.hidden and check.section.get("kind") in REVEALING_KINDS:
-        return None
-    return check.section
-
-
 def render_report(report: GradeReport, title: str, lang: Lang = "fr") -> str:
-    return (
-        _ENVIRONMENTS[lang]
-        .get_template("report.html")
-        .render(report=report, title=title, shown_section=shown_section)
-    )
+    return _ENVIRONMENTS[lang].get_template("report.html").render(report=report, title=title)

@@ -5,7 +5,7 @@ it to its CheckFailed; the section travels as plain JSON in the GradeReport and 
 
     raise CheckFailed(message, section=array_comparison(got, expected, "poids d'attention"))
 
-Sections of kinds that show expected values are never drawn for hidden checks.
+A hidden check never carries a section (grader.checks.runner decides what students see of it).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from markupsafe import Markup, escape
 from grader.checks.api import Section
 from grader.report.i18n import Lang, translator
 
-# Kinds whose data hold the reference's values: a hidden check never shows them.
-REVEALING_KINDS = frozenset({"array", "attention", "tokens"})
 WINDOW = 8  # rows and columns of an array shown around its worst cell
 HEATMAP_CELLS = 16  # rows and columns drawn in an attention heatmap at most
 WORST_CELLS = 3

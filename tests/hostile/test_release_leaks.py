@@ -1,4 +1,5 @@
-"""`grader release` ships only what public checks need (issue 16, point 7).
+"""`grader release` ships only what public checks need, and a hidden check's message never gives
+its expected value away (issue 16, point 7).
 
 The rule: a top-level statement of checks.py ships when a public check needs it, transitively;
 one that only hidden checks need does not. A name both use is the public checks' and ships.
@@ -12,12 +13,15 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_markdown_cell
 
 from grader.assignment.public_checks import public_checks_source
 from grader.assignment.release import strip_solutions
-from grader.checks.runner import load_checks
+from grader.checks import expect
+from grader.checks.api import CheckFailed, Section
+from grader.checks.runner import Check, load_checks, run_check
 from grader.errors import ConfigError
 from tests.conftest import grader_command, in_bwrap_boxes, make_notebook, write_course
 
@@ -154,6 +158,72 @@ def test_hidden_tests_blocks_are_stripped_from_code_and_prose() -> None:
     )
     with pytest.raises(ConfigError, match="'### BEGIN HIDDEN TESTS' is never closed"):
         strip_solutions("### BEGIN HIDDEN TESTS\nassert False", "tp.ipynb, cell 2")
+
+
+def hidden_failure(function: object) -> str:
+    """The message a student sees when `function`, a hidden check, fails."""
+    check = Check("cachee", True, function, 1)  # type: ignore[arg-type]
+    return run_check(check, None, np.random.default_rng(0)).message  # type: ignore[arg-type]
+
+
+WANT = 0.734  # the hidden expected value; the student returned GOT
+GOT = 0.5
+
+
+@pytest.mark.parametrize(
+    ("expectation", "shown", "derived"),
+    [
+        (
+            lambda: expect.close(np.array([GOT]), np.array([WANT]), what="sortie"),
+            "sortie, élément [0] : 0.5 est hors tolérance",
+            ["0.734", "0.234"],
+        ),
+        (
+            lambda: expect.close(GOT, WANT, what="perplexité"),
+            "perplexité : 0.5 est hors tolérance",
+            ["0.734", "0.234"],
+        ),
+        (
+            lambda: expect.sums_to(np.array([[GOT, 0.2]]), WANT, what="poids"),
+            "poids, ligne 0 : somme 0.7, ce n'est pas la bonne",
+            ["0.734", "0.034"],
+        ),
+        (
+            lambda: expect.close(np.zeros((2, 3)), np.zeros((2, 7)), what="poids"),
+            "poids : la forme (2, 3) n'est pas la bonne",
+            ["7"],
+        ),
+        (
+            lambda: expect.equal(["a", "b"], ["a", "b", "c", "d", "e", "f", "g"], "jetons"),
+            "jetons : 2 éléments, ce n'est pas le bon nombre",
+            ["7", "5"],
+        ),
+    ],
+)
+def test_a_hidden_checks_message_says_where_never_the_expected_value(
+    expectation: object, shown: str, derived: list[str]
+) -> None:
+    message = hidden_failure(lambda nb, rng: expectation())  # type: ignore[operator]
+    assert message == shown
+    for number in [*derived, "attendu", "écart"]:
+        assert number not in message
+
+
+def test_a_hidden_check_never_carries_a_section_passed_or_failed() -> None:
+    table = Section("table", "Résultats", {"rows": [[WANT]]})
+
+    def passes(nb: object, rng: object) -> Section:
+        return table
+
+    def fails(nb: object, rng: object) -> None:
+        raise CheckFailed("faux", section=table)
+
+    for function in (passes, fails):
+        shown = [
+            run_check(Check("c", hidden, function, 1), None, np.random.default_rng(0))  # type: ignore[arg-type]
+            for hidden in (False, True)
+        ]
+        assert [result.section is not None for result in shown] == [True, False]
 
 
 @in_bwrap_boxes
