@@ -150,8 +150,17 @@ def test_code_known_only_at_run_time_anywhere_counts(code: str) -> None:
     assert uses(code + "\ndef f(q):\n    return q") == [(SDPA, (), True), (MHA, (), True)]
 
 
-def test_code_too_deep_to_analyse_counts() -> None:
-    assert uses("def f(q):\n    return q" + ".a" * 5000)[0] == (SDPA, ("f",), True)
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(q):\n    return q" + ".a" * 5000,
+        "def f(q):\n    return q\n" + "x = [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" * 5_000,
+    ],
+)
+def test_code_too_deep_or_too_large_to_analyse_counts(source: str) -> None:
+    assert uses(source) == [(SDPA, (), True), (MHA, (), True)]
+    with pytest.raises(CheckFailed, match=r"^le code du notebook est trop volumineux ou trop "):
+        expect.no_library_call(SimpleNamespace(source=source), "f", [SDPA])
 
 
 @pytest.mark.parametrize(

@@ -223,6 +223,8 @@ def _use_message(use: Use, what: str | None) -> str:
     code = use.code if len(use.code) <= CODE_SHOWN else use.code[: CODE_SHOWN - 1] + "…"
     leaf = use.target.split(".")[-1]
     doubt = f" : compté comme un appel à `{leaf}`, que l'analyse ne peut pas exclure"
+    if not use.code:
+        return f"le code du notebook est trop volumineux ou trop imbriqué pour être analysé{doubt}"
     if not use.chain:
         return f"le notebook exécute du code connu seulement à l'exécution (`{code}`){doubt}"
     names = [what or f"`{use.chain[0]}`", *(f"`{name}`" for name in use.chain[1:])]

@@ -40,6 +40,12 @@ CODE_METHODS = {"run_cell": 0, "run_cell_magic": 2}  # get_ipython() methods: th
 IMPORTERS = frozenset({"__import__", "importlib.import_module", "builtins.__import__"})
 NAMESPACES = frozenset({"builtins", "__builtins__", "__main__"})  # where a store binds a name
 MAX_CODE_DEPTH = 8  # exec("exec('...')"): nesting followed at most
+MAX_NODES = 50_000  # syntax nodes analysed at most (the course's largest notebook has 1,060)
+MAX_VISITS = 4 * MAX_NODES  # a nested function is walked with its parent and on its own
+
+
+class _TooLarge(Exception):
+    """The notebook's code is too large or too deeply nested to be analysed."""
 
 
 def notebook_source(cells: list[str]) -> str:
@@ -114,12 +120,15 @@ class _Notebook:
         pending: list[tuple[ast.AST, _Scope]] = [(tree, scope)]
         while pending:
             node, where = pending.pop()
+            if len(self.scope_of) >= MAX_NODES:
+                raise _TooLarge
             self.scope_of[id(node)] = where
             inner = self._bind(node, where)
             if isinstance(node, ast.Call):
                 self._calls.append((node, depth))
+            body = _function_body(node)
             for child in ast.iter_child_nodes(node):
-                pending.append((child, inner if _inside_function(node, child) else where))
+                pending.append((child, inner if id(child) in body else where))
 
     def _bind(self, node: ast.AST, scope: _Scope) -> _Scope:
         """Bind what `node` binds in `scope`; the scope of its body (a new one for a function)."""
@@ -142,17 +151,17 @@ class _Notebook:
             self._bind_import(node, scope)
         elif isinstance(node, ast.Call) and _is_namespace_store(node):
             self._bind_by_call(node, scope)
+        elif isinstance(node, ast.Global):
+            for name in node.names:  # from now on one list, whatever was indexed first
+                self.module.bindings[name].extend(scope.bindings.pop(name, []))
+                scope.bindings[name] = self.module.bindings[name]
         return scope
 
     def _function_scope(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, parent: _Scope
     ) -> _Scope:
-        """A function's scope: its parameters bound to their defaults; its globals shared."""
+        """A function's scope: its parameters bound to their defaults."""
         scope = _Scope(parent)
-        for statement in ast.walk(node):
-            if isinstance(statement, ast.Global):
-                for name in statement.names:
-                    scope.bindings[name] = self.module.bindings[name]  # the same list
         arguments = node.args
         positional = [*arguments.posonlyargs, *arguments.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
@@ -355,13 +364,13 @@ def _is_namespace_store(call: ast.Call) -> bool:
     )
 
 
-def _inside_function(parent: ast.AST, child: ast.AST) -> bool:
-    """Whether `child` of `parent` runs in the function's own scope (its body, its arguments)."""
-    if isinstance(parent, ast.Lambda):
-        return child is parent.body
-    if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
-        return any(child is statement for statement in parent.body)
-    return False
+def _function_body(node: ast.AST) -> set[int]:
+    """The ids of the children of `node` that run in its own scope, when it is a function."""
+    if isinstance(node, ast.Lambda):
+        return {id(node.body)}
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {id(statement) for statement in node.body}
+    return set()
 
 
 def _join(base: str, attribute: str) -> str:
@@ -411,9 +420,13 @@ class _Walk:
             self._note(code, {ANY}, ())
 
     def run(self) -> list[Use]:
+        visits = 0
         while self.queue and len(self.found) < len(self.forbidden):
             node, scope, chain = self.queue.popleft()
             for inner in ast.walk(node):
+                visits += 1
+                if visits > MAX_VISITS:
+                    raise _TooLarge
                 self._visit(inner, self.notebook.scope_of.get(id(inner), scope), chain)
         return [self.found[target] for target in self.forbidden if target in self.found]
 
@@ -428,7 +441,7 @@ class _Walk:
             for binding in self.notebook.lookup(node.id, scope):
                 self._follow(binding, (*chain, node.id))
         if isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript):
-            self._note(ast.unparse(node), self.notebook.resolve(node, scope), chain)
+            self._note(node, self.notebook.resolve(node, scope), chain)
         text = _constant_text(node) if isinstance(node, ast.expr) else None
         if text is not None:
             self._note_text(text, chain)
@@ -437,11 +450,13 @@ class _Walk:
                 self.seen.add(id(code))
                 self.queue.append((code, self.notebook.module, chain))
 
-    def _note(self, code: str, names: set[str], chain: tuple[str, ...]) -> None:
+    def _note(self, code: ast.AST | str, names: set[str], chain: tuple[str, ...]) -> None:
+        """Record a use of each target that one of `names` may be (`code` written lazily)."""
         for target in self.forbidden:
             verdicts = {_matches(name, target) for name in names}
             if target not in self.found and verdicts - {None}:
-                self.found[target] = Use(target, chain, code, "exact" not in verdicts)
+                text = code if isinstance(code, str) else ast.unparse(code)
+                self.found[target] = Use(target, chain, text, "exact" not in verdicts)
 
     def _note_text(self, text: str, chain: tuple[str, ...]) -> None:
         """A string that is a forbidden function's name: `attrgetter("...")` may fetch it."""
@@ -453,9 +468,10 @@ class _Walk:
 def forbidden_uses(source: str, name: str, forbidden: list[str]) -> list[Use]:
     """Which of `forbidden` (full dotted names) the student's `name` may use, in their order.
 
-    Code nested too deep to be analysed counts as a use of each (conservative).
+    Code too large or nested too deep to be analysed counts as a use of each (conservative):
+    a `Use` with no chain and no code.
     """
     try:
         return _Walk(_notebook(source), name, forbidden).run()
-    except RecursionError:
-        return [Use(target, (name,), "…", True) for target in forbidden]
+    except (RecursionError, _TooLarge):
+        return [Use(target, (), "", True) for target in forbidden]
