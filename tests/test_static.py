@@ -141,6 +141,7 @@ def test_an_import_named_at_run_time_counts_for_every_name(source: str) -> None:
     [
         "import base64\nexec(base64.b64decode('ZGVm'))",
         "run = exec\nrun(input())",
+        "exec('run = eval')\nrun(input())",
         "import builtins\ngetattr(builtins, 'ex' + 'ec')(input())",
         "globals()[input()] = print",
         "globals().update({input(): print})",

@@ -102,16 +102,12 @@ class _Notebook:
     def __init__(self, source: str) -> None:
         self.module = _Scope(None)
         self.scope_of: dict[int, _Scope] = {}  # id(node) -> the scope it is evaluated in
-        self.code_in: dict[int, list[ast.Module]] = {}  # id(exec call) -> the code it runs
+        self.code_in: dict[int, ast.Module] = {}  # id(exec call) -> the code it runs
         self.dynamic_code: list[str] = []  # code that runs or binds what is known at run time only
         self._resolved: dict[tuple[int, str], set[str]] = {}
         self._calls: list[tuple[ast.Call, int]] = []
         self._index(ast.parse(source), self.module, depth=0)
-        while self._calls:  # exec'd code may bind names that make another call an exec
-            calls, self._calls = self._calls, []
-            self._resolved.clear()
-            for call, depth in calls:
-                self._index_code(call, depth)
+        self._index_all_code()
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -228,21 +224,35 @@ class _Notebook:
                     _Binding(None, scope, imported=full)
                 )
 
-    def _index_code(self, call: ast.Call, depth: int) -> None:
-        """exec("..."): the code in the string is the notebook's too; exec(x) is unknowable."""
+    def _index_all_code(self) -> None:
+        """Each call that runs code, until none is found: exec'd code may bind `e = exec`."""
+        runs_code: set[int] = set()
+        for _ in range(MAX_CODE_DEPTH + 1):
+            self._resolved.clear()  # new bindings: names resolve anew
+            found = [c for c in self._calls if id(c[0]) not in runs_code and self._index_code(*c)]
+            runs_code |= {id(call) for call, _ in found}
+            if not found:
+                return
+
+    def _index_code(self, call: ast.Call, depth: int) -> bool:
+        """exec("..."): the code in the string is the notebook's too; exec(x) is unknowable.
+
+        Whether `call` runs code.
+        """
         argument = self._code_argument(call)
         if argument is None:
-            return
+            return False
         text = _constant_text(argument)
         if text is None or depth >= MAX_CODE_DEPTH:
             self.dynamic_code.append(ast.unparse(call))
-            return
+            return True
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
-            return  # it fails in the kernel as well
-        self.code_in.setdefault(id(call), []).append(tree)
+            return True  # it fails in the kernel as well
+        self.code_in[id(call)] = tree
         self._index(tree, self.module, depth + 1)
+        return True
 
     def _code_argument(self, call: ast.Call) -> ast.expr | None:
         """The argument holding code, when `call` runs code (exec, eval, a cell magic...)."""
@@ -445,10 +455,10 @@ class _Walk:
         text = _constant_text(node) if isinstance(node, ast.expr) else None
         if text is not None:
             self._note_text(text, chain)
-        for code in self.notebook.code_in.get(id(node), []):
-            if id(code) not in self.seen:
-                self.seen.add(id(code))
-                self.queue.append((code, self.notebook.module, chain))
+        code = self.notebook.code_in.get(id(node))
+        if code is not None and id(code) not in self.seen:
+            self.seen.add(id(code))
+            self.queue.append((code, self.notebook.module, chain))
 
     def _note(self, code: ast.AST | str, names: set[str], chain: tuple[str, ...]) -> None:
         """Record a use of each target that one of `names` may be (`code` written lazily)."""
