@@ -189,6 +189,9 @@ def test_the_method_of_a_parameter_resolves_through_aliases() -> None:
     found = forbidden_uses(source, "f", ["model.generate"])
     assert [(u.code, u.dynamic) for u in found] == [("getattr(m, 'gene' + 'rate')", True)]
     assert forbidden_uses("def f(model):\n    return model(1)", "f", ["model.generate"]) == []
+    helper = "def _gen(m, ids):\n    return m.generate(ids)\ndef f(model, ids):\n    return _gen(model, ids)"
+    found = forbidden_uses(helper, "f", ["model.generate"])
+    assert [(u.chain, u.code, u.dynamic) for u in found] == [(("f", "_gen"), "m.generate", False)]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,8 @@ Where it cannot know, it counts a use (conservative), and says so in the student
   replace any function), and code too deeply nested to be analysed;
 - a string in the code walked that is exactly a forbidden function's name
   (`operator.attrgetter("scaled_dot_product_attention")`).
+A forbidden name whose root the notebook never imports is a method (`model.generate`): any
+attribute of that name counts (`m.generate`, `m` a helper's parameter).
 Resolution is flow-insensitive: every assignment to a name counts, whichever runs last.
 Files beside the notebook (a module the notebook imports, a script `%run` runs) are not read.
 """
@@ -105,6 +107,7 @@ class _Notebook:
         self.code_in: dict[int, ast.Module] = {}  # id(exec call) -> the code it runs
         self.dynamic_code: list[str] = []  # code that runs or binds what is known at run time only
         self._resolved: dict[tuple[int, str], set[str]] = {}
+        self.imported_roots: set[str] = set()  # the packages the notebook imports from
         self._calls: list[tuple[ast.Call, int]] = []
         self._index(ast.parse(source), self.module, depth=0)
         self._index_all_code()
@@ -208,6 +211,8 @@ class _Notebook:
             self.module.bindings[name].append(_Binding(value, scope))
 
     def _bind_import(self, node: ast.Import | ast.ImportFrom, scope: _Scope) -> None:
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+        self.imported_roots |= {m.partition(".")[0] for m in modules if m}
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.partition(".")[0]
@@ -387,11 +392,13 @@ def _join(base: str, attribute: str) -> str:
     return ANY if base == ANY else f"{base}.{attribute}"
 
 
-def _matches(name: str, target: str) -> str | None:
+def _matches(name: str, target: str, method: bool) -> str | None:
     """'exact' if `name` is `target` (or a re-export of it), 'dynamic' if it may be, else None.
 
     A name matches on its root package and its last component, so that re-exports count:
     `torch.nn.functional.scaled_dot_product_attention` also catches `torch._C._nn.scaled_dot_...`.
+    A `method` target (`model.generate`, whose root is no module the notebook imports) matches
+    any attribute of that name: `m.generate` with `m` a helper's parameter.
     A name ending in `*` (an attribute named at run time) may be `target` when what it is taken
     from is a prefix of `target`; an import named at run time may be anything.
     """
@@ -402,7 +409,7 @@ def _matches(name: str, target: str) -> str | None:
         return "dynamic" if target.startswith(f"{base}.") else None
     root, leaf = target.split(".")[0], target.split(".")[-1]
     parts = name.split(".")
-    if name == target or (parts[0] == root and parts[-1] == leaf):
+    if name == target or (parts[-1] == leaf and (parts[0] == root or (method and len(parts) > 1))):
         return "exact"
     return None
 
@@ -463,7 +470,8 @@ class _Walk:
     def _note(self, code: ast.AST | str, names: set[str], chain: tuple[str, ...]) -> None:
         """Record a use of each target that one of `names` may be (`code` written lazily)."""
         for target in self.forbidden:
-            verdicts = {_matches(name, target) for name in names}
+            method = target.split(".")[0] not in self.notebook.imported_roots
+            verdicts = {_matches(name, target, method) for name in names}
             if target not in self.found and verdicts - {None}:
                 text = code if isinstance(code, str) else ast.unparse(code)
                 self.found[target] = Use(target, chain, text, "exact" not in verdicts)
