@@ -16,7 +16,7 @@ import numpy as np
 
 from grader.checks.api import CheckFailed
 from grader.checks.probe import ProbedArray, ProbeError, Unsupported
-from grader.checks.static import Use, forbidden_uses
+from grader.checks.static import forbidden_uses
 from grader.report.sections import array_comparison, attention_heatmaps, token_alignment
 
 
@@ -210,30 +210,41 @@ def no_library_call(nb: Any, function: str, forbidden: list[str], what: str | No
 
     Anywhere it can reach counts (helpers, classes, aliases...): see grader.checks.static.
     """
-    uses = forbidden_uses(nb.source, function, forbidden)
+    uses: dict[tuple[tuple[str, ...], str, bool], list[str]] = {}
+    for use in forbidden_uses(nb.source, function, forbidden):
+        uses.setdefault((use.chain, use.code, use.dynamic), []).append(use.target)
     if uses:
-        raise CheckFailed(" ; ".join(_use_message(use, what) for use in uses))
+        raise CheckFailed(
+            " ; ".join(_use_message(*use, targets, what) for use, targets in uses.items())
+        )
 
 
 CODE_SHOWN = 80  # characters of the student's code quoted in a message at most
 
 
-def _use_message(use: Use, what: str | None) -> str:
+def _use_message(
+    chain: tuple[str, ...], code: str, dynamic: bool, targets: list[str], what: str | None
+) -> str:
     """« `attention` appelle `_aide`, qui appelle `F.scaled_dot_product_attention` »."""
-    code = use.code if len(use.code) <= CODE_SHOWN else use.code[: CODE_SHOWN - 1] + "…"
-    leaf = use.target.split(".")[-1]
-    doubt = f" : compté comme un appel à `{leaf}`, que l'analyse ne peut pas exclure"
-    if not use.code:
+    code = code if len(code) <= CODE_SHOWN else code[: CODE_SHOWN - 1] + "…"
+    leaves = [target.split(".")[-1] for target in targets]
+    doubt = f" : compté comme un appel à {_names(leaves)}, que l'analyse ne peut pas exclure"
+    if not code:
         return f"le code du notebook est trop volumineux ou trop imbriqué pour être analysé{doubt}"
-    if not use.chain:
+    if not chain:
         return f"le notebook exécute du code connu seulement à l'exécution (`{code}`){doubt}"
-    names = [what or f"`{use.chain[0]}`", *(f"`{name}`" for name in use.chain[1:])]
+    names = [what or f"`{chain[0]}`", *(f"`{name}`" for name in chain[1:])]
     path = names[0] + "".join(
         f"{' appelle' if position == 0 else ', qui appelle'} {name}"
         for position, name in enumerate(names[1:])
     )
     path += ", qui" if len(names) > 1 else ""
-    if use.dynamic:
+    if dynamic:
         return f"{path} accède dynamiquement à `{code}`{doubt}"
-    shown = f"`{code}`" if code.endswith(leaf) else f"`{code}` (c'est-à-dire `{use.target}`)"
-    return f"{path} appelle {shown} au lieu de l'implémenter"
+    if any(code.endswith(leaf) for leaf in leaves):
+        return f"{path} appelle `{code}` au lieu de l'implémenter"
+    return f"{path} appelle `{code}` (c'est-à-dire {_names(targets)}) au lieu de l'implémenter"
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)

@@ -23,7 +23,7 @@ from grader.checks import expect
 from grader.checks.api import CheckFailed, Section
 from grader.checks.runner import Check, load_checks, run_check
 from grader.errors import ConfigError
-from tests.conftest import grader_command, in_bwrap_boxes, make_notebook, write_course
+from tests.conftest import ROOT, grader_command, in_bwrap_boxes, make_notebook, write_course
 
 CHECKS = '''"""Checks of tp-double. The hidden pool below holds the graded inputs."""
 
@@ -146,6 +146,30 @@ def test_release_refuses_what_would_ship_hidden_material(
     with pytest.raises(ConfigError, match=re.escape(message)) as refused:
         released(tmp_path, source)
     assert refused.value.line == line
+
+
+# Input pools of the course's hidden checks, which release used to ship.
+HIDDEN_POOLS = {
+    "tp1-generation": "HIDDEN_PROMPTS",
+    "tp2-decodage": "\nPROMPTS = ",
+    "tp-perplexite": "UNSEEN",
+    "tp-tokenisation": "SYLLABLES",
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (ROOT / "assignments").iterdir()))
+def test_each_course_assignment_releases_its_public_checks_only(
+    tmp_path: Path, assignment: str
+) -> None:
+    folder = ROOT / "assignments" / assignment
+    checks = load_checks(folder / "checks.py")
+    (tmp_path / "checks.py").write_text(public_checks_source(folder / "checks.py", checks))
+    released = load_checks(tmp_path / "checks.py")
+    assert [c.id for c in released] == [c.id for c in checks if not c.hidden]
+    shipped = (tmp_path / "checks.py").read_text()
+    assert not [c.function.__name__ for c in checks if c.hidden and c.function.__name__ in shipped]
+    pool = HIDDEN_POOLS.get(assignment)
+    assert pool is None or (pool in (folder / "checks.py").read_text() and pool not in shipped)
 
 
 def test_hidden_tests_blocks_are_stripped_from_code_and_prose() -> None:
