@@ -68,8 +68,12 @@ class LandlockBox(ConfinedBox):
         environment.update(
             home_environment(self.tmp_dir), TMPDIR=str(self.tmp_dir), PYTHONNOUSERSITE="1"
         )
-        if drops_privileges():  # an interpreter at another path may not find its site-packages
+        if drops_privileges():
+            # At another path, an interpreter finds neither its site-packages nor the libpython
+            # its RUNPATH names (and would load the system's, of another micro version).
             environment["PYTHONPATH"] = os.pathsep.join(map(_reached_path, site.getsitepackages()))
+            libraries = [str(reachable(prefix) / "lib") for prefix in policy.python_prefixes()]
+            environment["LD_LIBRARY_PATH"] = os.pathsep.join(libraries)
         return environment
 
     def _kernel_argv(self) -> list[str]:
