@@ -57,7 +57,10 @@ def measure(raw: bytes, limits: JsonLimits) -> None:
         marks = text.encode("utf-8").translate(_SQUARE, _NOT_MARKS)
     if _count_values(marks) > limits.max_values:
         raise _too_many_values(limits)
-    _measure_depth(marks.translate(None, b","), limits)
+    brackets = marks.translate(None, b",")
+    if 2 * brackets.count(b"[") != len(brackets):
+        raise ValueError("brackets that do not pair")
+    _measure_depth(brackets, limits)
 
 
 def _count_values(marks: bytes) -> int:

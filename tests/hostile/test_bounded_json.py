@@ -55,7 +55,14 @@ def test_the_limit_is_said_in_french() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ['["a", "unterminated', '"' + '\\"' * 1_000_000, "[1, 2", "[" * 20 + "]" * 3]
+    "text",
+    [
+        '["a", "unterminated',
+        '"' + '\\"' * 1_000_000,
+        "[1, 2",
+        "[" * 20 + "]" * 3,
+        "[" * 10 + "]" * 10_000_000,  # refused before the depth's passes over 10 MB
+    ],
 )
 def test_malformed_texts_are_value_errors(text: str) -> None:
     with pytest.raises(ValueError):
