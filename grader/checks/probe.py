@@ -246,6 +246,14 @@ def too_large(subject: str, exc: TooLarge) -> ProbeError:
     return ProbeError(f"{subject} a renvoyé une réponse trop volumineuse : {exc}")
 
 
+def _without_frames(problem: ProbeError) -> ProbeError:
+    """`problem` without its traceback and context. Through asyncio, those hold a cycle (the
+    frames hold the future that holds the error) and the kernel's messages in the frames'
+    variables: dozens of MB per refused answer, kept until the next collection."""
+    problem.__context__ = None
+    return problem.with_traceback(None)
+
+
 def _send(kc: Any, msg_type: str, content: dict[str, Any]) -> str:
     """Send one shell message to the kernel; its id."""
     message = kc.session.msg(msg_type, content)
@@ -361,9 +369,12 @@ class Notebook:
                 "le noyau ne tourne plus (voir le journal d'exécution) : "
                 f"{subject} n'a pas pu être vérifiée"
             )
-        answer = self._loop.run_until_complete(
-            self._exchange(self._executed.client, request, subject)
-        )
+        try:
+            answer = self._loop.run_until_complete(
+                self._exchange(self._executed.client, request, subject)
+            )
+        except ProbeError as problem:
+            raise _without_frames(problem) from None
         if "__missing__" in answer:
             what = "la fonction" if request["op"] == "call" else "la variable"
             raise MissingName(

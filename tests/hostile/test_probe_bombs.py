@@ -84,7 +84,7 @@ def test_bombed_answers_are_check_errors_and_the_class_is_graded(
 def test_each_bomb_is_refused_with_its_limit(tmp_path: Path) -> None:
     expected = {
         "small-dicts": "57,2 Mio de texte (limite : 32 Mio)",
-        "deep": "plus de 64 niveaux d'imbrication (limite : 64 niveaux)",
+        "deep": "plus de 100 000 valeurs (limite : 100 000 valeurs)",  # its 100 001 brackets
         "huge-string": "57,2 Mio de texte (limite : 32 Mio)",
         "long-text": "un texte de 5 000 000 caractères (limite : 1 000 000 caractères)",
         "numbers": "plus de 100 000 valeurs (limite : 100 000 valeurs)",
