@@ -185,7 +185,14 @@ def _execute_and_check(
         )
         importing.join()  # the checks may import the same modules: never both at once
         code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-        probe = Notebook(executed, notebook_source(code), limits.cell_timeout_s, loop, workdir)
+        probe = Notebook(
+            executed,
+            notebook_source(code),
+            limits.cell_timeout_s,
+            loop,
+            workdir,
+            answer_bytes=limits.probe_answer_bytes,
+        )
         nb_handle = probe if executed.client is not None else None
         results = run_checks(
             assignment.checks,

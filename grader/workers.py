@@ -9,6 +9,9 @@ The grader and a worker speak over a socket pair, in frames (an 8-byte length, t
 the grader sends a task (the assignment's folder, a submission, the options) and the worker
 answers with its report, or with the traceback of a bug in grader. A worker that dies mid-task
 is replaced and its submission graded again by another worker; a second death records a bug.
+A worker handles the kernels' untrusted answers: its data segment is bounded while it grades
+(limits.grader_memory), so that what slips past the probe's bounds costs a MemoryError, which
+fails that check, and never the host's memory.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import json
 import os
 import pickle
+import resource
 import selectors
 import signal
 import socket
@@ -79,12 +83,22 @@ def serve(fd: int) -> None:
         while (task := receive(connection)) is not None:
             path, submission, options = cast(tuple[str, Submission, GradeOptions], task)
             try:
-                outcome: GradeReport | str = grade_submission(
-                    worker_assignment(path), submission, options
-                )
+                assignment = worker_assignment(path)
+                limit_memory(assignment.limits.grader_memory_bytes)
+                outcome: GradeReport | str = grade_submission(assignment, submission, options)
             except Exception:  # a bug in grader: the grader records it and goes on
                 outcome = traceback.format_exc()
             send(connection, outcome)
+
+
+def limit_memory(size: int) -> None:
+    """Bound this worker's data (RLIMIT_DATA: what it allocates, not the address space that
+    torch's libraries and threads reserve): a kernel's answer that slips past the probe's bounds
+    costs one student a MemoryError, never the host its memory. The soft limit only: the next
+    submission's may be higher."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    soft = size if hard == resource.RLIM_INFINITY else min(size, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def _terminate(number: int, _frame: object) -> None:

@@ -28,6 +28,8 @@ class LimitsSpec(Spec):
     threads: int = Field(default=1, ge=1)
     submission_size: Size = "100 MiB"  # copied of a student's folder; the rest is skipped
     notebook_size: Size = "20 MiB"  # a larger notebook is not read, nor run
+    probe_answer: Size = "32 MiB"  # one probe's answer, decoded by the grader
+    grader_memory: Size = "3 GiB"  # the grader worker's memory while it grades one submission
 
     @field_validator(
         "memory",
@@ -38,6 +40,8 @@ class LimitsSpec(Spec):
         "disk",
         "submission_size",
         "notebook_size",
+        "probe_answer",
+        "grader_memory",
     )
     @classmethod
     def _size(cls, value: Size) -> Size:
@@ -58,6 +62,8 @@ class LimitsSpec(Spec):
             cpu_threads=self.threads,
             submission_bytes=parse_size(self.submission_size),
             notebook_bytes=parse_size(self.notebook_size),
+            probe_answer_bytes=parse_size(self.probe_answer),
+            grader_memory_bytes=parse_size(self.grader_memory),
         )
 
 

@@ -2,11 +2,16 @@
 
 At the first question the grader installs a small program in the kernel, reached through a
 Jupyter comm; each question is then one comm message (inputs as `.npy` bytes inside JSON) and
-each answer one comm message holding JSON, arrays as `.npy` read here with `allow_pickle=False`.
+each answer one comm message whose buffer holds JSON, arrays as `.npy` read here without pickle.
 A comm message skips what every execute request costs the kernel (IPython's cell machinery,
 stream flushes, a 0.5 ms sleep): a round trip takes ~2 ms instead of ~10. Student code may tamper
 with all of this inside its kernel: the only effect is on the values it sends back, which are
 exactly what is being judged.
+
+So answers are bounded before they are decoded (issue 16): while probing, every frame the kernel
+sends is measured before jupyter_client parses it, the answer (a raw buffer, which the Session
+leaves alone) before json.loads, and each string and `.npy` header before it becomes a value. A
+bombed answer is the check's error "réponse trop volumineuse", in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import base64
 import errno
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -28,10 +34,19 @@ from typing import Any
 import numpy as np
 
 from grader.results import ExecutionRecord, ExecutionStatus
+from grader.sandbox.bounded import JsonLimits, TooLarge, bounded_unpacker, french_count, loads
 from grader.sandbox.execute import ExecutedNotebook
+from grader.sandbox.limits import Limits
+from grader.sandbox.messages import french_size
 
 _ALLOWED_DTYPE_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickle
 _PLAIN_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
+
+# What one answer may hold, beside its size in bytes (Limits.probe_answer_bytes): far above what
+# a check needs (an array travels as one string), far below what hurts the grader.
+ANSWER_VALUES = 100_000  # containers and items: 100 000 small dicts, decoded, peak at 20 MB
+ANSWER_DEPTH = 64  # the kernel side nests 21 levels of values at most, each one or two in JSON
+ANSWER_TEXT_CHARS = 1_000_000  # one string that is not an array
 
 
 class ProbeError(Exception):
@@ -138,7 +153,7 @@ def answer(request):
 def opened(comm, open_message):
     def reply(message):
         request = json.loads(message["content"]["data"]["request"])
-        comm.send({"answer": json.dumps(answer(request))})
+        comm.send({}, buffers=[json.dumps(answer(request)).encode()])
     comm.on_msg(reply)
 
 get_ipython().kernel.comm_manager.register_target(TARGET, opened)
@@ -171,30 +186,72 @@ def encode_value(value: Any) -> Any:
     return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode(), "torch": is_torch}
 
 
-def decode_value(value: Any, depth: int = 0) -> Any:
-    """Kernel -> grader: untrusted JSON back into Python values and numpy arrays."""
+def decode_value(value: Any, depth: int = 0, max_bytes: int = Limits.probe_answer_bytes) -> Any:
+    """Kernel -> grader: untrusted JSON back into Python values and numpy arrays. A string or an
+    array over its limit (an array's is `max_bytes`) raises TooLarge."""
     if depth > 25:
         raise ValueError("structure too deep")
+    if isinstance(value, str) and len(value) > ANSWER_TEXT_CHARS:
+        limit = f"{french_count(ANSWER_TEXT_CHARS)} caractères"
+        raise TooLarge(f"un texte de {french_count(len(value))} caractères", limit)
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
-        return [decode_value(v, depth + 1) for v in value]
+        return [decode_value(v, depth + 1, max_bytes) for v in value]
     if not isinstance(value, dict):
         raise ValueError(f"unexpected JSON value {type(value).__name__}")
     if "__ndarray__" in value:
         raw = base64.b64decode(str(value["__ndarray__"]), validate=True)
-        array = np.load(io.BytesIO(raw), allow_pickle=False)
-        if array.dtype.kind not in _ALLOWED_DTYPE_KINDS:
-            raise ValueError(f"array of dtype {array.dtype} is not accepted")
-        return ProbedArray.wrap(array, from_torch=bool(value.get("torch")))
+        return ProbedArray.wrap(read_npy(raw, max_bytes), from_torch=bool(value.get("torch")))
     if "__tuple__" in value:
         items = value["__tuple__"]
         if not isinstance(items, list):
             raise ValueError("malformed tuple")
-        return tuple(decode_value(v, depth + 1) for v in items)
+        return tuple(decode_value(v, depth + 1, max_bytes) for v in items)
     if "__unsupported__" in value:
         return Unsupported(str(value["__unsupported__"]))
-    return {str(k): decode_value(v, depth + 1) for k, v in value.items()}
+    return {str(k): decode_value(v, depth + 1, max_bytes) for k, v in value.items()}
+
+
+def read_npy(raw: bytes, max_bytes: int) -> np.ndarray:
+    """The array in `.npy` bytes, its header read first: numbers only (never a pickle), and no
+    allocation for a shape that the data sent does not fill (np.load allocates it first)."""
+    stream = io.BytesIO(raw)
+    version = np.lib.format.read_magic(stream)
+    if version not in _NPY_HEADERS:
+        raise ValueError(f".npy version {version} is not accepted")
+    shape, fortran_order, dtype = _NPY_HEADERS[version](stream)
+    if dtype.kind not in _ALLOWED_DTYPE_KINDS or dtype.hasobject:
+        raise ValueError(f"array of dtype {dtype} is not accepted")
+    if any(length < 0 for length in shape):
+        raise ValueError(f"array of shape {shape} is not accepted")
+    size = math.prod(shape) * dtype.itemsize
+    if size > max_bytes:
+        what = f"un tableau de forme {str(shape)[:60]} ({french_count(size)} octets)"
+        raise TooLarge(what, french_size(max_bytes))
+    if size != len(raw) - stream.tell():
+        raise ValueError(f"an array of shape {shape} and dtype {dtype} with other data")
+    data = np.frombuffer(bytearray(raw), dtype, offset=stream.tell())  # writable, as np.load's
+    return data.reshape(shape, order="F" if fortran_order else "C")
+
+
+_NPY_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def too_large(subject: str, exc: TooLarge) -> ProbeError:
+    """The error of a probe whose answer passed a limit, saying which."""
+    return ProbeError(f"{subject} a renvoyé une réponse trop volumineuse : {exc}")
+
+
+def _without_frames(problem: ProbeError) -> ProbeError:
+    """`problem` without its traceback and context. Through asyncio, those hold a cycle (the
+    frames hold the future that holds the error) and the kernel's messages in the frames'
+    variables: dozens of MB per refused answer, kept until the next collection."""
+    problem.__context__ = None
+    return problem.with_traceback(None)
 
 
 def _send(kc: Any, msg_type: str, content: dict[str, Any]) -> str:
@@ -226,6 +283,7 @@ class Notebook:
         probe_timeout_s: float,
         loop: asyncio.AbstractEventLoop,
         workdir: Path | None = None,
+        answer_bytes: int = Limits.probe_answer_bytes,
     ) -> None:
         self._executed = executed
         self._workdir = workdir  # the kernel's working folder, where the notebook writes files
@@ -234,6 +292,7 @@ class Notebook:
         self._loop = loop
         self._alive = executed.alive
         self._comm_id: str | None = None  # the comm to the kernel side, once installed
+        self._answer_limits = JsonLimits(answer_bytes, ANSWER_VALUES, ANSWER_DEPTH)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call the student's function `name` in the kernel with these inputs."""
@@ -310,9 +369,12 @@ class Notebook:
                 "le noyau ne tourne plus (voir le journal d'exécution) : "
                 f"{subject} n'a pas pu être vérifiée"
             )
-        answer = self._loop.run_until_complete(
-            self._exchange(self._executed.client, request, subject)
-        )
+        try:
+            answer = self._loop.run_until_complete(
+                self._exchange(self._executed.client, request, subject)
+            )
+        except ProbeError as problem:
+            raise _without_frames(problem) from None
         if "__missing__" in answer:
             what = "la fonction" if request["op"] == "call" else "la variable"
             raise MissingName(
@@ -325,7 +387,9 @@ class Notebook:
                 detail=str(raised.get("traceback")),
             )
         try:
-            return decode_value(answer["value"])
+            return decode_value(answer["value"], max_bytes=self._answer_limits.max_bytes)
+        except TooLarge as exc:
+            raise too_large(subject, exc) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise ProbeError(
                 f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
@@ -339,8 +403,10 @@ class Notebook:
         if payload is None:
             raise ProbeError(f"{subject} n'a renvoyé aucune valeur (noyau modifié ?)")
         try:
-            answer = json.loads(payload)
-        except json.JSONDecodeError as exc:
+            answer = loads(payload, self._answer_limits)
+        except TooLarge as exc:
+            raise too_large(subject, exc) from None
+        except ValueError as exc:
             raise ProbeError(
                 f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
             ) from None
@@ -349,8 +415,11 @@ class Notebook:
         return answer
 
     async def _open_channel(self, client: Any, subject: str) -> None:
-        """Install the kernel side, then open a comm to it (each step awaited: ipykernel may
-        dispatch a comm message before the execute request sent ahead of it has finished)."""
+        """Bound what the kernel sends from now on; install the kernel side, then open a comm
+        to it (each step awaited: ipykernel may dispatch a comm message before the execute
+        request sent ahead of it has finished)."""
+        session = client.kc.session  # the execution is over: only probes read from it now
+        session.unpack = bounded_unpacker(session.unpack, self._answer_limits)
         target = f"grader.probe.{uuid.uuid4().hex}"
         msg_id = client.kc.execute(
             "",
@@ -365,7 +434,7 @@ class Notebook:
         await self._until_done(client, _send(client.kc, "comm_open", content), subject)
         self._comm_id = comm_id
 
-    async def _until_done(self, client: Any, msg_id: str, subject: str) -> str | None:
+    async def _until_done(self, client: Any, msg_id: str, subject: str) -> bytes | None:
         """The answer to request `msg_id` as soon as it comes; None if the kernel handled the
         request without answering."""
         kc = client.kc
@@ -377,6 +446,8 @@ class Notebook:
                 raise ProbeError(f"{subject} n'a pas répondu en {self._timeout:g} s")
             try:
                 msg = await kc.get_iopub_msg(timeout=min(remaining, 1.0))
+            except TooLarge as exc:  # any message: while probing, the kernel only answers
+                raise too_large(subject, exc) from None
             except Exception:  # queue.Empty: check the kernel is still there
                 if not await client.async_km.is_alive():
                     self._alive = False
@@ -394,9 +465,9 @@ class Notebook:
             kind = msg.get("msg_type")
             content = msg.get("content", {})
             if kind == "comm_msg" and self._comm_id and content.get("comm_id") == self._comm_id:
-                answer = (content.get("data") or {}).get("answer")
-                if isinstance(answer, str):  # its size is capped by the box's message limit
-                    return answer  # the kernel's "idle" that follows is skipped by the next wait
+                buffers = msg.get("buffers") or []
+                if buffers:  # its size is capped by the box's message limit
+                    return bytes(buffers[0])  # the "idle" that follows: skipped by the next wait
             elif kind == "status" and content.get("execution_state") == "idle":
                 return None
 

@@ -116,6 +116,13 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
         return result(Outcome.ERROR, problem.message, problem.detail, Phase.EXECUTE)
     except ProbeError as problem:
         return result(Outcome.ERROR, problem.message, problem.detail)
+    except MemoryError:  # the grader worker's memory limit: an answer past the probe's bounds
+        return result(
+            Outcome.ERROR,
+            "la vérification a manqué de mémoire : une réponse du notebook est sans doute trop "
+            "volumineuse",
+            traceback.format_exc(limit=-6),
+        )
     except Exception:
         return result(
             Outcome.ERROR,

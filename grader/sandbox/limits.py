@@ -1,5 +1,5 @@
-"""Resource limits of one kernel and of what grader reads of a submission, and their defaults
-where assignment.yaml is silent."""
+"""Resource limits of one kernel, of what grader reads of a submission and of the grader's side
+of the kernel, and their defaults where assignment.yaml is silent."""
 
 from __future__ import annotations
 
@@ -54,3 +54,6 @@ class Limits:
     cpu_threads: int = 1  # OMP_NUM_THREADS and friends
     submission_bytes: int = 100 * 1024**2  # what grader copies of a student's folder
     notebook_bytes: int = 20 * 1024**2  # a larger notebook is never read
+    # The grader's side, which handles the kernel's untrusted answers (grader/checks/probe.py):
+    probe_answer_bytes: int = 32 * 1024**2  # one probe's answer; larger is a check error
+    grader_memory_bytes: int = 3 * 1024**3  # RLIMIT_DATA of a worker grading the submission

@@ -82,6 +82,7 @@ def rlimits(limits: Limits) -> dict[str, int]:
     (the cgroup bounds the whole tree), CPU is the last backstop behind the timeouts."""
     return {
         "RLIMIT_AS": limits.memory_bytes,
+        "RLIMIT_DATA": limits.memory_bytes,  # not the grader worker's, which it would inherit
         "RLIMIT_FSIZE": limits.file_bytes,
         "RLIMIT_NOFILE": NOFILE,
         "RLIMIT_CORE": 0,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 
 def connect_tcp(port: int) -> str:
@@ -162,4 +167,43 @@ TAMPER_LATER_CELLS = """
 def fake_success(lines):
     return ['print("ALL TESTS PASSED")\\n']
 get_ipython().input_transformers_post.append(fake_success)
+"""
+
+
+# Probe answers that are bombs, each a Python expression that builds the JSON of one `value`
+# (grader/checks/probe.py's kernel side sends {"value": ...}): every one stays under the 64 MiB
+# message cap, so only the grader's bounds stand between it and the grader's memory.
+
+
+def npy_claiming(shape: tuple[int, ...]) -> str:
+    """An array whose `.npy` header claims `shape` (float64), with 8 bytes of data."""
+    header = io.BytesIO()
+    fields = {"descr": "<f8", "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(header, fields)  # type: ignore[no-untyped-call]
+    raw = base64.b64encode(header.getvalue() + bytes(8)).decode()
+    return repr(json.dumps({"__ndarray__": raw, "torch": False}))
+
+
+PROBE_BOMBS = {
+    "small-dicts": '"[" + "{}," * 20_000_000 + "{}]"',  # 60 MB, 20 million dicts
+    "deep": '"[" * 100_000 + "]" * 100_000',
+    "huge-string": '"\\"" + "x" * 60_000_000 + "\\""',
+    "long-text": '"\\"" + "x" * 5_000_000 + "\\""',  # within the bytes, not as one text
+    "numbers": '"[" + "1," * 15_000_000 + "1]"',  # 30 MB, within the bytes: 15 million numbers
+    "npy-header": npy_claiming((10**6, 10**6)),  # 8 TB claimed, 8 bytes sent
+}
+
+
+def bomb_probe_answers(value: str) -> str:
+    """Every later probe answer becomes `{"value": <value>}`: json.dumps is patched for the
+    dicts the probe helper answers with (ipykernel's own messages are left alone)."""
+    return f"""
+import json
+_bomb = '{{"value": ' + {value} + '}}'
+_dumps = json.dumps
+def _bombing_dumps(value, *args, **kwargs):
+    if isinstance(value, dict) and value.keys() & {{"value", "__raised__", "__missing__"}}:
+        return _bomb
+    return _dumps(value, *args, **kwargs)
+json.dumps = _bombing_dumps
 """
