@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from grader.errors import SandboxUnavailable
 from grader.grading import GradeOptions
-from grader.sandbox import backends, policy
+from grader.sandbox import backend, backends, policy
 from grader.sandbox.backend import UnsandboxedBox
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import (
@@ -170,7 +170,8 @@ def test_a_box_refused_for_its_socket_dir_leaves_nothing(
     """The kernel's socket directory is only known once made: refused then, and removed."""
     runtime = tmp_path / "runtime"
     runtime.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(runtime))
+    monkeypatch.setattr(tempfile, "tempdir", str(runtime))  # a grader that is not root
+    monkeypatch.setattr(backend, "runtime_parent", lambda: str(runtime))  # and one that is
     (tmp_path / "scratch").mkdir()
     with pytest.raises(SandboxUnavailable, match="protected path"):
         box_type(tmp_path / "scratch", Limits(), protected=[runtime])

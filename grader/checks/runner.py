@@ -134,14 +134,21 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
     return _as_shown(check, passed, produced if isinstance(produced, Section) else None)
 
 
+# Sections that draw the reference's values beside the student's.
+REVEALING_KINDS = frozenset({"array", "attention", "tokens"})
+
+
 def _as_shown(
     check: Check, result: CheckResult, section: Section | None, redacted: str | None = None
 ) -> CheckResult:
     """What a student sees of a check, decided here only (reports, exports and the CLI show the
-    result as it is): of a hidden check, the redacted message and no section, which may hold its
-    inputs or expected values."""
+    result as it is). Of a hidden check: the redacted message, and a section only when the
+    check passed and the section draws no reference value (a prompt benchmark's table of the
+    student's own outputs, yes; an expected-vs-got window, never)."""
     if check.hidden:
-        return result if redacted is None else replace(result, message=redacted)
+        result = result if redacted is None else replace(result, message=redacted)
+        if result.outcome is not Outcome.PASSED or (section and section.kind in REVEALING_KINDS):
+            return result
     if section is None:
         return result
     return replace(

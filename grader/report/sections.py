@@ -5,7 +5,7 @@ it to its CheckFailed; the section travels as plain JSON in the GradeReport and 
 
     raise CheckFailed(message, section=array_comparison(got, expected, "poids d'attention"))
 
-A hidden check never carries a section (grader.checks.runner decides what students see of it).
+What a student sees of a hidden check's section is decided in grader.checks.runner (_as_shown).
 """
 
 from __future__ import annotations

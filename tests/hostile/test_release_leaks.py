@@ -233,8 +233,17 @@ def test_a_hidden_checks_message_says_where_never_the_expected_value(
         assert number not in message
 
 
-def test_a_hidden_check_never_carries_a_section_passed_or_failed() -> None:
-    table = Section("table", "Résultats", {"rows": [[WANT]]})
+@pytest.mark.parametrize(
+    ("kind", "hidden_shown"),
+    [
+        ("array", [False, False]),  # draws the reference's values: never, passed or failed
+        ("bench", [True, False]),  # the student's own outputs, graded: once the check passed
+    ],
+)
+def test_what_a_student_sees_of_a_hidden_checks_section(
+    kind: str, hidden_shown: list[bool]
+) -> None:
+    table = Section(kind, "Résultats", {"rows": [[WANT]]})
 
     def passes(nb: object, rng: object) -> Section:
         return table
@@ -242,12 +251,12 @@ def test_a_hidden_check_never_carries_a_section_passed_or_failed() -> None:
     def fails(nb: object, rng: object) -> None:
         raise CheckFailed("faux", section=table)
 
-    for function in (passes, fails):
+    for function, hidden_sees in zip((passes, fails), hidden_shown, strict=True):
         shown = [
             run_check(Check("c", hidden, function, 1), None, np.random.default_rng(0))  # type: ignore[arg-type]
             for hidden in (False, True)
         ]
-        assert [result.section is not None for result in shown] == [True, False]
+        assert [result.section is not None for result in shown] == [True, hidden_sees]
 
 
 @in_bwrap_boxes
