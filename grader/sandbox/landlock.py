@@ -101,4 +101,6 @@ def _reached_path(path: str) -> str:
 
 
 def _reachable_python() -> str:
-    return _reached_path(policy.kernel_python())
+    """The interpreter itself, not a virtualenv's link to it: a venv's pyvenv.cfg names its base
+    by a path below /root, where the kernel's user finds no standard library."""
+    return _reached_path(os.path.realpath(policy.kernel_python()))
