@@ -38,6 +38,7 @@ class ExecutionStatus(StrEnum):
     MEMORY = "memory"
     OUTPUT_LIMIT = "output-limit"
     KILLED = "killed"
+    PROTOCOL_ERROR = "protocol-error"  # the kernel sent a malformed, replayed or forged message
     STARTUP_FAILED = "startup-failed"
 
 
@@ -87,7 +88,7 @@ class ExecutionRecord:
     cells: tuple[CellRecord, ...] = ()
     message: str | None = None  # the French sentence a student reads when a limit was hit
     sandbox: str = "none"
-    detail: str | None = None  # for the instructor: the kernel's log when it failed to start
+    detail: str | None = None  # for the instructor: a failed start's log, a protocol violation
     peak_memory_bytes: int | None = None  # the kernels' cgroup peak; None without a cgroup
     skipped_files: tuple[SkippedFile, ...] = ()  # what of the submission the kernel never saw
 

@@ -38,6 +38,7 @@ from grader.sandbox.bounded import JsonLimits, TooLarge, bounded_unpacker, frenc
 from grader.sandbox.execute import ExecutedNotebook
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import french_size
+from grader.sandbox.protocol import ProtocolViolation
 
 _ALLOWED_DTYPE_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickle
 _PLAIN_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
@@ -448,6 +449,13 @@ class Notebook:
                 msg = await kc.get_iopub_msg(timeout=min(remaining, 1.0))
             except TooLarge as exc:  # any message: while probing, the kernel only answers
                 raise too_large(subject, exc) from None
+            except ProtocolViolation as violation:  # the box kills the kernel
+                self._alive = False
+                raise KernelUnavailable(
+                    f"pendant la vérification de {subject}, le noyau a envoyé un message que le "
+                    "protocole Jupyter interdit : il a été arrêté",
+                    detail=str(violation),
+                ) from None
             except Exception:  # queue.Empty: check the kernel is still there
                 if not await client.async_km.is_alive():
                     self._alive = False

@@ -21,6 +21,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "status.memory": ("mémoire dépassée", "memory limit hit"),
     "status.output-limit": ("sortie trop volumineuse", "output too large"),
     "status.killed": ("noyau arrêté", "kernel stopped"),
+    "status.protocol-error": ("protocole Jupyter enfreint", "Jupyter protocol broken"),
     "status.startup-failed": ("non exécuté", "not run"),
     "cell.ok": ("ok", "ok"),
     "cell.error": ("erreur", "error"),

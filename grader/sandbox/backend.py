@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from queue import Empty
 from typing import Any, ClassVar, cast
@@ -24,12 +24,14 @@ import zmq.asyncio
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 from zmq.utils.monitor import parse_monitor_message
 
 from grader.mirror import mirror_env
 from grader.results import ExecutionStatus
 from grader.sandbox.kernel_user import kernel_ids, runtime_parent
 from grader.sandbox.limits import Limits
+from grader.sandbox.protocol import GuardedSession
 
 # A peer that sent a message over the cap is disconnected for good (libzmq protocol error).
 _WATCHED_EVENTS = zmq.EVENT_DISCONNECTED
@@ -102,22 +104,30 @@ _SOCKET_TYPES = {
 
 class BoxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel command line is given, not read from a kernelspec dir, and
-    whose clients are capped."""
+    whose clients are capped and check every message (`on_violation` hears of a bad one)."""
 
     def __init__(
         self,
         argv: Callable[[], list[str]],
         message_bytes: int,
         on_disconnect: Callable[[str], None] | None = None,
+        on_violation: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        session = cast(GuardedSession, self.session)  # from _guarded_session
+        session.on_violation = on_violation
+        session.max_message_bytes = message_bytes
         self.client_factory = CappedKernelClient
         self._message_bytes = message_bytes
         self._on_disconnect = on_disconnect
         self._argv = argv
         self.clients: list[CappedKernelClient] = []
         self._boxed_spec: KernelSpec | None = None
+
+    @default("session")
+    def _guarded_session(self) -> GuardedSession:
+        return GuardedSession(parent=self)
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> Any:
         # The manager's own control socket only sends, but replies pile up in it: cap them too.
@@ -221,6 +231,7 @@ class KernelBox:
         self.limits = limits
         self.mirror = mirror
         self.output_limit_hit = False  # the kernel sent a message over limits.message_bytes
+        self.protocol_violation: str | None = None  # how the kernel broke the protocol, first
         self.peak_memory_bytes: int | None = None  # the kernel tree's peak, known once closed
         self._closing = False
         self._watch_tasks: set[asyncio.Task[None]] = set()
@@ -237,6 +248,7 @@ class KernelBox:
             self._kernel_argv,
             self.limits.message_bytes,
             self._connection_lost,
+            self._violated,
             transport="ipc",
             ip=str(self.kernel_dir / "s"),
             connection_file=str(self.kernel_dir / "connection.json"),
@@ -279,7 +291,10 @@ class KernelBox:
 
     def death_cause(self) -> ExecutionStatus:
         """Why the kernel died (called once it has): MEMORY when a memory limit killed it,
-        OUTPUT_LIMIT when it was killed for an oversized message."""
+        OUTPUT_LIMIT when it was killed for an oversized message, PROTOCOL_ERROR for a message
+        the protocol does not allow."""
+        if self.protocol_violation is not None:
+            return ExecutionStatus.PROTOCOL_ERROR
         if self.output_limit_hit:
             return ExecutionStatus.OUTPUT_LIMIT
         return ExecutionStatus.KILLED
@@ -294,9 +309,19 @@ class KernelBox:
         return os.pread(fd, size, max(0, end - size)).decode("utf-8", "replace")
 
     def _connection_lost(self, channel: str) -> None:
-        if self._closing:
-            return
-        task = asyncio.get_running_loop().create_task(self._kill_if_still_alive())
+        if not self._closing:
+            self._in_background(self._kill_if_still_alive())
+
+    def _violated(self, reason: str) -> None:
+        """A message from the kernel broke the protocol: the kernel is killed at once (its
+        messages can no longer be read, and nbclient then sees a dead kernel)."""
+        if self.protocol_violation is None:
+            self.protocol_violation = reason
+            if not self._closing:
+                self._in_background(self.kill())
+
+    def _in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
         self._watch_tasks.add(task)
         task.add_done_callback(self._watch_tasks.discard)
 

@@ -263,8 +263,9 @@ class ConfinedBox(KernelBox):
             )
 
     def death_cause(self) -> ExecutionStatus:
-        if self.output_limit_hit:
-            return ExecutionStatus.OUTPUT_LIMIT
+        cause = super().death_cause()
+        if cause is not ExecutionStatus.KILLED:
+            return cause
         if self.cgroup is not None and self.cgroup.oom_kills() > 0:
             return ExecutionStatus.MEMORY
         return ExecutionStatus.KILLED

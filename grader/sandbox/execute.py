@@ -1,8 +1,8 @@
 """Run a notebook in a kernel box, cell by cell, within its limits; keep the kernel for probes.
 
 Every failure of the student's code becomes data in the ExecutionRecord: a cell that raises, a
-cell timeout (interrupt, then kill), the notebook deadline, a dead kernel, too much output.
-Nothing a student does raises out of here.
+cell timeout (interrupt, then kill), the notebook deadline, a dead kernel, too much output, a
+message that breaks the Jupyter protocol. Nothing a student does raises out of here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
@@ -31,6 +31,7 @@ from grader.sandbox.messages import (
     restart_message,
     truncated_message,
 )
+from grader.sandbox.protocol import ProtocolViolation, violation
 
 _TRUNCATED = "\n[grader : sortie tronquée, limite de {limit} atteinte]\n"
 
@@ -52,6 +53,20 @@ class CappedNotebookClient(NotebookClient):
         self.cell_output: dict[int, int] = {}
         self.truncated_cells: set[int] = set()
         self.interrupted = False
+
+    def process_message(
+        self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
+    ) -> NotebookNode | None:
+        """nbclient's handling of one message from the kernel, which the kernel wrote: a message
+        it cannot handle (a widget's state of the wrong shape...) breaks the protocol."""
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except CellControlSignal:  # the cell is complete
+            raise
+        except Exception as exc:
+            assert self.kc is not None  # messages come through it
+            reason = f"nbclient cannot handle a {msg.get('msg_type')!r:.80}: {exc!r:.200}"
+            raise violation(self.kc.session, reason) from None
 
     def output(
         self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, index: int
@@ -119,6 +134,7 @@ class _CellOutcome:
     message: str | None = None
     kernel_lost: bool = False  # killed, or stuck: no later cell can run in this kernel
     deadline: bool = False  # the notebook's time is up: nothing more runs
+    detail: str | None = None  # for the instructor: how the kernel broke the protocol
 
 
 _SEVERITY = [
@@ -127,6 +143,7 @@ _SEVERITY = [
     ExecutionStatus.OUTPUT_LIMIT,
     ExecutionStatus.TIMEOUT,
     ExecutionStatus.KILLED,
+    ExecutionStatus.PROTOCOL_ERROR,
     ExecutionStatus.MEMORY,
     ExecutionStatus.STARTUP_FAILED,
 ]
@@ -170,7 +187,7 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     records: dict[int, CellRecord] = {}
     lost: list[int] = []  # cells that lost a kernel: never run again
-    status, messages, alive = ExecutionStatus.OK, [], True
+    status, messages, details, alive = ExecutionStatus.OK, [], [], True
     for position, index in enumerate(code_cells):
         outcome = await _run_cell(client, box, index, limits, deadline)
         records[index] = outcome.record
@@ -178,6 +195,8 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
             status = outcome.status
         if outcome.message and outcome.message not in messages:
             messages.append(outcome.message)
+        if outcome.detail:
+            details.append(outcome.detail)
         if not outcome.kernel_lost:
             continue
         lost.append(index)
@@ -203,6 +222,7 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
         cells=cells,
         message=" ".join(messages) or None,
         sandbox=box.backend,
+        detail="\n".join(details) or None,
     )
     return ExecutedNotebook(record, nb, client, box, alive=alive and await _is_alive(client))
 
@@ -267,10 +287,12 @@ async def _run_cell(
         return _CellOutcome(
             outcome(CellStatus.TIMEOUT), ExecutionStatus.TIMEOUT, sentence, True, deadline=True
         )
-    except DeadKernelError:
+    except (DeadKernelError, ProtocolViolation):  # a violation kills the kernel
         cause = box.death_cause()
         sentence = limit_message(cause, limits, index)
-        return _CellOutcome(outcome(CellStatus.KILLED), cause, sentence, kernel_lost=True)
+        return _CellOutcome(
+            outcome(CellStatus.KILLED), cause, sentence, True, detail=box.protocol_violation
+        )
 
     error = _cell_error(cell)
     if client.interrupted:

@@ -85,6 +85,13 @@ def limit_message(
             f"Le noyau s'est arrêté pendant l'exécution de {cell} "
             "(sortie brutale, signal ou plantage) ; les cellules suivantes n'ont pas été exécutées."
         )
+    if status == ExecutionStatus.PROTOCOL_ERROR:
+        return (
+            f"Pendant l'exécution de {cell}, le noyau a envoyé au correcteur un message que le "
+            "protocole Jupyter interdit (illisible, rejoué, mal signé ou répondant à une demande "
+            "jamais faite) ; le noyau a été arrêté et les cellules suivantes n'ont pas été "
+            "exécutées."
+        )
     if status == ExecutionStatus.STARTUP_FAILED:
         return (
             "Le noyau n'a pas pu démarrer : ce n'est pas de votre fait, l'enseignant a été prévenu."
