@@ -109,13 +109,15 @@ def test_mirror_resolves_offline_in_a_clean_process(built: Mirror, tmp_path: Pat
 
 @pytest.mark.sandbox
 def test_mirror_resolves_read_only_without_network(built: Mirror, tmp_path: Path) -> None:
+    # Everything read-only but the test's own folder (HOME and TMPDIR), nothing hidden: the
+    # interpreter and its packages may live anywhere, /tmp included.
     bwrap = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    bwrap += ["--tmpfs", "/tmp", "--unshare-net", "--unshare-user"]
+    bwrap += ["--bind", str(tmp_path), str(tmp_path), "--ro-bind", str(built.root), str(built.root)]
+    bwrap += ["--unshare-net", "--unshare-user"]
     if not _can_run(bwrap):
         pytest.skip("bubblewrap cannot create namespaces on this machine")
-    mounted = Path("/tmp/hf-mirror")
-    prefix = [*bwrap, "--ro-bind", str(built.root), str(mounted)]
-    _assert_models(_probe(prefix, _clean_env(Path("/tmp"), mounted)))
+    assert not built.root.is_relative_to(tmp_path)
+    _assert_models(_probe(bwrap, _clean_env(tmp_path, built.root) | {"TMPDIR": str(tmp_path)}))
 
 
 def test_layout_is_a_hub_cache(built: Mirror) -> None:

@@ -61,7 +61,8 @@ ALICE_LEAVES_TRACES = """
 import json, os, sys, threading, time
 import numpy as np, torch
 secret = "alice"
-json.dumps = lambda *args, **kwargs: "patched"
+_dumps = json.dumps  # patched for [1], what bob dumps: her kernel still packs its messages
+json.dumps = lambda value, *args, **kwargs: "patched" if value == [1] else _dumps(value, *args, **kwargs)
 np.set_printoptions(precision=1)
 torch.manual_seed(0)
 sys.modules["alice_module"] = type(sys)("alice_module")
