@@ -42,6 +42,8 @@ _CONTENT_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "comm_msg": {"comm_id": _TEXT, "data": (dict,)},
     "comm_close": {"comm_id": _TEXT, "data": (dict,)},
 }
+# Read with [] outside nbclient's handling of messages: nbclient's check of an execute_reply.
+_REQUIRED = {"execute_reply": ("status",)}
 _ENVELOPE = {"header": dict, "parent_header": dict, "metadata": dict, "content": dict}
 
 
@@ -106,7 +108,8 @@ def violation(session: Session, reason: str) -> ProtocolViolation:
 
 def message_problem(message: dict[str, Any], requests: set[str], content: bool) -> str | None:
     """What makes a deserialised message unacceptable, or None: its envelope, its parent header
-    (empty, or one of `requests`), and the content fields the grader and nbclient read."""
+    (empty, or one of `requests`), and the content fields the grader and nbclient read (present
+    where they must be, of the right type)."""
     for part, kind in _ENVELOPE.items():
         if (part != "content" or content) and not isinstance(message.get(part), kind):
             return f"the {part} is not a {kind.__name__}"
@@ -118,6 +121,9 @@ def message_problem(message: dict[str, Any], requests: set[str], content: bool) 
         return f"a {header['msg_type']!r:.80} answers a request never sent ({parent!r:.200})"
     if not content:
         return None
+    for name in _REQUIRED.get(header["msg_type"], ()):
+        if name not in message["content"]:
+            return f"a {header['msg_type']!r} without its {name}"
     fields = _CONTENT_FIELDS.get(header["msg_type"], {})
     for name, kinds in fields.items():
         if name in message["content"] and not isinstance(message["content"][name], kinds):

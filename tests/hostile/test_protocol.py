@@ -59,6 +59,10 @@ ATTACKS = {
     "parent=kernel.get_parent())",
     "wrong-shape": KERNEL + "kernel.session.send(kernel.iopub_socket, 'comm_msg', "
     "{'comm_id': 'w', 'data': {'state': 5}}, parent=kernel.get_parent())",
+    "reply-without-status": KERNEL + "send = kernel.session.send\n"
+    "def strip(stream, kind, content=None, *args, **kwargs):\n"
+    "    return send(stream, kind, {} if kind == 'execute_reply' else content, *args, **kwargs)\n"
+    "kernel.session.send = strip",
     "oversized": KERNEL
     + f"kernel.session.send(kernel.iopub_socket, 'stream', {stream(repr('x') + ' * ' + str(MESSAGE_SIZE + 1))}, "
     "parent=kernel.get_parent())",
