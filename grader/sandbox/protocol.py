@@ -16,7 +16,11 @@ from typing import Any
 
 from jupyter_client.session import Session
 
-from grader.sandbox.bounded import TooLarge
+from grader.sandbox.bounded import JsonLimits, TooLarge, measure
+
+# Any message a kernel sends, before json.loads builds it (probes bound their answers tighter).
+# Outputs past these are truncated anyway; 60 MB of `{}` would cost the grader 1.7 GB to parse.
+MESSAGE_JSON = JsonLimits(max_bytes=2**31, max_values=1_000_000, max_depth=100)
 
 
 class ProtocolViolation(Exception):
@@ -61,6 +65,7 @@ class GuardedSession(Session):
         self.on_violation: Callable[[str], None] | None = None
         # ZeroMQ caps each frame of a message; this caps their sum (a kernel may send many).
         self.max_message_bytes: int | None = None
+        self.unpack = _measured(self.unpack)
 
     def clone(self) -> GuardedSession:
         twin = super().clone()
@@ -96,6 +101,20 @@ class GuardedSession(Session):
         if problem is not None:
             raise violation(self, problem)
         return message
+
+
+def _measured(unpack: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """`unpack`, for frames within MESSAGE_JSON: past it, the message is a violation (deserialize
+    turns a ValueError into one; a TooLarge is a probe's own bound, reported by its check)."""
+
+    def measured(raw: bytes) -> Any:
+        try:
+            measure(raw, MESSAGE_JSON)
+        except TooLarge as exc:
+            raise ValueError(f"a frame of {exc.what}") from None
+        return unpack(raw)
+
+    return measured
 
 
 def violation(session: Session, reason: str) -> ProtocolViolation:

@@ -3,7 +3,8 @@
 Each hostile notebook is alice's (20/20) plus one cell that makes its kernel send what the
 protocol forbids: the same bytes over and over (a patched serialiser), a replayed message, a
 parent header naming a request the grader never sent, a wrong key, no signature, a content of
-the wrong shape, a message past the size cap in one frame or in several. That kernel is killed
+the wrong shape, a message past the size cap in one frame or in several, a message under the
+cap whose JSON holds millions of values. That kernel is killed
 with a status and a French sentence, the notebook goes on in a fresh kernel without the cell,
 and the grading never fails: exit code 0 or 1, the class files written, the others graded.
 """
@@ -66,6 +67,9 @@ ATTACKS = {
     "oversized": KERNEL
     + f"kernel.session.send(kernel.iopub_socket, 'stream', {stream(repr('x') + ' * ' + str(MESSAGE_SIZE + 1))}, "
     "parent=kernel.get_parent())",
+    # Under the size cap, but 2.5 million values: json.loads would build them all (300 MB).
+    "json-bomb": KERNEL + "kernel.session.send(kernel.iopub_socket, 'display_data', "
+    "{'data': {'application/json': [{}] * 2_500_000}, 'metadata': {}}, parent=kernel.get_parent())",
     "oversized-in-frames": KERNEL
     + f"kernel.session.send(kernel.iopub_socket, 'stream', {stream(repr('x'))}, "
     f"parent=kernel.get_parent(), buffers=[b'x' * {MESSAGE_SIZE // 2}] * 3)",
