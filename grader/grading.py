@@ -35,7 +35,11 @@ from grader.results import (
 from grader.sandbox.backend import KernelBox
 from grader.sandbox.backends import Backend, select_backend
 from grader.sandbox.execute import execute_notebook
-from grader.sandbox.kernel_user import mount_working_folder, unmount_working_folder
+from grader.sandbox.kernel_user import (
+    enter_private_mounts,
+    mount_working_folder,
+    unmount_working_folder,
+)
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmParent, start_warm_parent
 from grader.scoring.score import score_rubric
@@ -160,6 +164,7 @@ def warm_kernels(
 ) -> Iterator[tuple[GradeOptions, str | None]]:
     """The run's options with kernels forked from its warm parent, and the line that says so;
     the parent, and every kernel forked from it, ends with the block."""
+    enter_private_mounts()  # before any worker starts: they share the run's mounts
     parent, notice = start_warm_parent_for(assignment, options)
     try:
         yield (replace(options, warm_parent=parent.socket) if parent else options), notice

@@ -243,7 +243,8 @@ class KernelBox:
         # The kernel's user (nobody, when grader is root) reaches its socket folder, not the log.
         self.runtime_dir.chmod(0o711)
         os.chown(self.kernel_dir, *kernel_ids())
-        self._log = open(self.runtime_dir / "kernel.log", "w+b")  # noqa: SIM115
+        log = os.open(self.runtime_dir / "kernel.log", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        self._log = open(log, "w+b")  # noqa: SIM115
         self.km = BoxedKernelManager(
             self._kernel_argv,
             self.limits.message_bytes,

@@ -60,9 +60,11 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
         raise OSError(error, f"mount {source or fstype} on {target}: {os.strerror(error)}")
 
 
-# The grader's private mount namespace, named for the processes it starts (workers, the warm
-# parent): they share it, so that a working folder one mounts is the one a kernel binds.
+# The grader's private mount namespace and its staging folder, named for the processes it starts
+# (workers, the warm parent): they share both, so that a working folder one mounts is the one a
+# kernel binds.
 PRIVATE_MOUNTS_VARIABLE = "GRADER_MOUNT_NAMESPACE"
+STAGE_VARIABLE = "GRADER_STAGE"
 
 
 def _mount_namespace() -> str:
@@ -71,7 +73,8 @@ def _mount_namespace() -> str:
 
 def enter_private_mounts() -> None:
     """Give this process (and every process it starts from now on) a mount namespace of its own,
-    where mounts from the host still arrive but the grader's never leave. Once per process tree;
+    where mounts from the host still arrive but the grader's never leave, with a staging folder
+    (a small tmpfs there: its mount points never touch the host's disk). Once per process tree;
     only root needs it (and only root may)."""
     if not drops_privileges() or os.environ.get(PRIVATE_MOUNTS_VARIABLE) == _mount_namespace():
         return
@@ -79,54 +82,52 @@ def enter_private_mounts() -> None:
         error = ctypes.get_errno()
         raise OSError(error, f"unshare(CLONE_NEWNS): {os.strerror(error)}")
     _mount(None, "/", None, _MS_REC | _MS_SLAVE)
+    folder = tempfile.mkdtemp(prefix="grader-stage-", dir="/tmp")  # left empty on the host
+    _mount("tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
     os.environ[PRIVATE_MOUNTS_VARIABLE] = _mount_namespace()
+    os.environ[STAGE_VARIABLE] = folder
+    atexit.register(_remove_stage, folder, os.getpid())
+
+
+def _remove_stage(folder: str, owner: int) -> None:
+    if os.getpid() == owner:  # not a forked child's
+        _libc.umount2(folder.encode(), _MNT_DETACH)
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 class _Stage:
-    """Binds of root-only sources under a folder `nobody` may traverse (root only)."""
+    """Binds of root-only sources in the staging folder, which `nobody` may traverse (root only),
+    one per source and mount namespace."""
 
     def __init__(self) -> None:
-        self.folder: Path | None = None
-        self.owner = 0  # the process that made the folder, and removes it
-        self.binds: dict[Path, Path] = {}
+        self.binds: dict[tuple[str, Path], Path] = {}
         self.count = 0
 
     def reachable(self, path: Path) -> Path:
         if not drops_privileges():
             return path
-        path = Path(os.path.realpath(path))
-        if path not in self.binds:
-            enter_private_mounts()
-            if self.folder is None:
-                self.folder = Path(tempfile.mkdtemp(prefix="grader-stage-", dir="/tmp"))
-                self.folder.chmod(0o755)
-                self.owner = os.getpid()
-                atexit.register(self.remove)
+        enter_private_mounts()
+        key = (_mount_namespace(), Path(os.path.realpath(path)))
+        if key not in self.binds:
             self.count += 1
-            target = self.folder / str(self.count)
-            if path.is_dir():
+            target = Path(os.environ[STAGE_VARIABLE]) / f"{os.getpid()}-{self.count}"
+            if key[1].is_dir():
                 target.mkdir()
             else:
                 target.touch()
-            _mount(str(path), str(target), None, _MS_BIND | _MS_REC)
-            self.binds[path] = target
-        return self.binds[path]
+            _mount(str(key[1]), str(target), None, _MS_BIND | _MS_REC)
+            self.binds[key] = target
+        return self.binds[key]
 
     def release(self, path: Path) -> None:
-        target = self.binds.pop(Path(os.path.realpath(path)), None)
+        if not drops_privileges():
+            return
+        target = self.binds.pop((_mount_namespace(), Path(os.path.realpath(path))), None)
         if target is not None:
             _libc.umount2(str(target).encode(), _MNT_DETACH)
             with contextlib.suppress(OSError):
                 target.rmdir() if target.is_dir() else target.unlink()
-
-    def remove(self) -> None:
-        """Leave no empty staging folder on the host (the binds die with the namespace)."""
-        if self.folder is None or self.owner != os.getpid():
-            return
-        for path in list(self.binds):
-            self.release(path)
-        with contextlib.suppress(OSError):
-            self.folder.rmdir()
 
 
 _stage = _Stage()
