@@ -45,10 +45,12 @@ def bombed(folder: Path, name: str, value: str) -> Path:
 
 @pytest.mark.slow
 @in_bwrap_boxes
-@pytest.mark.parametrize("kernels", ["warm", "fresh"])
 def test_bombed_answers_are_check_errors_and_the_class_is_graded(
-    kernels: str, tmp_path: Path, assignment_copy: Path, course_mirror: Path
+    tmp_path: Path, assignment_copy: Path, course_mirror: Path
 ) -> None:
+    # Warm kernels only: a fresh kernel's answers reach the grader through the same guarded
+    # session (tests/hostile/test_protocol.py grades a class both ways), and five fresh kernels
+    # loading MiniLM cost CI more than three minutes.
     spec = assignment_copy / "assignment.yaml"  # loading MiniLM on a busy machine takes 15 s
     spec.write_text(spec.read_text().replace("cell_timeout: 15", "cell_timeout: 60"))
     alice = tmp_path / "alice.ipynb"
@@ -67,7 +69,6 @@ def test_bombed_answers_are_check_errors_and_the_class_is_graded(
         "bwrap",
         "--mirror",
         str(course_mirror),
-        *(["--fresh-kernels"] if kernels == "fresh" else []),
     )
     assert run.returncode <= 1, run.stdout + run.stderr
     scores = {row["student"]: float(row["score"]) for row in gradebook_rows(out)}
