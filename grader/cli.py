@@ -57,6 +57,7 @@ class Commands(click.Group):
         "bench": "grader.bench.cli:bench",
         "mirror": "grader.mirror.cli:mirror",
         "doctor": "grader.sandbox.cli:doctor",
+        "mark": "grader.marking.cli:mark",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

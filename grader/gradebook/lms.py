@@ -74,4 +74,7 @@ def _feedback(report: GradeReport) -> str:
         parts.append(f"{failing} vérification(s) non réussie(s)")
     if report.late is not None:
         parts.append(f"retard de {report.late.days_late} jour(s) : -{report.late.penalty:g}")
+    parts += [  # the instructor's words on the manual criteria (grader manual import, grader mark)
+        f"{c.title} : {c.comment}" for c in report.criteria if c.manual and c.marked and c.comment
+    ]
     return " ; ".join(parts)

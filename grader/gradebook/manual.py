@@ -43,13 +43,8 @@ def student_material(
 ) -> tuple[str, list[bytes]]:
     """The free text the student wrote (markdown cells not in the template) and their plots,
     from the notebook grading ran (read as grader/submission.py reads it, links not followed)."""
-    content = read_notebook(path, limits).content
-    try:
-        notebook = nbformat.reads(content.decode(), as_version=4)  # type: ignore[union-attr,no-untyped-call]
-    except Exception:  # no notebook, or an unreadable one, has no material; its report says why
-        return "", []
     texts, plots = [], []
-    for cell in notebook.cells:
+    for cell in notebook_cells(path, limits):
         if cell.cell_type == "markdown" and cell.source.strip() not in template_sources:
             texts.append(cell.source.strip())
         for output in cell.get("outputs", ()):
@@ -57,6 +52,17 @@ def student_material(
             if isinstance(image, str):
                 plots.append(base64.b64decode(image))
     return clean_text("\n\n".join(texts)), plots  # the student's: any character at all
+
+
+def notebook_cells(path: Path, limits: Limits) -> list[Any]:
+    """The cells of the notebook grading ran (read as grader/submission.py reads it, links not
+    followed); none when there is no notebook or an unreadable one: its report says why."""
+    content = read_notebook(path, limits).content
+    try:
+        notebook = nbformat.reads(content.decode(), as_version=4)  # type: ignore[union-attr,no-untyped-call]
+    except Exception:
+        return []
+    return list(notebook.cells)
 
 
 def export_manual(

@@ -84,6 +84,12 @@ class Gradebook:
     def record(self, run_id: int, report: GradeReport, submission: Path | None = None) -> None:
         """One transaction: once it returns, the result survives a kill of the grader."""
         with self._transaction():
+            self.insert_result(run_id, report, submission)
+
+    def insert_result(self, run_id: int, report: GradeReport, submission: Path | None) -> int:
+        """The row of `record`, inside a transaction the caller holds (grader/marking writes a
+        mark and its result together); returns the row's id."""
+        return int(
             self._db.execute(
                 "INSERT INTO results (run_id, assignment, student, submission_hash, score, "
                 "max_score, status, graded_at, report, submission) "
@@ -100,7 +106,9 @@ class Gradebook:
                     json.dumps(report_to_dict(report), ensure_ascii=False),
                     _path_value(submission),
                 ),
-            )
+            ).lastrowid
+            or 0
+        )
 
     def current(self, assignment: str) -> dict[str, CurrentResult]:
         """Each student's current result (the last recorded) with the submission it graded."""

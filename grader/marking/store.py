@@ -1,0 +1,293 @@
+"""Rubric items and marks of `grader mark`, in the run's gradebook (new tables, made idempotently).
+
+Append-only like the results: an item's edit is a new version row, a mark a new row, and each
+mark writes, in the same transaction, the student's rescored report as a new result (the rows
+`grader manual import` writes). A mark's version is the id of its last row: a save naming an
+older version is refused with the mark as it now is (two markers never overwrite each other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from grader.gradebook.manual import rescore
+from grader.gradebook.store import CurrentResult, Gradebook
+from grader.results import CriterionScore, GradeReport, report_from_dict
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS marking_items (
+    id INTEGER PRIMARY KEY,
+    assignment TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS marking_item_versions (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES marking_items(id),
+    points REAL NOT NULL,
+    comment TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS marking_marks (
+    id INTEGER PRIMARY KEY,
+    assignment TEXT NOT NULL,
+    student TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    items TEXT NOT NULL,
+    free_points REAL,
+    free_comment TEXT NOT NULL,
+    points REAL NOT NULL,
+    comment TEXT NOT NULL,
+    result_id INTEGER NOT NULL REFERENCES results(id),
+    saved_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS marking_marks_by_answer
+    ON marking_marks(assignment, student, criterion, id);
+CREATE TABLE IF NOT EXISTS marking_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key BLOB NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    criterion: str
+    points: float  # added to the mark; negative for a deduction
+    comment: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Mark:
+    student: str
+    criterion: str
+    items: tuple[int, ...]
+    free_points: float | None
+    free_comment: str
+    points: float
+    comment: str
+    version: int  # 0: never marked on the page
+
+
+class Conflict(Exception):
+    """The mark or item changed since the page read it; `current` is what it is now."""
+
+    def __init__(self, current: Mark | Item | None) -> None:
+        super().__init__("changed since the page was loaded")
+        self.current = current
+
+
+class Refused(Exception):
+    """A request the gradebook cannot take (no such student, criterion or item)."""
+
+
+class MarkingStore(Gradebook):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._db.executescript(_SCHEMA)
+
+    def items(self, assignment: str) -> list[Item]:
+        rows = self._db.execute(
+            "SELECT i.id, i.criterion, v.points, v.comment, v.id FROM marking_items i "
+            "JOIN marking_item_versions v ON v.id = (SELECT MAX(id) FROM marking_item_versions "
+            "WHERE item_id = i.id) WHERE i.assignment = ? ORDER BY i.id",
+            (assignment,),
+        ).fetchall()
+        return [Item(int(r[0]), str(r[1]), float(r[2]), str(r[3]), int(r[4])) for r in rows]
+
+    def marks(self, assignment: str) -> dict[tuple[str, str], Mark]:
+        """Each answer's last mark given on the page."""
+        rows = self._db.execute(
+            "SELECT student, criterion, items, free_points, free_comment, points, comment, id "
+            "FROM marking_marks WHERE id IN (SELECT MAX(id) FROM marking_marks "
+            "WHERE assignment = ? GROUP BY student, criterion)",
+            (assignment,),
+        ).fetchall()
+        return {(str(r[0]), str(r[1])): _mark(r) for r in rows}
+
+    def add_item(self, assignment: str, criterion: str, points: float, comment: str) -> Item:
+        with self._transaction():
+            item = int(
+                self._db.execute(
+                    "INSERT INTO marking_items (assignment, criterion, created_at) "
+                    "VALUES (?, ?, ?)",
+                    (assignment, criterion, _now()),
+                ).lastrowid
+                or 0
+            )
+            version = self._item_version(item, points, comment)
+        return Item(item, criterion, points, comment, version)
+
+    def item_uses(self, assignment: str, item_id: int) -> list[Mark]:
+        """The answers whose current mark applies the item."""
+        return [m for m in self.marks(assignment).values() if item_id in m.items]
+
+    def edit_item(
+        self, assignment: str, item_id: int, points: float, comment: str, version: int, run: int
+    ) -> tuple[Item, list[Mark]]:
+        """The item's new version and every answer it was applied to marked again, at once."""
+        with self._transaction():
+            item = next((i for i in self.items(assignment) if i.id == item_id), None)
+            if item is None:
+                raise Refused(f"no rubric item {item_id}")
+            if item.version != version:
+                raise Conflict(item)
+            edited = replace(item, points=points, comment=comment)
+            edited = replace(edited, version=self._item_version(item_id, points, comment))
+            items = {i.id: i for i in self.items(assignment)}
+            changed = [
+                self._write_mark(
+                    assignment,
+                    m.student,
+                    m.criterion,
+                    m.items,
+                    m.free_points,
+                    m.free_comment,
+                    items,
+                    run,
+                )
+                for m in self.item_uses(assignment, item_id)
+            ]
+        return edited, changed
+
+    def save_mark(
+        self,
+        assignment: str,
+        answer: tuple[str, str],
+        applied: Sequence[int],
+        free: tuple[float | None, str],
+        version: int,
+        run: int,
+    ) -> Mark:
+        """One transaction: refused if the answer's mark is no longer `version`."""
+        student, criterion = answer
+        with self._transaction():
+            now = self.marks(assignment).get(answer)
+            if (now.version if now else 0) != version:
+                raise Conflict(now)
+            items = {i.id: i for i in self.items(assignment) if i.criterion == criterion}
+            if unknown := [i for i in applied if i not in items]:
+                raise Refused(f"no rubric item {unknown[0]} for criterion {criterion}")
+            return self._write_mark(
+                assignment, student, criterion, tuple(applied), free[0], free[1], items, run
+            )
+
+    def current_result(self, assignment: str, student: str) -> CurrentResult | None:
+        """The student's current result alone (the whole class's is read per mark otherwise)."""
+        row = self._db.execute(
+            "SELECT submission_hash, submission, report FROM results WHERE assignment = ? "
+            "AND student = ? ORDER BY id DESC LIMIT 1",
+            (assignment, student),
+        ).fetchone()
+        if row is None:
+            return None
+        where = Path(os.fsdecode(row[1])) if row[1] else None
+        return CurrentResult(str(row[0]), where, report_from_dict(json.loads(row[2])))
+
+    def pseudonym(self, student: str) -> str:
+        """A stable pseudonym: a keyed hash with a secret kept in the gradebook."""
+        row = self._db.execute("SELECT key FROM marking_secret").fetchone()
+        if row is None:
+            with self._transaction():
+                self._db.execute(
+                    "INSERT OR IGNORE INTO marking_secret (id, key) VALUES (1, ?)",
+                    (secrets.token_bytes(32),),
+                )
+            row = self._db.execute("SELECT key FROM marking_secret").fetchone()
+        digest = hmac.new(bytes(row[0]), student.encode("utf-8", "surrogatepass"), hashlib.sha256)
+        return f"copie-{digest.hexdigest()[:8]}"
+
+    def _item_version(self, item: int, points: float, comment: str) -> int:
+        return int(
+            self._db.execute(
+                "INSERT INTO marking_item_versions (item_id, points, comment, saved_at) "
+                "VALUES (?, ?, ?, ?)",
+                (item, points, comment, _now()),
+            ).lastrowid
+            or 0
+        )
+
+    def _write_mark(
+        self,
+        assignment: str,
+        student: str,
+        criterion: str,
+        applied: tuple[int, ...],
+        free_points: float | None,
+        free_comment: str,
+        items: dict[int, Item],
+        run: int,
+    ) -> Mark:
+        result = self.current_result(assignment, student)
+        score = _manual_criterion(result.report if result else None, criterion)
+        if result is None or score is None:
+            raise Refused(f"{student} has no manual criterion {criterion}")
+        used = [items[i] for i in applied]
+        marked = bool(used) or free_points is not None
+        total = sum(i.points for i in used) + (free_points or 0.0)
+        points = round(min(max(total, 0.0), score.max_points), 2) if marked else 0.0
+        comment = "\n".join(t for t in [*(i.comment for i in used), free_comment] if t.strip())
+        report = rescore(
+            result.report,
+            replace(score, points=points, marked=marked, comment=comment or None),
+        )
+        row = self.insert_result(run, report, result.submission)
+        version = self._db.execute(
+            "INSERT INTO marking_marks (assignment, student, criterion, items, free_points, "
+            "free_comment, points, comment, result_id, saved_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                assignment,
+                student,
+                criterion,
+                json.dumps(list(applied)),
+                free_points,
+                free_comment,
+                points,
+                comment,
+                row,
+                _now(),
+            ),
+        ).lastrowid
+        return Mark(
+            student,
+            criterion,
+            applied,
+            free_points,
+            free_comment,
+            points,
+            comment,
+            int(version or 0),
+        )
+
+
+def _manual_criterion(report: GradeReport | None, criterion: str) -> CriterionScore | None:
+    found = (c for c in (report.criteria if report else ()) if c.id == criterion and c.manual)
+    return next(found, None)
+
+
+def _mark(row: Sequence[object]) -> Mark:
+    return Mark(
+        str(row[0]),
+        str(row[1]),
+        tuple(int(i) for i in json.loads(str(row[2]))),
+        None if row[3] is None else float(str(row[3])),
+        str(row[4]),
+        float(str(row[5])),
+        str(row[6]),
+        int(str(row[7])),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
