@@ -21,7 +21,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
+from grader.marking.store import MarkingStore
 from tests.conftest import ROOT, write_course
 from tests.test_batch_resume import grade_command, notebook
 from tests.test_report_browser import CHROMIUM, DevTools
@@ -408,5 +409,86 @@ def test_mark_two_criteria_with_items_and_keys_then_edit_an_item(
         "alice": 11.0, "bruno": 6.0, "chloe": 8.5, "david": 11.0,
     }  # fmt: skip
     assert "Lecture correcte." in moodle["alice"]["TP rédaction (feedback)"]
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert "8 / 8 réponse(s) notée(s)" in summary and "<code>grader mark .</code>" in summary
     bruno = (out / "reports" / "bruno.html").read_text(encoding="utf-8")
     assert "Analyse partielle : un argument manque." in bruno and "6 / 11" in bruno
+
+
+def test_a_killed_server_loses_no_mark(out: Path, browser: DevTools) -> None:
+    with serving(out) as server:
+        page = Page(browser, server.url)
+        add_item(page, "3", "Bien.")
+        page.key("1")  # alice
+        page.key("j")
+        page.type_into(".free-points", "2,5")  # bruno
+        page.key("j")
+        page.type_into("textarea.comment", "Sans points encore.")  # chloe: a comment only
+        server.kill()  # SIGKILL: no clean end, no report rewritten
+    assert current_marks(out) == {
+        ("alice", "analyse"): (3, True, "Bien."),
+        ("bruno", "analyse"): (2.5, True, None),
+        ("chloe", "analyse"): (0, False, "Sans points encore."),
+        ("david", "analyse"): (0, False, None),
+        **{(s, "figure"): (0, False, None) for s in STUDENTS},
+    }
+    with serving(out) as again:
+        page = Page(browser, again.url)
+        assert marks_on_page(page, "analyse") == {
+            "alice": 3, "bruno": 2.5, "chloe": None, "david": None,
+        }  # fmt: skip
+        assert page.eval("S.data.marks.chloe.analyse.comment") == "Sans points encore."
+        page.key("j")
+        page.key("1")  # the item is still there, and bruno's mark is built on
+        assert marks_on_page(page, "analyse")["bruno"] == 4  # 2.5 + 3, at most the criterion's 4
+        page.choose("mode", "student")  # bruno's whole notebook: both criteria, both panels
+        assert page.eval("document.querySelectorAll('#answers section.answer').length") == 2
+        assert page.eval("document.querySelectorAll('section.panel').length") == 2
+        again.stop()
+    alice = json.loads((out / "results" / "alice.json").read_text())
+    assert {c["id"]: c["points"] for c in alice["criteria"]}["analyse"] == 3
+
+
+def test_two_markers_on_one_answer_see_the_conflict(out: Path, browser: DevTools) -> None:
+    with serving(out) as server:
+        for points, comment in (("4", "Complet."), ("1", "Trop court.")):
+            item = {"criterion": "analyse", "points": points, "comment": comment}
+            assert server.request("POST", "/api/items", item)[0] == 200
+        first, second = Page(browser, server.url), Page(browser, server.url)
+        first.key("1")
+        second.key("2")  # its page still holds alice's mark as unmarked
+        assert "Modifiée ailleurs" in second.eval("document.querySelector('.conflict').textContent")
+        assert second.eval("S.data.marks.alice.analyse.points") == 4  # shows what is now
+        assert current_marks(out)[("alice", "analyse")] == (4, True, "Complet.")
+        second.key("2")  # on the mark it now shows: saved
+        assert second.eval("document.querySelector('.conflict')") is None
+        assert current_marks(out)[("alice", "analyse")] == (5 - 1, True, "Complet.\nTrop court.")
+        first.key("j")
+        first.key("k")  # moving does not reload marks: first's next save on alice conflicts too
+        first.key("1")
+        assert first.eval("document.querySelector('.conflict') !== null")
+        assert current_marks(out)[("alice", "analyse")][2] == "Complet.\nTrop court."
+
+
+def test_an_anonymous_session_shows_stable_pseudonyms(out: Path, browser: DevTools) -> None:
+    with serving(out, "--anonymous") as server:
+        page = Page(browser, server.url)
+        shown = page.eval("S.data.students")
+        assert all(s.startswith("copie-") for s in shown) and len(set(shown)) == 4
+        header = page.eval(
+            "document.querySelector('header').innerText + document.querySelector('#answers h2').innerText"
+        )
+        assert not any(name in header for name in STUDENTS)
+        first = page.student()
+        add_item(page, "2", "Correct.")
+        page.key("1")
+        server.kill()
+    marked = [s for (s, c), m in current_marks(out).items() if c == "analyse" and m[1]]
+    assert len(marked) == 1
+    with closing(MarkingStore(out / "gradebook.sqlite")) as store:
+        assert store.pseudonym(marked[0]) == first  # the mark is on the student shown
+    with serving(out, "--anonymous") as again:
+        assert Page(browser, again.url).eval("S.data.students") == shown  # the same pseudonyms
+        state = json.loads(again.request("GET", "/api/state")[2])
+        assert state["marks"][first]["analyse"]["points"] == 2
+        assert not any(name in json.dumps(state) for name in STUDENTS)

@@ -29,6 +29,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 @dataclass
 class Section:
     heading: str  # "" for what comes before the first heading
+    level: int  # 1 for "#", 0 before the first heading
     cells: list[Any] = field(default_factory=list)
 
 
@@ -40,11 +41,13 @@ class Part:
 
 
 def sections(cells: Iterable[Any]) -> list[Section]:
-    found = [Section("")]
+    found = [Section("", 0)]
     for cell in cells:
+        if not isinstance(cell, dict):  # a hand-made notebook: anything at all
+            continue
         heading = _heading(cell)
         if heading is not None:
-            found.append(Section(heading))
+            found.append(Section(*heading))
         found[-1].cells.append(cell)
     return [s for s in found if s.cells]
 
@@ -67,23 +70,27 @@ def criterion_sections(
     if tagged:
         return tagged
     wanted = _words(f"{title} {criterion}")
+    deepest = max((s.level for s in notebook), default=0)  # the notebook's title names it all
     scored = [
-        (len(wanted & _words(s.heading)), _written(s, template), i) for i, s in enumerate(notebook)
+        (len(wanted & _words(s.heading)), _written(s, template), i)
+        for i, s in enumerate(notebook)
+        if s.level > 1 or deepest <= 1
     ]
     best = max(scored, default=(0, False, 0))
     return [notebook[best[2]]] if best[0] else []
 
 
-def _heading(cell: Any) -> str | None:
+def _heading(cell: Any) -> tuple[str, int] | None:
     if cell.get("cell_type") != "markdown":
         return None
     first = str(cell.get("source", "")).strip().split("\n", 1)[0]
     match = _HEADING.match(first)
-    return safe_text(match.group(2).strip(), 200) if match else None
+    return (safe_text(match.group(2).strip(), 200), len(match.group(1))) if match else None
 
 
 def _tags(cell: Any) -> set[str]:
-    meta = cell.get("metadata", {}).get("grader", {})
+    metadata = cell.get("metadata")
+    meta = metadata.get("grader") if isinstance(metadata, dict) else None
     named = meta.get("criterion") if isinstance(meta, dict) else None
     if isinstance(named, str):
         return {named}
@@ -107,7 +114,8 @@ def _parts(cells: Iterable[Any], template: set[str]) -> list[Part]:
             parts.append(
                 Part("markdown", safe_text(source, SECTION_TEXT_LIMIT), source in template)
             )
-        for output in cell.get("outputs", ()) if cell.get("cell_type") == "code" else ():
+        outputs = cell.get("outputs") if cell.get("cell_type") == "code" else None
+        for output in outputs if isinstance(outputs, list) else ():
             png = _png(output)
             if png and sum(p.kind == "plot" for p in parts) < PLOTS_PER_ANSWER:
                 parts.append(Part("plot", png))

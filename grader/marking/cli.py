@@ -4,6 +4,7 @@ reports and exports from the gradebook, as `grader manual import` does."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import webbrowser
@@ -64,7 +65,7 @@ def mark(
     else:
         click.echo(f"marking {session.assignment} at {url}")
     click.echo("Ctrl-C ends the marking and rewrites the reports", err=True)
-    if not no_browser:
+    if not no_browser and _graphical():
         webbrowser.open(url)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -97,6 +98,14 @@ def _session(out: Path, assignment: Path | None, anonymous: bool, lang: Lang) ->
     template = template_sources(loaded.root / loaded.spec.notebook) if loaded else set()
     limits = loaded.limits if loaded else Limits()
     return Session(out, name, title, lang, anonymous, template, limits)
+
+
+def _graphical() -> bool:
+    """A desktop to open the page in: without one, webbrowser would start a text browser in
+    this very terminal."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -106,6 +106,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "criterion": ("Critère", "Criterion"),
     "mean_points": ("Points moyens", "Mean points"),
     "full_marks": ("Note maximale", "Full marks"),
+    "manual_marking": (
+        "Critères notés à la main : {marked} / {total} réponse(s) notée(s). La page de "
+        "correction (sur 127.0.0.1) se lance dans le dossier de cette synthèse :",
+        "Criteria marked by hand: {marked} / {total} answer(s) marked. The marking page (on "
+        "127.0.0.1) is started in this summary's folder:",
+    ),
     "pass_by_check": ("Réussite par vérification", "Pass rate per check"),
     "check": ("Vérification", "Check"),
     "passed_col": ("Réussite", "Passed"),

@@ -82,6 +82,17 @@ class MemoryPeaks:
     measured: int  # notebooks whose kernels had a cgroup to measure them
 
 
+@dataclass(frozen=True)
+class ManualProgress:
+    marked: int
+    total: int  # answers to manual criteria: the summary then points to `grader mark`
+
+
+def manual_progress(reports: Sequence[GradeReport]) -> ManualProgress:
+    manual = [c for r in reports for c in r.criteria if c.manual]
+    return ManualProgress(sum(c.marked for c in manual), len(manual))
+
+
 def memory_peaks(reports: Sequence[GradeReport]) -> MemoryPeaks | None:
     """None when no kernel was measured (unsandboxed, or results from before the measure)."""
     peaks = {
@@ -130,6 +141,7 @@ def render_summary(
             max_score=max_score,
             check_rows=check_rows(reports),
             criterion_rows=criterion_rows(reports),
+            manual=manual_progress(reports),
             failing=failing(reports),
             slowest=sorted(reports, key=lambda r: -r.execution.duration_s)[:SLOWEST],
             memory=memory_peaks(reports),
