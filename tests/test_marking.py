@@ -182,8 +182,8 @@ class Page:
         self.session = browser.send(
             "Target.attachToTarget", targetId=target["targetId"], flatten=True
         )["sessionId"]
-        browser.send("Runtime.enable", self.session)
-        browser.send("Page.enable", self.session)
+        for domain in ("Runtime", "Log", "Page"):
+            browser.send(f"{domain}.enable", self.session)
         browser.send("Page.navigate", self.session, url=url)
         self.wait("document.querySelector('section.panel') !== null")
 
@@ -396,6 +396,14 @@ def test_mark_two_criteria_with_items_and_keys_then_edit_an_item(
             "david": 4,
         }
         server.stop()
+    errors = [
+        e
+        for e in browser.events
+        if e["method"] == "Runtime.exceptionThrown"
+        or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+        or (e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")
+    ]
+    assert errors == []  # nor a script the page's policy blocked (it would log an error)
 
     assert current_marks(out)[("bruno", "analyse")] == (
         0.5, True, "Analyse partielle : un argument manque.\nSans unité."
@@ -468,6 +476,10 @@ def test_two_markers_on_one_answer_see_the_conflict(out: Path, browser: DevTools
         first.key("1")
         assert first.eval("document.querySelector('.conflict') !== null")
         assert current_marks(out)[("alice", "analyse")][2] == "Complet.\nTrop court."
+        first.click("#render")  # on demand, while marking goes on
+        first.wait("document.getElementById('status').textContent.includes('rapport')")
+        alice = (out / "reports" / "alice.html").read_text(encoding="utf-8")
+        assert "Complet." in alice and "Trop court." in alice
 
 
 def test_an_anonymous_session_shows_stable_pseudonyms(out: Path, browser: DevTools) -> None:
