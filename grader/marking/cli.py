@@ -12,7 +12,6 @@ from pathlib import Path
 from types import FrameType
 
 import click
-from werkzeug.serving import make_server
 
 from grader.assignment.load import load_assignment
 from grader.batch import rerender
@@ -20,7 +19,7 @@ from grader.cli_common import FORMAT, errors_to_exit_codes
 from grader.errors import GraderError, display_path
 from grader.gradebook.manual import template_sources
 from grader.gradebook.store import Gradebook
-from grader.marking.server import Session, create_app
+from grader.marking.server import Session, serve
 from grader.report.i18n import LANGS, Lang
 from grader.sandbox.limits import Limits
 
@@ -57,8 +56,7 @@ def mark(
       grader mark out/tp-tokenisation --assignment assignments/tp-tokenisation
     """
     session = _session(out, assignment, anonymous, lang)
-    server = make_server("127.0.0.1", port, create_app(session), threaded=True)
-    session.port = server.server_port
+    server = serve(session, port)
     url = f"http://127.0.0.1:{session.port}/?token={session.token}"
     if output_format == "json":
         click.echo(json.dumps({"assignment": session.assignment, "url": url}))

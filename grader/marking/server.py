@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, request
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from grader.batch import rerender
 from grader.gradebook.manual import notebook_cells
@@ -76,6 +77,22 @@ class Session:
         if not isinstance(shown, str) or shown not in self._names:
             abort(404)
         return self._names[shown]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No line per request on the marker's terminal (the page's address holds the token)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def serve(session: Session, port: int) -> BaseWSGIServer:
+    """The server of `session` bound to 127.0.0.1:`port` (0: any free one), not yet serving."""
+    server = make_server(
+        "127.0.0.1", port, create_app(session), threaded=True, request_handler=_QuietHandler
+    )
+    session.port = server.server_port
+    return server
 
 
 def create_app(session: Session) -> Flask:
