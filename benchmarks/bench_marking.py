@@ -54,8 +54,14 @@ def main() -> None:
         item = call(
             "POST", "/api/items", {"criterion": "redaction", "points": 3, "comment": "Bien."}
         )
+        versions = call("GET", "/api/state")["marks"]
         marks = [
-            {"student": s, "criterion": "redaction", "items": [item["item"]["id"]], "version": 0}
+            {
+                "student": s,
+                "criterion": "redaction",
+                "items": [item["item"]["id"]],
+                "version": versions[s]["redaction"]["version"],
+            }
             for s in students
         ]
         seconds, _ = timed(lambda: [call("POST", "/api/mark", mark) for mark in marks])

@@ -31,7 +31,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from grader.marking.store import MarkingStore
-from tests.conftest import ROOT, write_course
+from tests.conftest import ROOT, grader_command, write_course
 from tests.test_batch_resume import grade_command, notebook
 from tests.test_report_browser import CHROMIUM, DevTools
 
@@ -264,40 +264,48 @@ def current_marks(out: Path) -> dict[tuple[str, str], tuple[float, bool, str | N
 
 def test_every_request_needs_the_token_the_loopback_host_and_json(out: Path) -> None:
     with serving(out) as server:
-        status, headers, _ = server.request("GET", "/api/state")
+        status, headers, body = server.request("GET", "/api/state")
         assert status == 200 and "Access-Control-Allow-Origin" not in headers
-        assert server.request("GET", "/api/state", headers={"X-Grader-Token": "x"})[0] == 403
-        assert (
-            server.request("GET", f"/?token={server.token[:-1]}x", headers={"X-Grader-Token": ""})[
-                0
-            ]
-            == 403
-        )
+        no_token, wrong = {"X-Grader-Token": ""}, {"X-Grader-Token": server.token[:-1] + "x"}
+        assert server.request("GET", "/api/state", headers=wrong)[0] == 403
+        assert server.request("GET", f"/?token={server.token[:-1]}x", headers=no_token)[0] == 403
         assert server.request("GET", "/api/state", headers={"Host": "evil.example"})[0] == 421
-        origin = {"Origin": "http://evil.example"}
-        assert (
-            "Access-Control-Allow-Origin"
-            not in server.request("GET", "/api/state", headers=origin)[1]
-        )
-        mark = {
-            "student": "alice",
-            "criterion": "analyse",
-            "items": [],
-            "free_points": 2,
-            "version": 0,
-        }
+        preflight = {"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+        cross = server.request("OPTIONS", "/api/mark", headers={**preflight, **no_token})
+        assert cross[0] == 403 and "Access-Control-Allow-Origin" not in cross[1]
+        version = json.loads(body)["marks"]["alice"]["analyse"]["version"]
+        mark = {"student": "alice", "criterion": "analyse", "items": [], "free_points": 2}
+        mark["version"] = version
         # A form another site posts has no token header, and is no JSON either.
-        assert server.request("POST", "/api/mark", mark, {"X-Grader-Token": ""})[0] == 403
+        assert server.request("POST", "/api/mark", mark, no_token)[0] == 403
         assert server.request("POST", "/api/mark", mark, {"Content-Type": "text/plain"})[0] == 415
         status, headers, _ = server.request("GET", f"/?token={server.token}")
         assert status == 200 and "script-src 'nonce-" in headers["Content-Security-Policy"]
-        for bad in (
-            {**mark, "free_points": "nan"},
-            {**mark, "version": "0"},
-            {**mark, "items": ["1"]},
-        ):
-            assert server.request("POST", "/api/mark", bad)[0] == 400
+        for bad in ({"free_points": "nan"}, {"version": 0}, {"items": ["1"]}, {"items": [99]}):
+            assert server.request("POST", "/api/mark", {**mark, **bad})[0] == 400
         assert server.request("POST", "/api/mark", {**mark, "student": "nobody"})[0] == 404
+        assert server.request("POST", "/api/mark", mark)[0] == 200
+        assert server.request("POST", "/api/mark", mark)[0] == 409  # that version is gone
+
+
+def test_a_sheet_imported_meanwhile_is_a_conflict_too(out: Path, graded: Path) -> None:
+    with serving(out) as server:
+        state = json.loads(server.request("GET", "/api/state")[2])
+        sheet = out.parent / "marks.yaml"
+        sheet.write_text("- {student: alice, criterion: analyse, points: 1, comment: Feuille.}\n")
+        imported = grader_command(
+            "manual", "import", str(course_root(graded)), str(sheet), "--out", str(out)
+        )
+        assert imported.returncode == 0, imported.stderr
+        mark = {"student": "alice", "criterion": "analyse", "items": [], "free_points": 4}
+        mark["version"] = state["marks"]["alice"]["analyse"]["version"]
+        status, _, body = server.request("POST", "/api/mark", mark)
+        assert status == 409
+        now = json.loads(body)["conflict"]["mark"]
+        assert (now["free_points"], now["comment"]) == (1, "Feuille.")  # the sheet's mark, shown
+        assert current_marks(out)[("alice", "analyse")] == (1, True, "Feuille.")
+        assert server.request("POST", "/api/mark", {**mark, "version": now["version"]})[0] == 200
+    assert current_marks(out)[("alice", "analyse")] == (4, True, None)
 
 
 def add_item(page: Page, points: str, comment: str) -> None:

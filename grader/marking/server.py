@@ -25,7 +25,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from grader.batch import rerender
 from grader.gradebook.manual import notebook_cells
 from grader.marking.answers import Section, answer_parts, criterion_sections, sections
-from grader.marking.store import Conflict, Item, Mark, MarkingStore, Refused
+from grader.marking.store import Answer, Conflict, Item, MarkingStore, Refused, answer_of
 from grader.report.i18n import Lang
 from grader.results import CriterionScore, GradeReport
 from grader.sandbox.limits import Limits
@@ -151,7 +151,9 @@ def create_app(session: Session) -> Flask:
             students=[shown for shown, _ in students],
             items=[asdict(i) for i in items],
             marks={
-                shown: {c.id: _mark_json(marks.get((student, c.id)), c) for c in _manual(r)}
+                shown: {
+                    c.id: _answer_json(answer_of(marks.get((student, c.id)), c)) for c in _manual(r)
+                }
                 for shown, student in students
                 for r in [current[student]]
             },
@@ -183,23 +185,26 @@ def create_app(session: Session) -> Flask:
         applied = body.get("items")
         if not isinstance(applied, list) or not all(isinstance(i, int) for i in applied):
             abort(400)
-        free = (_points(body.get("free_points"), optional=True), _comment(body.get("comment")))
+        given = (
+            list(dict.fromkeys(applied)),
+            _points(body.get("free_points"), optional=True),
+            _comment(body.get("comment")),
+        )
         with _closing(session.store()) as store:
             student = session.student(store, body.get("student"))
             try:
                 saved = store.save_mark(
                     session.assignment,
                     (student, str(body.get("criterion"))),
-                    list(dict.fromkeys(applied)),
-                    free,
-                    _version(body),
+                    given,
+                    _mark_version(body),
                     session.run(store),
                 )
             except Conflict as conflict:
                 return jsonify(conflict=_conflict_json(conflict)), 409
             except Refused as refused:
                 return jsonify(error=str(refused)), 400
-        return jsonify(mark=_mark_json(saved)), 200
+        return jsonify(mark=_answer_json(saved)), 200
 
     @app.post("/api/items")
     def add_item() -> Response:
@@ -236,14 +241,17 @@ def create_app(session: Session) -> Flask:
                     item,
                     _points(body.get("points")) or 0.0,
                     _comment(body.get("comment")),
-                    _version(body),
+                    _item_version(body),
                     session.run(store),
                 )
             except Conflict as conflict:
                 return jsonify(conflict=_conflict_json(conflict)), 409
             except Refused as refused:
                 return jsonify(error=str(refused)), 404
-            marks = [{"student": session.shown(store, m.student), **_mark_json(m)} for m in changed]
+            marks = [
+                {"student": session.shown(store, student), **_answer_json(answer)}
+                for student, answer in changed.items()
+            ]
         return jsonify(item=asdict(edited), marks=marks), 200
 
     @app.post("/api/render")
@@ -257,33 +265,21 @@ def _manual(report: GradeReport) -> list[CriterionScore]:
     return [c for c in report.criteria if c.manual]
 
 
-def _mark_json(mark: Mark | None, criterion: CriterionScore | None = None) -> dict[str, Any]:
-    """A mark as the page reads it; one never given on the page is the report's (a sheet's
-    import, a regrade's carried mark) as free points."""
-    if mark is None:
-        marked = criterion is not None and criterion.marked
-        return {
-            "items": [],
-            "free_points": criterion.points if criterion and marked else None,
-            "comment": (criterion.comment if criterion else None) or "",
-            "points": criterion.points if criterion else 0.0,
-            "marked": marked,
-            "version": 0,
-        }
+def _answer_json(answer: Answer) -> dict[str, Any]:
     return {
-        "items": list(mark.items),
-        "free_points": mark.free_points,
-        "comment": mark.free_comment,
-        "points": mark.points,
-        "marked": bool(mark.items) or mark.free_points is not None,
-        "version": mark.version,
+        "items": list(answer.items),
+        "free_points": answer.free_points,
+        "comment": answer.free_comment,
+        "points": answer.points,
+        "marked": answer.marked,
+        "version": answer.version,
     }
 
 
 def _conflict_json(conflict: Conflict) -> dict[str, Any]:
     if isinstance(conflict.current, Item):
         return {"item": asdict(conflict.current)}
-    return {"mark": _mark_json(conflict.current)}
+    return {"mark": _answer_json(conflict.current)}
 
 
 def _automatic(
@@ -330,8 +326,15 @@ def _comment(value: object) -> str:
     return safe_text((value or "").strip(), COMMENT_LIMIT)
 
 
-def _version(body: dict[str, Any]) -> int:
+def _item_version(body: dict[str, Any]) -> int:
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
+        abort(400)
+    return version
+
+
+def _mark_version(body: dict[str, Any]) -> str:
+    version = body.get("version")
+    if not isinstance(version, str) or len(version) > 64:
         abort(400)
     return version

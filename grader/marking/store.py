@@ -76,13 +76,45 @@ class Mark:
     free_comment: str
     points: float
     comment: str
-    version: int  # 0: never marked on the page
+    id: int  # its row: the last of the answer's is its mark
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer's mark as the page shows it, and the version a save must name: the last mark
+    given on the page and the mark the current result holds (a sheet imported since, or a
+    regrade, changes it too)."""
+
+    items: tuple[int, ...]
+    free_points: float | None
+    free_comment: str
+    points: float
+    marked: bool
+    version: str
+
+
+def answer_of(mark: Mark | None, score: CriterionScore) -> Answer:
+    state = json.dumps([score.points, score.marked, score.comment or ""]).encode()
+    version = f"{mark.id if mark else 0}-{hashlib.sha256(state).hexdigest()[:16]}"
+    if mark is not None and _holds(score, mark):
+        return Answer(
+            mark.items, mark.free_points, mark.free_comment, score.points, score.marked, version
+        )
+    # Never marked on the page, or marked since by other means: the result's mark, as free points.
+    free = score.points if score.marked else None
+    return Answer((), free, score.comment or "", score.points, score.marked, version)
+
+
+def _holds(score: CriterionScore, mark: Mark) -> bool:
+    """The result holds the mark given on the page."""
+    marked = bool(mark.items) or mark.free_points is not None
+    return (score.points, score.marked, score.comment or "") == (mark.points, marked, mark.comment)
 
 
 class Conflict(Exception):
     """The mark or item changed since the page read it; `current` is what it is now."""
 
-    def __init__(self, current: Mark | Item | None) -> None:
+    def __init__(self, current: Answer | Item) -> None:
         super().__init__("changed since the page was loaded")
         self.current = current
 
@@ -129,12 +161,16 @@ class MarkingStore(Gradebook):
         return Item(item, criterion, points, comment, version)
 
     def item_uses(self, assignment: str, item_id: int) -> list[Mark]:
-        """The answers whose current mark applies the item."""
-        return [m for m in self.marks(assignment).values() if item_id in m.items]
+        """The answers whose current mark applies the item (not one marked since by a sheet)."""
+        return [
+            m
+            for m in self.marks(assignment).values()
+            if item_id in m.items and _holds(self._score(assignment, m.student, m.criterion)[1], m)
+        ]
 
     def edit_item(
         self, assignment: str, item_id: int, points: float, comment: str, version: int, run: int
-    ) -> tuple[Item, list[Mark]]:
+    ) -> tuple[Item, dict[str, Answer]]:
         """The item's new version and every answer it was applied to marked again, at once."""
         with self._transaction():
             item = next((i for i in self.items(assignment) if i.id == item_id), None)
@@ -145,42 +181,36 @@ class MarkingStore(Gradebook):
             edited = replace(item, points=points, comment=comment)
             edited = replace(edited, version=self._item_version(item_id, points, comment))
             items = {i.id: i for i in self.items(assignment)}
-            changed = [
-                self._write_mark(
-                    assignment,
-                    m.student,
-                    m.criterion,
-                    m.items,
-                    m.free_points,
-                    m.free_comment,
-                    items,
-                    run,
+            changed = {
+                m.student: self._write_mark(
+                    assignment, m, (m.items, m.free_points, m.free_comment), items, run
                 )
                 for m in self.item_uses(assignment, item_id)
-            ]
+            }
         return edited, changed
 
     def save_mark(
         self,
         assignment: str,
         answer: tuple[str, str],
-        applied: Sequence[int],
-        free: tuple[float | None, str],
-        version: int,
+        given: tuple[Sequence[int], float | None, str],
+        version: str,
         run: int,
-    ) -> Mark:
-        """One transaction: refused if the answer's mark is no longer `version`."""
+    ) -> Answer:
+        """One transaction: refused if the answer is no longer at `version`. `given`: the items
+        applied, the free points (None: none) and the free comment."""
         student, criterion = answer
         with self._transaction():
-            now = self.marks(assignment).get(answer)
-            if (now.version if now else 0) != version:
+            last = self.marks(assignment).get(answer)
+            now = answer_of(last, self._score(assignment, student, criterion)[1])
+            if now.version != version:
                 raise Conflict(now)
             items = {i.id: i for i in self.items(assignment) if i.criterion == criterion}
-            if unknown := [i for i in applied if i not in items]:
+            if unknown := [i for i in given[0] if i not in items]:
                 raise Refused(f"no rubric item {unknown[0]} for criterion {criterion}")
-            return self._write_mark(
-                assignment, student, criterion, tuple(applied), free[0], free[1], items, run
-            )
+            blank = Mark(student, criterion, (), None, "", 0.0, "", 0)
+            applied = (tuple(given[0]), given[1], given[2])
+            return self._write_mark(assignment, last or blank, applied, items, run)
 
     def current_result(self, assignment: str, student: str) -> CurrentResult | None:
         """The student's current result alone (the whole class's is read per mark otherwise)."""
@@ -217,39 +247,41 @@ class MarkingStore(Gradebook):
             or 0
         )
 
-    def _write_mark(
-        self,
-        assignment: str,
-        student: str,
-        criterion: str,
-        applied: tuple[int, ...],
-        free_points: float | None,
-        free_comment: str,
-        items: dict[int, Item],
-        run: int,
-    ) -> Mark:
+    def _score(
+        self, assignment: str, student: str, criterion: str
+    ) -> tuple[CurrentResult, CriterionScore]:
         result = self.current_result(assignment, student)
         score = _manual_criterion(result.report if result else None, criterion)
         if result is None or score is None:
             raise Refused(f"{student} has no manual criterion {criterion}")
+        return result, score
+
+    def _write_mark(
+        self,
+        assignment: str,
+        answer: Mark,
+        given: tuple[tuple[int, ...], float | None, str],
+        items: dict[int, Item],
+        run: int,
+    ) -> Answer:
+        """The answer's new mark row and its result's, rescored, in the caller's transaction."""
+        result, score = self._score(assignment, answer.student, answer.criterion)
+        applied, free_points, free_comment = given
         used = [items[i] for i in applied]
         marked = bool(used) or free_points is not None
         total = sum(i.points for i in used) + (free_points or 0.0)
         points = round(min(max(total, 0.0), score.max_points), 2) if marked else 0.0
         comment = "\n".join(t for t in [*(i.comment for i in used), free_comment] if t.strip())
-        report = rescore(
-            result.report,
-            replace(score, points=points, marked=marked, comment=comment or None),
-        )
-        row = self.insert_result(run, report, result.submission)
-        version = self._db.execute(
+        score = replace(score, points=points, marked=marked, comment=comment or None)
+        row = self.insert_result(run, rescore(result.report, score), result.submission)
+        mark_id = self._db.execute(
             "INSERT INTO marking_marks (assignment, student, criterion, items, free_points, "
             "free_comment, points, comment, result_id, saved_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 assignment,
-                student,
-                criterion,
+                answer.student,
+                answer.criterion,
                 json.dumps(list(applied)),
                 free_points,
                 free_comment,
@@ -259,16 +291,16 @@ class MarkingStore(Gradebook):
                 _now(),
             ),
         ).lastrowid
-        return Mark(
-            student,
-            criterion,
-            applied,
-            free_points,
-            free_comment,
-            points,
-            comment,
-            int(version or 0),
+        mark = replace(
+            answer,
+            items=applied,
+            free_points=free_points,
+            free_comment=free_comment,
+            points=points,
+            comment=comment,
+            id=int(mark_id or 0),
         )
+        return answer_of(mark, score)
 
 
 def _manual_criterion(report: GradeReport | None, criterion: str) -> CriterionScore | None:
