@@ -91,6 +91,9 @@ def _session(out: Path, assignment: Path | None, anonymous: bool, lang: Lang) ->
             raise GraderError(f"{path}: {len(graded)} assignments here; name one with --assignment")
         name = loaded.id if loaded else graded[0]
         title = gradebook.title(name)
+        reports = [c.report for c in gradebook.current(name).values()]
+        if not any(c.manual for r in reports for c in r.criteria):
+            raise GraderError(f"{path}: {name} has no manual criterion, nothing to mark")
     finally:
         gradebook.close()
     template = template_sources(loaded.root / loaded.spec.notebook) if loaded else set()

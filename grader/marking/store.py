@@ -235,7 +235,7 @@ class MarkingStore(Gradebook):
                 )
             row = self._db.execute("SELECT key FROM marking_secret").fetchone()
         digest = hmac.new(bytes(row[0]), student.encode("utf-8", "surrogatepass"), hashlib.sha256)
-        return f"copie-{digest.hexdigest()[:8]}"
+        return f"copie-{digest.hexdigest()[:12]}"
 
     def _item_version(self, item: int, points: float, comment: str) -> int:
         return int(
