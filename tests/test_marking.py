@@ -179,9 +179,10 @@ class Page:
         self.browser = browser
         context = browser.send("Target.createBrowserContext")["browserContextId"]
         target = browser.send("Target.createTarget", url="about:blank", browserContextId=context)
-        self.session = browser.send(
-            "Target.attachToTarget", targetId=target["targetId"], flatten=True
-        )["sessionId"]
+        self.target = target["targetId"]
+        self.session = browser.send("Target.attachToTarget", targetId=self.target, flatten=True)[
+            "sessionId"
+        ]
         for domain in ("Runtime", "Log", "Page"):
             browser.send(f"{domain}.enable", self.session)
         browser.send("Page.navigate", self.session, url=url)
@@ -440,12 +441,20 @@ def test_a_killed_server_loses_no_mark(out: Path, browser: DevTools) -> None:
         page.type_into(".free-points", "2,5")  # bruno
         page.key("j")
         page.type_into("textarea.comment", "Sans points encore.")  # chloe: a comment only
+        page.key("j")
+        page.eval(  # david: typed, the field never left, then the tab closed
+            "(() => { const f = document.querySelector('textarea.comment'); f.focus(); "
+            "f.value = 'Tapé, onglet fermé.'; f.dispatchEvent(new Event('input')); })()"
+        )
+        page.wait("S.data.marks.david.analyse.comment !== ''")  # saved after a pause in typing
+        assert page.eval("document.activeElement.className") == "comment"  # still in the field
+        browser.send("Target.closeTarget", targetId=page.target)
         server.kill()  # SIGKILL: no clean end, no report rewritten
     assert current_marks(out) == {
         ("alice", "analyse"): (3, True, "Bien."),
         ("bruno", "analyse"): (2.5, True, None),
         ("chloe", "analyse"): (0, False, "Sans points encore."),
-        ("david", "analyse"): (0, False, None),
+        ("david", "analyse"): (0, False, "Tapé, onglet fermé."),
         **{(s, "figure"): (0, False, None) for s in STUDENTS},
     }
     with serving(out) as again:
