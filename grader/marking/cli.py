@@ -15,7 +15,7 @@ import click
 
 from grader.assignment.load import load_assignment
 from grader.batch import rerender
-from grader.cli_common import FORMAT, errors_to_exit_codes
+from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import GraderError, display_path
 from grader.gradebook.manual import template_sources
 from grader.gradebook.store import Gradebook
@@ -74,7 +74,7 @@ def mark(
         server.server_close()
     reports = rerender(out, lang)
     click.echo(f"{len(reports)} report(s) written in {display_path(out / 'reports')}/", err=True)
-    sys.exit(0)
+    sys.exit(Exit.OK)
 
 
 def _session(out: Path, assignment: Path | None, anonymous: bool, lang: Lang) -> Session:
