@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,9 @@ from typing import Any
 from grader.bench.assertions import InstructorFunction
 from grader.bench.rubric import (
     AssertionBase,
+    AssertSet,
     BenchRubric,
     Case,
-    Contains,
-    Equals,
     JsonSchemaAssertion,
     PythonAssertion,
     Similar,
@@ -47,7 +46,15 @@ class LoadedRubric:
     @property
     def uses_similar(self) -> bool:
         every = [*self.spec.default_assert, *(a for c in self.spec.cases for a in c.assertions)]
-        return any(isinstance(a, Similar) for a in every)
+        return any(isinstance(a, Similar) for _, a in _nested((), every))
+
+
+def _nested(loc: Loc, assertions: Sequence[AssertionBase]) -> Iterator[tuple[Loc, AssertionBase]]:
+    """Each assertion with its place, and the members of assertion sets after their set."""
+    for index, assertion in enumerate(assertions):
+        yield (*loc, index), assertion
+        if isinstance(assertion, AssertSet):
+            yield from _nested((*loc, index, "assert"), assertion.assertions)
 
 
 def load_rubric(path: str | Path) -> LoadedRubric:
@@ -71,10 +78,10 @@ def _checked(loaded: Loaded[BenchRubric]) -> LoadedRubric:
             )
     functions: dict[str, InstructorFunction] = {}
     placed: list[tuple[Loc, AssertionBase, list[Case]]] = [
-        (("default_assert", i), a, rubric.cases) for i, a in enumerate(rubric.default_assert)
+        (loc, a, rubric.cases) for loc, a in _nested(("default_assert",), rubric.default_assert)
     ]
     for c, case in enumerate(rubric.cases):
-        placed += [(("cases", c, "assert", i), a, [case]) for i, a in enumerate(case.assertions)]
+        placed += [(loc, a, [case]) for loc, a in _nested(("cases", c, "assert"), case.assertions)]
     for loc, assertion, cases in placed:
         for prompt in assertion.prompts or []:
             if prompt not in prompt_ids:
@@ -127,8 +134,9 @@ def _unknown(what: str, name: str, known: Sequence[str]) -> str:
     return f"unknown {what} {name!r}{hint}; expected one of: {', '.join(known)}"
 
 
-_NEEDS_EXPECTED = ("equals", "contains", "icontains", "starts-with", "levenshtein", "rouge-n",
-                   "bleu", "chrf", "similar")  # fmt: skip
+_NEEDS_EXPECTED = ("equals", "equals-normalised", "contains", "icontains", "starts-with",
+                   "levenshtein", "rouge-n", "rouge-f1", "bleu", "gleu", "chrf", "meteor",
+                   "similar")  # fmt: skip
 
 
 def _needs_reference(
@@ -139,7 +147,7 @@ def _needs_reference(
         return
     if isinstance(assertion, JsonSchemaAssertion):
         missing, needed = [c for c in cases if c.schema_ is None], "schema"
-    elif assertion.kind in _NEEDS_EXPECTED or isinstance(assertion, Equals | Contains):
+    elif assertion.kind in _NEEDS_EXPECTED:
         missing, needed = [c for c in cases if c.expected is None], "expected"
     else:
         return
