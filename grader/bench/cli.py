@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from grader.bench.embeddings import SIMILAR_WARNING
 from grader.bench.grading import score_outputs, write_result
 from grader.bench.load import load_rubric
 from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
-from grader.bench.records import read_outputs, result_to_dict
+from grader.bench.records import OutputTable, read_outputs, result_to_dict
+from grader.bench.scoring import BenchResult
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 
 
@@ -30,11 +32,18 @@ def bench() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Writes results/<student>.json and reports/<student>.html here.",
 )
+@click.option(
+    "--encoding",
+    help="The table's encoding; by default UTF-8 (with or without BOM), else cp1252/Latin-1.",
+)
 @FORMAT
 @errors_to_exit_codes
-def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> None:
+def score(
+    rubric: Path, outputs: Path, out_dir: Path, encoding: str | None, output_format: str
+) -> None:
     """Score recorded OUTPUTS (CSV or JSONL: student, case, prompt, output, optional grade)
-    against RUBRIC, one result and one French report per student.
+    against RUBRIC, one result and one French report per student. CSV separators: `,` `;` or
+    tab. A bad row loses only what is bad in it; every problem is printed on stderr.
 
     \b
     Example:
@@ -44,9 +53,11 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
     raised); 2 the rubric or the table is invalid (the message names file, line and field).
     """
     loaded = load_rubric(rubric)
-    results = score_outputs(loaded, read_outputs(outputs))
+    table = read_outputs(outputs, encoding)
+    results = score_outputs(loaded, table.rows, problems=table.problems)
     for result in results:
         write_result(result, out_dir)
+    _warn(table, results)
     if output_format == "json":
         click.echo(json.dumps([result_to_dict(r) for r in results], ensure_ascii=False, indent=2))
     else:
@@ -63,6 +74,18 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
         a.error for r in results for p in r.prompts for c in p.cases for a in c.assertions
     )
     sys.exit(Exit.CHECKS_FAILED if errored else Exit.OK)
+
+
+def _warn(table: OutputTable, results: list[BenchResult]) -> None:
+    """Every problem of the table, and what each report warns about, on stderr."""
+    for notice in table.notices:
+        click.echo(f"warning: {notice}", err=True)
+    for problem in table.problems:
+        click.echo(f"warning: {problem.error}", err=True)
+    for result in results:
+        for warning in result.warnings:
+            if warning != SIMILAR_WARNING and warning not in table.warnings_for(result.student):
+                click.echo(f"warning: {result.student}: {warning}", err=True)
 
 
 @bench.command("generate")

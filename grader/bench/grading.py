@@ -9,7 +9,7 @@ from pathlib import Path
 from grader.bench.assertions import Tools
 from grader.bench.embeddings import Embedder, calibrate_threshold, shared_embedder
 from grader.bench.load import LoadedRubric
-from grader.bench.records import by_student, result_to_dict
+from grader.bench.records import RowProblem, by_student, result_to_dict
 from grader.bench.report import render_bench_page
 from grader.bench.scoring import BenchResult, RecordedOutput, score_student
 from grader.results import write_json_atomic
@@ -29,12 +29,22 @@ def tools_for(rubric: LoadedRubric, embedder: Embedder | None = None) -> Tools:
 
 
 def score_outputs(
-    rubric: LoadedRubric, rows: Sequence[RecordedOutput], tools: Tools | None = None
+    rubric: LoadedRubric,
+    rows: Sequence[RecordedOutput],
+    tools: Tools | None = None,
+    problems: Sequence[RowProblem] = (),
 ) -> list[BenchResult]:
-    """One result per student in the table, in the order they first appear."""
+    """One result per student in the table, in the order they first appear; the problems of
+    their rows (a bad grade...) are warnings in their report."""
     tools = tools or tools_for(rubric)
     return [
-        score_student(rubric, student, student_rows, tools)
+        score_student(
+            rubric,
+            student,
+            student_rows,
+            tools,
+            table_warnings=[p.french for p in problems if p.student == student],
+        )
         for student, student_rows in by_student(list(rows)).items()
     ]
 
