@@ -19,7 +19,7 @@ import jsonschema
 import sacrebleu
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
-from grader.bench import formats, overlap
+from grader.bench import formats, judges, overlap
 from grader.bench.rubric import (
     AssertionBase,
     AssertSet,
@@ -36,6 +36,7 @@ from grader.bench.rubric import (
     Levenshtein,
     Markup,
     Meteor,
+    ModelGraded,
     PythonAssertion,
     Regex,
     RougeN,
@@ -44,6 +45,7 @@ from grader.bench.rubric import (
     WordCount,
 )
 from grader.bench.text import normalise, rouge_n
+from grader.errors import GraderError
 
 InstructorFunction = Callable[[str, Case], Any]
 Similarity = Callable[[str, Sequence[str]], list[float]]
@@ -67,6 +69,7 @@ class Tools:
     functions: Mapping[str, InstructorFunction] = field(default_factory=dict)
     similarity: Similarity | None = None
     similar_threshold: float | None = None  # calibrated on the rubric's examples
+    judge: judges.Judge | None = None  # the rubric's judge model, for model-graded assertions
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,28 @@ def _similar(assertion: Similar, output: str, case: Case, tools: Tools) -> _Verd
     return _Verdict(ok, sentence, best)
 
 
+def _model_graded(assertion: ModelGraded, output: str, case: Case, tools: Tools) -> _Verdict:
+    try:
+        judged = _ask_judge(assertion, output, case, tools)
+    except GraderError as exc:
+        return _Verdict(False, f"le juge n'a pas pu noter : {exc}", error=True)
+    return _Verdict(judged.passed, f"juge : {judged.reason}", judged.score)
+
+
+def _ask_judge(assertion: ModelGraded, output: str, case: Case, tools: Tools) -> judges.Judged:
+    if tools.judge is None:
+        raise ValueError("a model-graded assertion needs Tools.judge")  # tools_for refuses
+    if assertion.kind == "llm-rubric":
+        return judges.llm_rubric(tools.judge, output, str(assertion.value), assertion.threshold)
+    if assertion.kind == "factuality":
+        expected = str(reference(assertion.value, case))
+        return judges.factuality(tools.judge, case.input, expected, output)
+    if tools.similarity is None:
+        raise ValueError("'answer-relevance' needs Tools.similarity")  # tools_for loads it
+    threshold = 0.7 if assertion.threshold is None else assertion.threshold
+    return judges.answer_relevance(tools.judge, tools.similarity, case.input, output, threshold)
+
+
 def _python(assertion: PythonAssertion, output: str, case: Case, tools: Tools) -> _Verdict:
     function = tools.functions[assertion.value]
     try:
@@ -404,4 +429,5 @@ _CHECKERS: dict[type[Any], Callable[[Any, str, Case, Tools], _Verdict]] = {
     Meteor: _meteor,
     Similar: _similar,
     PythonAssertion: _python,
+    ModelGraded: _model_graded,
 }

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from grader.bench.embeddings import SIMILAR_WARNING
-from grader.bench.grading import score_outputs, write_result
+from grader.bench.grading import score_outputs, tools_for, write_result
 from grader.bench.load import load_rubric
 from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
 from grader.bench.records import OutputTable, read_outputs, result_to_dict
+from grader.bench.rubric import JudgeEndpoint
 from grader.bench.scoring import BenchResult
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 
@@ -36,10 +37,22 @@ def bench() -> None:
     "--encoding",
     help="The table's encoding; by default UTF-8 (with or without BOM), else cp1252/Latin-1.",
 )
+@click.option(
+    "--judge-url",
+    help="OpenAI-compatible endpoint of the judge model (llm-rubric, factuality, "
+    "answer-relevance); overrides the rubric's judge.",
+)
+@click.option("--judge-model", help="The judge model's name, with --judge-url.")
 @FORMAT
 @errors_to_exit_codes
 def score(
-    rubric: Path, outputs: Path, out_dir: Path, encoding: str | None, output_format: str
+    rubric: Path,
+    outputs: Path,
+    out_dir: Path,
+    encoding: str | None,
+    judge_url: str | None,
+    judge_model: str | None,
+    output_format: str,
 ) -> None:
     """Score recorded OUTPUTS (CSV or JSONL: student, case, prompt, output, optional grade)
     against RUBRIC, one result and one French report per student. CSV separators: `,` `;` or
@@ -52,9 +65,15 @@ def score(
     Exit codes: 0 scored; 1 some assertion could not be judged (an instructor's function
     raised); 2 the rubric or the table is invalid (the message names file, line and field).
     """
+    if (judge_url is None) != (judge_model is None):
+        raise click.UsageError("give --judge-url and --judge-model together")
     loaded = load_rubric(rubric)
+    judge = None
+    if judge_url is not None:
+        judge = JudgeEndpoint(base_url=judge_url, model=str(judge_model))
+    tools = tools_for(loaded, judge=judge)
     table = read_outputs(outputs, encoding)
-    results = score_outputs(loaded, table.rows, problems=table.problems)
+    results = score_outputs(loaded, table.rows, tools, problems=table.problems)
     for result in results:
         write_result(result, out_dir)
     _warn(table, results)

@@ -2,30 +2,64 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.bench.assertions import Tools
 from grader.bench.embeddings import Embedder, calibrate_threshold, shared_embedder
+from grader.bench.judges import Judge
 from grader.bench.load import LoadedRubric
+from grader.bench.providers import OpenAICompatible
 from grader.bench.records import RowProblem, by_student, result_to_dict
 from grader.bench.report import render_bench_page
+from grader.bench.rubric import JudgeEndpoint, ModelGraded
 from grader.bench.scoring import BenchResult, RecordedOutput, score_student
 from grader.results import write_json_atomic
 
 
-def tools_for(rubric: LoadedRubric, embedder: Embedder | None = None) -> Tools:
-    """The instructor's functions, and the embedder with its calibrated threshold if needed."""
-    if not rubric.uses_similar:
-        return Tools(functions=rubric.functions)
+def tools_for(
+    rubric: LoadedRubric, embedder: Embedder | None = None, judge: JudgeEndpoint | None = None
+) -> Tools:
+    """The instructor's functions, the judge model (`judge`, else the rubric's), and the
+    embedder with its calibrated threshold, each only if the rubric needs it."""
+    judged = _judge(rubric, judge or rubric.spec.judge) if rubric.needs_judge else None
+    if not rubric.needs_embeddings:
+        return Tools(functions=rubric.functions, judge=judged)
     model = embedder or shared_embedder()
     threshold = None
     examples = rubric.spec.similar_examples
     if examples:
         cosines = [model.cosine(pair.a, [pair.b])[0] for pair in examples]
         threshold = calibrate_threshold(cosines, [pair.same for pair in examples])
-    return Tools(functions=rubric.functions, similarity=model.cosine, similar_threshold=threshold)
+    return Tools(
+        functions=rubric.functions,
+        similarity=model.cosine,
+        similar_threshold=threshold,
+        judge=judged,
+    )
+
+
+def _judge(rubric: LoadedRubric, endpoint: JudgeEndpoint | None) -> Judge:
+    """Model-graded assertions are refused, before any output is scored, without an endpoint."""
+    if endpoint is None:
+        first = next(loc for loc, a in rubric.located_assertions() if isinstance(a, ModelGraded))
+        raise rubric.error(
+            first,
+            "llm-rubric, factuality and answer-relevance need a judge model: add "
+            "'judge: {base_url: ..., model: ...}' (an OpenAI-compatible endpoint) to the rubric, "
+            "or pass --judge-url and --judge-model",
+        )
+    key = None
+    if endpoint.api_key_env is not None:
+        key = os.environ.get(endpoint.api_key_env)
+        if not key:
+            raise rubric.error(
+                ("judge", "api_key_env"),
+                f"the environment variable {endpoint.api_key_env} is not set",
+            )
+    return OpenAICompatible(endpoint.base_url, endpoint.model, api_key=key).generate
 
 
 def score_outputs(

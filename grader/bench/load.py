@@ -20,6 +20,7 @@ from grader.bench.rubric import (
     BenchRubric,
     Case,
     JsonSchemaAssertion,
+    ModelGraded,
     PythonAssertion,
     Similar,
 )
@@ -43,10 +44,28 @@ class LoadedRubric:
         every = [*self.spec.default_assert, *case.assertions]
         return [a for a in every if a.prompts is None or prompt_id in a.prompts]
 
+    def located_assertions(self) -> list[tuple[Loc, AssertionBase]]:
+        """All assertions of the rubric with their place, the members of assertion sets too."""
+        located = list(_nested(("default_assert",), self.spec.default_assert))
+        for index, case in enumerate(self.spec.cases):
+            located += _nested(("cases", index, "assert"), case.assertions)
+        return located
+
+    @property
+    def every_assertion(self) -> list[AssertionBase]:
+        return [assertion for _, assertion in self.located_assertions()]
+
     @property
     def uses_similar(self) -> bool:
-        every = [*self.spec.default_assert, *(a for c in self.spec.cases for a in c.assertions)]
-        return any(isinstance(a, Similar) for _, a in _nested((), every))
+        return any(isinstance(a, Similar) for a in self.every_assertion)
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return self.uses_similar or any(a.kind == "answer-relevance" for a in self.every_assertion)
+
+    @property
+    def needs_judge(self) -> bool:
+        return any(isinstance(a, ModelGraded) for a in self.every_assertion)
 
 
 def _nested(loc: Loc, assertions: Sequence[AssertionBase]) -> Iterator[tuple[Loc, AssertionBase]]:
@@ -77,11 +96,10 @@ def _checked(loaded: Loaded[BenchRubric]) -> LoadedRubric:
                 "the template never uses {input}, so every case would get the same prompt",
             )
     functions: dict[str, InstructorFunction] = {}
-    placed: list[tuple[Loc, AssertionBase, list[Case]]] = [
-        (loc, a, rubric.cases) for loc, a in _nested(("default_assert",), rubric.default_assert)
+    placed = [
+        (loc, a, rubric.cases if loc[0] == "default_assert" else [rubric.cases[int(loc[1])]])
+        for loc, a in LoadedRubric(rubric, loaded.path).located_assertions()
     ]
-    for c, case in enumerate(rubric.cases):
-        placed += [(loc, a, [case]) for loc, a in _nested(("cases", c, "assert"), case.assertions)]
     for loc, assertion, cases in placed:
         for prompt in assertion.prompts or []:
             if prompt not in prompt_ids:
@@ -136,7 +154,7 @@ def _unknown(what: str, name: str, known: Sequence[str]) -> str:
 
 _NEEDS_EXPECTED = ("equals", "equals-normalised", "contains", "icontains", "starts-with",
                    "levenshtein", "rouge-n", "rouge-f1", "bleu", "gleu", "chrf", "meteor",
-                   "similar")  # fmt: skip
+                   "similar", "factuality")  # fmt: skip
 
 
 def _needs_reference(

@@ -274,11 +274,40 @@ class PythonAssertion(AssertionBase):
         return value
 
 
+class ModelGraded(AssertionBase):
+    """Graded by the rubric's `judge` model: `llm-rubric` (value: the rubric), `factuality`
+    (value: the reference, else the case's expected), `answer-relevance` (the case's input)."""
+
+    type: Literal[
+        "llm-rubric", "not-llm-rubric", "factuality", "not-factuality",
+        "answer-relevance", "not-answer-relevance",
+    ]  # fmt: skip
+    value: str | None = None
+    threshold: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _rubric_given(self) -> ModelGraded:
+        if self.kind == "llm-rubric" and not (self.value or "").strip():
+            raise ValueError("'llm-rubric' needs the rubric as its value")
+        if self.kind == "answer-relevance" and self.value is not None:
+            raise ValueError("'answer-relevance' takes no value: it compares with the input")
+        return self
+
+
+class JudgeEndpoint(Spec):
+    """An OpenAI-compatible endpoint for the model-graded assertions."""
+
+    base_url: str = Field(min_length=1)  # e.g. http://127.0.0.1:8000/v1
+    model: str = Field(min_length=1)
+    api_key_env: str | None = None  # the environment variable holding the key, if any
+
+
 _TAGS = {
     "chrf": "bleu", "gleu": "bleu", "equals-normalised": "equals-normalised",
     "rouge-f1": "rouge-n", "contains-json": "contains-json", "is-xml": "markup",
     "contains-xml": "markup", "is-html": "markup", "contains-html": "markup",
-    "contains-sql": "is-sql",
+    "contains-sql": "is-sql", "llm-rubric": "model-graded", "factuality": "model-graded",
+    "answer-relevance": "model-graded",
 }  # fmt: skip
 
 
@@ -299,7 +328,7 @@ ASSERTION_TYPES = (
     "icontains-any", "icontains-all", "starts-with", "regex", "is-json", "contains-json",
     "json-schema", "is-xml", "contains-xml", "is-html", "contains-html", "is-sql",
     "contains-sql", "word-count", "levenshtein", "rouge-n", "rouge-f1", "bleu", "gleu", "chrf",
-    "meteor", "similar", "python", "assert-set",
+    "meteor", "similar", "python", "assert-set", "llm-rubric", "factuality", "answer-relevance",
 )  # fmt: skip
 
 
@@ -349,6 +378,7 @@ Assertion = Annotated[
     | Annotated[Meteor, Tag("meteor")]
     | Annotated[Similar, Tag("similar")]
     | Annotated[PythonAssertion, Tag("python")]
+    | Annotated[ModelGraded, Tag("model-graded")]
     | Annotated[AssertSet, Tag("assert-set")],
     Discriminator(_assertion_tag),
     BeforeValidator(_known_type),
@@ -421,3 +451,4 @@ class BenchRubric(Spec):
     labels: tuple[str, ...] = ()  # the classes, for set-level metrics
     metrics: tuple[SetMetric, ...] = ()
     similar_examples: tuple[SimilarPair, ...] = ()  # to calibrate `similar` thresholds
+    judge: JudgeEndpoint | None = None  # for llm-rubric, factuality, answer-relevance
