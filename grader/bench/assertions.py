@@ -9,6 +9,7 @@ Structured formats (JSON, XML, HTML, SQL) are in grader.bench.formats.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,11 +21,13 @@ import sacrebleu
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
 from grader.bench import formats, judges, overlap
+from grader.bench.local_models import LocalModels
 from grader.bench.rubric import (
     AssertionBase,
     AssertSet,
     Bleu,
     Case,
+    Classifier,
     Contains,
     ContainsJson,
     ContainsSome,
@@ -37,6 +40,7 @@ from grader.bench.rubric import (
     Markup,
     Meteor,
     ModelGraded,
+    Perplexity,
     PythonAssertion,
     Regex,
     RougeN,
@@ -70,6 +74,7 @@ class Tools:
     similarity: Similarity | None = None
     similar_threshold: float | None = None  # calibrated on the rubric's examples
     judge: judges.Judge | None = None  # the rubric's judge model, for model-graded assertions
+    models: LocalModels | None = None  # for perplexity and classifier
 
 
 @dataclass(frozen=True)
@@ -388,6 +393,29 @@ def _ask_judge(assertion: ModelGraded, output: str, case: Case, tools: Tools) ->
     return judges.answer_relevance(tools.judge, tools.similarity, case.input, output, threshold)
 
 
+def _perplexity(assertion: Perplexity, output: str, case: Case, tools: Tools) -> _Verdict:
+    if tools.models is None:
+        raise ValueError("'perplexity' needs Tools.models")  # tools_for loads them
+    value = tools.models.perplexity(assertion.model, output)
+    ok = value <= assertion.threshold + TOLERANCE
+    shown = f"{value:.2f}" if math.isfinite(value) else "infinie (sortie vide)"
+    return _Verdict(ok, f"perplexité {shown} {'≤' if ok else '>'} {assertion.threshold:g}", value)
+
+
+def _classifier(assertion: Classifier, output: str, case: Case, tools: Tools) -> _Verdict:
+    if tools.models is None:
+        raise ValueError("'classifier' needs Tools.models")  # tools_for loads them
+    probabilities = tools.models.classify(assertion.model, output)
+    if assertion.value not in probabilities:
+        known = ", ".join(map(_short, probabilities))
+        reason = f"le classifieur n'a pas de classe {_short(assertion.value)} ({known})"
+        return _Verdict(False, reason, error=True)
+    ok, sentence = compared(
+        f"P({assertion.value})", probabilities[assertion.value], assertion.threshold
+    )
+    return _Verdict(ok, sentence, probabilities[assertion.value])
+
+
 def _python(assertion: PythonAssertion, output: str, case: Case, tools: Tools) -> _Verdict:
     function = tools.functions[assertion.value]
     try:
@@ -430,4 +458,6 @@ _CHECKERS: dict[type[Any], Callable[[Any, str, Case, Tools], _Verdict]] = {
     Similar: _similar,
     PythonAssertion: _python,
     ModelGraded: _model_graded,
+    Perplexity: _perplexity,
+    Classifier: _classifier,
 }

@@ -43,6 +43,11 @@ def bench() -> None:
     "answer-relevance); overrides the rubric's judge.",
 )
 @click.option("--judge-model", help="The judge model's name, with --judge-url.")
+@click.option(
+    "--mirror",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Offline model mirror (grader mirror build) for perplexity and classifier models.",
+)
 @FORMAT
 @errors_to_exit_codes
 def score(
@@ -52,6 +57,7 @@ def score(
     encoding: str | None,
     judge_url: str | None,
     judge_model: str | None,
+    mirror: Path | None,
     output_format: str,
 ) -> None:
     """Score recorded OUTPUTS (CSV or JSONL: student, case, prompt, output, optional grade)
@@ -71,7 +77,7 @@ def score(
     judge = None
     if judge_url is not None:
         judge = JudgeEndpoint(base_url=judge_url, model=str(judge_model))
-    tools = tools_for(loaded, judge=judge)
+    tools = tools_for(loaded, judge=judge, mirror=mirror)
     table = read_outputs(outputs, encoding)
     results = score_outputs(loaded, table.rows, tools, problems=table.problems)
     for result in results:

@@ -11,6 +11,7 @@ from grader.bench.assertions import Tools
 from grader.bench.embeddings import Embedder, calibrate_threshold, shared_embedder
 from grader.bench.judges import Judge
 from grader.bench.load import LoadedRubric
+from grader.bench.local_models import LocalModels, ModelUnavailable
 from grader.bench.providers import OpenAICompatible
 from grader.bench.records import RowProblem, by_student, result_to_dict
 from grader.bench.report import render_bench_page
@@ -20,13 +21,18 @@ from grader.results import write_json_atomic
 
 
 def tools_for(
-    rubric: LoadedRubric, embedder: Embedder | None = None, judge: JudgeEndpoint | None = None
+    rubric: LoadedRubric,
+    embedder: Embedder | None = None,
+    judge: JudgeEndpoint | None = None,
+    mirror: Path | None = None,
 ) -> Tools:
-    """The instructor's functions, the judge model (`judge`, else the rubric's), and the
-    embedder with its calibrated threshold, each only if the rubric needs it."""
+    """The instructor's functions, the judge model (`judge`, else the rubric's), the local
+    models (from `mirror` or the cache) and the embedder with its calibrated threshold, each
+    only if the rubric needs it. A missing judge or model stops here, before any scoring."""
     judged = _judge(rubric, judge or rubric.spec.judge) if rubric.needs_judge else None
+    models = _local_models(rubric, mirror) if rubric.local_models else None
     if not rubric.needs_embeddings:
-        return Tools(functions=rubric.functions, judge=judged)
+        return Tools(functions=rubric.functions, judge=judged, models=models)
     model = embedder or shared_embedder()
     threshold = None
     examples = rubric.spec.similar_examples
@@ -38,7 +44,18 @@ def tools_for(
         similarity=model.cosine,
         similar_threshold=threshold,
         judge=judged,
+        models=models,
     )
+
+
+def _local_models(rubric: LoadedRubric, mirror: Path | None) -> LocalModels:
+    models = LocalModels(rubric.path.parent, mirror)
+    for loc, name, kind in rubric.local_models:
+        try:
+            models.check(name, kind)
+        except ModelUnavailable as exc:
+            raise rubric.error((*loc, "model"), str(exc)) from None
+    return models
 
 
 def _judge(rubric: LoadedRubric, endpoint: JudgeEndpoint | None) -> Judge:

@@ -19,8 +19,10 @@ from grader.bench.rubric import (
     AssertSet,
     BenchRubric,
     Case,
+    Classifier,
     JsonSchemaAssertion,
     ModelGraded,
+    Perplexity,
     PythonAssertion,
     Similar,
 )
@@ -62,6 +64,15 @@ class LoadedRubric:
     @property
     def needs_embeddings(self) -> bool:
         return self.uses_similar or any(a.kind == "answer-relevance" for a in self.every_assertion)
+
+    @property
+    def local_models(self) -> list[tuple[Loc, str, str]]:
+        """(place, model, "causal" or "classifier") of each perplexity and classifier."""
+        return [
+            (loc, a.model, "causal" if isinstance(a, Perplexity) else "classifier")
+            for loc, a in self.located_assertions()
+            if isinstance(a, Perplexity | Classifier)
+        ]
 
     @property
     def needs_judge(self) -> bool:

@@ -294,6 +294,23 @@ class ModelGraded(AssertionBase):
         return self
 
 
+class Perplexity(AssertionBase):
+    """The output's perplexity under a local causal model is at most `threshold`."""
+
+    type: Literal["perplexity", "not-perplexity"]
+    threshold: float = Field(gt=1)
+    model: str = Field(default="gpt2", min_length=1)  # a folder next to the rubric, or a Hub id
+
+
+class Classifier(AssertionBase):
+    """A local text-classification model gives the label `value` at least `threshold`."""
+
+    type: Literal["classifier", "not-classifier"]
+    value: str = Field(min_length=1)
+    model: str = Field(min_length=1)  # a folder next to the rubric, or a Hub id in the mirror
+    threshold: float = Field(default=0.5, ge=0, le=1)
+
+
 class JudgeEndpoint(Spec):
     """An OpenAI-compatible endpoint for the model-graded assertions."""
 
@@ -329,6 +346,7 @@ ASSERTION_TYPES = (
     "json-schema", "is-xml", "contains-xml", "is-html", "contains-html", "is-sql",
     "contains-sql", "word-count", "levenshtein", "rouge-n", "rouge-f1", "bleu", "gleu", "chrf",
     "meteor", "similar", "python", "assert-set", "llm-rubric", "factuality", "answer-relevance",
+    "perplexity", "classifier",
 )  # fmt: skip
 
 
@@ -379,6 +397,8 @@ Assertion = Annotated[
     | Annotated[Similar, Tag("similar")]
     | Annotated[PythonAssertion, Tag("python")]
     | Annotated[ModelGraded, Tag("model-graded")]
+    | Annotated[Perplexity, Tag("perplexity")]
+    | Annotated[Classifier, Tag("classifier")]
     | Annotated[AssertSet, Tag("assert-set")],
     Discriminator(_assertion_tag),
     BeforeValidator(_known_type),
