@@ -41,6 +41,7 @@ def judge(spec: dict[str, Any], output: str) -> Any:
         ("<a>" * 50_000, {"type": "contains-xml"}, False, "aucun élément"),
         ("bonjour monde", {"type": "is-sql"}, False, "pas une requête"),
         ("SELECT * FROM", {"type": "is-sql"}, False, "ligne 1"),
+        ("SELECT * FROM t" + " JOIN t USING (a)" * 10_000, {"type": "is-sql"}, False, "trop long"),
         ("<script>alert(1)</script>", {"type": "is-html"}, False, "pas du HTML"),
         # contains-json: a fenced block, or JSON inside prose
         ('Voici :\n```json\n{"sentiment": "positif"}\n```', {"type": "contains-json"}, True, ""),

@@ -15,7 +15,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -137,6 +137,11 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(language)
 
 
+@lru_cache(maxsize=1 << 16)
+def _stem(language: str, word: str) -> str:
+    return str(_stemmer(language).stemWord(word))
+
+
 def meteor(
     candidate: str,
     references: Sequence[str],
@@ -167,9 +172,8 @@ def _meteor_one(
     alpha, beta, gamma = params
     left = list(enumerate(candidate))
     right = list(enumerate(reference))
-    matches, left, right = _align(left, right, lambda word: word)
-    stem = _stemmer(language).stemWord
-    stemmed, _, _ = _align(left, right, stem)
+    matches, left, right = _align(left, right, str)
+    stemmed, _, _ = _align(left, right, lambda word: _stem(language, word))
     pairs = sorted(matches + stemmed)
     if not pairs or not candidate or not reference:
         return 0.0
@@ -181,15 +185,23 @@ def _meteor_one(
 
 
 def _align(
-    left: list[tuple[int, str]], right: list[tuple[int, str]], key: Any
+    left: list[tuple[int, str]], right: list[tuple[int, str]], key: Callable[[str], str]
 ) -> tuple[list[tuple[int, int]], list[tuple[int, str]], list[tuple[int, str]]]:
-    """Pair equal words (after `key`), scanning both lists from the end, each word once."""
-    left, right = list(left), list(right)
-    pairs = []
+    """Pair words equal under `key`, each once: from the candidate's last word back, each with
+    the last unpaired reference word of the same key (the order promptfoo and NLTK scan in)."""
+    waiting: dict[str, list[int]] = {}
+    for j, (_, word) in enumerate(right):
+        waiting.setdefault(key(word), []).append(j)
+    pairs, paired_left, paired_right = [], set(), set()
     for i in range(len(left) - 1, -1, -1):
-        for j in range(len(right) - 1, -1, -1):
-            if key(left[i][1]) == key(right[j][1]):
-                pairs.append((left[i][0], right[j][0]))
-                del left[i], right[j]
-                break
-    return pairs, left, right
+        stack = waiting.get(key(left[i][1]))
+        if stack:
+            j = stack.pop()
+            pairs.append((left[i][0], right[j][0]))
+            paired_left.add(i)
+            paired_right.add(j)
+    return (
+        pairs,
+        [item for i, item in enumerate(left) if i not in paired_left],
+        [item for j, item in enumerate(right) if j not in paired_right],
+    )
