@@ -367,7 +367,7 @@ def _similar(assertion: Similar, output: str, case: Case, tools: Tools) -> _Verd
     if threshold is None:
         raise ValueError("a 'similar' assertion needs a threshold")  # load_rubric rejects this
     best = max(tools.similarity(output, references))
-    ok, sentence = compared("similarité cosinus", best, round(threshold, 2))
+    ok, sentence = compared("similarité cosinus", best, threshold)
     return _Verdict(ok, sentence, best)
 
 
