@@ -98,3 +98,21 @@ def test_a_missing_model_stops_the_run_naming_the_line(folder: Path) -> None:
          "--mirror", str(folder / "pas-de-miroir")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output  # the folders next to the rubric win
+
+
+def test_the_default_gpt2_is_read_from_the_mirror(folder: Path) -> None:
+    from grader.mirror.build import GPT2, build_mirror
+
+    mirror = build_mirror([GPT2], folder / "miroir").root
+    rubric = parse_rubric(
+        "id: m\nprompts: [{id: p1}]\ncases:\n  - id: c\n    input: avis\n"
+        "    assert: [{type: perplexity, threshold: 1.0e9}]\n",
+        folder / "m.yaml",
+    )
+    row = RecordedOutput("alice", "c", "p1", OUTPUT)
+    [case] = (
+        score_student(rubric, "alice", [row], tools_for(rubric, mirror=mirror)).prompts[0].cases
+    )
+    assert case.assertions[0].passed  # the mirror's stand-in: a number, not a meaningful one
+    with pytest.raises(ConfigError, match=r"m\.yaml:6: cases\[0\]\.assert\[0\]\.model: .*mirror"):
+        tools_for(rubric, mirror=folder / "pas-de-miroir")
