@@ -39,6 +39,8 @@ def judge(spec: dict[str, Any], output: str) -> Any:
         (BILLION_LAUGHS, {"type": "is-xml"}, False, "entité"),
         (BILLION_LAUGHS, {"type": "contains-xml"}, False, "aucun élément"),
         ("<a>" * 50_000, {"type": "contains-xml"}, False, "aucun élément"),
+        ("<r>\ud800</r>", {"type": "is-xml"}, False, "caractère invalide"),
+        ("voici <r>\ud800</r>", {"type": "contains-xml"}, False, "aucun élément"),
         ("bonjour monde", {"type": "is-sql"}, False, "pas une requête"),
         ("SELECT * FROM", {"type": "is-sql"}, False, "ligne 1"),
         ("SELECT * FROM t" + " JOIN t USING (a)" * 10_000, {"type": "is-sql"}, False, "trop long"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from grader.bench.assertions import evaluate
 from grader.bench.cli import bench
 from grader.bench.grading import tools_for
 from grader.bench.load import parse_rubric
@@ -74,6 +75,12 @@ def test_perplexity_and_classifier_match_torch(folder: Path) -> None:
     expected = math.exp(-float(picked.mean()))
     assert loose.value == pytest.approx(expected, rel=1e-4)
     assert loose.passed and not tight.passed  # a random model is far above 2
+    assert tools.models is not None
+    assert math.isfinite(tools.models.perplexity("gpt2-local", "mot\ud800 seul"))
+    assert math.isinf(tools.models.perplexity("gpt2-local", ""))
+    empty = evaluate(rubric.spec.cases[0].assertions[0], "", rubric.spec.cases[0], tools)
+    assert (empty.passed, empty.value) == (False, None)  # no Infinity in the JSON results
+    assert empty.reason == "perplexité infinie (sortie vide) > 1e+09"
     assert tight.reason.startswith("perplexité ") and "> 2" in tight.reason
 
     classifier = AutoModelForSequenceClassification.from_pretrained(folder / "sentiment").eval()
@@ -82,6 +89,7 @@ def test_perplexity_and_classifier_match_torch(folder: Path) -> None:
         positive = float(torch.softmax(classifier(**batch).logits[0], -1)[1])
     assert any_class.value == pytest.approx(positive, rel=1e-5)
     assert any_class.passed and not certain.passed
+    assert sum(tools.models.classify("sentiment", "\ud800").values()) == pytest.approx(1.0)
     assert certain.reason.startswith("P(positif) = ")
 
 

@@ -397,9 +397,12 @@ def _perplexity(assertion: Perplexity, output: str, case: Case, tools: Tools) ->
     if tools.models is None:
         raise ValueError("'perplexity' needs Tools.models")  # tools_for loads them
     value = tools.models.perplexity(assertion.model, output)
+    if not math.isfinite(value):  # an empty output: no JSON number for it
+        return _Verdict(False, f"perplexité infinie (sortie vide) > {assertion.threshold:g}")
     ok = value <= assertion.threshold + TOLERANCE
-    shown = f"{value:.2f}" if math.isfinite(value) else "infinie (sortie vide)"
-    return _Verdict(ok, f"perplexité {shown} {'≤' if ok else '>'} {assertion.threshold:g}", value)
+    return _Verdict(
+        ok, f"perplexité {value:.2f} {'≤' if ok else '>'} {assertion.threshold:g}", value
+    )
 
 
 def _classifier(assertion: Classifier, output: str, case: Case, tools: Tools) -> _Verdict:

@@ -64,6 +64,8 @@ def parse_xml(text: str) -> XmlVerdict:
         return XmlVerdict(None, f"XML mal formé (ligne {line}, colonne {column + 1})")
     except RecursionError:
         return XmlVerdict(None, "XML trop imbriqué")
+    except UnicodeEncodeError:  # a lone surrogate: no XML character
+        return XmlVerdict(None, "XML mal formé (caractère invalide)")
 
 
 _XML_OPEN = re.compile(r"<([A-Za-z_][\w.-]*)[^<>]*?(/?)>")

@@ -72,7 +72,7 @@ class LocalModels:
         tokenizer, model = self._load(name, "causal")
         start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else 0
         limit = int(getattr(model.config, "n_positions", 1024)) - 1
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"][:limit]
+        ids = tokenizer(_encodable(text), add_special_tokens=False)["input_ids"][:limit]
         if not ids:
             return math.inf
         tokens = torch.tensor([[start, *ids]])
@@ -85,8 +85,13 @@ class LocalModels:
         import torch
 
         tokenizer, model = self._load(name, "classifier")
-        batch = tokenizer(text, truncation=True, max_length=512, return_tensors="pt")
+        batch = tokenizer(_encodable(text), truncation=True, max_length=512, return_tensors="pt")
         with torch.inference_mode():
             probabilities = torch.softmax(model(**batch).logits[0], dim=-1)
         labels = model.config.id2label
         return {str(labels[i]): float(p) for i, p in enumerate(probabilities)}
+
+
+def _encodable(text: str) -> str:
+    """`text` with lone surrogates (which JSON can carry) replaced: Rust tokenizers refuse them."""
+    return text.encode("utf-8", "replace").decode("utf-8")
