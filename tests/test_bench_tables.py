@@ -101,6 +101,21 @@ def test_common_encodings_and_separators(tmp_path: Path, data: bytes, encoding: 
     assert read.notices == notices
 
 
+def test_lone_surrogates_and_controls_are_made_safe(tmp_path: Path) -> None:
+    table = tmp_path / "t.jsonl"
+    row = {
+        "student": "alice",
+        "case": "a01",
+        "prompt": "zero-shot",
+        "output": "positif \ud800\x1b[2J",
+    }
+    table.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(bench, ["score", str(RUBRIC), str(table), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    alice = json.loads((tmp_path / "results/alice.json").read_text(encoding="utf-8"))
+    assert alice["prompts"][0]["cases"][0]["output"] == "positif \ufffd\\x1b[2J"
+
+
 def test_a_bad_jsonl_line_loses_only_that_line(tmp_path: Path) -> None:
     table = tmp_path / "t.jsonl"
     good = {"student": "alice", "case": "a01", "prompt": "p", "output": "x", "grade": 7}

@@ -21,6 +21,7 @@ from typing import Any
 from grader.bench.scoring import BenchResult, RecordedOutput
 from grader.errors import ConfigError
 from grader.results import SCHEMA_VERSION
+from grader.text import clean_text
 
 COLUMNS = ("student", "case", "prompt", "output")
 _SAFE_ID = re.compile(r"\w[\w.-]*")
@@ -197,9 +198,9 @@ def _add_row(table: OutputTable, path: Path, line: int, record: dict[str, Any]) 
     table.rows.append(
         RecordedOutput(
             student=str(valid_student),
-            case=record["case"].strip(),
-            prompt=record["prompt"].strip(),
-            output=record["output"],
+            case=clean_text(record["case"].strip()),
+            prompt=clean_text(record["prompt"].strip()),
+            output=clean_text(record["output"]),  # a lone surrogate would break every writer
             student_grade=grade if isinstance(grade, int) else None,
         )
     )
