@@ -5,7 +5,8 @@ The CLI (grader/quiz/cli.py) calls only what is exported here.
 
 from grader.quiz.analysis import ItemAnalysis, ItemStats, OptionStats, TestStats, analyse
 from grader.quiz.answers import AnswerBatch, AnswerSheet, read_answers
-from grader.quiz.export import Export, snap_weight, to_gift, to_moodle_xml
+from grader.quiz.export import Export, to_gift, to_moodle_xml
+from grader.quiz.fractions import snap_weight
 from grader.quiz.render import (
     render_item_analysis,
     render_item_analysis_page,

@@ -45,6 +45,10 @@ def quiz() -> None:
 @click.option(
     "--format", "output_format", type=click.Choice(["terminal", "json"]), default="terminal"
 )
+@click.option(
+    "--encoding",
+    help="Encoding of the CSV files (default: UTF-8 with or without BOM, else cp1252/Latin-1).",
+)
 @errors_to_exit_codes
 def score(
     quiz_file: Path,
@@ -53,11 +57,14 @@ def score(
     displayed: bool,
     columns: str,
     output_format: str,
+    encoding: str | None,
 ) -> None:
     """Score ANSWERS (CSV, Moodle responses CSV, YAML/JSON, notebooks) against QUIZ.
 
     Writes OUT/results/<student>.json, OUT/reports/<student>.html, OUT/gradebook.csv and
-    OUT/item-analysis.html. A bad row is reported and skipped (exit code 2); the other
+    OUT/item-analysis.html. CSV files may be `,` or `;` separated, in UTF-8 or cp1252; columns
+    that are not question ids are ignored. A bad answer scores 0 with its reason and a
+    warning; a row that cannot be scored is reported and skipped (exit code 2); the other
     students are still scored and written.
 
     \b
@@ -66,7 +73,12 @@ def score(
     """
     loaded = load_quiz(quiz_file)
     run = score_class(
-        loaded.spec, list(answers), out, displayed, "topic" if columns == "topic" else "question"
+        loaded.spec,
+        list(answers),
+        out,
+        displayed,
+        "topic" if columns == "topic" else "question",
+        encoding,
     )
     if output_format == "json":
         test = run.analysis.test
@@ -84,6 +96,7 @@ def score(
                 for r in run.results
             ],
             "problems": [str(problem) for problem in run.problems],
+            "warnings": list(run.warnings),
             "alpha": test.alpha,
             "kr20": test.kr20,
             "sem": test.sem,
@@ -100,6 +113,8 @@ def score(
             f"{len(run.results)} students scored; Cronbach's alpha "
             f"{'n/a' if alpha is None else f'{alpha:.3f}'}; written to {out}"
         )
+    for warning in run.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in run.problems:
         click.echo(f"grader: {problem}", err=True)
     if run.problems:

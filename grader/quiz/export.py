@@ -1,54 +1,33 @@
-"""Export a quiz to Moodle XML and GIFT.
+"""Export a quiz to Moodle XML and GIFT, faithfully or with a warning saying how it differs.
 
-Moodle accepts only a fixed list of answer percentages; a weight that is not in it is snapped
-to the nearest allowed one, and the export says so in a warning. What Moodle cannot express
-(regular expressions in short answers) is left out with a warning rather than silently.
+Texts are HTML with LaTeX as `\\(…\\)` (grader/quiz/richtext.py says why, from Moodle's source),
+sanitised by the same allow-list as grader's own pages. Numbers are written exactly: integers
+as integers, other floats with Python's shortest round-trip digits, never an exponent (Moodle's
+numerical answers are compared as written). Choice fractions come from the quiz's scheme
+(grader/quiz/fractions.py); what Moodle cannot express (a scheme it scores otherwise, a regular
+expression, a fixed option) is reported per question rather than silently changed.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from decimal import Decimal
 
-from grader.quiz.schemes import moodle_weights
-from grader.quiz.scoring import choice_key
+from grader.quiz.fractions import choice_fractions, snap_weight, typed_warning
+from grader.quiz.richtext import to_html
 from grader.quiz.spec import (
     ChoiceQuestion,
     MultipleChoice,
     Numeric,
     Question,
+    QuestionBase,
     Quiz,
     ShortText,
     TrueFalse,
 )
 
-# question_bank::fraction_options_full, as percentages
-MOODLE_FRACTIONS = (
-    100,
-    90,
-    83.33333,
-    80,
-    75,
-    70,
-    66.66667,
-    60,
-    50,
-    40,
-    33.33333,
-    30,
-    25,
-    20,
-    16.66667,
-    14.28571,
-    12.5,
-    11.11111,
-    10,
-    5,
-    0,
-)
-ALLOWED = tuple(sorted({sign * value for value in MOODLE_FRACTIONS for sign in (1, -1)}))
-INLINE_MATH = re.compile(r"(?<!\$)\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\$)")
+POOL_INFO = "grader pool: draw {draw}"  # read back by grader/quiz/importers.py
 
 
 @dataclass(frozen=True)
@@ -57,13 +36,15 @@ class Export:
     warnings: tuple[str, ...]
 
 
-def snap_weight(percent: float) -> float:
-    """The allowed Moodle percentage closest to `percent`."""
-    return min(ALLOWED, key=lambda allowed: abs(allowed - percent))
+def exact_number(value: float) -> str:
+    """38597376.0 -> '38597376', 0.1 -> '0.1', 1e-07 -> '0.0000001': exact, never `%g`."""
+    if float(value).is_integer():
+        return str(int(value))
+    return format(Decimal(repr(float(value))), "f")
 
 
 class _Weights:
-    """Snaps weights and remembers every change as a warning."""
+    """Snaps the credits of typed answers and remembers every warning of the export."""
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
@@ -77,22 +58,27 @@ class _Weights:
             )
         return snapped
 
+    def choice(self, quiz: Quiz, question: ChoiceQuestion | TrueFalse) -> dict[str, float]:
+        fractions = choice_fractions(question, question.scheme or quiz.scheme, question.points)
+        self.warnings.extend(fractions.warnings)
+        return fractions.by_option
 
-def _option_weights(question: ChoiceQuestion, weights: _Weights) -> dict[str, float]:
-    return {
-        oid: weights.snap(question.id, f"option {oid}", value)
-        for oid, value in moodle_weights(choice_key(question)).items()
-    }
+    def typed(self, quiz: Quiz, question: Numeric | ShortText) -> None:
+        self.warnings.extend(
+            typed_warning(question.id, question.scheme or quiz.scheme, question.points)
+        )
 
 
-def categories(quiz: Quiz, weights: _Weights) -> list[tuple[str, list[Question]]]:
+def categories(quiz: Quiz, weights: _Weights) -> list[tuple[str, int | None, list[Question]]]:
     """The quiz's own category, then one sub-category per pool (Moodle draws from categories)."""
     base = f"$course$/{quiz.title}"
     pooled = {qid for pool in quiz.pools for qid in pool.questions}
-    grouped = [(base, [q for q in quiz.questions if q.id not in pooled])]
+    grouped: list[tuple[str, int | None, list[Question]]] = [
+        (base, None, [q for q in quiz.questions if q.id not in pooled])
+    ]
     for pool in quiz.pools:
         name = f"{base}/{pool.id}"
-        grouped.append((name, [q for q in quiz.questions if q.id in pool.questions]))
+        grouped.append((name, pool.draw, [q for q in quiz.questions if q.id in pool.questions]))
         weights.warnings.append(
             f"pool '{pool.id}': its questions are in the category '{name}'; in the Moodle quiz, "
             f"add a random question drawing {pool.draw} from it"
@@ -100,17 +86,24 @@ def categories(quiz: Quiz, weights: _Weights) -> list[tuple[str, list[Question]]
     return grouped
 
 
-def moodle_text(text: str) -> str:
-    """Markdown for Moodle's MathJax filter: inline $x$ becomes \\(x\\); $$…$$ is kept."""
-    return INLINE_MATH.sub(lambda match: f"\\({match.group(1)}\\)", text)
+def rich(text: str | None, question: QuestionBase, inline: bool = False) -> str:
+    """A text of `question` as the HTML both exports carry."""
+    return to_html(text or "", question.format, inline, "tex")
+
+
+def tolerance_of(value: float, tolerance: float, relative: bool) -> float:
+    return tolerance * abs(value) if relative else tolerance
 
 
 def to_moodle_xml(quiz: Quiz) -> Export:
     weights = _Weights()
     root = ET.Element("quiz")
-    for category_name, questions in categories(quiz, weights):
-        category = ET.SubElement(ET.SubElement(root, "question", type="category"), "category")
-        ET.SubElement(category, "text").text = category_name
+    for category_name, draw, questions in categories(quiz, weights):
+        category = ET.SubElement(root, "question", type="category")
+        ET.SubElement(ET.SubElement(category, "category"), "text").text = category_name
+        if draw is not None:
+            info = ET.SubElement(category, "info", format="html")
+            ET.SubElement(info, "text").text = POOL_INFO.format(draw=draw)
         for question in questions:
             root.append(_moodle_question(question, quiz, weights))
     ET.indent(root)
@@ -118,19 +111,21 @@ def to_moodle_xml(quiz: Quiz) -> Export:
     return Export(text + "\n", tuple(weights.warnings))
 
 
+MOODLE_TYPES = {
+    "single": "multichoice",
+    "multiple": "multichoice",
+    "true-false": "truefalse",
+    "numeric": "numerical",
+    "short-text": "shortanswer",
+}
+
+
 def _moodle_question(question: Question, quiz: Quiz, weights: _Weights) -> ET.Element:
-    kinds = {
-        "single": "multichoice",
-        "multiple": "multichoice",
-        "true-false": "truefalse",
-        "numeric": "numerical",
-        "short-text": "shortanswer",
-    }
-    element = ET.Element("question", type=kinds[question.kind])
+    element = ET.Element("question", type=MOODLE_TYPES[question.kind])
     ET.SubElement(ET.SubElement(element, "name"), "text").text = question.id
-    _rich(element, "questiontext", question.text)
-    _rich(element, "generalfeedback", question.feedback or "")
-    ET.SubElement(element, "defaultgrade").text = f"{question.points:g}"
+    _html(element, "questiontext", rich(question.text, question))
+    _html(element, "generalfeedback", rich(question.feedback, question))
+    ET.SubElement(element, "defaultgrade").text = exact_number(question.points)
     ET.SubElement(element, "penalty").text = "0.3333333"
     ET.SubElement(element, "hidden").text = "0"
     if question.topics:
@@ -138,48 +133,25 @@ def _moodle_question(question: Question, quiz: Quiz, weights: _Weights) -> ET.El
         for topic in question.topics:
             ET.SubElement(ET.SubElement(tags, "tag"), "text").text = topic
     if isinstance(question, ChoiceQuestion):
-        single = not isinstance(question, MultipleChoice)
-        ET.SubElement(element, "single").text = "true" if single else "false"
-        shuffled = quiz.shuffle.options and question.shuffle
-        if shuffled and any(option.fixed for option in question.options):
-            weights.warnings.append(
-                f"{question.id}: Moodle cannot keep a `fixed` option in place; "
-                "answer shuffling is turned off for this question"
-            )
-            shuffled = False
-        ET.SubElement(element, "shuffleanswers").text = "1" if shuffled else "0"
-        ET.SubElement(element, "answernumbering").text = "ABCD"
-        fractions = _option_weights(question, weights)
-        for oid, option in zip(question.option_ids(), question.options, strict=True):
-            _answer(element, fractions[oid], option.text, option.feedback)
+        _moodle_choices(element, question, quiz, weights)
     elif isinstance(question, TrueFalse):
-        _answer(
-            element,
-            100 if question.answer else 0,
-            "true",
-            question.feedback_true,
-            "moodle_auto_format",
-        )
-        _answer(
-            element,
-            0 if question.answer else 100,
-            "false",
-            question.feedback_false,
-            "moodle_auto_format",
-        )
+        fractions = weights.choice(quiz, question)
+        for word, oid, feedback in (
+            ("true", "vrai", question.feedback_true),
+            ("false", "faux", question.feedback_false),
+        ):
+            answer = _answer(element, fractions[oid], word, "moodle_auto_format")
+            _html(answer, "feedback", rich(feedback, question))
     elif isinstance(question, Numeric):
+        weights.typed(quiz, question)
         for number, accepted in enumerate(question.answers):
-            tolerance = (
-                accepted.tolerance * abs(accepted.value)
-                if accepted.relative
-                else accepted.tolerance
-            )
             fraction = weights.snap(question.id, f"answers[{number}]", 100 * accepted.credit)
-            answer = _answer(
-                element, fraction, f"{accepted.value:g}", accepted.feedback, "moodle_auto_format"
-            )
-            ET.SubElement(answer, "tolerance").text = f"{tolerance:g}"
+            answer = _answer(element, fraction, exact_number(accepted.value), "moodle_auto_format")
+            _html(answer, "feedback", rich(accepted.feedback, question))
+            tolerance = tolerance_of(accepted.value, accepted.tolerance, accepted.relative)
+            ET.SubElement(answer, "tolerance").text = exact_number(tolerance)
     elif isinstance(question, ShortText):
+        weights.typed(quiz, question)
         ET.SubElement(element, "usecase").text = "0" if question.normalise.case else "1"
         for number, text_answer in enumerate(question.answers):
             if text_answer.text is None:
@@ -189,78 +161,94 @@ def _moodle_question(question: Question, quiz: Quiz, weights: _Weights) -> ET.El
                 )
                 continue
             fraction = weights.snap(question.id, f"answers[{number}]", 100 * text_answer.credit)
-            _answer(element, fraction, text_answer.text, text_answer.feedback, "moodle_auto_format")
+            answer = _answer(element, fraction, text_answer.text, "moodle_auto_format")
+            _html(answer, "feedback", rich(text_answer.feedback, question))
     return element
 
 
-def _rich(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(ET.SubElement(parent, tag, format="markdown"), "text").text = moodle_text(text)
+def _moodle_choices(
+    element: ET.Element, question: ChoiceQuestion, quiz: Quiz, weights: _Weights
+) -> None:
+    single = not isinstance(question, MultipleChoice)
+    ET.SubElement(element, "single").text = "true" if single else "false"
+    ET.SubElement(element, "shuffleanswers").text = (
+        "1" if _shuffled(question, quiz, weights) else "0"
+    )
+    ET.SubElement(element, "answernumbering").text = "ABCD"
+    fractions = weights.choice(quiz, question)
+    for oid, option in zip(question.option_ids(), question.options, strict=True):
+        answer = _answer(element, fractions[oid], rich(option.text, question, True), "html")
+        _html(answer, "feedback", rich(option.feedback, question, True))
 
 
-def _answer(
-    parent: ET.Element,
-    fraction: float,
-    text: str,
-    feedback: str | None,
-    text_format: str = "markdown",
-) -> ET.Element:
+def _shuffled(question: ChoiceQuestion, quiz: Quiz, weights: _Weights) -> bool:
+    shuffled = quiz.shuffle.options and question.shuffle
+    if shuffled and any(option.fixed for option in question.options):
+        weights.warnings.append(
+            f"{question.id}: Moodle cannot keep a `fixed` option in place; "
+            "answer shuffling is turned off for this question"
+        )
+        return False
+    return shuffled
+
+
+def _html(parent: ET.Element, tag: str, html: str) -> None:
+    ET.SubElement(ET.SubElement(parent, tag, format="html"), "text").text = html
+
+
+def _answer(parent: ET.Element, fraction: float, text: str, text_format: str) -> ET.Element:
     answer = ET.SubElement(parent, "answer", fraction=f"{fraction:.7g}", format=text_format)
-    ET.SubElement(answer, "text").text = moodle_text(text)
-    if feedback:
-        _rich(answer, "feedback", feedback)
+    ET.SubElement(answer, "text").text = text
     return answer
 
 
 # --- GIFT --------------------------------------------------------------------------------
 
+GIFT_SPECIAL = str.maketrans({char: f"\\{char}" for char in "~=#{}:\\"})
+
 
 def gift_escape(text: str) -> str:
-    escaped = re.sub(r"([~=#{}:\\])", r"\\\1", moodle_text(text))
-    return escaped.replace("\n", "\\n")
+    """Moodle's escapedchar_pre reads back `\\~ \\= \\# \\{ \\} \\: \\\\` and `\\n`."""
+    return text.translate(GIFT_SPECIAL).replace("\n", "\\n")
 
 
 def to_gift(quiz: Quiz) -> Export:
     weights = _Weights()
     blocks = [f"// {quiz.title}"]
-    for category_name, questions in categories(quiz, weights):
+    for category_name, draw, questions in categories(quiz, weights):
         blocks.append(f"$CATEGORY: {category_name}")
-        blocks.extend(_gift_question(question, weights) for question in questions)
+        if draw is not None:
+            blocks[-1] += f"\n// {POOL_INFO.format(draw=draw)}"
+        blocks.extend(_gift_question(question, quiz, weights) for question in questions)
     return Export("\n\n".join(blocks) + "\n", tuple(weights.warnings))
 
 
-def _gift_question(question: Question, weights: _Weights) -> str:
-    head = f"::{gift_escape(question.id)}::[markdown]{gift_escape(question.text)}"
-    general = f"\n####{gift_escape(question.feedback)}" if question.feedback else ""
+def _gift_question(question: Question, quiz: Quiz, weights: _Weights) -> str:
+    head = f"// points: {exact_number(question.points)}\n"
+    if question.topics:
+        head += f"// tags: {' '.join(question.topics)}\n"
+    head += f"::{gift_escape(question.id)}::[html]{gift_escape(rich(question.text, question))}"
+    general = f"\n####{gift_escape(rich(question.feedback, question))}" if question.feedback else ""
     if isinstance(question, ChoiceQuestion):
-        fractions = _option_weights(question, weights)
-        single = not isinstance(question, MultipleChoice)
-        lines = []
-        for oid, option in zip(question.option_ids(), question.options, strict=True):
-            fraction = fractions[oid]
-            if single and fraction == 100:
-                mark = "="
-            elif single and fraction == 0:
-                mark = "~"
-            else:
-                mark = f"~%{fraction:.7g}%"
-            feedback = f"#{gift_escape(option.feedback)}" if option.feedback else ""
-            lines.append(f"\t{mark}{gift_escape(option.text)}{feedback}")
+        lines = _gift_choices(question, quiz, weights)
         return head + " {\n" + "\n".join(lines) + general + "\n}"
     if isinstance(question, TrueFalse):
+        weights.choice(quiz, question)
         return f"{head} {{{'T' if question.answer else 'F'}{general}}}"
     if isinstance(question, Numeric):
+        weights.typed(quiz, question)
         parts = []
-        for number, numeric_answer in enumerate(question.answers):
-            tolerance = (
-                numeric_answer.tolerance * abs(numeric_answer.value)
-                if numeric_answer.relative
-                else numeric_answer.tolerance
+        for number, accepted in enumerate(question.answers):
+            fraction = weights.snap(question.id, f"answers[{number}]", 100 * accepted.credit)
+            tolerance = tolerance_of(accepted.value, accepted.tolerance, accepted.relative)
+            feedback = _gift_feedback(accepted.feedback, question)
+            parts.append(
+                f"\t=%{fraction:.7g}%{exact_number(accepted.value)}:{exact_number(tolerance)}"
+                f"{feedback}"
             )
-            fraction = weights.snap(question.id, f"answers[{number}]", 100 * numeric_answer.credit)
-            feedback = f"#{gift_escape(numeric_answer.feedback)}" if numeric_answer.feedback else ""
-            parts.append(f"\t=%{fraction:.7g}%{numeric_answer.value:g}:{tolerance:g}{feedback}")
         return head + " {#\n" + "\n".join(parts) + general + "\n}"
     if isinstance(question, ShortText):
+        weights.typed(quiz, question)
         parts = []
         for number, text_answer in enumerate(question.answers):
             if text_answer.text is None:
@@ -271,6 +259,29 @@ def _gift_question(question: Question, weights: _Weights) -> str:
                 continue
             fraction = weights.snap(question.id, f"answers[{number}]", 100 * text_answer.credit)
             mark = "=" if fraction == 100 else f"=%{fraction:.7g}%"
-            parts.append(f"\t{mark}{gift_escape(text_answer.text)}")
+            feedback = _gift_feedback(text_answer.feedback, question)
+            parts.append(f"\t{mark}{gift_escape(text_answer.text)}{feedback}")
         return head + " {\n" + "\n".join(parts) + general + "\n}"
     raise TypeError(f"cannot export {question.kind}")
+
+
+def _gift_choices(question: ChoiceQuestion, quiz: Quiz, weights: _Weights) -> list[str]:
+    fractions = weights.choice(quiz, question)
+    _shuffled(question, quiz, weights)
+    single = not isinstance(question, MultipleChoice)
+    lines = []
+    for oid, option in zip(question.option_ids(), question.options, strict=True):
+        fraction = fractions[oid]
+        if single and fraction == 100:
+            mark = "="
+        elif single and fraction == 0:
+            mark = "~"
+        else:
+            mark = f"~%{fraction:.7g}%"
+        text = gift_escape(rich(option.text, question, True))
+        lines.append(f"\t{mark}{text}{_gift_feedback(option.feedback, question)}")
+    return lines
+
+
+def _gift_feedback(feedback: str | None, question: QuestionBase) -> str:
+    return f"#{gift_escape(rich(feedback, question, True))}" if feedback else ""

@@ -2,6 +2,9 @@
 
 Choice answers are option ids of the key (`b;d`) or, with `displayed=True`, the letters the
 student saw on their own shuffled form (`A;C`), mapped back through the recorded permutation.
+A bad answer (an unknown letter, « peut-être » for vrai/faux) is only that answer's problem: it
+becomes an `Invalid` response, scored 0 with its reason in the student's report, and a warning
+for the instructor; an answer to an unknown or undrawn question is a warning and is ignored.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from grader.quiz.answers import AnswerSheet, RawAnswer
 from grader.quiz.shuffle import FormQuestion, StudentForm
 from grader.quiz.spec import ChoiceQuestion, Question, Quiz, TrueFalse
+from grader.text import safe_text
 
 TRUE_WORDS = {"vrai", "v", "true", "t", "1", "oui", "yes"}
 FALSE_WORDS = {"faux", "f", "false", "0", "non", "no"}
@@ -32,42 +36,78 @@ class Typed:
     text: str
 
 
-Response = Ticks | Typed
+@dataclass(frozen=True)
+class Invalid:
+    """An answer that cannot be read: `why` is shown to the student, in French."""
+
+    given: str
+    why: str
+
+
+Response = Ticks | Typed | Invalid
+
+
+class BadAnswer(Exception):
+    """One answer cannot be read; `french` is what the student reads."""
+
+    def __init__(self, english: str, french: str) -> None:
+        super().__init__(english)
+        self.french = french
+
+
+@dataclass(frozen=True)
+class Interpreted:
+    responses: dict[str, Response]
+    warnings: tuple[str, ...]
 
 
 def interpret(
     quiz: Quiz, form: StudentForm, sheet: AnswerSheet, displayed: bool = False
-) -> dict[str, Response]:
-    """The non-empty responses of `sheet`, by question id; ConfigError names the bad row."""
-    answers = sheet.answers
-    if sheet.by_position:
-        answers = _by_position(quiz, sheet)
+) -> Interpreted:
+    """The non-empty responses of `sheet`, by question id, and a warning per bad answer."""
+    warnings: list[str] = []
+    answers = _by_position(quiz, sheet, warnings) if sheet.by_position else sheet.answers
     known = quiz.index()
     responses: dict[str, Response] = {}
     for question_id, raw in answers.items():
         if question_id not in known:
-            raise sheet.error(f"unknown question id '{question_id}'", question_id)
+            warnings.append(str(sheet.error(f"unknown question id '{question_id}', ignored")))
+            continue
         if _is_empty(raw):
             continue
         asked = form.get(question_id)
         if asked is None:
-            raise sheet.error(
-                f"question '{question_id}' was not drawn for this student", question_id
+            warnings.append(
+                str(
+                    sheet.error(
+                        f"question '{question_id}' was not drawn for this student, answer ignored",
+                        question_id,
+                    )
+                )
             )
+            continue
         question = quiz.question(question_id)
-        if sheet.by_position:
-            responses[question_id] = _from_texts(question, raw, sheet)
-        else:
-            responses[question_id] = _response(question, asked, raw, displayed, sheet)
-    return responses
+        try:
+            if sheet.by_position:
+                responses[question_id] = _from_texts(question, raw)
+            else:
+                responses[question_id] = _response(question, asked, raw, displayed)
+        except BadAnswer as bad:
+            given = ";".join(raw) if isinstance(raw, list) else str(raw)
+            responses[question_id] = Invalid(given, bad.french)
+            warnings.append(str(sheet.error(f"{bad}; this answer scores 0", question_id)))
+    return Interpreted(responses, tuple(warnings))
 
 
-def _by_position(quiz: Quiz, sheet: AnswerSheet) -> dict[str, RawAnswer]:
+def _by_position(quiz: Quiz, sheet: AnswerSheet, warnings: list[str]) -> dict[str, RawAnswer]:
     mapped: dict[str, RawAnswer] = {}
     for position, raw in sheet.answers.items():
         number = int(position) if position.isdigit() else 0
         if not 1 <= number <= len(quiz.questions):
-            raise sheet.error(f"'Response {position}' has no question {position} in the quiz")
+            warnings.append(
+                str(sheet.error(f"'Response {position}' has no question {position} in the quiz"))
+            )
+            continue
         mapped[quiz.questions[number - 1].id] = raw
     return mapped
 
@@ -80,28 +120,27 @@ def _is_empty(raw: RawAnswer) -> bool:
     return isinstance(raw, str) and not raw.strip()
 
 
-def _response(
-    question: Question, asked: FormQuestion, raw: RawAnswer, displayed: bool, sheet: AnswerSheet
-) -> Response:
+def _response(question: Question, asked: FormQuestion, raw: RawAnswer, displayed: bool) -> Response:
     if isinstance(question, TrueFalse):
         word = str(raw).strip().casefold()
         if word in TRUE_WORDS:
             return Ticks(frozenset({"vrai"}), str(raw))
         if word in FALSE_WORDS:
             return Ticks(frozenset({"faux"}), str(raw))
-        raise sheet.error(f"expected vrai or faux, got {raw!r}", question.id)
+        raise BadAnswer(
+            f"expected vrai or faux, got {safe_text(str(raw), 80)!r}",
+            f"réponse illisible : « {safe_text(str(raw), 80)} » (attendu : vrai ou faux)",
+        )
     if isinstance(question, ChoiceQuestion):
         tokens = raw if isinstance(raw, list) else SEPARATORS.split(str(raw).strip())
         tokens = [token.strip() for token in tokens if token.strip()]
-        ticked = {_option(question, asked, token, displayed, sheet) for token in tokens}
+        ticked = {_option(question, asked, token, displayed) for token in tokens}
         given = ";".join(tokens)
         return Ticks(frozenset(ticked), given)
     return Typed(str(raw).strip())
 
 
-def _option(
-    question: ChoiceQuestion, asked: FormQuestion, token: str, displayed: bool, sheet: AnswerSheet
-) -> str:
+def _option(question: ChoiceQuestion, asked: FormQuestion, token: str, displayed: bool) -> str:
     if displayed:
         option = asked.option_at(token)
         choices = ", ".join(chr(ord("A") + n) for n in range(len(asked.option_order)))
@@ -111,11 +150,15 @@ def _option(
         option = token if token in ids else (folded[0] if len(folded) == 1 else None)
         choices = ", ".join(ids)
     if option is None:
-        raise sheet.error(f"invalid option '{token}'; expected one of: {choices}", question.id)
+        shown = safe_text(token, 40)
+        raise BadAnswer(
+            f"invalid option '{shown}'; expected one of: {choices}",
+            f"option « {shown} » inconnue (options possibles : {choices})",
+        )
     return option
 
 
-def _from_texts(question: Question, raw: RawAnswer, sheet: AnswerSheet) -> Response:
+def _from_texts(question: Question, raw: RawAnswer) -> Response:
     """Moodle writes the chosen options' texts, joined by '; '."""
     text = str(raw).strip()
     if isinstance(question, TrueFalse):
@@ -124,7 +167,10 @@ def _from_texts(question: Question, raw: RawAnswer, sheet: AnswerSheet) -> Respo
             return Ticks(frozenset({"vrai"}), text)
         if word in FALSE_WORDS:
             return Ticks(frozenset({"faux"}), text)
-        raise sheet.error(f"expected True or False, got {text!r}", question.id)
+        raise BadAnswer(
+            f"expected True or False, got {safe_text(text, 80)!r}",
+            f"réponse illisible : « {safe_text(text, 80)} » (attendu : vrai ou faux)",
+        )
     if not isinstance(question, ChoiceQuestion):
         return Typed(text)
     by_text = {
@@ -136,7 +182,10 @@ def _from_texts(question: Question, raw: RawAnswer, sheet: AnswerSheet) -> Respo
     ticked = set()
     for part in text.split("; "):
         if fold_text(part) not in by_text:
-            raise sheet.error(f"no option has the text {part!r}", question.id)
+            raise BadAnswer(
+                f"no option has the text {safe_text(part, 80)!r}",
+                f"aucune option n'a le texte « {safe_text(part, 80)} »",
+            )
         ticked.add(by_text[fold_text(part)])
     return Ticks(frozenset(ticked), text)
 

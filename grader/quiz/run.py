@@ -1,7 +1,8 @@
 """Scoring a class at the edges: read answers, score each sheet, write results and reports.
 
-A bad sheet (unknown question, invalid option, duplicate student) is reported with its row and
-skipped; every other student is still scored and written, so nothing already scored is lost.
+A sheet that cannot be scored (duplicate student, no student id) is reported with its row and
+skipped; a bad answer only costs that answer (grader/quiz/responses.py). Every other student is
+still scored and written, so nothing already scored is lost.
 """
 
 from __future__ import annotations
@@ -32,24 +33,23 @@ Columns = Literal["question", "topic"]
 @dataclass(frozen=True)
 class ClassRun:
     results: tuple[QuizResult, ...]
-    problems: tuple[ConfigError, ...]
+    problems: tuple[ConfigError, ...]  # sheets that could not be scored at all
     analysis: ItemAnalysis
+    warnings: tuple[str, ...] = ()  # scored, but read with a guess or an invalid answer
 
 
 def score_sheets(
     quiz: Quiz, sheets: Sequence[AnswerSheet], displayed: bool = False
-) -> tuple[list[QuizResult], list[ConfigError]]:
-    """Each sheet scored on the student's own form; bad sheets become problems."""
-    results, problems = [], []
+) -> tuple[list[QuizResult], list[str]]:
+    """Each sheet scored on the student's own form; a bad answer is a warning, not a lost sheet."""
+    results: list[QuizResult] = []
+    warnings: list[str] = []
     for sheet in sheets:
         form = build_form(quiz, sheet.student)
-        try:
-            responses = interpret(quiz, form, sheet, displayed)
-        except ConfigError as problem:
-            problems.append(problem)
-            continue
-        results.append(score_quiz(quiz, form, responses))
-    return results, problems
+        interpreted = interpret(quiz, form, sheet, displayed)
+        warnings.extend(interpreted.warnings)
+        results.append(score_quiz(quiz, form, interpreted.responses))
+    return results, warnings
 
 
 def score_class(
@@ -58,10 +58,11 @@ def score_class(
     out: Path,
     displayed: bool = False,
     columns: Columns = "question",
+    encoding: str | None = None,
 ) -> ClassRun:
-    batch = read_answers(quiz, list(answer_paths))
-    results, problems = score_sheets(quiz, batch.sheets, displayed)
-    problems = batch.problems + problems
+    batch = read_answers(quiz, list(answer_paths), encoding)
+    results, warnings = score_sheets(quiz, batch.sheets, displayed)
+    problems = batch.problems
     for result in results:
         name = safe_name(result.student)
         write_json_atomic(out / "results" / f"{name}.json", result_to_dict(result, quiz.title))
@@ -70,7 +71,7 @@ def score_class(
     analysis = analyse(quiz, results)
     page = render_item_analysis_page(analysis, f"Analyse des questions — {quiz.title}")
     write_text_atomic(out / "item-analysis.html", page)
-    return ClassRun(tuple(results), tuple(problems), analysis)
+    return ClassRun(tuple(results), tuple(problems), analysis, (*batch.notices, *warnings))
 
 
 def gradebook_csv(

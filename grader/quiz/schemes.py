@@ -22,6 +22,7 @@ class Reason(StrEnum):
     WRONG = "wrong"  # no credit, or a penalty
     EMPTY = "empty"  # nothing answered
     INCOHERENT = "incoherent"  # two ticks on a single answer, or « aucune » with another box
+    INVALID = "invalid"  # unreadable (an unknown letter…): 0, with its reason shown
 
 
 @dataclass(frozen=True)

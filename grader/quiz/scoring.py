@@ -11,8 +11,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.quiz.responses import Response, Ticks, Typed, fold_text
-from grader.quiz.schemes import ChoiceKey, Mark, Reason, scale_total, score_choice, score_typed
+from grader.quiz.responses import Invalid, Response, Ticks, Typed, fold_text
+from grader.quiz.schemes import (
+    ChoiceKey,
+    Mark,
+    Reason,
+    choice_max,
+    scale_total,
+    score_choice,
+    score_typed,
+)
 from grader.quiz.shuffle import StudentForm, display_label
 from grader.quiz.spec import (
     ChoiceQuestion,
@@ -20,6 +28,7 @@ from grader.quiz.spec import (
     Numeric,
     Question,
     Quiz,
+    Scheme,
     ShortText,
     TrueFalse,
 )
@@ -43,6 +52,7 @@ class QuestionResult:
     key: tuple[str, ...] = ()  # the correct options, or the accepted answers
     topics: tuple[str, ...] = ()
     option_order: tuple[str, ...] = ()  # the key's option ids as displayed: A, B, C…
+    problem: str | None = None  # why an invalid answer could not be read, in French
 
 
 @dataclass(frozen=True)
@@ -98,18 +108,22 @@ def score_question(
         labels = {"vrai": "Vrai", "faux": "Faux"}
     selected: tuple[str, ...] = ()
     given = None
-    if isinstance(question, ChoiceQuestion | TrueFalse):
+    if isinstance(response, Invalid):
+        mark = Mark(0.0, _raw_max(scheme, question), Reason.INVALID)
+        given = response.given
+        answer_key = _key_of(question)
+    elif isinstance(question, ChoiceQuestion | TrueFalse):
         key = choice_key(question)
         ticks = response if isinstance(response, Ticks) else Ticks(frozenset(), "")
         mark = score_choice(scheme, key, ticks.options)
         selected = tuple(oid for oid in key.options if oid in ticks.options)
         given = ticks.given or None
-        answer_key = tuple(oid for oid in key.options if oid in key.correct)
+        answer_key = _key_of(question)
     else:
         text = response.text if isinstance(response, Typed) else None
         mark = score_typed(scheme, None if text is None else credit_of(question, text))
         given = text
-        answer_key = accepted_answers(question)
+        answer_key = _key_of(question)
     return QuestionResult(
         question_id=question.id,
         kind=question.kind,
@@ -125,7 +139,22 @@ def score_question(
         key=answer_key,
         topics=tuple(question.topics),
         option_order=option_order,
+        problem=response.why if isinstance(response, Invalid) else None,
     )
+
+
+def _key_of(question: Question) -> tuple[str, ...]:
+    """The correct options, or the accepted answers."""
+    if isinstance(question, ChoiceQuestion | TrueFalse):
+        key = choice_key(question)
+        return tuple(oid for oid in key.options if oid in key.correct)
+    return accepted_answers(question)
+
+
+def _raw_max(scheme: Scheme, question: Question) -> float:
+    if isinstance(question, ChoiceQuestion | TrueFalse):
+        return choice_max(scheme, choice_key(question))
+    return score_typed(scheme, None).raw_max
 
 
 def score_quiz(quiz: Quiz, form: StudentForm, responses: dict[str, Response]) -> QuizResult:
@@ -233,6 +262,7 @@ def result_to_dict(result: QuizResult, title: str = "") -> dict[str, Any]:
             "key": list(q.key),
             "topics": list(q.topics),
             "option_order": list(q.option_order),
+            "problem": q.problem,
         }
         for q in result.questions
     ]

@@ -92,6 +92,7 @@ class Option(Spec):
 class QuestionBase(Spec):
     id: Id
     text: str  # markdown, with LaTeX between $…$ or $$…$$
+    format: Literal["markdown", "html"] = "markdown"  # of every text of the question
     points: float = Field(default=1, gt=0)
     topics: tuple[str, ...] = ()
     feedback: str | None = None  # the explanation shown after answering
