@@ -274,7 +274,8 @@ def test_french_spreadsheet_cp1252_semicolons_extra_columns(mini: Path) -> None:
         "warning: reponses.csv:4: chloé.q1: invalid option 'x'; expected one of: a, b, c, d; "
         "this answer scores 0",
     ]
-    rows = {r["student"]: r for r in csv.DictReader(Path("notes/gradebook.csv").open())}
+    lines = Path("notes/gradebook.csv").read_text(encoding="utf-8").splitlines()
+    rows = {r["student"]: r for r in csv.DictReader(lines)}
     assert rows["zoe"]["score"] == "20"
     assert (rows["chloé"]["q1"], rows["chloé"]["q2"]) == ("0", "1")
     chloe = json.loads(Path("notes/results/chloé.json").read_text(encoding="utf-8"))
