@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from grader.quiz.fractions import choice_fractions, snap_weight, typed_warning
 from grader.quiz.richtext import to_html
+from grader.quiz.scoring import worth
 from grader.quiz.spec import (
     ChoiceQuestion,
     MultipleChoice,
@@ -59,13 +60,14 @@ class _Weights:
         return snapped
 
     def choice(self, quiz: Quiz, question: ChoiceQuestion | TrueFalse) -> dict[str, float]:
-        fractions = choice_fractions(question, question.scheme or quiz.scheme, question.points)
+        scheme = question.scheme or quiz.scheme
+        fractions = choice_fractions(question, scheme, worth(quiz, question))
         self.warnings.extend(fractions.warnings)
         return fractions.by_option
 
     def typed(self, quiz: Quiz, question: Numeric | ShortText) -> None:
         self.warnings.extend(
-            typed_warning(question.id, question.scheme or quiz.scheme, question.points)
+            typed_warning(question.id, question.scheme or quiz.scheme, worth(quiz, question))
         )
 
 
@@ -125,7 +127,7 @@ def _moodle_question(question: Question, quiz: Quiz, weights: _Weights) -> ET.El
     ET.SubElement(ET.SubElement(element, "name"), "text").text = question.id
     _html(element, "questiontext", rich(question.text, question))
     _html(element, "generalfeedback", rich(question.feedback, question))
-    ET.SubElement(element, "defaultgrade").text = exact_number(question.points)
+    ET.SubElement(element, "defaultgrade").text = exact_number(worth(quiz, question))
     ET.SubElement(element, "penalty").text = "0.3333333"
     ET.SubElement(element, "hidden").text = "0"
     if question.topics:
@@ -224,7 +226,7 @@ def to_gift(quiz: Quiz) -> Export:
 
 
 def _gift_question(question: Question, quiz: Quiz, weights: _Weights) -> str:
-    head = f"// points: {exact_number(question.points)}\n"
+    head = f"// points: {exact_number(worth(quiz, question))}\n"
     if question.topics:
         head += f"// tags: {' '.join(question.topics)}\n"
     head += f"::{gift_escape(question.id)}::[html]{gift_escape(rich(question.text, question))}"

@@ -20,7 +20,7 @@ from grader.quiz.plots import facility_discrimination, histogram
 from grader.quiz.responses import fold_text
 from grader.quiz.richtext import TextFormat, to_html
 from grader.quiz.schemes import Reason
-from grader.quiz.scoring import QuestionResult, QuizResult, choice_key
+from grader.quiz.scoring import QuestionResult, QuizResult, choice_key, worth
 from grader.quiz.shuffle import StudentForm, display_label
 from grader.quiz.spec import ChoiceQuestion, Numeric, Quiz, ShortText, TrueFalse
 
@@ -210,7 +210,7 @@ def render_quiz_page(quiz: Quiz, form: StudentForm, self_check: bool = False) ->
             {
                 "id": question.id,
                 "kind": question.kind,
-                "points": question.points,
+                "points": worth(quiz, question),
                 "html": markdown(question.text, False, question.format),
                 "options": options,
                 "unit": getattr(question, "unit", None),

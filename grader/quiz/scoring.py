@@ -23,10 +23,12 @@ from grader.quiz.schemes import (
 )
 from grader.quiz.shuffle import StudentForm, display_label
 from grader.quiz.spec import (
+    Amc,
     ChoiceQuestion,
     MultipleChoice,
     Numeric,
     Question,
+    QuestionBase,
     Quiz,
     Scheme,
     ShortText,
@@ -128,8 +130,8 @@ def score_question(
         question_id=question.id,
         kind=question.kind,
         position=position,
-        points=_points(mark, question.points),
-        max_points=question.points,
+        points=_points(mark, worth(quiz, question)),
+        max_points=worth(quiz, question),
         reason=mark.reason,
         raw=round(mark.raw, 6),
         raw_max=mark.raw_max,
@@ -143,6 +145,14 @@ def score_question(
     )
 
 
+def worth(quiz: Quiz, question: QuestionBase) -> float:
+    """What `question` counts for in the total: its `points`, or, when the quiz's scheme is
+    `amc` with `total: amc`, the raw maximum of its own scheme (AMC sums raw question scores)."""
+    if isinstance(quiz.scheme, Amc) and quiz.scheme.total == "amc":
+        return _raw_max(question.scheme or quiz.scheme, question)
+    return question.points
+
+
 def _key_of(question: Question) -> tuple[str, ...]:
     """The correct options, or the accepted answers."""
     if isinstance(question, ChoiceQuestion | TrueFalse):
@@ -151,7 +161,7 @@ def _key_of(question: Question) -> tuple[str, ...]:
     return accepted_answers(question)
 
 
-def _raw_max(scheme: Scheme, question: Question) -> float:
+def _raw_max(scheme: Scheme, question: QuestionBase) -> float:
     if isinstance(question, ChoiceQuestion | TrueFalse):
         return choice_max(scheme, choice_key(question))
     return score_typed(scheme, None).raw_max
