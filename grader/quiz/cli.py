@@ -1,4 +1,4 @@
-"""`grader quiz …`: score a class, render a student's copy, export to Moodle.
+"""`grader quiz …`: score a class, render a student's copy, export to Moodle, import a bank.
 
 Thin commands: parse, call grader.quiz, turn a user's mistake into one line and exit code 2.
 The lead registers the group with `main.add_command(quiz)`.
@@ -184,3 +184,46 @@ def export(quiz_file: Path, export_format: str, out: Path | None) -> None:
     else:
         write_text_atomic(out, exported.text)
         click.echo(f"{out}", err=True)
+
+
+@quiz.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Quiz YAML to write.")
+@click.option(
+    "--from",
+    "source_format",
+    type=click.Choice(["moodle", "gift", "amc", "markdown"]),
+    help="Format of SOURCE (default: guessed from its suffix and content).",
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path),
+    help="Answer key (« Corrigé ») of a Markdown checklist, when it is a separate file.",
+)
+@click.option("--encoding", help="Encoding of SOURCE (default: UTF-8, else cp1252/Latin-1).")
+@errors_to_exit_codes
+def import_(
+    source: Path,
+    out: Path,
+    source_format: str | None,
+    key: Path | None,
+    encoding: str | None,
+) -> None:
+    """Turn a Moodle XML, GIFT, AMC-TXT or Markdown bank into a quiz YAML.
+
+    What cannot be imported (an essay, a matching question, an unknown scoring key…) is
+    listed on stderr with its line; the YAML written is always one `quiz score` accepts.
+
+    \b
+    Example:
+      grader quiz import banque.xml --out quizzes/banque.yaml
+      grader quiz import qcm.md --key corrige.md --out quizzes/qcm.yaml
+    """
+    from grader.quiz.importers import import_quiz
+
+    yaml_text, draft = import_quiz(source, source_format, encoding, key)
+    for skipped in draft.skipped:
+        where = f"{source}:{skipped.line}" if skipped.line else str(source)
+        click.echo(f"warning: {where}: not imported: {skipped.what}", err=True)
+    write_text_atomic(out, yaml_text)
+    click.echo(f"{out}: {len(draft.questions)} questions, {len(draft.skipped)} items skipped")

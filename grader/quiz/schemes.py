@@ -84,7 +84,10 @@ def _choice_raw(scheme: Scheme, key: ChoiceKey, ticked: frozenset[str]) -> float
         return max(0.0, scheme.haut - (wrong + missed))
     if isinstance(scheme, Moodle):
         weights = moodle_weights(key)
-        return min(1.0, max(0.0, sum(weights[option] for option in ticked) / 100))
+        total = sum(weights[option] for option in ticked) / 100
+        # a single-answer question scores its option's fraction, negative too; a multiple one
+        # is clamped to [0, 1] (qtype_multichoice_single/multi_question::grade_response)
+        return min(1.0, total) if key.single else min(1.0, max(0.0, total))
     if isinstance(scheme, RExams):
         raw = right / len(key.correct) + wrong * rexams_penalty(scheme, key)
         return max(raw, scheme.floor)
