@@ -227,3 +227,46 @@ def import_(
         click.echo(f"warning: {where}: not imported: {skipped.what}", err=True)
     write_text_atomic(out, yaml_text)
     click.echo(f"{out}: {len(draft.questions)} questions, {len(draft.skipped)} items skipped")
+
+
+@quiz.command("validate")
+@click.argument(
+    "quiz_files", metavar="QUIZ...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@errors_to_exit_codes
+def validate(quiz_files: tuple[Path, ...]) -> None:
+    """Check each QUIZ against the quiz JSON Schema, then grader's own rules.
+
+    Every schema violation is listed with its line (exit code 2), not only the first.
+
+    \b
+    Example:
+      grader quiz validate quizzes/*.yaml
+    """
+    from grader.quiz.schema import validate_quiz
+
+    problems = [problem for path in quiz_files for problem in validate_quiz(path)]
+    for problem in problems:
+        click.echo(f"grader: {problem}", err=True)
+    if problems:
+        sys.exit(Exit.USAGE)
+    for path in quiz_files:
+        click.echo(f"{path}: ok")
+
+
+@quiz.command("schema")
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (default: stdout).")
+def schema(out: Path | None) -> None:
+    """Write the JSON Schema of quiz YAML files, generated from grader's models.
+
+    \b
+    Example:
+      grader quiz schema --out quizzes/quiz.schema.json
+    """
+    from grader.quiz.schema import quiz_schema
+
+    text = json.dumps(quiz_schema(), ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out, text)
