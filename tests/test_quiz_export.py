@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader.quiz.export import snap_weight, to_gift, to_moodle_xml
+from grader.quiz.export import to_gift, to_moodle_xml
+from grader.quiz.fractions import snap_weight
 from grader.quiz.spec import parse_quiz
 
 QUIZ = parse_quiz(

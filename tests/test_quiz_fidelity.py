@@ -11,7 +11,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from grader.quiz.export import exact_number, to_gift, to_moodle_xml
+from grader.quiz.export import to_gift, to_moodle_xml
+from grader.quiz.moodle import exact_number
 from grader.quiz.render import render_quiz_page
 from grader.quiz.shuffle import key_form
 from grader.quiz.spec import Quiz, load_quiz, parse_quiz

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from grader.errors import ConfigError
+from grader.quiz.kinds import worth
 from grader.quiz.responses import Response, Ticks
 from grader.quiz.schemes import ChoiceKey, Reason, scale_total, score_choice, score_typed
-from grader.quiz.scoring import score_quiz, worth
+from grader.quiz.scoring import score_quiz
 from grader.quiz.shuffle import key_form
 from grader.quiz.spec import (
     AllOrNothing,

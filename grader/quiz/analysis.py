@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from grader.quiz.kinds import worth
+from grader.quiz.kinds.base import choice_key
 from grader.quiz.schemes import Reason
-from grader.quiz.scoring import QuizResult, choice_key, worth
+from grader.quiz.scoring import QuizResult
 from grader.quiz.spec import ChoiceQuestion, Quiz, TrueFalse
 
 GROUP_SHARE = 0.27

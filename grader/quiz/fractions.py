@@ -24,8 +24,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain, combinations
 
+from grader.quiz.kinds.base import choice_key
 from grader.quiz.schemes import ChoiceKey, moodle_weights, score_choice, score_typed
-from grader.quiz.scoring import choice_key
 from grader.quiz.spec import ChoiceQuestion, Moodle, Scheme, TrueFalse
 
 # question_bank::fraction_options_full, as percentages

@@ -16,13 +16,13 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from grader.quiz.analysis import ItemAnalysis
+from grader.quiz.kinds import kind_of, worth
 from grader.quiz.plots import facility_discrimination, histogram
-from grader.quiz.responses import fold_text
 from grader.quiz.richtext import TextFormat, to_html
 from grader.quiz.schemes import Reason
-from grader.quiz.scoring import QuestionResult, QuizResult, choice_key, worth
+from grader.quiz.scoring import QuestionResult, QuizResult
 from grader.quiz.shuffle import StudentForm, display_label
-from grader.quiz.spec import ChoiceQuestion, Numeric, Quiz, ShortText, TrueFalse
+from grader.quiz.spec import ChoiceQuestion, Quiz, TrueFalse
 
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -163,49 +163,7 @@ def render_quiz_page(quiz: Quiz, form: StudentForm, self_check: bool = False) ->
     key: dict[str, Any] = {}
     for asked in form.questions:
         question = quiz.question(asked.question_id)
-        options: list[dict[str, Any]] = []
-        if isinstance(question, ChoiceQuestion):
-            by_id = dict(zip(question.option_ids(), question.options, strict=True))
-            for position, oid in enumerate(asked.option_order):
-                option = by_id[oid]
-                options.append(
-                    {
-                        "label": display_label(position),
-                        "html": markdown(option.text, True, question.format),
-                        "feedback": markdown(option.feedback, True, question.format),
-                    }
-                )
-            correct = question.correct_ids()
-            key[question.id] = {
-                "correct": [asked.label_of(oid) for oid in asked.option_order if oid in correct]
-            }
-        elif isinstance(question, TrueFalse):
-            options = [
-                {
-                    "label": "Vrai",
-                    "html": "Vrai",
-                    "feedback": markdown(question.feedback_true, False, question.format),
-                },
-                {
-                    "label": "Faux",
-                    "html": "Faux",
-                    "feedback": markdown(question.feedback_false, False, question.format),
-                },
-            ]
-            right = choice_key(question).correct
-            key[question.id] = {"correct": ["Vrai" if "vrai" in right else "Faux"]}
-        elif isinstance(question, Numeric):
-            key[question.id] = {
-                "numbers": [
-                    [a.value, a.tolerance * abs(a.value) if a.relative else a.tolerance]
-                    for a in question.answers
-                ]
-            }
-        elif isinstance(question, ShortText):
-            key[question.id] = {
-                "texts": [fold_text(a.text) for a in question.answers if a.text is not None],
-                "patterns": [a.regex for a in question.answers if a.regex is not None],
-            }
+        options, key[question.id] = kind_of(question).page(question, asked)
         questions.append(
             {
                 "id": question.id,

@@ -9,50 +9,15 @@ for the instructor; an answer to an unknown or undrawn question is a warning and
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from grader.quiz.answers import AnswerSheet, RawAnswer
-from grader.quiz.shuffle import FormQuestion, StudentForm
-from grader.quiz.spec import ChoiceQuestion, Question, Quiz, TrueFalse
-from grader.text import safe_text
+from grader.quiz.kinds import kind_of
+from grader.quiz.kinds.base import BadAnswer, Invalid, Response, Ticks, Typed, fold_text
+from grader.quiz.shuffle import StudentForm
+from grader.quiz.spec import Quiz
 
-TRUE_WORDS = {"vrai", "v", "true", "t", "1", "oui", "yes"}
-FALSE_WORDS = {"faux", "f", "false", "0", "non", "no"}
-SEPARATORS = re.compile(r"[;,|\s]+")
-
-
-@dataclass(frozen=True)
-class Ticks:
-    """The options ticked, as ids of the key, and what the student wrote."""
-
-    options: frozenset[str]
-    given: str
-
-
-@dataclass(frozen=True)
-class Typed:
-    text: str
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """An answer that cannot be read: `why` is shown to the student, in French."""
-
-    given: str
-    why: str
-
-
-Response = Ticks | Typed | Invalid
-
-
-class BadAnswer(Exception):
-    """One answer cannot be read; `french` is what the student reads."""
-
-    def __init__(self, english: str, french: str) -> None:
-        super().__init__(english)
-        self.french = french
+__all__ = ["Interpreted", "Invalid", "Response", "Ticks", "Typed", "fold_text", "interpret"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +53,11 @@ def interpret(
             continue
         question = quiz.question(question_id)
         try:
-            if sheet.by_position:
-                responses[question_id] = _from_texts(question, raw)
+            kind = kind_of(question)
+            if sheet.by_position:  # Moodle writes the chosen options' texts
+                responses[question_id] = kind.read_text(question, str(raw).strip())
             else:
-                responses[question_id] = _response(question, asked, raw, displayed)
+                responses[question_id] = kind.read(question, asked, raw, displayed)
         except BadAnswer as bad:
             given = ";".join(raw) if isinstance(raw, list) else str(raw)
             responses[question_id] = Invalid(given, bad.french)
@@ -118,90 +84,3 @@ def _is_empty(raw: RawAnswer) -> bool:
     if isinstance(raw, list):
         return not any(item.strip() for item in raw)
     return isinstance(raw, str) and not raw.strip()
-
-
-def _response(question: Question, asked: FormQuestion, raw: RawAnswer, displayed: bool) -> Response:
-    if isinstance(question, TrueFalse):
-        word = str(raw).strip().casefold()
-        if word in TRUE_WORDS:
-            return Ticks(frozenset({"vrai"}), str(raw))
-        if word in FALSE_WORDS:
-            return Ticks(frozenset({"faux"}), str(raw))
-        raise BadAnswer(
-            f"expected vrai or faux, got {safe_text(str(raw), 80)!r}",
-            f"réponse illisible : « {safe_text(str(raw), 80)} » (attendu : vrai ou faux)",
-        )
-    if isinstance(question, ChoiceQuestion):
-        tokens = raw if isinstance(raw, list) else SEPARATORS.split(str(raw).strip())
-        tokens = [token.strip() for token in tokens if token.strip()]
-        ticked = {_option(question, asked, token, displayed) for token in tokens}
-        given = ";".join(tokens)
-        return Ticks(frozenset(ticked), given)
-    return Typed(str(raw).strip())
-
-
-def _option(question: ChoiceQuestion, asked: FormQuestion, token: str, displayed: bool) -> str:
-    if displayed:
-        option = asked.option_at(token)
-        choices = ", ".join(chr(ord("A") + n) for n in range(len(asked.option_order)))
-    else:
-        ids = question.option_ids()
-        folded = [oid for oid in ids if oid.casefold() == token.casefold()]
-        option = token if token in ids else (folded[0] if len(folded) == 1 else None)
-        choices = ", ".join(ids)
-    if option is None:
-        shown = safe_text(token, 40)
-        raise BadAnswer(
-            f"invalid option '{shown}'; expected one of: {choices}",
-            f"option « {shown} » inconnue (options possibles : {choices})",
-        )
-    return option
-
-
-def _from_texts(question: Question, raw: RawAnswer) -> Response:
-    """Moodle writes the chosen options' texts, joined by '; '."""
-    text = str(raw).strip()
-    if isinstance(question, TrueFalse):
-        word = text.casefold()
-        if word in TRUE_WORDS:
-            return Ticks(frozenset({"vrai"}), text)
-        if word in FALSE_WORDS:
-            return Ticks(frozenset({"faux"}), text)
-        raise BadAnswer(
-            f"expected True or False, got {safe_text(text, 80)!r}",
-            f"réponse illisible : « {safe_text(text, 80)} » (attendu : vrai ou faux)",
-        )
-    if not isinstance(question, ChoiceQuestion):
-        return Typed(text)
-    by_text = {
-        fold_text(option.text): oid
-        for option, oid in zip(question.options, question.option_ids(), strict=True)
-    }
-    if fold_text(text) in by_text:
-        return Ticks(frozenset({by_text[fold_text(text)]}), text)
-    ticked = set()
-    for part in text.split("; "):
-        if fold_text(part) not in by_text:
-            raise BadAnswer(
-                f"no option has the text {safe_text(part, 80)!r}",
-                f"aucune option n'a le texte « {safe_text(part, 80)} »",
-            )
-        ticked.add(by_text[fold_text(part)])
-    return Ticks(frozenset(ticked), text)
-
-
-def fold_text(
-    text: str,
-    case: bool = True,
-    accents: bool = True,
-    punctuation: bool = False,
-    spaces: bool = True,
-) -> str:
-    """Text as compared with an accepted answer: each rule can be turned off."""
-    folded = text.casefold() if case else text
-    if accents:
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    if punctuation:
-        folded = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in folded)
-    return " ".join(folded.split()) if spaces else folded.strip()

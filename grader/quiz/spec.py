@@ -100,6 +100,7 @@ class Option(Spec):
 
 
 class QuestionBase(Spec):
+    kind: str  # each kind narrows it to its Literal; grader/quiz/kinds maps it to its code
     id: Id
     text: str  # markdown, with LaTeX between $…$ or $$…$$
     format: Literal["markdown", "html"] = "markdown"  # of every text of the question
