@@ -303,6 +303,14 @@ def test_answers_in_any_common_encoding(
     assert out.split()[0] == first
 
 
+def test_yaml_answers_in_cp1252_are_read_too(mini: Path) -> None:
+    Path("r.yaml").write_bytes("zoé: {q1: a;c, q2: '2,5'}\n".encode("cp1252"))
+    code, out, err = run("score", "mini.yaml", "r.yaml", "--out", "o")
+    assert code == 0
+    assert out.split()[0] == "zoé"
+    assert err.startswith("warning: r.yaml: not UTF-8, read as cp1252")
+
+
 def test_a_wrong_encoding_is_one_line_naming_the_file(mini: Path) -> None:
     Path("r.csv").write_bytes("étudiant;q1\nzoé;a\n".encode("cp1252"))
     code, _, err = run("score", "mini.yaml", "r.csv", "--out", "o", "--encoding", "utf-8")

@@ -88,7 +88,7 @@ def _read_one(
     if suffix == ".csv":
         yield from read_csv(quiz, path, batch.problems, batch.notices, encoding)
     elif suffix in {".yaml", ".yml", ".json"}:
-        yield from read_mapping(path)
+        yield from read_mapping(path, batch.notices, encoding)
     elif suffix == ".ipynb":
         yield from _guard(read_notebook, path, batch)
     else:
@@ -218,10 +218,13 @@ def _moodle_rows(path: Path, header: list[str], reader: Any) -> Iterator[AnswerS
         yield AnswerSheet(row[student_column].strip(), answers, path, reader.line_num, True)
 
 
-def read_mapping(path: Path) -> Iterator[AnswerSheet]:
+def read_mapping(
+    path: Path, notices: list[str] | None = None, encoding: str | None = None
+) -> Iterator[AnswerSheet]:
     """YAML or JSON: `{student: {question_id: answer}}`; duplicated keys are errors."""
+    text = decode(path, path.read_bytes(), encoding, notices if notices is not None else [])
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise ConfigError(
