@@ -16,6 +16,7 @@ from grader.quiz.moodle import exact_number
 from grader.quiz.render import render_quiz_page
 from grader.quiz.shuffle import key_form
 from grader.quiz.spec import Quiz, load_quiz, parse_quiz
+from tests.test_report_browser import CHROMIUM, open_in_chromium, problems
 
 COURSE = Path(__file__).parents[1] / "quizzes" / "qcm-transformers.yaml"
 
@@ -204,3 +205,15 @@ def test_raw_html_is_sanitised_the_same_in_copies_and_exports() -> None:
     assert options == ["<i>oui</i>", "non"]
     gift = to_gift(HOSTILE).text
     assert "script" not in gift and "onclick" not in gift
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_hostile_html_does_nothing_in_chromium(tmp_path: Path) -> None:
+    """The student's copy of a quiz whose texts carry script, handlers, remote images, frames."""
+    page = tmp_path / "copy.html"
+    page.write_text(render_quiz_page(HOSTILE, key_form(HOSTILE), True), encoding="utf-8")
+    visit = open_in_chromium(page, tmp_path / "profile")
+    assert problems(visit.events, page) == []  # no console error, no request (img, iframe)
+    assert not [e for e in visit.events if e["method"] == "Page.javascriptDialogOpening"]
+    assert visit.screenshot.startswith(b"\x89PNG")
