@@ -214,7 +214,7 @@ def test_export_to_file_and_stdout(mini: Path) -> None:
     assert Path("qcm.xml").read_text(encoding="utf-8").count('<question type="') == 40
 
 
-@pytest.mark.parametrize("command", ["score", "render", "export"])
+@pytest.mark.parametrize("command", ["score", "render", "export", "import", "validate", "schema"])
 def test_help_has_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Example:" in out and f"grader quiz {command}" in out

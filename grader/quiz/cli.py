@@ -23,7 +23,7 @@ from grader.results import write_json_atomic
 
 @click.group("quiz")
 def quiz() -> None:
-    """QCM quizzes: score answers, render a student's copy, export to Moodle."""
+    """QCM quizzes: score, render a student's copy, export to Moodle, import a bank, validate."""
 
 
 @quiz.command("score")

@@ -1,87 +1,40 @@
 """`grader quiz import`: a Moodle XML, GIFT, AMC-TXT or Markdown bank as grader's quiz YAML.
 
-Each format is one module with a `read(text, path) -> Draft` function, registered in
-`READERS`; a new format is one module and one line there. A reader builds plain data in the
-shape of grader/quiz/spec.py (what `yaml.safe_dump` writes) and lists what it could not import,
-each with its line, instead of guessing. The YAML is validated by the quiz models before it is
-written, so an import never produces a file `quiz score` would refuse. Input is hostile: size
-capped, no XML DTD or entity, every text kept through the HTML allow-list when shown.
+Each format is one module with a `read(text, path) -> Draft` function (the Draft of
+grader/quiz/importers/draft.py), registered in `READERS`: a new format is one module and one
+line there. A reader builds plain data in the shape of grader/quiz/spec.py (what
+`yaml.safe_dump` writes) and lists what it could not import, each with its line, instead of
+guessing. The YAML is validated by the quiz models before it is written, so an import never
+produces a file `quiz score` would refuse. Input is hostile: size capped, no XML DTD or
+entity, every text kept through the HTML allow-list when shown.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from grader.errors import ConfigError
+from grader.quiz.answers import decode
+from grader.quiz.importers import amc_txt, gift, markdown, moodle_xml
+from grader.quiz.importers.draft import ID_CHARACTERS, Draft, Skipped
 from grader.quiz.spec import parse_quiz
 
 MAX_BYTES = 20 * 1024 * 1024
-ID_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Something of the source that the quiz does not hold, and where it was."""
-
-    line: int | None
-    what: str
-
-
-@dataclass
-class Draft:
-    """A quiz being read: plain data, and what was left out."""
-
-    title: str
-    questions: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    scheme: dict[str, Any] | None = None
-    pools: list[dict[str, Any]] = field(default_factory=list)
-    _ids: set[str] = field(default_factory=set)
-
-    def skip(self, line: int | None, what: str) -> None:
-        self.skipped.append(Skipped(line, what))
-
-    def unique_id(self, wanted: str, fallback: str) -> str:
-        """`wanted` made a valid, unused question id (`q-3` if nothing of it is usable)."""
-        base = ID_CHARACTERS.sub("-", wanted.strip()).strip("-.")[:60] or fallback
-        base = base if base[0].isalnum() else f"q{base}"
-        candidate, number = base, 2
-        while candidate in self._ids:
-            candidate, number = f"{base}-{number}", number + 1
-        self._ids.add(candidate)
-        return candidate
-
-    def as_data(self, quiz_id: str) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": quiz_id, "title": self.title}
-        if self.scheme is not None:
-            data["scheme"] = self.scheme
-        if self.pools:
-            data["pools"] = self.pools
-        data["questions"] = self.questions
-        return data
 
 
 Reader = Callable[[str, Path], Draft]
 
 
-def _readers() -> dict[str, Reader]:
-    from grader.quiz.importers import amc_txt, gift, markdown, moodle_xml
-
-    return {
-        "moodle": moodle_xml.read,
-        "gift": gift.read,
-        "amc": amc_txt.read,
-        "markdown": markdown.read,
-    }
-
-
-FORMATS = ("moodle", "gift", "amc", "markdown")
+READERS: dict[str, Reader] = {
+    "moodle": moodle_xml.read,
+    "gift": gift.read,
+    "amc": amc_txt.read,
+    "markdown": markdown.read,
+}
 
 
 def guess_format(path: Path, text: str) -> str:
@@ -101,8 +54,6 @@ def guess_format(path: Path, text: str) -> str:
 
 
 def read_source(path: Path, encoding: str | None = None) -> str:
-    from grader.quiz.answers import decode
-
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -125,11 +76,9 @@ def import_quiz(
     if key is not None:
         if chosen != "markdown":
             raise ConfigError(key, "an answer key file only goes with a Markdown checklist")
-        from grader.quiz.importers import markdown
-
         draft = markdown.read(text, path, (read_source(key, encoding), key))
     else:
-        draft = _readers()[chosen](text, path)
+        draft = READERS[chosen](text, path)
     if not draft.questions:
         raise ConfigError(path, f"no question could be imported (read as {chosen})")
     quiz_id = ID_CHARACTERS.sub("-", path.stem).strip("-.") or "quiz"
@@ -139,3 +88,6 @@ def import_quiz(
     )
     parse_quiz(yaml_text, path.with_suffix(".yaml"))  # never write what `quiz score` refuses
     return yaml_text, draft
+
+
+__all__ = ["READERS", "Draft", "Skipped", "guess_format", "import_quiz"]

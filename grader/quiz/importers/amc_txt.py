@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.quiz.importers import Draft
 from grader.quiz.importers.build import number
+from grader.quiz.importers.draft import Draft
 
 HEAD = re.compile(r"^(\*{1,2})(<[^>]*>)?\s*(\[[^\]]*\])?\s*(\{[^}]*\})?\s*(.*)$")
 OPTION = re.compile(r"^([A-Za-z][A-Za-z0-9]*)\s*:\s*(.*)$")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.quiz.importers import Draft
 from grader.quiz.importers.build import (
     Choice,
     Text,
@@ -26,6 +25,7 @@ from grader.quiz.importers.build import (
     question_format,
     wildcard_regex,
 )
+from grader.quiz.importers.draft import Draft
 
 ESCAPES = {":": "\x01", "#": "\x02", "=": "\x03", "{": "\x04", "}": "\x05", "~": "\x06"}
 UNESCAPE = {placeholder: char for char, placeholder in ESCAPES.items()}
@@ -155,7 +155,7 @@ def _question(draft: Draft, line: int, text: str, meta: dict[str, str]) -> dict[
     parsed = _answers(answers, source_format)
     if isinstance(parsed, str):
         draft.skip(line, f"'{shown}': {parsed}")
-        draft._ids.discard(qid)
+        draft.release(qid)
         return None
     kind, body, texts = parsed
     question = Text(restore(question_text), source_format)
@@ -165,7 +165,7 @@ def _question(draft: Draft, line: int, text: str, meta: dict[str, str]) -> dict[
     problem = _fill(data, kind, body, fmt)
     if problem is not None:
         draft.skip(line, f"'{shown}': {problem}")
-        draft._ids.discard(qid)
+        draft.release(qid)
         return None
     return data
 

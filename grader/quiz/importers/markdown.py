@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.quiz.importers import Draft
 from grader.quiz.importers.build import number
+from grader.quiz.importers.draft import Draft
 
 TITLE = re.compile(r"^#\s+(.+)$")
 HEADING = re.compile(r"^#{2,6}\s+(.+)$")
@@ -92,7 +92,7 @@ def _convert(draft: Draft, question: _Question, key: tuple[int, str] | None) -> 
     problem = _typed(data, key) if typed else _choices(data, question, key, several)
     if problem is not None:
         draft.skip(key[0] if key and "key" in problem else question.line, problem)
-        draft._ids.discard(data["id"])
+        draft.release(data["id"])
         return
     draft.questions.append(data)
 

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.errors import ConfigError
-from grader.quiz.importers import Draft
 from grader.quiz.importers.build import (
     Choice,
     Text,
@@ -26,6 +25,7 @@ from grader.quiz.importers.build import (
     question_format,
     wildcard_regex,
 )
+from grader.quiz.importers.draft import Draft
 
 CATEGORY_PREFIX = re.compile(r"^\$(course|system|module|cat\d+)\$/(top/)?")
 POOL = re.compile(r"grader pool: draw (\d+)")
@@ -120,7 +120,7 @@ class _Reader:
         problem = _BODIES[kind](data, element, answers, fmt)
         if problem is not None:
             draft.skip(line, f"question '{name}': {problem}")
-            draft._ids.discard(qid)
+            draft.release(qid)
             return None
         return data
 
