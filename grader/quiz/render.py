@@ -22,7 +22,7 @@ from grader.quiz.richtext import TextFormat, to_html
 from grader.quiz.schemes import Reason
 from grader.quiz.scoring import QuestionResult, QuizResult
 from grader.quiz.shuffle import StudentForm, display_label
-from grader.quiz.spec import ChoiceQuestion, Quiz, TrueFalse
+from grader.quiz.spec import ChoiceQuestion, Quiz
 
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -89,6 +89,8 @@ def render_student_report(result: QuizResult, quiz: Quiz | None = None) -> str:
 def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
     question = quiz.question(result.question_id) if quiz else None
     labels = {oid: display_label(n) for n, oid in enumerate(result.option_order)}
+    if question is not None:
+        labels = kind_of(question).labels(question, result.option_order)
     texts: dict[str, str] = {}
     notes: list[Markup] = []
     if isinstance(question, ChoiceQuestion):
@@ -101,8 +103,6 @@ def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
             for oid in result.selected
             if by_id[oid].feedback
         ]
-    if isinstance(question, TrueFalse):
-        labels, texts = {"vrai": "Vrai", "faux": "Faux"}, {}
     source: TextFormat = question.format if question else "markdown"
 
     def describe(option_ids: tuple[str, ...]) -> Markup:

@@ -13,8 +13,8 @@ from typing import Any
 from grader.quiz.kinds import kind_of, worth
 from grader.quiz.kinds.base import Invalid, Marked, Response
 from grader.quiz.schemes import Mark, Reason, scale_total
-from grader.quiz.shuffle import StudentForm, display_label
-from grader.quiz.spec import Question, Quiz, TrueFalse
+from grader.quiz.shuffle import StudentForm
+from grader.quiz.spec import Question, Quiz
 
 __all__ = ["QuestionResult", "QuizResult", "result_to_dict", "score_question", "score_quiz"]
 
@@ -68,10 +68,8 @@ def score_question(
     option_order: tuple[str, ...] = (),
 ) -> QuestionResult:
     scheme = question.scheme or quiz.scheme
-    labels = {oid: display_label(n) for n, oid in enumerate(option_order)}
-    if isinstance(question, TrueFalse):
-        labels = {"vrai": "Vrai", "faux": "Faux"}
     kind = kind_of(question)
+    labels = kind.labels(question, option_order)
     if isinstance(response, Invalid):
         marked = Marked(Mark(0.0, kind.raw_max(question, scheme), Reason.INVALID), response.given)
     else:
@@ -91,7 +89,7 @@ def score_question(
         displayed=tuple(labels.get(oid, "") for oid in selected),
         key=kind.key(question),
         topics=tuple(question.topics),
-        option_order=option_order,
+        option_order=tuple(labels),
         problem=response.why if isinstance(response, Invalid) else None,
     )
 
@@ -100,10 +98,8 @@ def score_quiz(quiz: Quiz, form: StudentForm, responses: dict[str, Response]) ->
     results = []
     for position, asked in enumerate(form.questions, start=1):
         question = quiz.question(asked.question_id)
-        order = asked.option_order
-        if isinstance(question, TrueFalse):
-            order = ("vrai", "faux")
-        results.append(score_question(quiz, question, responses.get(question.id), position, order))
+        response = responses.get(question.id)
+        results.append(score_question(quiz, question, response, position, asked.option_order))
     raw_score = round(sum(r.points for r in results), 6)
     raw_max = round(sum(r.max_points for r in results), 6)
     if quiz.scale is None:

@@ -91,6 +91,10 @@ class Kind(Protocol[Q]):
         """The correct options, or the accepted answers, as shown in a report."""
         ...
 
+    def labels(self, question: Q, option_order: tuple[str, ...]) -> dict[str, str]:
+        """Option id -> what the student saw (A, B… in `option_order`), in the order shown."""
+        ...
+
     def raw_max(self, question: Q, scheme: Scheme) -> float: ...
 
     def moodle(self, question: Q, element: ET.Element, out: Out) -> None:

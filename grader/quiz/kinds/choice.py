@@ -64,6 +64,9 @@ class Choice:
         correct = question.correct_ids()
         return tuple(oid for oid in question.option_ids() if oid in correct)
 
+    def labels(self, question: ChoiceQuestion, option_order: tuple[str, ...]) -> dict[str, str]:
+        return {oid: display_label(position) for position, oid in enumerate(option_order)}
+
     def raw_max(self, question: ChoiceQuestion, scheme: Scheme) -> float:
         return choice_max(scheme, choice_key(question))
 

@@ -44,6 +44,9 @@ class NumericKind:
             shown.append(f"{accepted.value:g} ± {tolerance}{credit}")
         return tuple(shown)
 
+    def labels(self, question: Numeric, option_order: tuple[str, ...]) -> dict[str, str]:
+        return {}
+
     def raw_max(self, question: Numeric, scheme: Scheme) -> float:
         return typed_raw_max(scheme)
 

@@ -31,6 +31,9 @@ class ShortTextKind:
     def key(self, question: ShortText) -> tuple[str, ...]:
         return tuple(a.text if a.text is not None else f"/{a.regex}/" for a in question.answers)
 
+    def labels(self, question: ShortText, option_order: tuple[str, ...]) -> dict[str, str]:
+        return {}
+
     def raw_max(self, question: ShortText, scheme: Scheme) -> float:
         return typed_raw_max(scheme)
 

@@ -46,6 +46,9 @@ class TrueOrFalse:
     def key(self, question: TrueFalse) -> tuple[str, ...]:
         return ("vrai",) if question.answer else ("faux",)
 
+    def labels(self, question: TrueFalse, option_order: tuple[str, ...]) -> dict[str, str]:
+        return {"vrai": "Vrai", "faux": "Faux"}  # never shuffled
+
     def raw_max(self, question: TrueFalse, scheme: Scheme) -> float:
         return choice_max(scheme, choice_key(question))
 
