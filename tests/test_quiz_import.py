@@ -158,7 +158,7 @@ def test_moodle_xml_from_the_documentation(tmp_path: Path) -> None:
         "Capitale",
         "Fleuves-d-Europe",
         "Plat",
-        "Oc-an",
+        "Ocean",
         "Everest",
     ]
     capital = bank.question("Capitale")
@@ -173,7 +173,7 @@ def test_moodle_xml_from_the_documentation(tmp_path: Path) -> None:
             "Capitale": "c",  # Vienne: -50 %
             "Fleuves-d-Europe": "a;b;c",  # 50 + 50 - 100
             "Plat": "faux",
-            "Oc-an": "pacifique",
+            "Ocean": "pacifique",
             "Everest": "8 840",
         },
     )
@@ -181,10 +181,10 @@ def test_moodle_xml_from_the_documentation(tmp_path: Path) -> None:
         "Capitale": -1,
         "Fleuves-d-Europe": 0,
         "Plat": 1,
-        "Oc-an": 1,
+        "Ocean": 1,
         "Everest": 1,
     }
-    assert score(bank, "bob", {"Oc-an": "Océan Pacifique"})["Oc-an"] == 0.5  # *Pacif*
+    assert score(bank, "bob", {"Ocean": "Océan Pacifique"})["Ocean"] == 0.5  # *Pacif*
     # and back to Moodle with the same fractions
     exported = to_moodle_xml(bank).text
     assert 'fraction="-50"' in exported and 'fraction="-100"' in exported

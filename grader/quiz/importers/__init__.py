@@ -20,7 +20,7 @@ import yaml
 from grader.errors import ConfigError
 from grader.quiz.answers import decode
 from grader.quiz.importers import amc_txt, gift, markdown, moodle_xml
-from grader.quiz.importers.draft import ID_CHARACTERS, Draft, Skipped
+from grader.quiz.importers.draft import Draft, Skipped, make_id
 from grader.quiz.spec import parse_quiz
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -81,8 +81,7 @@ def import_quiz(
         draft = READERS[chosen](text, path)
     if not draft.questions:
         raise ConfigError(path, f"no question could be imported (read as {chosen})")
-    quiz_id = ID_CHARACTERS.sub("-", path.stem).strip("-.") or "quiz"
-    quiz_id = quiz_id if quiz_id[0].isalnum() else f"q{quiz_id}"
+    quiz_id = make_id(path.stem, "quiz")
     yaml_text = yaml.safe_dump(
         draft.as_data(quiz_id), allow_unicode=True, sort_keys=False, width=100
     )

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 ID_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def make_id(wanted: str, fallback: str) -> str:
+    """An id grader accepts: accents dropped, other characters `-`, `fallback` if empty."""
+    plain = "".join(
+        char
+        for char in unicodedata.normalize("NFKD", wanted.strip())
+        if not unicodedata.combining(char)
+    )
+    made = ID_CHARACTERS.sub("-", plain).strip("-.")[:60] or fallback
+    return made if made[0].isalnum() else f"q{made}"
 
 
 @dataclass(frozen=True)
@@ -36,9 +48,9 @@ class Draft:
         self._ids.discard(question_id)
 
     def unique_id(self, wanted: str, fallback: str) -> str:
-        """`wanted` made a valid, unused question id (`q-3` if nothing of it is usable)."""
-        base = ID_CHARACTERS.sub("-", wanted.strip()).strip("-.")[:60] or fallback
-        base = base if base[0].isalnum() else f"q{base}"
+        """`wanted` made a valid, unused question id: accents dropped, other characters `-`
+        (`fallback` if nothing of it is usable), `-2`, `-3`… if already taken."""
+        base = make_id(wanted, fallback)
         candidate, number = base, 2
         while candidate in self._ids:
             candidate, number = f"{base}-{number}", number + 1
