@@ -316,3 +316,14 @@ def test_a_wrong_encoding_is_one_line_naming_the_file(mini: Path) -> None:
     code, _, err = run("score", "mini.yaml", "r.csv", "--out", "o", "--encoding", "utf-8")
     assert code == 2
     assert err.startswith("grader: r.csv: cannot read the file as utf-8: ")
+
+
+def test_warnings_are_one_clean_line_whatever_the_student_wrote(mini: Path) -> None:
+    Path("r.csv").write_text(
+        'student,q1\n"eve\x1b[31m\rroot\nx",zz\n', encoding="utf-8", newline=""
+    )
+    code, _, err = run("score", "mini.yaml", "r.csv", "--out", "o")
+    assert code == 0
+    assert len(err.splitlines()) == 1
+    assert "\x1b" not in err and "\r" not in err
+    assert err.startswith("warning: r.csv:4: eve\\x1b[31m\\rroot\\nx.q1: invalid option")

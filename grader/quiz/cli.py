@@ -19,6 +19,13 @@ from grader.quiz.run import safe_name, score_class, write_text_atomic
 from grader.quiz.shuffle import build_form
 from grader.quiz.spec import load_quiz
 from grader.results import write_json_atomic
+from grader.text import safe_text
+
+
+def warn(prefix: str, message: str) -> None:
+    """One line on stderr: what a student or an imported file wrote cannot add lines or colours."""
+    line = safe_text(message, 2000).replace("\r", "\\r").replace("\n", "\\n")
+    click.echo(f"{prefix}: {line}", err=True)
 
 
 @click.group("quiz")
@@ -114,9 +121,9 @@ def score(
             f"{'n/a' if alpha is None else f'{alpha:.3f}'}; written to {out}"
         )
     for warning in run.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        warn("warning", warning)
     for problem in run.problems:
-        click.echo(f"grader: {problem}", err=True)
+        warn("grader", str(problem))
     if run.problems:
         sys.exit(Exit.USAGE)
 
@@ -178,7 +185,7 @@ def export(quiz_file: Path, export_format: str, out: Path | None) -> None:
     loaded = load_quiz(quiz_file)
     exported = to_moodle_xml(loaded.spec) if export_format == "moodle" else to_gift(loaded.spec)
     for warning in exported.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        warn("warning", warning)
     if out is None:
         click.echo(exported.text, nl=False)
     else:
@@ -224,7 +231,7 @@ def import_(
     yaml_text, draft = import_quiz(source, source_format, encoding, key)
     for skipped in draft.skipped:
         where = f"{source}:{skipped.line}" if skipped.line else str(source)
-        click.echo(f"warning: {where}: not imported: {skipped.what}", err=True)
+        warn("warning", f"{where}: not imported: {skipped.what}")
     write_text_atomic(out, yaml_text)
     click.echo(f"{out}: {len(draft.questions)} questions, {len(draft.skipped)} items skipped")
 
@@ -247,7 +254,7 @@ def validate(quiz_files: tuple[Path, ...]) -> None:
 
     problems = [problem for path in quiz_files for problem in validate_quiz(path)]
     for problem in problems:
-        click.echo(f"grader: {problem}", err=True)
+        warn("grader", str(problem))
     if problems:
         sys.exit(Exit.USAGE)
     for path in quiz_files:
