@@ -372,6 +372,11 @@ def test_hostile_sources(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"bomb.xml:1: a DOCTYPE is not accepted"):
         imported(tmp_path, "bomb.xml", bomb)
+    huge = tmp_path / "huge.gift"
+    with huge.open("wb") as handle:
+        handle.truncate(21 * 1024 * 1024)  # sparse: its size is what is refused
+    with pytest.raises(ConfigError, match=r"huge.gift: too large to import \(22020096 bytes"):
+        import_quiz(huge)
     with pytest.raises(ConfigError, match=r"broken.xml:3: invalid XML: mismatched tag"):
         imported(tmp_path, "broken.xml", "<quiz>\n<question type='x'>\n</quiz>")
     script = MOODLE_XML.replace(
