@@ -10,6 +10,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from markdown_it import MarkdownIt
 
 from grader.quiz.export import to_gift, to_moodle_xml
 from grader.quiz.moodle import exact_number
@@ -74,6 +75,8 @@ def test_the_course_numbers_survive_both_exports(course: Quiz) -> None:
 
 def test_latex_is_html_with_mathjax_delimiters(course: Quiz) -> None:
     """FORMAT_HTML keeps `\\(` (Markdown would eat the backslash): grader/quiz/richtext.py."""
+    # why not Markdown: CommonMark, like Moodle's Markdown, reads `\(` as an escaped `(`
+    assert MarkdownIt("commonmark").renderInline(r"\(x\)") == "(x)"
     exported = to_moodle_xml(course).text
     root = ET.fromstring(exported)
     formats = {element.get("format") for element in root.iter() if element.get("format")}
