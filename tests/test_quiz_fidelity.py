@@ -108,6 +108,15 @@ def test_rexams_false2_is_exported_exactly(course: Quiz) -> None:
     assert fractions(multi) == ["50", "-33.33333", "50", "-33.33333", "-100"]
     assert not [w for w in exported.warnings if w.startswith("tok-sous-mots: Moodle cannot score")]
     assert not [w for w in exported.warnings if "add up" in w]
+    # « Aucune de ces réponses » stays last on grader's copies; Moodle needs to be told
+    assert (
+        "tok-sous-mots: Moodle cannot keep a `fixed` option in place; answer shuffling is "
+        "turned off for this question" in exported.warnings
+    )
+    assert (
+        "tok-sous-mots: GIFT cannot keep a `fixed` option in place nor turn shuffling off; "
+        "untick 'Shuffle the choices' for it in Moodle" in to_gift(course).warnings
+    )
 
 
 SCHEMES = parse_quiz(

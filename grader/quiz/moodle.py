@@ -85,6 +85,14 @@ class Out:
             return False
         return shuffled
 
+    def fixed_in_gift(self, question: ChoiceQuestion) -> None:
+        shuffled = self.quiz.shuffle.options and question.shuffle
+        if shuffled and any(option.fixed for option in question.options):
+            self.warnings.append(
+                f"{question.id}: GIFT cannot keep a `fixed` option in place nor turn "
+                "shuffling off; untick 'Shuffle the choices' for it in Moodle"
+            )
+
 
 def html_field(parent: ET.Element, tag: str, html: str) -> None:
     ET.SubElement(ET.SubElement(parent, tag, format="html"), "text").text = html

@@ -82,7 +82,7 @@ class Choice:
 
     def gift(self, question: ChoiceQuestion, out: Out) -> str:
         fractions = out.choice(question)
-        out.shuffled(question)
+        out.fixed_in_gift(question)
         single = not isinstance(question, MultipleChoice)
         lines = []
         for oid, option in zip(question.option_ids(), question.options, strict=True):
