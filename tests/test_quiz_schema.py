@@ -56,8 +56,8 @@ def test_validate_lists_every_violation_with_its_line(
         "grader: bad.yaml:8: questions[0].options[1]: Additional properties are not allowed "
         "('colour' was unexpected)",
         "grader: bad.yaml:12: questions[1].answers: [] should be non-empty",
-        "grader: bad.yaml:13: questions[2]: {'id': 's', 'kind': 'essay', 'text': 'S'} is not "
-        "valid under any of the given schemas",
+        "grader: bad.yaml:13: questions[2]: kind 'essay' is not one of: single, multiple, "
+        "true-false, numeric, short-text",
     ]
 
 

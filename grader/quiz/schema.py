@@ -73,17 +73,23 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     meant = [
         errors for errors in branches.values() if not any(_wrong_branch(sub) for sub in errors)
     ]
-    if len(meant) != 1:
+    if len(meant) == 1:
+        return [leaf for sub in meant[0] for leaf in _leaves(sub)]
+    kinds = [sub.validator_value for errors in branches.values() for sub in errors if _kind(sub)]
+    if meant or len(kinds) != len(branches) or not isinstance(error.instance, dict):
         return [error]
-    return [leaf for sub in meant[0] for leaf in _leaves(sub)]
+    given = error.instance.get("kind")
+    message = f"kind {given!r} is not one of: {', '.join(map(str, kinds))}"
+    return [ValidationError(message, path=error.absolute_path)]
+
+
+def _kind(error: ValidationError) -> bool:
+    return error.validator == "const" and list(error.relative_path) == ["kind"]
 
 
 def _wrong_branch(error: ValidationError) -> bool:
     """A `kind` that is another branch's, or a value of another type altogether (null)."""
-    path = list(error.relative_path)
-    return (error.validator == "const" and path == ["kind"]) or (
-        error.validator == "type" and not path
-    )
+    return _kind(error) or (error.validator == "type" and not list(error.relative_path))
 
 
 def line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
