@@ -37,7 +37,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_the_committed_schema_is_the_models_schema() -> None:
     committed = json.loads((QUIZZES / "quiz.schema.json").read_text(encoding="utf-8"))
-    assert committed == quiz_schema()
+    assert committed == quiz_schema(), "run: grader quiz schema --out quizzes/quiz.schema.json"
     question = committed["$defs"]["SingleChoice"]
     assert set(question["required"]) == {"id", "kind", "text", "options"}
     assert question["properties"]["format"]["enum"] == ["markdown", "html"]
