@@ -240,21 +240,23 @@ def test_gift_from_the_documentation(tmp_path: Path) -> None:
 
 
 AMC_TXT = """\
-# Source AMC-TXT
+# Source AMC-TXT (syntax of AMC's reader, AMC-perl/AMC/Filter/plain.pm)
 Title: Géographie (AMC)
 Lang: FR
 
 * Quelle est la capitale de la France ?
 + Paris
 - Lyon
-- Marseille
+-Marseille
 
-**{b=2,m=-1} Lesquelles de ces villes
+*(
+**[id=villes]{b=2,m=-1} Lesquelles de ces villes
 sont en Europe ?
 + Rome
 + Oslo
 - Lima
 - Quito
+*)
 
 **{haut=3} Lesquels sont des fleuves ?
 + Seine
@@ -263,8 +265,16 @@ sont en Europe ?
 
 *<lines=3> Expliquez pourquoi.
 
+*[indicative] Aimez-vous la géographie ?
++ Oui
+- Non
+
 **{formula=NB} Inconnu ?
 + a
+- b
+
+* Un barème par réponse ?
++{b=2} a
 - b
 """
 
@@ -273,21 +283,25 @@ def test_amc_txt_sums_raw_scores_as_amc(tmp_path: Path) -> None:
     bank, skipped = imported(tmp_path, "geo.txt", AMC_TXT)
     assert skipped == [
         "3: global option 'Lang: FR' has no counterpart in grader",
-        "22: an open question (*<…>) is not a choice question",
-        "24: scoring 'formula=NB': 'formula=NB' is not key=number",
+        "24: an open question (*<…>) is not a choice question",
+        "26: an indicative question is not scored",
+        "30: scoring 'formula=NB': 'formula=NB' is not key=number",
+        "34: a scoring on an answer ({…} after + or -) is not kept",
     ]
     assert bank.title == "Géographie (AMC)"
     assert [(q.id, q.kind) for q in bank.questions] == [
         ("q1", "single"),
-        ("q2", "multiple"),
+        ("villes", "multiple"),
         ("q3", "multiple"),
         ("q4", "multiple"),
+        ("q5", "single"),
     ]
-    assert bank.question("q2").text == "Lesquelles de ces villes\nsont en Europe ?"
-    marks = score(bank, "ana", {"q1": "a", "q2": "a;c", "q3": "a;b", "q4": "a"})
+    assert [option.text for option in bank.question("q1").options] == ["Paris", "Lyon", "Marseille"]
+    assert bank.question("villes").text == "Lesquelles de ces villes\nsont en Europe ?"
+    marks = score(bank, "ana", {"q1": "a", "villes": "a;c", "q3": "a;b", "q4": "a"})
     # b=2, m=-1 over 4 boxes: a, d well handled (2 + 2), b, c wrong (-1 - 1); haut=3: 3 - 0;
     # q4 keeps the default (its formula is not imported): 2 boxes well handled
-    assert marks == {"q1": 1, "q2": 2, "q3": 3, "q4": 2}
+    assert marks == {"q1": 1, "villes": 2, "q3": 3, "q4": 2, "q5": 0}
 
 
 CHECKLIST = """\

@@ -1,12 +1,14 @@
-"""AMC's plain-text source (AMC-TXT) read into a quiz draft.
+"""AMC's plain-text source (AMC-TXT) read into a quiz draft, as AMC's own reader reads it.
 
-`*` starts a single-answer question, `**` a multiple-answer one; `[…]` options and `{…}`
-scoring may follow the stars; `+` lines are right answers, `-` lines wrong ones; a line that
-starts none of these continues the text before it; `#` lines are comments; `Key: value` lines
-before the first question are global options, of which `Title` is kept. Scoring strings become
-grader's schemes (`b=…,m=…` → amc, `haut=` → amc-haut, `mz=` → all-or-nothing) and the quiz
-sums raw scores as AMC does (`total: amc`). Open questions (`*<…>`), unknown scoring keys and
-other global options are listed as skipped with their line.
+From AMC-perl/AMC/Filter/plain.pm: `#` lines are comments; `Name: value` lines are global
+options (`Title` is kept, the others are listed as skipped); `*` starts a single-answer
+question, `**` a multiple-answer one, followed without spaces by `<…>` (an open question),
+`[…]` options (`id=`/`name=` name it, `indicative` makes it unscored) and `{…}` scoring; `+`
+and `-` start a right and a wrong answer (`+[x]{…}text`: a letter and a scoring of its own);
+any other line continues the last text; `*(` and `*)` open and close a group of questions.
+Scoring strings become grader's schemes (`b=…,m=…` → amc, `haut=` → amc-haut, `mz=` →
+all-or-nothing) and the quiz sums raw scores as AMC does (`total: amc`). Open and indicative
+questions, per-answer scorings and unknown scoring keys are listed as skipped with their line.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 from grader.quiz.importers.build import number
 from grader.quiz.importers.draft import Draft
 
-HEAD = re.compile(r"^(\*{1,2})(<[^>]*>)?\s*(\[[^\]]*\])?\s*(\{[^}]*\})?\s*(.*)$")
-OPTION = re.compile(r"^([A-Za-z][A-Za-z0-9]*)\s*:\s*(.*)$")
+HEAD = re.compile(r"^(\*{1,2})(<[^>]*>)?(\[[^\]]*\])?(\{[^}]*\})?\s*(.*)$")
+GROUP = re.compile(r"^\*[()]")
+ANSWER = re.compile(r"^([+-])(\[[^\]]*\])?(\{[^}]*\})?\s*(.*)$")
+OPTION = re.compile(r"^([A-Za-z0-9-]+):\s*(.*)$")
 AMC_KEYS = {"b", "m", "e", "v", "d", "p"}
 
 
@@ -33,6 +37,8 @@ class _Question:
     scoring: str = ""
     name: str = ""
     open_question: bool = False
+    indicative: bool = False
+    answer_scoring: bool = False
 
 
 def read(text: str, path: Path) -> Draft:
@@ -43,17 +49,19 @@ def read(text: str, path: Path) -> Draft:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        head = HEAD.match(stripped)
-        if head is not None:
-            current = _Question(line_number, head.group(1) == "**", [head.group(5)])
-            current.open_question = head.group(2) is not None
-            current.scoring = (head.group(4) or "{}")[1:-1]
-            current.name = _option_id(head.group(3) or "")
+        if (option := OPTION.match(stripped)) is not None:
+            _global_option(draft, line_number, option)
+            current = None
+        elif GROUP.match(stripped):
+            current = None  # a group's header or footer: its questions are read as the others
+        elif (head := HEAD.match(stripped)) is not None:
+            current = _question(line_number, head)
             questions.append(current)
         elif current is None:
-            _global_option(draft, line_number, stripped)
-        elif stripped[0] in "+-" and stripped[1:2] in {" ", "\t"}:
-            current.options.append((stripped[0] == "+", [stripped[2:].strip()]))
+            continue  # text of a group header, or before any question
+        elif (choice := ANSWER.match(stripped)) is not None:
+            current.options.append((choice.group(1) == "+", [choice.group(4).strip()]))
+            current.answer_scoring |= choice.group(3) is not None
         elif current.options:
             current.options[-1][1].append(stripped)
         else:
@@ -63,23 +71,37 @@ def read(text: str, path: Path) -> Draft:
     return draft
 
 
-def _global_option(draft: Draft, line: int, text: str) -> None:
-    option = OPTION.match(text)
-    if option is not None and option.group(1).lower() == "title":
+def _global_option(draft: Draft, line: int, option: re.Match[str]) -> None:
+    if option.group(1).lower() == "title":
         draft.title = option.group(2).strip()
     else:
-        draft.skip(line, f"global option '{text[:60]}' has no counterpart in grader")
+        draft.skip(line, f"global option '{option.group(0)[:60]}' has no counterpart in grader")
 
 
-def _option_id(options: str) -> str:
-    found = re.search(r"id\s*=\s*([^,\]\s]+)", options)
-    return found.group(1) if found else ""
+def _question(line: int, head: re.Match[str]) -> _Question:
+    options = dict(_option(part) for part in (head.group(3) or "[]")[1:-1].split(",") if part)
+    question = _Question(line, head.group(1) == "**", [head.group(5)])
+    question.open_question = head.group(2) is not None
+    question.indicative = "indicative" in options
+    question.scoring = (head.group(4) or "{}")[1:-1]
+    question.name = options.get("id") or options.get("name") or ""
+    return question
+
+
+def _option(part: str) -> tuple[str, str]:
+    key, _, value = part.partition("=")
+    return key.strip(), value.strip()
 
 
 def _convert(draft: Draft, question: _Question) -> None:
     if question.open_question:
         draft.skip(question.line, "an open question (*<…>) is not a choice question")
         return
+    if question.indicative:
+        draft.skip(question.line, "an indicative question is not scored")
+        return
+    if question.answer_scoring:
+        draft.skip(question.line, "a scoring on an answer ({…} after + or -) is not kept")
     right = [n for n, (correct, _) in enumerate(question.options) if correct]
     if len(question.options) < 2 or not right:
         draft.skip(question.line, "a question needs two answers, one of them right (+)")
