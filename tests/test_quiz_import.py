@@ -113,7 +113,9 @@ $CATEGORY: $course$/Grant
    ~%-50%Grant's father
 }
 
-::Pi::What is the value of pi (to 3 decimal places)? {#3.141..3.142}
+::Pi::What is the value of pi (to 3 decimal places)? {#3.141..3.142 ~#Non, 3,14159…}
+
+::Soleil::The sun rises in the East.{T#Non, à l'est.#Oui.}
 
 ::Escapes::Which answer equals 5? {
    ~ \\= 2 + 2
@@ -193,10 +195,10 @@ def test_moodle_xml_from_the_documentation(tmp_path: Path) -> None:
 def test_gift_from_the_documentation(tmp_path: Path) -> None:
     bank, skipped = imported(tmp_path, "grant.gift", GIFT)
     assert skipped == [
-        "28: 'Grant is {~buried =entombed ~living} in ': a missing-word question (text after "
+        "30: 'Grant is {~buried =entombed ~living} in ': a missing-word question (text after "
         "the answers)",
-        "30: 'Match the following countries with their': a matching question",
-        "35: 'Write a short biography of Dag Hammarskj': an essay (empty answer block)",
+        "32: 'Match the following countries with their': a matching question",
+        "37: 'Write a short biography of Dag Hammarskj': an essay (empty answer block)",
     ]
     assert bank.title == "Grant"
     kinds = {q.id: q.kind for q in bank.questions}
@@ -207,8 +209,12 @@ def test_gift_from_the_documentation(tmp_path: Path) -> None:
         "Naissance": "numeric",
         "Poids": "multiple",
         "Pi": "numeric",
+        "Soleil": "true-false",
         "Escapes": "single",
     }
+    sun = bank.question("Soleil")
+    assert (sun.answer, sun.feedback_true, sun.feedback_false) == (True, "Oui.", "Non, à l'est.")
+    assert to_gift(bank).text.count("{T#Non, à l'est.#Oui.}") == 1
     escapes = bank.question("Escapes")
     assert escapes.options[1].text == "= 2 + 3" and escapes.options[1].correct
     marks = score(
@@ -221,6 +227,7 @@ def test_gift_from_the_documentation(tmp_path: Path) -> None:
             "Naissance": "1826",
             "Poids": "b;d",  # 50 - 50
             "Pi": "3,1415",
+            "Soleil": "vrai",
             "Escapes": "b",
         },
     )
@@ -231,6 +238,7 @@ def test_gift_from_the_documentation(tmp_path: Path) -> None:
         "Naissance": 1,
         "Poids": 0,
         "Pi": 1,
+        "Soleil": 1,
         "Escapes": 1,
     }
     assert score(bank, "bob", {"Poids": "b;c", "Naissance": "1828"}) == {
@@ -409,9 +417,9 @@ def test_cli_lists_what_was_skipped_and_writes_a_quiz(
     Path("grant.gift").write_bytes(GIFT.encode("cp1252", errors="replace"))
     result = CliRunner().invoke(quiz, ["import", "grant.gift", "--out", "quizzes/grant.yaml"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "quizzes/grant.yaml: 7 questions, 3 items skipped\n"
+    assert result.stdout == "quizzes/grant.yaml: 8 questions, 3 items skipped\n"
     assert result.stderr.splitlines()[0] == (
-        "warning: grant.gift:28: not imported: 'Grant is {~buried =entombed ~living} in ': "
+        "warning: grant.gift:30: not imported: 'Grant is {~buried =entombed ~living} in ': "
         "a missing-word question (text after the answers)"
     )
     data = yaml.safe_load(Path("quizzes/grant.yaml").read_text(encoding="utf-8"))

@@ -237,7 +237,13 @@ def _fill(data: dict[str, object], kind: str, body: object, fmt: str) -> str | N
         return None
     assert isinstance(body, str)
     if kind == "true-false":
-        data["answer"] = body.partition("#")[0].strip() in {"T", "TRUE"}
+        word, wrong, right = [*body.split("#", 2), "", ""][:3]
+        data["answer"] = word.strip() in {"T", "TRUE"}
+        shown = {True: convert(_text(right, fmt), fmt), False: convert(_text(wrong, fmt), fmt)}
+        for key, when_true in (("feedback_true", True), ("feedback_false", False)):
+            feedback = shown[when_true == data["answer"]]
+            if feedback:
+                data[key] = feedback
         return None
     if kind == "numeric":
         return _numeric(data, body, fmt)
@@ -245,6 +251,7 @@ def _fill(data: dict[str, object], kind: str, body: object, fmt: str) -> str | N
 
 
 def _numeric(data: dict[str, object], body: str, fmt: str) -> str | None:
+    body = body.split("~", 1)[0]  # `~#…`: the feedback for any other number, not an answer
     parts = [part.strip() for part in re.split(r"(?=(?<!^)=)", body.strip()) if part.strip()]
     accepted: list[dict[str, object]] = []
     for part in parts:

@@ -18,7 +18,7 @@ from grader.quiz.kinds.base import (
     Ticks,
     choice_key,
 )
-from grader.quiz.moodle import Out, answer, html_field, rich
+from grader.quiz.moodle import Out, answer, gift_feedback, html_field, rich
 from grader.quiz.richtext import to_html
 from grader.quiz.schemes import choice_max, score_choice
 from grader.quiz.shuffle import FormQuestion
@@ -62,8 +62,16 @@ class TrueOrFalse:
             html_field(written, "feedback", rich(feedback, question))
 
     def gift(self, question: TrueFalse, out: Out) -> str:
+        """`T#shown if wrong#shown if right`, as Moodle's GIFT reader splits it."""
         out.choice(question)
-        return "T" if question.answer else "F"
+        right, wrong = question.feedback_true, question.feedback_false
+        if not question.answer:
+            right, wrong = wrong, right
+        feedback = ""
+        if right or wrong:
+            feedback = gift_feedback(wrong, question) or "#"
+            feedback += gift_feedback(right, question)
+        return ("T" if question.answer else "F") + feedback
 
     def page(self, question: TrueFalse, asked: FormQuestion) -> tuple[PageOptions, dict[str, Any]]:
         options = [
