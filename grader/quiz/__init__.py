@@ -1,6 +1,8 @@
 """QCM quizzes: specs, scoring schemes, per-student shuffling, item analysis, import/export.
 
-The CLI (grader/quiz/cli.py) calls only what is exported here.
+Question kinds live in grader/quiz/kinds (one module each, one protocol), bank importers in
+grader/quiz/importers (one module per format), the Moodle exports in export.py and moodle.py,
+the YAML's JSON Schema in schema.py. What other code uses is exported here.
 """
 
 from grader.quiz.analysis import ItemAnalysis, ItemStats, OptionStats, TestStats, analyse
