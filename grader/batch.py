@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from grader.assignment.load import Assignment, load_assignment
-from grader.errors import GraderError
+from grader.errors import GraderError, display_path
+from grader.fingerprint import PARTS, RUBRIC, Need, assignment_fingerprint, changed_parts, needs
 from grader.gradebook.export import gradebook_csv, gradebook_json, junit_xml
 from grader.gradebook.late import (
     LatePolicy,
@@ -46,10 +48,36 @@ from grader.report.html import render_report
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict, write_json_atomic
+from grader.scoring.score import rescore_report
 from grader.submission import submission_hash
 from grader.workers import WorkerPool
 
 T = TypeVar("T")
+
+
+@dataclass
+class Changes:
+    """What a rerun found changed since the stored results: the one line that says it."""
+
+    rescored: int = 0
+    regrade_reasons: Counter[str] = field(default_factory=Counter)
+    regrade_count: int = 0
+
+    def regraded(self, reasons: list[str]) -> None:
+        self.regrade_count += 1
+        self.regrade_reasons.update(reasons)
+
+    def line(self) -> str | None:
+        parts = []
+        if self.rescored:
+            parts.append(
+                f"{self.rescored} rescored from their stored check outcomes: the rubric changed "
+                "(nothing runs)"
+            )
+        if self.regrade_count:
+            why = ", ".join(f"{reason} changed ({n})" for reason, n in self.regrade_reasons.items())
+            parts.append(f"{self.regrade_count} graded again: {why}")
+        return f"since the last run: {'; '.join(parts)}" if parts else None
 
 
 @dataclass
@@ -100,32 +128,53 @@ class OutputTree:
         (out / "reports").mkdir(parents=True, exist_ok=True)
         self.gradebook = Gradebook(out / "gradebook.sqlite")
         self.run_id = self.gradebook.start_run(
-            assignment.id, options.seed, options.sandbox.name, assignment.spec.title
+            assignment.id,
+            options.seed,
+            options.sandbox.name,
+            assignment.spec.title,
+            Path(os.path.abspath(assignment.root)),
         )
         self.previous = self.gradebook.current(assignment.id)
+        self.fingerprint = assignment_fingerprint(assignment)
+        self.changes = Changes()
         self.paths: dict[str, Path] = {}
         self.failed: list[tuple[str, str]] = []  # (student, traceback): could not be stored
 
     def plan(self, submissions: Sequence[Submission], force: bool = False) -> list[Submission]:
-        """The submissions to grade: new or changed ones (all with `force`).
+        """The submissions to grade: new ones, changed ones, and those graded under another
+        assignment fingerprint (grader/fingerprint.py); all of them with `force`.
 
+        A result whose rubric alone changed is rescored here, from its stored check outcomes.
         Unchanged ones keep their stored result, whose files are written again in case a kill
-        came between the gradebook's commit and them.
+        came between the gradebook's commit and them. `self.changes` says what and why.
         """
         pending = []
         for submission in submissions:
             self.paths[submission.student] = submission.path
             stored = self.previous.get(submission.student)
-            if (
-                force
-                or stored is None
-                or stored.submission_hash
-                != submission_hash(submission.path, self.assignment.limits)
-            ):
+            if force or stored is None:
+                pending.append(submission)
+            elif stored.submission_hash != submission_hash(submission.path, self.assignment.limits):
+                self.changes.regraded(["the submission"])
                 pending.append(submission)
             else:
-                self._guarded(stored.report.student, partial(self._write_files, stored.report))
+                changed = changed_parts(stored.report.fingerprint, self.fingerprint)
+                need = needs(changed)
+                if need is Need.REGRADE:
+                    self.changes.regraded([PARTS[part] for part in changed if part != RUBRIC])
+                    pending.append(submission)
+                elif need is Need.RESCORE:
+                    self.changes.rescored += 1
+                    self.add(self._rescored(stored.report))
+                else:
+                    self._guarded(stored.report.student, partial(self._write_files, stored.report))
         return pending
+
+    def _rescored(self, report: GradeReport) -> GradeReport:
+        assignment = self.assignment
+        return rescore_report(
+            report, assignment.rubric, assignment.criterion_checks(), self.fingerprint
+        )
 
     def add(self, report: GradeReport) -> GradeReport:
         """Penalise lateness, keep manual marks, commit to the gradebook, then write the files.
@@ -190,14 +239,23 @@ def write_class_files(
         _write_text_atomic(junit, junit_xml(reports))
 
 
-def rerender(out: Path, lang: Lang = "fr", junit: Path | None = None) -> list[GradeReport]:
-    """`grader report`: reports and exports again from the stored results; nothing runs."""
+def rerender(
+    out: Path,
+    lang: Lang = "fr",
+    junit: Path | None = None,
+    say: Callable[[str], None] = lambda line: None,
+) -> list[GradeReport]:
+    """`grader report`: reports and exports again from the stored results; nothing runs.
+
+    Scores are those of the assignment's current rubric: a result graded under another one is
+    rescored from its stored check outcomes (and recorded so); `say` hears of it, and of the
+    results that only a new `grade` can bring up to date (their checks or data changed)."""
     gradebook = _open_gradebook(out)
     try:
         every = []
         for assignment in gradebook.assignments():
             title = gradebook.title(assignment)
-            reports = [c.report for c in gradebook.current(assignment).values()]
+            reports = _under_current_rubric(gradebook, assignment, say)
             for report in reports:
                 write_json_atomic(
                     out / "results" / f"{report.student}.json", report_to_dict(report)
@@ -210,6 +268,48 @@ def rerender(out: Path, lang: Lang = "fr", junit: Path | None = None) -> list[Gr
         return every
     finally:
         gradebook.close()
+
+
+def _under_current_rubric(
+    gradebook: Gradebook, assignment_id: str, say: Callable[[str], None]
+) -> list[GradeReport]:
+    """The current results of an assignment, rescored (and recorded) where the rubric of its
+    folder changed since they were graded."""
+    current = gradebook.current(assignment_id)
+    reports = [c.report for c in current.values()]
+    root = gradebook.root(assignment_id)
+    if root is None:
+        return reports
+    try:
+        assignment = load_assignment(root)
+    except GraderError as error:
+        say(f"grader: {assignment_id}: scores as stored: cannot read its rubric ({error})")
+        return reports
+    fingerprint = assignment_fingerprint(assignment)
+    changed = {s: changed_parts(c.report.fingerprint, fingerprint) for s, c in current.items()}
+    stale = [s for s, parts in changed.items() if needs(parts) is Need.REGRADE]
+    if stale:
+        why = sorted({PARTS[p] for s in stale for p in changed[s] if p != RUBRIC})
+        say(
+            f"grader: {assignment_id}: {len(stale)} result(s) predate a change of "
+            f"{', '.join(why)}: run grader grade again to regrade them"
+        )
+    rescore = [s for s, parts in changed.items() if needs(parts) is Need.RESCORE]
+    if not rescore:
+        return reports
+    run = gradebook.start_run(assignment_id, 0, "rescore", assignment.spec.title, root)
+    for student in rescore:
+        stored = current[student]
+        report = rescore_report(
+            stored.report, assignment.rubric, assignment.criterion_checks(), fingerprint
+        )
+        report = carry_marks(apply_lateness(report, stored.report.late), stored.report)
+        gradebook.record(run, report, stored.submission)
+    say(
+        f"grader: {assignment_id}: {len(rescore)} result(s) rescored under the current rubric "
+        f"({display_path(assignment.rubric_path)}); nothing ran"
+    )
+    return [c.report for c in gradebook.current(assignment_id).values()]
 
 
 def grade_batch(

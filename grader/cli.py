@@ -7,6 +7,7 @@ import importlib
 import json
 import secrets
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,12 @@ import click
 
 import grader
 from grader.checks.reference import run_store
-from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
+from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
 from grader.mirror import DEFAULT_ROOT
 from grader.report.html import format_points
 from grader.report.i18n import LANGS, Lang
-from grader.report.terminal import BatchProgress, peak_memory_line
+from grader.report.terminal import BatchProgress, check_error_lines, peak_memory_line
 from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
 from grader.sandbox.limits import format_size
@@ -198,6 +199,8 @@ def grade(
     tree = grader.OutputTree(out, loaded, options, lang=lang, late=late, submitted_at=times)
     pending = tree.plan(batch, force)
     terminal = output_format == "terminal"
+    if changes := tree.changes.line():
+        click.echo(f"grader: {changes}", err=not terminal)
     if terminal:
         where = f"on {scheduler}" if scheduler else f"{jobs} at a time"
         threads = min(loaded.limits.cpu_threads, options.max_threads or loaded.limits.cpu_threads)
@@ -240,9 +243,16 @@ def grade(
             click.echo(peaks)
     else:
         click.echo(json.dumps([_json_summary(r) for r in result.reports], ensure_ascii=False))
+    for line in check_error_lines(result.reports):
+        click.echo(line, err=not terminal)
     if result.crashed:
         sys.exit(Exit.BUG)
-    sys.exit(Exit.OK if all(r.all_passed for r in result.reports) else Exit.CHECKS_FAILED)
+    sys.exit(
+        verdict(
+            all(r.all_passed for r in result.reports),
+            any(r.check_errors for r in result.reports),
+        )
+    )
 
 
 @main.command()
@@ -285,13 +295,15 @@ def check(
         for skipped in report.execution.skipped_files:
             click.echo(f"  ! {skipped.path} : {skipped.message}")
         for result in report.checks:
-            mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·"}[result.outcome]
+            mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·", "check-error": "?"}[
+                result.outcome
+            ]
             click.echo(f"  {mark} {result.id} : {result.message}")
         click.echo(
             f"Note indicative (vérifications publiques seulement) : "
             f"{format_points(report.score)} / {format_points(report.max_score)}"
         )
-    sys.exit(Exit.OK if report.all_passed else Exit.CHECKS_FAILED)
+    sys.exit(verdict(report.all_passed, bool(report.check_errors)))
 
 
 @main.command()
@@ -311,24 +323,31 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=True)
     validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror), backend)
+    points, total = validation.automatic
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                {"assignment": loaded.id, "ok": validation.ok, "problems": validation.problems},
-                ensure_ascii=False,
-            )
-        )
+        payload = {
+            "assignment": loaded.id,
+            "ok": validation.ok,
+            "problems": validation.problems,
+            "automatic_points": points,
+            "automatic_total": total,
+            "manual": dict(validation.manual),
+            "check_errors": [check.id for check in validation.solution.check_errors],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False))
     elif validation.ok:
+        manual = ", ".join(f"{c} ({format_points(p)})" for c, p in validation.manual)
         click.echo(
-            f"{loaded.id}: valid: the solution scores "
-            f"{format_points(validation.solution.score)} / "
-            f"{format_points(validation.solution.max_score)}, the template passes no check"
+            f"{loaded.id}: valid: the solution scores full marks, {format_points(points)} / "
+            f"{format_points(total)} automatic points"
+            + (f" (and manual criteria, yours to mark: {manual})" if manual else "")
+            + "; the template passes no check"
         )
     else:
         click.echo(f"{loaded.id}: {len(validation.problems)} problem(s)")
         for problem in validation.problems:
             click.echo(f"  - {problem}")
-    sys.exit(Exit.OK if validation.ok else Exit.CHECKS_FAILED)
+    sys.exit(Exit.OK if validation.ok else verdict(False, bool(validation.solution.check_errors)))
 
 
 @main.command()
@@ -368,7 +387,9 @@ def report(out: Path, junit: Path | None, lang: Lang, output_format: str) -> Non
     Example:
       grader report out/tp-attention --lang en
     """
-    reports = grader.rerender(out, lang, junit)
+    reports = grader.rerender(
+        out, lang, junit, say=partial(click.echo, err=output_format == "json")
+    )
     if output_format == "json":
         click.echo(json.dumps([_json_summary(r) for r in reports], ensure_ascii=False))
     else:
@@ -434,4 +455,6 @@ def _json_summary(report: GradeReport) -> dict[str, Any]:
         "max_score": report.max_score,
         "status": report.execution.status.value,
         "all_passed": report.all_passed,
+        "check_errors": [check.id for check in report.check_errors],
+        "held_back": round(sum(c.held_back for c in report.criteria), 2),
     }

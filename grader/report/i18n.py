@@ -15,6 +15,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "outcome.failed": ("échoué", "failed"),
     "outcome.error": ("erreur", "error"),
     "outcome.skipped": ("non exécuté", "not run"),
+    "outcome.check-error": ("à revoir", "to review"),
+    "outcome.carried": ("réussi (erreur reportée)", "passed (error carried forward)"),
     "status.ok": ("terminée", "finished"),
     "status.error": ("terminée avec des erreurs", "finished with errors"),
     "status.timeout": ("temps dépassé", "time limit hit"),
@@ -64,6 +66,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "criteria": ("Critères", "Criteria"),
     "awaiting_mark": ("à noter par l'enseignant·e", "awaiting the instructor's mark"),
     "hidden_check": ("(vérification cachée)", "(hidden check)"),
+    # carry-forward (grader/checks/carry.py) and checks whose own code raised
+    "carried_from": (
+        "Erreur reportée de `{name}` : ce calcul est juste avec une version correcte de "
+        "`{name}`, déjà pénalisée plus haut ; voici ce que donnait la vôtre.",
+        "Error carried forward from `{name}`: this is right with a correct `{name}`, already "
+        "penalised above; here is what yours gave.",
+    ),
+    "held_back": (
+        "{points} point(s) réservé(s) : une vérification de ce critère a rencontré une erreur "
+        "dans son propre code (à revoir par l'enseignant·e) ; vous ne perdez rien pour elle.",
+        "{points} point(s) held back: a check of this criterion hit an error in its own code "
+        "(for the instructor to review); it costs you nothing.",
+    ),
+    "check_errors": (
+        "Vérifications à revoir (erreur dans leur propre code)",
+        "Checks to review (an error in their own code)",
+    ),
     "execution": ("Exécution", "Execution"),
     "execution_status": ("Statut", "Status"),
     "duration": ("durée", "duration"),

@@ -143,6 +143,7 @@ def render_summary(
             criterion_rows=criterion_rows(reports),
             manual=manual_progress(reports),
             failing=failing(reports),
+            check_errors=[(r.student, c) for r in reports for c in r.check_errors],
             slowest=sorted(reports, key=lambda r: -r.execution.duration_s)[:SLOWEST],
             memory=memory_peaks(reports),
             MiB=MiB,
