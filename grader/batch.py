@@ -161,7 +161,7 @@ class OutputTree:
                 changed = changed_parts(stored.report.fingerprint, self.fingerprint)
                 need = needs(changed)
                 if need is Need.REGRADE:
-                    self.changes.regraded([PARTS[part] for part in changed if part != RUBRIC])
+                    self.changes.regraded(_reasons(stored.report, changed))
                     pending.append(submission)
                 elif need is Need.RESCORE:
                     self.changes.rescored += 1
@@ -218,6 +218,13 @@ class OutputTree:
         write_json_atomic(self.out / "results" / f"{report.student}.json", report_to_dict(report))
         html = render_report(report, self.assignment.spec.title, self.lang)
         _write_text_atomic(self.out / "reports" / f"{report.student}.html", html)
+
+
+def _reasons(stored: GradeReport, changed: list[str]) -> list[str]:
+    """What changed since `stored` was graded, as the rerun's line says it."""
+    if not stored.fingerprint:
+        return ["the grader (a result stored without its assignment's fingerprint)"]
+    return [PARTS[part] for part in changed if part != RUBRIC]
 
 
 def write_class_files(
@@ -289,7 +296,7 @@ def _under_current_rubric(
     changed = {s: changed_parts(c.report.fingerprint, fingerprint) for s, c in current.items()}
     stale = [s for s, parts in changed.items() if needs(parts) is Need.REGRADE]
     if stale:
-        why = sorted({PARTS[p] for s in stale for p in changed[s] if p != RUBRIC})
+        why = sorted({reason for s in stale for reason in _reasons(current[s].report, changed[s])})
         say(
             f"grader: {assignment_id}: {len(stale)} result(s) predate a change of "
             f"{', '.join(why)}: run grader grade again to regrade them"
