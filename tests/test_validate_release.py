@@ -39,7 +39,8 @@ def test_unbalanced_markers_are_config_errors(source: str, message: str) -> None
 def test_public_checks_drop_hidden_ones() -> None:
     checks = load_assignment(TP_ATTENTION).checks
     public = public_checks_source(TP_ATTENTION / "checks.py", checks)
-    assert '@check("sdpa.exemple")' in public
+    assert '@check("sdpa.exemple", uses=USES_SOFTMAX)' in public
+    assert "USES_SOFTMAX = " in public and "softmax_stand_in" in public  # what it needs ships
     assert "hidden=True" not in public and "def sdpa_torch" not in public
 
 
