@@ -12,7 +12,7 @@ from lxml import etree
 
 from grader.gradebook.export import gradebook_csv, gradebook_json, junit_xml
 from grader.gradebook.lms import gradescope_results, moodle_csv
-from grader.results import report_from_dict
+from grader.results import Outcome, report_from_dict
 from tests.report_builders import SECRET, late, make_report
 
 # The JUnit XML format as Ant, Maven Surefire, Jenkins and GitLab read it, written as an XSD:
@@ -148,3 +148,26 @@ def test_csv_has_the_design_columns() -> None:
     rows = list(csv.DictReader(io.StringIO(gradebook_csv([make_report()]))))
     assert list(rows[0]) == ["student", "score", "max_score", "percent", "attention", "tokens",
                              "redaction", "status"]  # fmt: skip
+
+
+def test_junit_counts_a_check_error_as_an_error_and_a_carried_check_as_passed(
+    junit_schema: etree.XMLSchema,
+) -> None:
+    report = make_report("bruno")
+    attention, *others = report.criteria
+    poids, carte, cachee = attention.checks
+    checks = (
+        replace(poids, carried_from="softmax"),
+        replace(carte, outcome=Outcome.CHECK_ERROR, detail="Traceback: TypeError in checks.py"),
+        cachee,
+    )
+    report = replace(report, criteria=(replace(attention, checks=checks), *others))
+    document = etree.fromstring(junit_xml([report]).encode())
+    junit_schema.assertValid(document)
+    cases = {case.get("name"): case for case in document.iter("testcase")}
+    assert cases["sdpa.poids"].find("failure") is None
+    assert "erreur reportée de `softmax`" in cases["sdpa.poids"].findtext("system-out")
+    error = cases["sdpa.carte"].find("error")
+    assert error is not None and error.get("type") == "check-error"
+    assert "TypeError in checks.py" in (error.text or "")
+    assert (document.get("failures"), document.get("errors")) == ("2", "1")
