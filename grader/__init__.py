@@ -31,6 +31,7 @@ from grader.grading import (
     warm_kernels,
 )
 from grader.results import CheckResult, GradeReport, Outcome, Phase
+from grader.similarity import similarity_report
 
 __all__ = [
     "Assignment",
@@ -59,6 +60,7 @@ __all__ = [
     "read_lms_times",
     "release",
     "rerender",
+    "similarity_report",
     "threads_per_kernel",
     "validate_assignment",
     "warm_kernels",

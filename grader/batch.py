@@ -209,7 +209,9 @@ def write_class_files(
     _write_text_atomic(out / "moodle.csv", moodle_csv(reports, title))
     for report in reports:
         write_json_atomic(out / "gradescope" / f"{report.student}.json", gradescope_results(report))
-    _write_text_atomic(out / "summary.html", render_summary(reports, assignment, title, lang))
+    similarity = (out / "similarity.html").is_file()  # grader/similarity wrote it
+    summary = render_summary(reports, assignment, title, lang, similarity=similarity)
+    _write_text_atomic(out / "summary.html", summary)
     if junit is not None:
         _write_text_atomic(junit, junit_xml(reports))
 

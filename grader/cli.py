@@ -59,6 +59,7 @@ class Commands(click.Group):
         "mirror": "grader.mirror.cli:mirror",
         "doctor": "grader.sandbox.cli:doctor",
         "mark": "grader.marking.cli:mark",
+        "similarity": "grader.similarity.cli:similarity",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -125,6 +126,12 @@ def main() -> None:
 )
 @LANG
 @click.option(
+    "--similarity",
+    "compare_code",
+    is_flag=True,
+    help="Then compare the class's code: OUT/similarity.html and .csv (as `grader similarity`).",
+)
+@click.option(
     "--extensions",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Late work: per-student due dates or extra days (YAML or CSV student,extension).",
@@ -158,6 +165,7 @@ def grade(
     force: bool,
     fresh_kernels: bool,
     lang: Lang,
+    compare_code: bool,
     extensions: Path | None,
     lms_export: Path | None,
     time_column: str,
@@ -222,6 +230,8 @@ def grade(
 
         result = grader.grade_batch(loaded.root, pending, options, jobs, on_report, scheduler)
     current = tree.finish(result.reports, junit)
+    if compare_code:
+        grader.similarity_report(out, loaded, lang=lang)
     result.crashed.extend(tree.failed)
     result.reports = [r for r in current if r.student in {s.student for s in batch}]
     progress.table(result.reports)

@@ -151,6 +151,51 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "students": ("Étudiant·es", "Students"),
     "score_col": ("Note", "Score"),
     "quiz_items": ("Analyse des questions du QCM", "Quiz item analysis"),
+    # the class's code similarity (grader/similarity)
+    "similarity": ("Similarité du code", "Code similarity"),
+    "similarity_link": (
+        "Paires de notebooks dont le code se ressemble",
+        "Pairs of notebooks whose code is alike",
+    ),
+    "similarity_caution": (
+        "Une similarité élevée est une raison de regarder de plus près, jamais un verdict : "
+        "deux étudiant·es peuvent écrire le même code de bonne foi, et seule la lecture des "
+        "deux notebooks permet d'en juger.",
+        "A high similarity is a reason to look closer, never a verdict: two students may write "
+        "the same code in good faith, and only reading both notebooks can tell.",
+    ),
+    "similarity_method": (
+        "{compared} notebook(s) comparé(s) : le code des cellules, sans celui du sujet distribué "
+        "ni les imports, en empreintes (winnowing) insensibles aux noms de variables, aux "
+        "valeurs, aux commentaires et à l'ordre des cellules. Le code que toute la classe ou la "
+        "solution partage compte moins. Part : ce que la paire a en commun, rapporté au code "
+        "propre de chacun·e.",
+        "{compared} notebook(s) compared: the code of their cells, without the released "
+        "template's or the imports, as fingerprints (winnowing) blind to variable names, "
+        "values, comments and cell order. Code the whole class or the solution shares counts "
+        "less. Share: what the pair has in common, over each one's own code.",
+    ),
+    "similarity_threshold": (
+        "Seuil tiré de la répartition de cette classe (valeurs extrêmes) : {threshold}. "
+        "{flagged} paire(s) au-dessus.",
+        "Threshold set from this class's distribution (outliers): {threshold}. "
+        "{flagged} pair(s) above it.",
+    ),
+    "similarity_none": ("Aucune paire ne partage de code propre.", "No pair shares own code."),
+    "pair": ("Paire", "Pair"),
+    "share_of": ("part de {student}", "share of {student}"),
+    "share_first": ("Part du 1er", "Share of 1st"),
+    "share_second": ("Part du 2e", "Share of 2nd"),
+    "stands_out": ("se détache", "stands out"),
+    "same_group": ("même groupe (déclaré)", "same group (declared)"),
+    "pairs_shown": (
+        "Les {shown} premières paires sur {total} ; toutes sont dans similarity.csv.",
+        "The first {shown} pairs of {total}; every one is in similarity.csv.",
+    ),
+    "matching_cells": ("Cellules en commun", "Cells in common"),
+    "cell_number": ("cellule {number}", "cell {number}"),
+    "lines_cut": ("… (suite non affichée)", "… (rest not shown)"),
+    "not_compared": ("Notebooks non comparés ou tronqués", "Notebooks not compared, or cut"),
 }
 
 

@@ -125,8 +125,10 @@ def render_summary(
     title: str,
     lang: Lang = "fr",
     quiz_analysis: str | None = None,
+    similarity: bool = False,
 ) -> str:
-    """`quiz_analysis`: the QCM's item analysis (grader.quiz.render_item_analysis), when given."""
+    """`quiz_analysis`: the QCM's item analysis (grader.quiz.render_item_analysis), when given;
+    `similarity`: link to similarity.html, beside the summary (grader.similarity)."""
     scores = [r.score for r in reports]
     max_score = max((r.max_score for r in reports), default=0.0)
     return (
@@ -149,6 +151,7 @@ def render_summary(
             MiB=MiB,
             histogram=Markup(score_histogram(scores, max_score, lang)),
             quiz_analysis=Markup(quiz_analysis) if quiz_analysis else None,
+            similarity=similarity,
         )
     )
 

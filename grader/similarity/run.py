@@ -1,0 +1,115 @@
+"""`grader similarity OUT`: compare the graded class's notebooks, write similarity.html/.csv.
+
+The class is what OUT's gradebook holds for the assignment: each student's current result
+names the submission it graded. The released template is rebuilt from the assignment as
+`grader release` makes it; the instructor's solution only lowers the weight of what it holds,
+and a submission inside the assignment's own folder (the instructor's) is never compared.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader.assignment.load import Assignment
+from grader.assignment.release import template_notebook
+from grader.errors import GraderError
+from grader.gradebook.store import CurrentResult, Gradebook
+from grader.report.i18n import Lang
+from grader.report.summary import render_summary
+from grader.similarity.compare import Comparison, compare, fingerprint_weights
+from grader.similarity.documents import (
+    Document,
+    fingerprint,
+    make_template,
+    notebook_cells,
+    solution_kgrams,
+)
+from grader.similarity.groups import read_groups
+from grader.similarity.render import render_similarity, similarity_csv
+from grader.submission import read_notebook
+
+PAGE, TABLE = "similarity.html", "similarity.csv"
+
+
+@dataclass(frozen=True)
+class SimilarityResult:
+    comparison: Comparison
+    notes: list[tuple[str, str]]  # (student, what was not compared or was cut)
+    page: Path
+
+    @property
+    def flagged(self) -> list[tuple[str, str]]:
+        pairs = self.comparison.pairs
+        return [(p.first, p.second) for p in pairs if self.comparison.flagged(p)]
+
+
+def similarity_report(
+    out: Path, assignment: Assignment, groups: Path | None = None, lang: Lang = "fr"
+) -> SimilarityResult:
+    """Compare every graded submission of `assignment` in `out`; write the page and the CSV."""
+    declared = read_groups(groups) if groups is not None else set()
+    path = out / "gradebook.sqlite"
+    if not path.is_file():
+        raise GraderError(f"{path}: no gradebook here (grade into this folder first)")
+    gradebook = Gradebook(path)
+    try:
+        current = gradebook.current(assignment.id)
+        title = gradebook.title(assignment.id)
+    finally:
+        gradebook.close()
+    if not current:
+        raise GraderError(f"{path}: no graded submission of {assignment.id} here")
+    documents, notes = _documents(assignment, current)
+    solution = solution_kgrams(_code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
+    comparison = compare(documents, solution, declared)
+    weights = fingerprint_weights(documents, solution)
+    page = render_similarity(comparison, documents, weights, title, notes, lang)
+    _write_atomic(out / PAGE, page)
+    _write_atomic(out / TABLE, similarity_csv(comparison))
+    if (out / "summary.html").is_file():
+        reports = [result.report for result in current.values()]
+        summary = render_summary(reports, assignment.id, title, lang, similarity=True)
+        _write_atomic(out / "summary.html", summary)
+    return SimilarityResult(comparison, notes, out / PAGE)
+
+
+def _documents(
+    assignment: Assignment, current: dict[str, CurrentResult]
+) -> tuple[list[Document], list[tuple[str, str]]]:
+    template = make_template(_code_cells(template_notebook(assignment)))
+    instructor = assignment.root.resolve()
+    documents, notes = [], []
+    for student in sorted(current):
+        where = current[student].submission
+        if where is None:
+            notes.append((student, "dépôt inconnu du carnet de notes : non comparé"))
+            continue
+        if Path(os.path.realpath(where)).is_relative_to(instructor):
+            notes.append((student, "notebook du dossier du sujet (l'enseignant·e) : non comparé"))
+            continue
+        found = read_notebook(where, assignment.limits)
+        if found.content is None:
+            notes.append((student, f"non comparé : {found.problem}"))
+            continue
+        cells, cut = notebook_cells(found.content)
+        if not cells:
+            notes += [(student, note) for note in cut or ["aucune cellule de code"]]
+            continue
+        document = fingerprint(student, cells, template)
+        notes += [(student, note) for note in (*cut, *document.notes)]
+        documents.append(document)
+    return documents, notes
+
+
+def _code_cells(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
