@@ -23,7 +23,7 @@ from grader.similarity.documents import Document, K
 
 SOLUTION_WEIGHT = 0.2
 COMMON_SHARE = 0.5  # a fingerprint held by more than this share of the class weighs nothing
-MIN_WEIGHT = 20.0  # a share is over at least the weight of this many unique fingerprints
+MIN_WEIGHT = 10.0  # a share is over at least the weight of this many unique fingerprints
 FENCE = 1.5  # interquartile ranges above the third quartile: Tukey's outliers
 MIN_GAP = 0.1  # a pair stands out only this far above the class's median pair, at least
 
