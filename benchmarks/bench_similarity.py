@@ -30,9 +30,11 @@ from grader.similarity.run import similarity_report
 from tests.conftest import EXAMPLES, TP_ATTENTION
 from tests.similarity_class import disguised, graded_folder, renamed
 
-CALLS = ("mean", "std", "cumsum", "argmax", "argsort", "diff", "sqrt", "abs", "tanh", "log1p",
-         "exp", "round", "clip", "median", "var", "prod", "sort", "unique", "ravel", "flip",
-         "square", "sign", "floor", "ceil", "nanmax", "nanmin", "ptp", "trace", "diag", "outer")  # fmt: skip
+CALLS = (
+    "mean", "std", "cumsum", "argmax", "argsort", "diff", "sqrt", "abs", "tanh", "log1p",
+    "exp", "round", "clip", "median", "var", "prod", "sort", "unique", "ravel", "flip",
+    "square", "sign", "floor", "ceil", "nanmax", "nanmin", "ptp", "trace", "diag", "outer",
+)  # fmt: skip
 
 
 def experiment(rng: random.Random) -> str:

@@ -235,14 +235,15 @@ def class_notebook(cells: dict[str, str]) -> nbformat.NotebookNode:
     return notebook
 
 
-def renamed(source: str, names: dict[str, str]) -> str:
-    """`source` with each of its own names (not keywords, builtins or attributes) renamed."""
+def renamed(source: str, names: dict[str, str], keep: frozenset[str] = frozenset()) -> str:
+    """`source` with each of its own names (not keywords, builtins, attributes or `keep`)
+    renamed."""
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     out: list[tuple[int, str]] = []
     for previous, token in zip([None, *tokens], tokens, strict=False):
         text = token.string
         attribute = previous is not None and previous.string == "."
-        if token.type == tokenize.NAME and text not in KEPT_NAMES and not attribute:
+        if token.type == tokenize.NAME and text not in KEPT_NAMES | keep and not attribute:
             text = names.setdefault(text, f"{text}_{len(names)}x")
         out.append((token.type, text))
     return str(tokenize.untokenize(out))  # spaced anew: names longer than they were fit

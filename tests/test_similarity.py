@@ -20,8 +20,9 @@ from typing import Any
 import nbformat
 import pytest
 
+from grader.assignment.load import load_assignment
 from grader.similarity.documents import fingerprint, make_template, notebook_cells
-from grader.similarity.run import _code_cells
+from grader.similarity.run import code_cells, similarity_report
 from tests.conftest import TP_ATTENTION, grader_command
 from tests.similarity_class import (
     disguised,
@@ -43,7 +44,8 @@ class Compared:
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
     folder = tmp_path_factory.mktemp("similarity")
-    out = graded_folder(folder / "out", write_class(folder / "class"))
+    instructor = TP_ATTENTION / "tp-attention.ipynb"  # graded as a smoke test, say
+    out = graded_folder(folder / "out", {**write_class(folder / "class"), "prof": instructor})
     (out / "summary.html").write_text("<!DOCTYPE html><title>before</title>", "utf-8")
     groups = folder / "groups.csv"
     groups.write_text("group,student\nbinome-1,cyril\nbinome-1,hanae\n", "utf-8")
@@ -78,9 +80,11 @@ def test_independent_correct_solutions_do_not_stand_out(compared: Compared) -> N
 
 def test_the_template_never_counts(compared: Compared) -> None:
     assert not any("vide" in p["students"] for p in compared.pairs)
+    assert not any("prof" in p["students"] for p in compared.pairs)  # the solution is not a student
+    assert "prof — notebook du dossier du sujet" in compared.page
     template_lines = {
         line.strip()
-        for source in _code_cells(released_template())
+        for source in code_cells(released_template())
         for line in source.splitlines()
         if line.strip()
     }
@@ -90,7 +94,7 @@ def test_the_template_never_counts(compared: Compared) -> None:
 
 def test_the_template_renamed_and_commented_has_no_fingerprint() -> None:
     template = released_template()
-    found = make_template(_code_cells(template))
+    found = make_template(code_cells(template))
     cells, _ = notebook_cells(nbformat.writes(disguised(template)).encode())
     assert fingerprint("vide", cells, found).fingerprints == {}
 
@@ -173,3 +177,12 @@ def _evaluate(page: Path, profile: Path, expression: str) -> dict[str, Any]:
         return dict(result["result"]["value"])
     finally:
         browser.close()
+
+
+def test_the_page_in_english(compared: Compared, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(compared.out, out)
+    result = similarity_report(out, load_assignment(TP_ATTENTION), lang="en")
+    page = result.page.read_text("utf-8")
+    assert "never a verdict" in page and "Code similarity" in page and "\u202f%" not in page
+    assert "prof — a notebook of the assignment&#39;s folder" in page

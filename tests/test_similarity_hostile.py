@@ -16,7 +16,7 @@ import pytest
 from grader.assignment.load import load_assignment
 from grader.errors import ConfigError
 from grader.similarity.compare import Comparison, Pair
-from grader.similarity.documents import MAX_CELL_CHARS, MAX_CELLS, MAX_TOKENS
+from grader.similarity.documents import MAX_CELL_CHARS, MAX_CELLS, MAX_TOKENS, Note
 from grader.similarity.groups import read_groups
 from grader.similarity.render import similarity_csv
 from grader.similarity.run import SimilarityResult, similarity_report
@@ -72,12 +72,16 @@ def hostile_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Simil
 def test_hostile_notebooks_are_bounded_and_said_so(
     hostile_class: tuple[Path, SimilarityResult],
 ) -> None:
-    _, result = hostile_class
-    notes = dict(result.notes)
-    assert f"{MAX_CELL_CHARS}" in notes["enorme"]
-    assert f"{MAX_CELLS}" in notes["milliers"]
-    assert "illisible" in notes["profond"] and "illisible" in notes["pas-json"]
-    assert "parti" in notes and "non comparé" in notes["parti"]
+    out, result = hostile_class
+    notes: dict[str, list[Note]] = {}
+    for student, note in result.notes:
+        notes.setdefault(student, []).append(note)
+    assert Note("cell-cut", (("number", 1), ("count", MAX_CELL_CHARS))) in notes["enorme"]
+    assert Note("cells-cut", (("count", MAX_CELLS),)) in notes["milliers"]
+    assert notes["profond"] == notes["pas-json"] == [Note("unreadable")]
+    assert [note.key for note in notes["parti"]] == ["unread"]
+    page = (out / "similarity.html").read_text("utf-8")
+    assert f"cellule 1 coupée à {MAX_CELL_CHARS} caractères" in page
     compared = result.comparison.compared
     assert compared == len(HOSTILE) + 3 + 1 - 2  # the two unreadable ones have no code
 

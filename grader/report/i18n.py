@@ -196,6 +196,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cell_number": ("cellule {number}", "cell {number}"),
     "lines_cut": ("… (suite non affichée)", "… (rest not shown)"),
     "not_compared": ("Notebooks non comparés ou tronqués", "Notebooks not compared, or cut"),
+    "similarity_note.unreadable": (
+        "notebook illisible (JSON invalide)",
+        "unreadable notebook (bad JSON)",
+    ),
+    "similarity_note.no-cells": (
+        "notebook sans liste de cellules",
+        "a notebook without a cell list",
+    ),
+    "similarity_note.cells-cut": (
+        "seules les {count} premières cellules de code sont comparées",
+        "only the first {count} code cells are compared",
+    ),
+    "similarity_note.cell-cut": (
+        "cellule {number} coupée à {count} caractères",
+        "cell {number} cut at {count} characters",
+    ),
+    "similarity_note.tokens-cut": (
+        "comparaison limitée aux {count} premiers tokens",
+        "compared on its first {count} tokens only",
+    ),
+    "similarity_note.no-code": (
+        "aucune cellule de code : non comparé",
+        "no code cell: not compared",
+    ),
+    "similarity_note.unknown": (
+        "dépôt inconnu du carnet de notes : non comparé",
+        "submission unknown to the gradebook: not compared",
+    ),
+    "similarity_note.instructor": (
+        "notebook du dossier du sujet (celui de l'enseignant·e) : non comparé",
+        "a notebook of the assignment's folder (the instructor's): not compared",
+    ),
+    "similarity_note.unread": ("non comparé : {problem}", "not compared: {problem}"),
 }
 
 

@@ -35,6 +35,14 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Note:
+    """What was not compared, or was cut: a key of grader/report/i18n.py's similarity notes."""
+
+    key: str
+    fields: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
 class Template:
     """What the students were given: its lines and its k-grams never count."""
 
@@ -50,29 +58,29 @@ class Document:
     cells: list[Cell]
     places: list[tuple[int, int]] = field(default_factory=list)  # token -> (cell index, line)
     fingerprints: dict[int, list[int]] = field(default_factory=dict)  # hash -> first tokens
-    notes: list[str] = field(default_factory=list)  # what was cut, in French
+    notes: list[Note] = field(default_factory=list)  # what was cut
 
 
-def notebook_cells(content: bytes) -> tuple[list[Cell], list[str]]:
+def notebook_cells(content: bytes) -> tuple[list[Cell], list[Note]]:
     """The code cells of a notebook's bytes, bounded, and notes on what was not read."""
     try:
         notebook = json.loads(content.decode("utf-8", errors="replace"))
     except (ValueError, RecursionError):
-        return [], ["notebook illisible (JSON invalide)"]
+        return [], [Note("unreadable")]
     raw = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(raw, list):
-        return [], ["notebook sans liste de cellules"]
+        return [], [Note("no-cells")]
     cells: list[Cell] = []
-    notes: list[str] = []
+    notes: list[Note] = []
     for number, cell in enumerate(raw, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         if len(cells) == MAX_CELLS:
-            notes.append(f"seules les {MAX_CELLS} premières cellules de code sont comparées")
+            notes.append(Note("cells-cut", (("count", MAX_CELLS),)))
             break
         source = _source_text(cell.get("source"))
         if len(source) > MAX_CELL_CHARS:
-            notes.append(f"cellule {number} coupée à {MAX_CELL_CHARS} caractères")
+            notes.append(Note("cell-cut", (("number", number), ("count", MAX_CELL_CHARS))))
             source = source[:MAX_CELL_CHARS]
         cells.append(Cell(number, source))
     return cells, notes
@@ -120,7 +128,7 @@ def fingerprint(student: str, cells: list[Cell], template: Template) -> Document
     for index, cell in enumerate(cells):
         budget = MAX_TOKENS - len(document.places)
         if budget <= 0:
-            document.notes.append(f"comparaison limitée aux {MAX_TOKENS} premiers tokens")
+            document.notes.append(Note("tokens-cut", (("count", MAX_TOKENS),)))
             break
         tokens = _own_tokens(cell.source, template, budget)
         first = len(document.places)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grader.report.html import _ENVIRONMENTS
-from grader.report.i18n import Lang
+from grader.report.i18n import Lang, translator
 from grader.similarity.compare import Comparison, Pair, cell_matches
-from grader.similarity.documents import Cell, Document
+from grader.similarity.documents import Cell, Document, Note
 from grader.text import SpreadsheetWriter, safe_text
 
 MAX_LISTED = 300  # pairs in the page's table (the CSV has them all)
@@ -51,7 +51,7 @@ def render_similarity(
     documents: Sequence[Document],
     weights: dict[int, float],
     title: str,
-    notes: Sequence[tuple[str, str]],
+    notes: Sequence[tuple[str, Note]],
     lang: Lang = "fr",
 ) -> str:
     """The page; `notes` are (student, what was not compared or was cut)."""
@@ -73,14 +73,19 @@ def render_similarity(
             listed=comparison.pairs[:MAX_LISTED],
             shown=shown,
             flagged=sum(comparison.flagged(p) for p in comparison.pairs),
-            notes=[(safe_text(student, 200), safe_text(note, 500)) for student, note in notes],
-            percent=_percent,
+            notes=[(safe_text(student, 200), _note(note, lang)) for student, note in notes],
+            percent=lambda share: _percent(share, lang),
         )
     )
 
 
-def _percent(share: float) -> str:
-    return f"{100 * share:.0f} %"
+def _note(note: Note, lang: Lang) -> str:
+    fields = {name: safe_text(str(value), 500) for name, value in note.fields}
+    return str(translator(lang)(f"similarity_note.{note.key}", **fields))
+
+
+def _percent(share: float, lang: Lang) -> str:
+    return f"{100 * share:.0f}\u202f%" if lang == "fr" else f"{100 * share:.0f}%"
 
 
 def _matches(

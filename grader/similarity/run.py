@@ -23,6 +23,7 @@ from grader.report.summary import render_summary
 from grader.similarity.compare import Comparison, compare, fingerprint_weights
 from grader.similarity.documents import (
     Document,
+    Note,
     fingerprint,
     make_template,
     notebook_cells,
@@ -38,7 +39,7 @@ PAGE, TABLE = "similarity.html", "similarity.csv"
 @dataclass(frozen=True)
 class SimilarityResult:
     comparison: Comparison
-    notes: list[tuple[str, str]]  # (student, what was not compared or was cut)
+    notes: list[tuple[str, Note]]  # (student, what was not compared or was cut)
     page: Path
 
     @property
@@ -64,7 +65,7 @@ def similarity_report(
     if not current:
         raise GraderError(f"{path}: no graded submission of {assignment.id} here")
     documents, notes = _documents(assignment, current)
-    solution = solution_kgrams(_code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
+    solution = solution_kgrams(code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
     comparison = compare(documents, solution, declared)
     weights = fingerprint_weights(documents, solution)
     page = render_similarity(comparison, documents, weights, title, notes, lang)
@@ -79,25 +80,26 @@ def similarity_report(
 
 def _documents(
     assignment: Assignment, current: dict[str, CurrentResult]
-) -> tuple[list[Document], list[tuple[str, str]]]:
-    template = make_template(_code_cells(template_notebook(assignment)))
+) -> tuple[list[Document], list[tuple[str, Note]]]:
+    template = make_template(code_cells(template_notebook(assignment)))
     instructor = assignment.root.resolve()
-    documents, notes = [], []
+    documents: list[Document] = []
+    notes: list[tuple[str, Note]] = []
     for student in sorted(current):
         where = current[student].submission
         if where is None:
-            notes.append((student, "dépôt inconnu du carnet de notes : non comparé"))
+            notes.append((student, Note("unknown")))
             continue
         if Path(os.path.realpath(where)).is_relative_to(instructor):
-            notes.append((student, "notebook du dossier du sujet (l'enseignant·e) : non comparé"))
+            notes.append((student, Note("instructor")))
             continue
         found = read_notebook(where, assignment.limits)
         if found.content is None:
-            notes.append((student, f"non comparé : {found.problem}"))
+            notes.append((student, Note("unread", (("problem", found.problem),))))
             continue
         cells, cut = notebook_cells(found.content)
         if not cells:
-            notes += [(student, note) for note in cut or ["aucune cellule de code"]]
+            notes += [(student, note) for note in cut or [Note("no-code")]]
             continue
         document = fingerprint(student, cells, template)
         notes += [(student, note) for note in (*cut, *document.notes)]
@@ -105,7 +107,7 @@ def _documents(
     return documents, notes
 
 
-def _code_cells(notebook: nbformat.NotebookNode) -> list[str]:
+def code_cells(notebook: nbformat.NotebookNode) -> list[str]:
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
 
 
