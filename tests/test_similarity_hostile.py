@@ -113,7 +113,7 @@ def test_noise_and_broken_python_tokenise_within_the_budget() -> None:
 
 def test_csv_cells_are_never_formulas() -> None:
     pair = Pair('=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", (0.9, 0.8), False)
-    text = similarity_csv(Comparison([pair], 0.5, 2))
+    text = similarity_csv(Comparison([pair], 0.5, 2, {}))
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["student_1"].startswith("'=") and row["student_2"].startswith("'+")
 

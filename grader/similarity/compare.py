@@ -17,7 +17,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from typing import Any
+
+import numpy as np
+from scipy import sparse
 
 from grader.similarity.documents import Document, K
 
@@ -45,6 +48,7 @@ class Comparison:
     pairs: list[Pair]  # every pair sharing anything, highest score first
     threshold: float  # a pair above it stands out
     compared: int  # documents compared
+    weights: dict[int, float]  # each fingerprint's (grader.similarity.compare's docstring)
 
     def flagged(self, pair: Pair) -> bool:
         return not pair.group and pair.score > self.threshold
@@ -85,19 +89,13 @@ def compare(
     groups: Collection[frozenset[str]] = (),
 ) -> Comparison:
     weights = fingerprint_weights(documents, solution)
-    holders: dict[int, list[int]] = defaultdict(list)
-    totals = []
-    for index, document in enumerate(documents):
-        totals.append(sum(weights.get(h, 0.0) for h in document.fingerprints))
-        for h in document.fingerprints:
-            if h in weights:
-                holders[h].append(index)
-    shared: dict[tuple[int, int], float] = defaultdict(float)
-    for h, indices in holders.items():
-        for both in combinations(indices, 2):
-            shared[both] += weights[h]
+    shared = shared_weights(documents, weights)
+    totals = shared.diagonal().tolist()  # each document's own weight
+    upper = sparse.triu(shared, k=1).tocoo()
     pairs = []
-    for (i, j), weight in shared.items():
+    for i, j, weight in zip(
+        upper.row.tolist(), upper.col.tolist(), upper.data.tolist(), strict=True
+    ):
         first, second = documents[i], documents[j]
         pairs.append(
             Pair(
@@ -113,7 +111,26 @@ def compare(
         if not pair.group:
             closest[pair.first] = max(closest[pair.first], pair.score)
             closest[pair.second] = max(closest[pair.second], pair.score)
-    return Comparison(pairs, outlier_threshold(list(closest.values())), len(documents))
+    threshold = outlier_threshold(list(closest.values()))
+    return Comparison(pairs, threshold, len(documents), weights)
+
+
+def shared_weights(documents: Sequence[Document], weights: dict[int, float]) -> Any:
+    """The (documents x documents) sparse matrix of the weight each two share.
+
+    One sparse product, in C: a fingerprint held by half of a class of 300 adds its weight to
+    11 000 pairs, which a loop over pairs in Python would pay for each fingerprint."""
+    columns = {h: column for column, h in enumerate(weights)}
+    rows, cols = [], []
+    for row, document in enumerate(documents):
+        held = [columns[h] for h in document.fingerprints if h in columns]
+        rows += [row] * len(held)
+        cols += held
+    holds = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(documents), len(columns))
+    )
+    weighted = holds.multiply(np.fromiter(weights.values(), float, len(weights))).tocsr()
+    return (weighted @ holds.T).tocsr()
 
 
 def _share(weight: float, total: float) -> float:

@@ -49,7 +49,6 @@ class ShownPair:
 def render_similarity(
     comparison: Comparison,
     documents: Sequence[Document],
-    weights: dict[int, float],
     title: str,
     notes: Sequence[tuple[str, Note]],
     lang: Lang = "fr",
@@ -60,7 +59,7 @@ def render_similarity(
         ShownPair(
             pair,
             comparison.flagged(pair),
-            _matches(by_student[pair.first], by_student[pair.second], weights),
+            _matches(by_student[pair.first], by_student[pair.second], comparison.weights),
         )
         for pair in comparison.pairs[:MAX_DETAILED]
     ]

@@ -20,7 +20,7 @@ from grader.errors import GraderError
 from grader.gradebook.store import CurrentResult, Gradebook
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
-from grader.similarity.compare import Comparison, compare, fingerprint_weights
+from grader.similarity.compare import Comparison, compare
 from grader.similarity.documents import (
     Document,
     Note,
@@ -67,8 +67,7 @@ def similarity_report(
     documents, notes = _documents(assignment, current)
     solution = solution_kgrams(code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
     comparison = compare(documents, solution, declared)
-    weights = fingerprint_weights(documents, solution)
-    page = render_similarity(comparison, documents, weights, title, notes, lang)
+    page = render_similarity(comparison, documents, title, notes, lang)
     _write_atomic(out / PAGE, page)
     _write_atomic(out / TABLE, similarity_csv(comparison))
     if (out / "summary.html").is_file():
