@@ -186,3 +186,5 @@ def test_the_page_in_english(compared: Compared, tmp_path: Path) -> None:
     page = result.page.read_text("utf-8")
     assert "never a verdict" in page and "Code similarity" in page and "\u202f%" not in page
     assert "prof — a notebook of the assignment&#39;s folder" in page
+    summary = (out / "summary.html").read_text("utf-8")  # it keeps the language it was written in
+    assert summary.startswith('<!DOCTYPE html>\n<html lang="fr">') and "similarity.html" in summary

@@ -9,6 +9,7 @@ and a submission inside the assignment's own folder (the instructor's) is never 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,10 +71,12 @@ def similarity_report(
     page = render_similarity(comparison, documents, title, notes, lang)
     _write_atomic(out / PAGE, page)
     _write_atomic(out / TABLE, similarity_csv(comparison))
-    if (out / "summary.html").is_file():
+    summary = out / "summary.html"
+    if summary.is_file():  # written again with its link, in the language it was written in
         reports = [result.report for result in current.values()]
-        summary = render_summary(reports, assignment.id, title, lang, similarity=True)
-        _write_atomic(out / "summary.html", summary)
+        page_lang = _summary_lang(summary) or lang
+        text = render_summary(reports, assignment.id, title, page_lang, similarity=True)
+        _write_atomic(summary, text)
     return SimilarityResult(comparison, notes, out / PAGE)
 
 
@@ -108,6 +111,12 @@ def _documents(
 
 def code_cells(notebook: nbformat.NotebookNode) -> list[str]:
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _summary_lang(summary: Path) -> Lang | None:
+    with summary.open("rb") as page:
+        found = re.search(rb'<html lang="(fr|en)">', page.read(512))
+    return ("fr" if found.group(1) == b"fr" else "en") if found else None
 
 
 def _write_atomic(path: Path, text: str) -> None:
