@@ -34,6 +34,7 @@ def _code(source: object) -> dict[str, object]:
 
 
 NOISE = "".join(chr(random.Random(3).randrange(0, 0x3000)) for _ in range(20_000))
+SHARED_END = "".join(f"fin = fin.q{i}(fin)\n" for i in range(40))  # the last lines of a long cell
 HOSTILE = {
     "enorme": _notebook_json([_code("x = 1\n" * 2_000_000)]),
     "bruit": _notebook_json([_code(NOISE), _code("\x00\ud800'''\n\tdef (:\n  \x1b[31m")]),
@@ -41,6 +42,8 @@ HOSTILE = {
     "profond": b"[" * 500_000 + b"]" * 500_000,
     "pas-json": b"\xff\xfe not a notebook",
     "types": _notebook_json([_code(12), _code({"a": 1}), _code(["a = 1\n", 5]), "cell", None]),
+    "long-a": _notebook_json([_code("".join(f"a = a.u{i}()\n" for i in range(1900)) + SHARED_END)]),
+    "long-b": _notebook_json([_code("".join(f"b = b.v{i}()\n" for i in range(1900)) + SHARED_END)]),
     "balises": _notebook_json(
         [
             _code(
@@ -102,6 +105,16 @@ def test_page_and_csv_escape_what_the_notebooks_hold(
         "balises-bis",
         "1.000",
     )
+
+
+def test_a_long_cell_is_shown_from_its_shared_lines(
+    hostile_class: tuple[Path, SimilarityResult],
+) -> None:
+    out, _ = hostile_class
+    page = (out / "similarity.html").read_text("utf-8")
+    assert "<mark>fin = fin.q39(fin)</mark>" in page and "a = a.u5()" not in page
+    assert "… (début non affiché)" in page
+    assert len(page) < 2_000_000  # every pair's cells are bounded
 
 
 def test_noise_and_broken_python_tokenise_within_the_budget() -> None:

@@ -195,6 +195,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "matching_cells": ("Cellules en commun", "Cells in common"),
     "cell_number": ("cellule {number}", "cell {number}"),
     "lines_cut": ("… (suite non affichée)", "… (rest not shown)"),
+    "lines_before": ("… (début non affiché)", "… (start not shown)"),
     "not_compared": ("Notebooks non comparés ou tronqués", "Notebooks not compared, or cut"),
     "similarity_note.unreadable": (
         "notebook illisible (JSON invalide)",

@@ -18,10 +18,11 @@ from grader.similarity.documents import Cell, Document, Note
 from grader.text import SpreadsheetWriter, safe_text
 
 MAX_LISTED = 300  # pairs in the page's table (the CSV has them all)
-MAX_DETAILED = 40  # pairs opened side by side
-MAX_MATCHES = 12  # pairs of cells per pair
-MAX_LINES = 120  # lines per cell shown
-MAX_LINE_CHARS = 300
+MAX_DETAILED = 30  # pairs opened side by side
+MAX_MATCHES = 10  # pairs of cells per pair
+MAX_LINES = 80  # lines per cell shown, from a little before its first shared line
+MAX_LINE_CHARS = 200
+CONTEXT = 3  # lines shown before the first shared one
 CSV_FIELDS = ("student_1", "student_2", "share_1", "share_2", "score", "stands_out", "group")
 
 
@@ -36,7 +37,8 @@ class ShownLine:
 class ShownCell:
     number: int
     lines: list[ShownLine]
-    cut: bool
+    cut_before: bool
+    cut_after: bool
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,18 @@ def _matches(
 
 
 def _shown(cell: Cell, marked: frozenset[int]) -> ShownCell:
+    """The cell's lines around the shared ones, bounded."""
     lines = cell.source.splitlines()
+    first = max(min(marked, default=1) - CONTEXT, 1)
+    last = min(first + MAX_LINES - 1, len(lines))
     return ShownCell(
         cell.number,
         [
-            ShownLine(number, safe_text(text, MAX_LINE_CHARS), number in marked)
-            for number, text in enumerate(lines[:MAX_LINES], start=1)
+            ShownLine(number, safe_text(lines[number - 1], MAX_LINE_CHARS), number in marked)
+            for number in range(first, last + 1)
         ],
-        len(lines) > MAX_LINES,
+        first > 1,
+        last < len(lines),
     )
 
 
