@@ -279,13 +279,13 @@ def write_class(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def graded_folder(out: Path, paths: dict[str, Path], title: str = "TP attention") -> Path:
+def graded_folder(out: Path, paths: dict[str, Path], assignment: str = "tp-attention") -> Path:
     """`out` as `grader grade` leaves it for these notebooks: a real gradebook naming each one."""
     gradebook = Gradebook(out / "gradebook.sqlite")
     try:
-        run = gradebook.start_run("tp-attention", 0, "none", title)
+        run = gradebook.start_run(assignment, 0, "none", "TP attention")
         for student, path in paths.items():
-            report = dataclasses.replace(make_report(student), assignment="tp-attention")
+            report = dataclasses.replace(make_report(student), assignment=assignment)
             gradebook.record(run, report, path)
     finally:
         gradebook.close()

@@ -188,3 +188,17 @@ def test_the_page_in_english(compared: Compared, tmp_path: Path) -> None:
     assert "prof — a notebook of the assignment&#39;s folder" in page
     summary = (out / "summary.html").read_text("utf-8")  # it keeps the language it was written in
     assert summary.startswith('<!DOCTYPE html>\n<html lang="fr">') and "similarity.html" in summary
+
+
+def test_the_assignment_is_found_from_the_graded_notebooks(
+    compared: Compared, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(compared.out, out)
+    run = grader_command("similarity", str(out))  # tp-attention, from the notebooks' metadata
+    assert run.returncode == 0, run.stderr
+    assert "1 pair(s) stand out" in run.stdout and "boris — copieur" in run.stdout
+    graded_folder(out, {"zoe": out / "zoe.ipynb"}, assignment="tp-autre")
+    run = grader_command("similarity", str(out))
+    assert run.returncode == 2
+    assert "gradebook.sqlite: holds tp-attention, tp-autre; pass --assignment" in run.stderr

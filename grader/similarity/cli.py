@@ -11,7 +11,7 @@ from grader.assignment.load import load_assignment
 from grader.cli_common import FORMAT, errors_to_exit_codes
 from grader.errors import display_path
 from grader.report.i18n import LANGS, Lang
-from grader.similarity.run import similarity_report
+from grader.similarity.run import graded_assignment, similarity_report
 
 GROUPS = click.option(
     "--groups",
@@ -24,9 +24,9 @@ GROUPS = click.option(
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--assignment",
-    required=True,
     type=click.Path(path_type=Path),
-    help="The assignment graded in OUT (its template's code never counts).",
+    help="The assignment graded in OUT (its template's code never counts) "
+    "[default: found from a graded notebook's metadata].",
 )
 @GROUPS
 @click.option(
@@ -39,7 +39,7 @@ GROUPS = click.option(
 @FORMAT
 @errors_to_exit_codes
 def similarity(
-    out: Path, assignment: Path, groups: Path | None, lang: Lang, output_format: str
+    out: Path, assignment: Path | None, groups: Path | None, lang: Lang, output_format: str
 ) -> None:
     """Which graded notebooks of OUT share code beyond the template: OUT/similarity.html, .csv.
 
@@ -47,10 +47,11 @@ def similarity(
 
     \b
     Example:
-      grader similarity out/tp-attention --assignment assignments/tp-attention
+      grader similarity out/tp-attention
       grader similarity out/tp-attention --assignment assignments/tp-attention --groups groups.csv
     """
-    result = similarity_report(out, load_assignment(assignment), groups, lang)
+    loaded = load_assignment(assignment or graded_assignment(out))
+    result = similarity_report(out, loaded, groups, lang)
     comparison = result.comparison
     if output_format == "json":
         pairs = [

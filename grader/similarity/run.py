@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.assignment.load import Assignment
+from grader.assignment.load import Assignment, find_assignment
 from grader.assignment.release import template_notebook
 from grader.errors import GraderError
 from grader.gradebook.store import CurrentResult, Gradebook
@@ -54,17 +54,14 @@ def similarity_report(
 ) -> SimilarityResult:
     """Compare every graded submission of `assignment` in `out`; write the page and the CSV."""
     declared = read_groups(groups) if groups is not None else set()
-    path = out / "gradebook.sqlite"
-    if not path.is_file():
-        raise GraderError(f"{path}: no gradebook here (grade into this folder first)")
-    gradebook = Gradebook(path)
+    gradebook = _open_gradebook(out)
     try:
         current = gradebook.current(assignment.id)
         title = gradebook.title(assignment.id)
     finally:
         gradebook.close()
     if not current:
-        raise GraderError(f"{path}: no graded submission of {assignment.id} here")
+        raise GraderError(f"{gradebook.path}: no graded submission of {assignment.id} here")
     documents, notes = _documents(assignment, current)
     solution = solution_kgrams(code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
     comparison = compare(documents, solution, declared)
@@ -78,6 +75,34 @@ def similarity_report(
         text = render_summary(reports, assignment.id, title, page_lang, similarity=True)
         _write_atomic(summary, text)
     return SimilarityResult(comparison, notes, out / PAGE)
+
+
+def graded_assignment(out: Path) -> Path:
+    """The folder of the one assignment graded in `out`, from a graded notebook's metadata."""
+    gradebook = _open_gradebook(out)
+    try:
+        graded = gradebook.assignments()
+        if len(graded) != 1:
+            held = ", ".join(graded) or "no result"
+            raise GraderError(f"{gradebook.path}: holds {held}; pass --assignment")
+        current = gradebook.current(graded[0])
+    finally:
+        gradebook.close()
+    for student in sorted(current):
+        where = current[student].submission
+        if where is not None and os.path.lexists(where):
+            return find_assignment(where)
+    raise GraderError(
+        f"{gradebook.path}: no graded notebook of {graded[0]} is left to find the assignment "
+        "from; pass --assignment"
+    )
+
+
+def _open_gradebook(out: Path) -> Gradebook:
+    path = out / "gradebook.sqlite"
+    if not path.is_file():
+        raise GraderError(f"{path}: no gradebook here (grade into this folder first)")
+    return Gradebook(path)
 
 
 def _documents(
