@@ -16,7 +16,13 @@ import pytest
 from grader.assignment.load import load_assignment
 from grader.errors import ConfigError
 from grader.similarity.compare import Comparison, Pair
-from grader.similarity.documents import MAX_CELL_CHARS, MAX_CELLS, MAX_TOKENS, Note
+from grader.similarity.documents import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_CODE_CHARS,
+    MAX_TOKENS,
+    Note,
+)
 from grader.similarity.groups import read_groups
 from grader.similarity.render import similarity_csv
 from grader.similarity.run import SimilarityResult, similarity_report
@@ -39,6 +45,7 @@ HOSTILE = {
     "enorme": _notebook_json([_code("x = 1\n" * 2_000_000)]),
     "bruit": _notebook_json([_code(NOISE), _code("\x00\ud800'''\n\tdef (:\n  \x1b[31m")]),
     "milliers": _notebook_json([_code(f"v{i} = f(v{i - 1}, {i})") for i in range(5000)]),
+    "volumineux": _notebook_json([_code("y = x.m(x)\n" * 4500)] * 20),  # 900 000 characters
     "profond": b"[" * 500_000 + b"]" * 500_000,
     "pas-json": b"\xff\xfe not a notebook",
     "types": _notebook_json([_code(12), _code({"a": 1}), _code(["a = 1\n", 5]), "cell", None]),
@@ -81,6 +88,10 @@ def test_hostile_notebooks_are_bounded_and_said_so(
         notes.setdefault(student, []).append(note)
     assert Note("cell-cut", (("number", 1), ("count", MAX_CELL_CHARS))) in notes["enorme"]
     assert Note("cells-cut", (("count", MAX_CELLS),)) in notes["milliers"]
+    assert (
+        Note("cell-cut", (("number", 11), ("count", MAX_CODE_CHARS - 10 * 49_500)))
+        in notes["volumineux"]
+    )  # ten cells of 49 500 characters, then what is left of the notebook's budget
     assert notes["profond"] == notes["pas-json"] == [Note("unreadable")]
     assert [note.key for note in notes["parti"]] == ["unread"]
     page = (out / "similarity.html").read_text("utf-8")
@@ -137,6 +148,7 @@ def test_csv_cells_are_never_formulas() -> None:
         (b"team,name\na,b\n", "groups.csv:1: expected the columns group and student"),
         (b"group,student\ng1,alba\ng1,\n", "groups.csv:3: student: empty"),
         (b"group,student\ng1,alba\n\xff\n", "groups.csv:3: not UTF-8 text"),
+        (b"group,student\n" + b"g,s\n" * 2_000_000, "groups.csv: the group roster is larger"),
     ],
 )
 def test_a_bad_roster_names_its_line_and_field(tmp_path: Path, roster: bytes, message: str) -> None:

@@ -7,7 +7,8 @@ template holds. What is left is fingerprinted by winnowing (Schleimer, Wilkerson
 WINDOW consecutive k-grams, so that any run of at least K + WINDOW - 1 tokens two notebooks
 share yields a shared fingerprint, whatever surrounds it.
 
-Every bound is here: cells per notebook, characters per cell, tokens per notebook.
+Every bound is here: cells and characters per notebook, characters per cell, tokens per
+notebook.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ K = 12  # tokens per k-gram
 WINDOW = 8  # k-grams per winnowing window
 MAX_CELLS = 1000  # code cells read per notebook
 MAX_CELL_CHARS = 50_000  # characters read per cell
+MAX_CODE_CHARS = 500_000  # characters read per notebook: ten times a long TP's code
 MAX_TOKENS = 30_000  # tokens per notebook
 
 
@@ -72,17 +74,21 @@ def notebook_cells(content: bytes) -> tuple[list[Cell], list[Note]]:
         return [], [Note("no-cells")]
     cells: list[Cell] = []
     notes: list[Note] = []
+    left = MAX_CODE_CHARS
     for number, cell in enumerate(raw, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        if len(cells) == MAX_CELLS:
-            notes.append(Note("cells-cut", (("count", MAX_CELLS),)))
+        if len(cells) == MAX_CELLS or left <= 0:
+            notes.append(Note("cells-cut", (("count", len(cells)),)))
             break
         source = _source_text(cell.get("source"))
-        if len(source) > MAX_CELL_CHARS:
-            notes.append(Note("cell-cut", (("number", number), ("count", MAX_CELL_CHARS))))
-            source = source[:MAX_CELL_CHARS]
+        if len(source) > min(MAX_CELL_CHARS, left):
+            notes.append(
+                Note("cell-cut", (("number", number), ("count", min(MAX_CELL_CHARS, left))))
+            )
+            source = source[: min(MAX_CELL_CHARS, left)]
         cells.append(Cell(number, source))
+        left -= len(source)
     return cells, notes
 
 
