@@ -47,7 +47,7 @@ class Comparison:
     pairs: list[Pair]  # every pair sharing anything, highest score first
     threshold: float  # a pair above it stands out
     compared: int  # documents compared
-    weights: dict[int, float]  # each fingerprint's (grader.similarity.compare's docstring)
+    weights: dict[int, float]  # by fingerprint: how much sharing it counts (see above)
 
     def flagged(self, pair: Pair) -> bool:
         return not pair.group and pair.score > self.threshold
