@@ -190,6 +190,7 @@ def test_the_page_in_english(compared: Compared, tmp_path: Path) -> None:
     assert summary.startswith('<!DOCTYPE html>\n<html lang="fr">') and "similarity.html" in summary
 
 
+@pytest.mark.slow
 def test_the_assignment_is_found_from_the_graded_notebooks(
     compared: Compared, tmp_path: Path
 ) -> None:

@@ -23,7 +23,7 @@ from grader.similarity.documents import (
     MAX_TOKENS,
     Note,
 )
-from grader.similarity.groups import read_groups
+from grader.similarity.groups import MAX_ROSTER_BYTES, read_groups
 from grader.similarity.render import similarity_csv
 from grader.similarity.run import SimilarityResult, similarity_report
 from grader.similarity.tokens import cell_tokens
@@ -148,8 +148,8 @@ def test_csv_cells_are_never_formulas() -> None:
         (b"team,name\na,b\n", "groups.csv:1: expected the columns group and student"),
         (b"group,student\ng1,alba\ng1,\n", "groups.csv:3: student: empty"),
         (b"group,student\ng1,alba\n\xff\n", "groups.csv:3: not UTF-8 text"),
-        (b"group,student\n" + b"g,s\n" * 2_000_000, "groups.csv: the group roster is larger"),
     ],
+    ids=["columns", "empty-field", "not-utf-8"],
 )
 def test_a_bad_roster_names_its_line_and_field(tmp_path: Path, roster: bytes, message: str) -> None:
     path = tmp_path / "groups.csv"
@@ -157,6 +157,13 @@ def test_a_bad_roster_names_its_line_and_field(tmp_path: Path, roster: bytes, me
     with pytest.raises(ConfigError) as error:
         read_groups(path)
     assert message in str(error.value)
+
+
+def test_a_roster_too_large_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "groups.csv"
+    path.write_bytes(b"group,student\n" + b"g,s\n" * (MAX_ROSTER_BYTES // 4))
+    with pytest.raises(ConfigError, match=r"groups\.csv: the group roster is larger than"):
+        read_groups(path)
 
 
 def test_a_roster_gives_every_pair_of_a_group(tmp_path: Path) -> None:
