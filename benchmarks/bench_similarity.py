@@ -87,11 +87,13 @@ def measure(size: int) -> None:
         planted = {(f"s{n - 5:04d}", f"s{n:04d}") for n in range(9, size, 10)}
         found = len(planted & set(result.flagged))
         pairs = len(result.comparison.pairs)
+        ranks = [i for i, p in enumerate(result.comparison.pairs) if (p.first, p.second) in planted]
         print(
             f"{size:4d} notebooks: {elapsed:5.1f} s, peak RSS {peak / 1024:6.1f} MiB "
             f"({before / 1024:.1f} MiB before the run), {pairs} pairs sharing code; "
             f"threshold {result.comparison.threshold:.0%}: {found}/{len(planted)} planted copies "
-            f"and {len(result.flagged) - found} other pair(s) stand out",
+            f"and {len(result.flagged) - found} other pair(s) stand out; the planted copies rank "
+            f"first to {max(ranks, default=-1) + 1}",
             flush=True,
         )
 

@@ -23,7 +23,7 @@ import pytest
 from grader.assignment.load import load_assignment
 from grader.similarity.documents import fingerprint, make_template, notebook_cells
 from grader.similarity.run import code_cells, similarity_report
-from tests.conftest import TP_ATTENTION, grader_command
+from tests.conftest import EXAMPLES, TP_ATTENTION, grader_command
 from tests.similarity_class import (
     disguised,
     graded_folder,
@@ -44,14 +44,17 @@ class Compared:
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
     folder = tmp_path_factory.mktemp("similarity")
-    instructor = TP_ATTENTION / "tp-attention.ipynb"  # graded as a smoke test, say
-    out = graded_folder(folder / "out", {**write_class(folder / "class"), "prof": instructor})
+    instructor = {  # graded beside the class as a smoke test, say
+        "prof": TP_ATTENTION / "tp-attention.ipynb",  # in the assignment's folder
+        "exemple": EXAMPLES / "alice.ipynb",  # named by --instructor
+    }
+    out = graded_folder(folder / "out", {**write_class(folder / "class"), **instructor})
     (out / "summary.html").write_text("<!DOCTYPE html><title>before</title>", "utf-8")
     groups = folder / "groups.csv"
     groups.write_text("group,student\nbinome-1,cyril\nbinome-1,hanae\n", "utf-8")
     run = grader_command(
         "similarity", str(out), "--assignment", str(TP_ATTENTION), "--groups", str(groups),
-        "--format", "json",
+        "--instructor", "exemple", "--format", "json",
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)
@@ -80,8 +83,9 @@ def test_independent_correct_solutions_do_not_stand_out(compared: Compared) -> N
 
 def test_the_template_never_counts(compared: Compared) -> None:
     assert not any("vide" in p["students"] for p in compared.pairs)
-    assert not any("prof" in p["students"] for p in compared.pairs)  # the solution is not a student
-    assert "prof — notebook du dossier du sujet" in compared.page
+    for name in ("prof", "exemple"):  # the instructor's notebooks are no students
+        assert not any(name in p["students"] for p in compared.pairs)
+        assert f"{name} — notebook de l&#39;enseignant·e (solution ou exemple)" in compared.page
     template_lines = {
         line.strip()
         for source in code_cells(released_template())
@@ -185,7 +189,7 @@ def test_the_page_in_english(compared: Compared, tmp_path: Path) -> None:
     result = similarity_report(out, load_assignment(TP_ATTENTION), lang="en")
     page = result.page.read_text("utf-8")
     assert "never a verdict" in page and "Code similarity" in page and "\u202f%" not in page
-    assert "prof — a notebook of the assignment&#39;s folder" in page
+    assert "prof — the instructor&#39;s notebook (solution or example)" in page
     summary = (out / "summary.html").read_text("utf-8")  # it keeps the language it was written in
     assert summary.startswith('<!DOCTYPE html>\n<html lang="fr">') and "similarity.html" in summary
 

@@ -226,8 +226,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "submission unknown to the gradebook: not compared",
     ),
     "similarity_note.instructor": (
-        "notebook du dossier du sujet (celui de l'enseignant·e) : non comparé",
-        "a notebook of the assignment's folder (the instructor's): not compared",
+        "notebook de l'enseignant·e (solution ou exemple) : non comparé",
+        "the instructor's notebook (solution or example): not compared",
     ),
     "similarity_note.unread": ("non comparé : {problem}", "not compared: {problem}"),
 }

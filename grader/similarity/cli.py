@@ -30,6 +30,14 @@ GROUPS = click.option(
 )
 @GROUPS
 @click.option(
+    "--instructor",
+    "instructor",
+    multiple=True,
+    metavar="STUDENT",
+    help="A graded id that is the instructor's own notebook (an example): not compared. "
+    "Repeat it for each.",
+)
+@click.option(
     "--lang",
     type=click.Choice(LANGS),
     default="fr",
@@ -39,7 +47,12 @@ GROUPS = click.option(
 @FORMAT
 @errors_to_exit_codes
 def similarity(
-    out: Path, assignment: Path | None, groups: Path | None, lang: Lang, output_format: str
+    out: Path,
+    assignment: Path | None,
+    groups: Path | None,
+    instructor: tuple[str, ...],
+    lang: Lang,
+    output_format: str,
 ) -> None:
     """Which graded notebooks of OUT share code beyond the template: OUT/similarity.html, .csv.
 
@@ -51,7 +64,7 @@ def similarity(
       grader similarity out/tp-attention --assignment assignments/tp-attention --groups groups.csv
     """
     loaded = load_assignment(assignment or graded_assignment(out))
-    result = similarity_report(out, loaded, groups, lang)
+    result = similarity_report(out, loaded, groups, lang, instructor)
     comparison = result.comparison
     if output_format == "json":
         pairs = [

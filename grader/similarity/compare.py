@@ -6,8 +6,8 @@ pair's share for one student is the weight of the fingerprints the two share ove
 all that student's fingerprints: what the whole class writes counts on neither side, and a
 notebook whose own code is a few lines (under MIN_WEIGHT) cannot reach a high share on them.
 Which pairs stand out is the class's own distribution: each student's closest match, and a
-pair stands out past Tukey's fence of those (an outlier of a box plot), never an absolute
-number.
+pair stands out past Tukey's fence of those (an outlier of a box plot), not an absolute number;
+only when the class spreads so wide that the fence passes CEILING does the ceiling decide.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ COMMON_SHARE = 0.5  # a fingerprint held by more than this share of the class we
 MIN_WEIGHT = 10.0  # a share is over at least the weight of this many unique fingerprints
 FENCE = 1.5  # interquartile ranges above the third quartile: Tukey's outliers
 MIN_GAP = 0.1  # a pair stands out only this far above the class's median pair, at least
+CEILING = 0.9  # past this share a pair stands out even in a class whose pairs share much
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,11 @@ def _share(weight: float, total: float) -> float:
 
 
 def outlier_threshold(scores: Sequence[float]) -> float:
-    """Tukey's fence of the scores, and at least MIN_GAP above their median."""
+    """Tukey's fence of the scores, at least MIN_GAP above their median, at most CEILING."""
     if len(scores) < 4:
-        return max(scores, default=0.0) + MIN_GAP
+        return min(max(scores, default=0.0) + MIN_GAP, CEILING)
     first, median, third = statistics.quantiles(scores, n=4, method="inclusive")
-    return max(third + FENCE * (third - first), median + MIN_GAP)
+    return min(max(third + FENCE * (third - first), median + MIN_GAP), CEILING)
 
 
 def cell_matches(first: Document, second: Document, weights: dict[int, float]) -> list[CellMatch]:

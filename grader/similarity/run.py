@@ -3,13 +3,15 @@
 The class is what OUT's gradebook holds for the assignment: each student's current result
 names the submission it graded. The released template is rebuilt from the assignment as
 `grader release` makes it; the instructor's solution only lowers the weight of what it holds,
-and a submission inside the assignment's own folder (the instructor's) is never compared.
+and a submission inside the assignment's own folder, or named as the instructor's (examples
+graded beside the class), is never compared.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,9 +52,16 @@ class SimilarityResult:
 
 
 def similarity_report(
-    out: Path, assignment: Assignment, groups: Path | None = None, lang: Lang = "fr"
+    out: Path,
+    assignment: Assignment,
+    groups: Path | None = None,
+    lang: Lang = "fr",
+    instructor: Collection[str] = (),
 ) -> SimilarityResult:
-    """Compare every graded submission of `assignment` in `out`; write the page and the CSV."""
+    """Compare every graded submission of `assignment` in `out`; write the page and the CSV.
+
+    `instructor`: graded ids that are the instructor's own notebooks (examples), not compared.
+    """
     declared = read_groups(groups) if groups is not None else set()
     gradebook = _open_gradebook(out)
     try:
@@ -62,7 +71,7 @@ def similarity_report(
         gradebook.close()
     if not current:
         raise GraderError(f"{gradebook.path}: no graded submission of {assignment.id} here")
-    documents, notes = _documents(assignment, current)
+    documents, notes = _documents(assignment, current, frozenset(instructor))
     solution = solution_kgrams(code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
     comparison = compare(documents, solution, declared)
     page = render_similarity(comparison, documents, title, notes, lang)
@@ -106,10 +115,10 @@ def _open_gradebook(out: Path) -> Gradebook:
 
 
 def _documents(
-    assignment: Assignment, current: dict[str, CurrentResult]
+    assignment: Assignment, current: dict[str, CurrentResult], instructor: frozenset[str]
 ) -> tuple[list[Document], list[tuple[str, Note]]]:
     template = make_template(code_cells(template_notebook(assignment)))
-    instructor = assignment.root.resolve()
+    root = assignment.root.resolve()
     documents: list[Document] = []
     notes: list[tuple[str, Note]] = []
     for student in sorted(current):
@@ -117,7 +126,7 @@ def _documents(
         if where is None:
             notes.append((student, Note("unknown")))
             continue
-        if Path(os.path.realpath(where)).is_relative_to(instructor):
+        if student in instructor or Path(os.path.realpath(where)).is_relative_to(root):
             notes.append((student, Note("instructor")))
             continue
         found = read_notebook(where, assignment.limits)
