@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from grader.assignment.load import load_assignment
+from grader.similarity.compare import outlier_threshold
 from grader.similarity.documents import fingerprint, make_template, notebook_cells
 from grader.similarity.run import code_cells, similarity_report
 from tests.conftest import EXAMPLES, TP_ATTENTION, grader_command
@@ -207,3 +208,21 @@ def test_the_assignment_is_found_from_the_graded_notebooks(
     run = grader_command("similarity", str(out))
     assert run.returncode == 2
     assert "gradebook.sqlite: holds tp-attention, tp-autre; pass --assignment" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("closest", "score", "stands_out"),
+    [
+        ([0.1] * 8 + [1.0, 1.0], 1.0, True),  # a copy in a class that shares little
+        ([0.1] * 8 + [1.0, 1.0], 0.15, False),
+        ([0.3, 0.35, 0.4, 0.4, 0.45, 0.5, 0.55, 0.6], 0.62, False),  # the tail of a spread class
+        ([0.0] * 10, 0.05, False),  # no spread: at least MIN_GAP above the median
+        ([0.0] * 10, 0.15, True),
+        ([0.2, 0.4, 0.6, 0.8, 1.0, 1.0], 0.95, True),  # a fence past the ceiling meets it
+        ([0.5, 0.6], 0.65, False),  # too few students for quartiles
+    ],
+)
+def test_the_threshold_comes_from_the_class(
+    closest: list[float], score: float, stands_out: bool
+) -> None:
+    assert (score > outlier_threshold(closest)) is stands_out
