@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from grader.assignment.load import load_assignment
+from grader.batch import rerender
 from grader.similarity.compare import outlier_threshold
 from grader.similarity.documents import fingerprint, make_template, notebook_cells
 from grader.similarity.run import code_cells, similarity_report
@@ -193,6 +194,9 @@ def test_the_page_in_english(compared: Compared, tmp_path: Path) -> None:
     assert "prof — the instructor&#39;s notebook (solution or example)" in page
     summary = (out / "summary.html").read_text("utf-8")  # it keeps the language it was written in
     assert summary.startswith('<!DOCTYPE html>\n<html lang="fr">') and "similarity.html" in summary
+    rerender(out, "en")  # grader report: the class files again, the link with them
+    summary = (out / "summary.html").read_text("utf-8")
+    assert 'href="similarity.html">Pairs of notebooks whose code is alike</a>' in summary
 
 
 @pytest.mark.slow
