@@ -84,5 +84,7 @@ def similarity(
         f"(from the class); {len(result.flagged)} pair(s) stand out, a reason to look, "
         f"not a verdict: {display_path(result.page)}"
     )
-    for first, second in result.flagged:
-        click.echo(f"  {first} — {second}")
+    for pair in comparison.pairs:
+        if comparison.flagged(pair):
+            shares = " / ".join(f"{share:.0%}" for share in pair.shares)
+            click.echo(f"  {pair.first} — {pair.second}: {shares} of their own code")
