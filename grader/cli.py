@@ -17,8 +17,8 @@ import grader
 from grader.checks.reference import run_store
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
+from grader.formats import points as format_points
 from grader.mirror import DEFAULT_ROOT
-from grader.report.html import format_points
 from grader.report.i18n import LANGS, Lang
 from grader.report.terminal import BatchProgress, check_error_lines, peak_memory_line
 from grader.results import GradeReport, report_to_dict

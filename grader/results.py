@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from grader.messages import Message, known_key
 from grader.text import MESSAGE_LIMIT, TextBudget, student_id
 
 SCHEMA_VERSION = 1
@@ -94,6 +95,8 @@ class ExecutionRecord:
     detail: str | None = None  # for the instructor: a failed start's log, a protocol violation
     peak_memory_bytes: int | None = None  # the kernels' cgroup peak; None without a cgroup
     skipped_files: tuple[SkippedFile, ...] = ()  # what of the submission the kernel never saw
+    message_key: str | None = None  # `message` as data (grader.messages), for other languages
+    message_params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class CheckResult:
     section: dict[str, Any] | None = None  # a report section the check produced: kind + data
     # « erreur reportée »: the upstream function whose failure this check did not penalise again
     carried_from: str | None = None
+    message_key: str | None = None  # `message` as data (grader.messages); None: the author's
+    message_params: dict[str, Any] | None = None
 
 
 def carried_forward(check: CheckResult) -> bool:
@@ -186,6 +191,14 @@ class GradeReport:
         return [c for c in self.checks if c.outcome is Outcome.CHECK_ERROR]
 
 
+def message_fields(said: Message | None) -> dict[str, Any]:
+    """The `message`, `message_key` and `message_params` fields of a result, from a message:
+    the French text, and the message as data for reports in other languages."""
+    if said is None:
+        return {"message": None, "message_key": None, "message_params": None}
+    return {"message": said.text("fr"), "message_key": said.key, "message_params": said.to_data()}
+
+
 def bounded_report(report: GradeReport) -> GradeReport:
     """`report` with every text that came from a submission or a kernel made safe (grader.text):
     the funnel every report passes before it is stored or rendered.
@@ -208,6 +221,7 @@ def bounded_report(report: GradeReport) -> GradeReport:
                     message=next(messages),
                     detail=budget.optional(check.detail),
                     section=budget.data(check.section),
+                    message_params=budget.data(check.message_params, MESSAGE_LIMIT),
                 )
             )
         criteria.append(replace(criterion, checks=tuple(checks)))
@@ -215,7 +229,11 @@ def bounded_report(report: GradeReport) -> GradeReport:
         replace(cell, error=error) for cell, error in zip(execution.cells, errors, strict=True)
     )
     execution = replace(
-        execution, message=message, cells=cells, detail=budget.optional(execution.detail)
+        execution,
+        message=message,
+        cells=cells,
+        detail=budget.optional(execution.detail),
+        message_params=budget.data(execution.message_params, MESSAGE_LIMIT),
     )
     return replace(
         report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
@@ -260,6 +278,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                         duration_s=r.get("duration_s", 0.0),
                         section=r.get("section"),
                         carried_from=r.get("carried_from"),
+                        message_key=known_key(r.get("message_key")),
+                        message_params=r.get("message_params"),
                     )
                     for r in c["checks"]
                 ),
@@ -273,6 +293,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
             sandbox=execution.get("sandbox", "none"),
             detail=execution.get("detail"),
             peak_memory_bytes=execution.get("peak_memory_bytes"),
+            message_key=known_key(execution.get("message_key")),
+            message_params=execution.get("message_params"),
             skipped_files=tuple(
                 SkippedFile(path=f["path"], reason=SkipReason(f["reason"]), message=f["message"])
                 for f in execution.get("skipped_files", ())

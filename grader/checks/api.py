@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from grader.messages import Message
+
 CheckFunction = Callable[[Any, Any], "Section | None"]
 F = TypeVar("F", bound=CheckFunction)
 
@@ -37,21 +39,29 @@ class CheckFailed(Exception):
 
     `redacted` is what a student sees on a hidden check: the message without expected values.
     `section` (e.g. grader.report.sections.array_comparison) is drawn in the student's report,
-    except on a hidden check.
+    except on a hidden check. A check author writes the message as text, shown as written;
+    grader.checks.expect gives a grader.messages.Message, shown in the report's language.
     """
 
     def __init__(
         self,
-        message: str,
-        redacted: str | None = None,
+        message: str | Message,
+        redacted: str | Message | None = None,
         detail: str | None = None,
         section: Section | None = None,
     ):
-        super().__init__(message)
-        self.message = message
-        self.redacted = redacted if redacted is not None else message
+        shown = redacted if redacted is not None else message
+        super().__init__(_french(message))
+        self.message = _french(message)
+        self.said = message if isinstance(message, Message) else None
+        self.redacted = _french(shown)
+        self.redacted_said = shown if isinstance(shown, Message) else None
         self.detail = detail
         self.section = section
+
+
+def _french(message: str | Message) -> str:
+    return message.text("fr") if isinstance(message, Message) else message
 
 
 @dataclass(frozen=True)

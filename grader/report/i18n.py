@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
-Lang = Literal["fr", "en"]
+from grader.formats import Lang as Lang
+
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
 # key -> (French, English); a missing key is a bug, caught by the catalogue test.
@@ -141,11 +141,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_failing": ("Aucun notebook en échec.", "No failing notebook."),
     "slowest_notebooks": ("Notebooks les plus lents", "Slowest notebooks"),
     "peak_memory_col": ("Mémoire maximale", "Peak memory"),
-    "mebibytes": ("{size} Mio", "{size} MiB"),
     "memory_peaks": (
-        "Mémoire maximale d'un noyau : médiane {median} Mio, maximum {max} Mio ({student}), "
+        "Mémoire maximale d'un noyau : médiane {median}, maximum {max} ({student}), "
         "sur {measured} notebook(s) mesuré(s).",
-        "Kernels' peak memory: median {median} MiB, max {max} MiB ({student}), "
+        "Kernels' peak memory: median {median}, max {max} ({student}), "
         "over {measured} measured notebook(s).",
     ),
     "students": ("Étudiant·es", "Students"),
@@ -242,9 +241,3 @@ def translator(lang: Lang) -> Callable[..., str]:
         return text.format(**fields) if fields else text
 
     return translate
-
-
-def format_points(points: float, lang: Lang = "fr") -> str:
-    """14.5 -> "14,5" in French, "14.5" in English; 20.0 -> "20"."""
-    text = f"{points:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if lang == "fr" else text

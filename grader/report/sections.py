@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup, escape
 
+from grader import formats
 from grader.checks.api import Section
 from grader.report.i18n import Lang, translator
 
@@ -128,7 +129,7 @@ def render_array(data: dict[str, Any], lang: Lang) -> str:
 def render_attention(data: dict[str, Any], lang: Lang) -> str:
     t = translator(lang)
     panes = [
-        f'<figure class="pane">{_heatmap(data[key], data["tokens"], t(label))}'
+        f'<figure class="pane">{_heatmap(data[key], data["tokens"], t(label), lang)}'
         f"<figcaption>{t(label)}</figcaption></figure>"
         for key, label in (("got", "your_weights"), ("expected", "reference_weights"))
     ]
@@ -197,7 +198,7 @@ def render_section(section: dict[str, Any], lang: Lang = "fr") -> Markup:
     return Markup(renderer(section["data"], lang))
 
 
-def _heatmap(matrix: list[list[float]], tokens: Sequence[str], label: str) -> str:
+def _heatmap(matrix: list[list[float]], tokens: Sequence[str], label: str, lang: Lang) -> str:
     size, pad = 18, 40 if tokens else 4
     rows, cols = len(matrix), len(matrix[0]) if matrix else 0
     width, height = pad + cols * size + 2, pad + rows * size + 2
@@ -212,7 +213,7 @@ def _heatmap(matrix: list[list[float]], tokens: Sequence[str], label: str) -> st
             parts.append(
                 f'<rect x="{pad + c * size}" y="{pad + r * size}" width="{size}" height="{size}" '
                 f'fill="rgb({red},{green},{blue})">'
-                f"<title>{r},{c}: {weight:.3g}</title></rect>"
+                f"<title>{r},{c}: {_number(weight, lang)}</title></rect>"
             )
     for i, token in enumerate(tokens[: max(rows, cols)]):
         name = escape(token[:5])
@@ -239,8 +240,7 @@ def _rounded(matrix: np.ndarray) -> list[list[float]]:
 
 
 def _number(value: float, lang: Lang) -> str:
-    text = f"{value:.4g}"
-    return text.replace(".", ",") if lang == "fr" else text
+    return formats.number(float(value), lang)
 
 
 def _visible(token: str) -> str:

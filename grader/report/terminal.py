@@ -27,9 +27,11 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from grader.report.i18n import format_points
-from grader.report.summary import MiB, memory_peaks
+from grader.formats import points as format_points
+from grader.report.summary import memory_peaks
 from grader.results import GradeReport
+
+MiB = 1024**2
 
 
 def report_line(report: GradeReport) -> str:
