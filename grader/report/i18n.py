@@ -60,6 +60,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "too many files skipped, the copy stops here",
     ),
     # the student's report
+    "colon": (" :", ":"),  # French puts a space before a colon, English none
     "student": ("Étudiant·e", "Student"),
     "graded_on": ("corrigé le", "graded on"),
     "submission": ("dépôt", "submission"),
