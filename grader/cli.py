@@ -245,7 +245,7 @@ def grade(
         mean = sum(r.score for r in result.reports) / max(len(result.reports), 1)
         top = result.reports[0].max_score if result.reports else 0
         click.echo(
-            f"mean {format_points(mean)} / {format_points(top)}; reports in "
+            f"mean {format_points(mean, 'en')} / {format_points(top, 'en')}; reports in "
             f"{display_path(out / 'reports')}/, class summary in "
             f"{display_path(out / 'summary.html')}"
         )
@@ -346,10 +346,10 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
     elif validation.ok:
-        manual = ", ".join(f"{c} ({format_points(p)})" for c, p in validation.manual)
+        manual = ", ".join(f"{c} ({format_points(p, 'en')})" for c, p in validation.manual)
         click.echo(
-            f"{loaded.id}: valid: the solution scores full marks, {format_points(points)} / "
-            f"{format_points(total)} automatic points"
+            f"{loaded.id}: valid: the solution scores full marks, {format_points(points, 'en')} / "
+            f"{format_points(total, 'en')} automatic points"
             + (f" (and manual criteria, yours to mark: {manual})" if manual else "")
             + "; the template passes no check"
         )

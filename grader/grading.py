@@ -24,6 +24,7 @@ from grader.checks.reference import using_store
 from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
 from grader.fingerprint import assignment_fingerprint
+from grader.messages import Message, say
 from grader.mirror import build_mirror
 from grader.results import (
     CheckResult,
@@ -32,6 +33,7 @@ from grader.results import (
     GradeReport,
     SkippedFile,
     bounded_report,
+    message_fields,
 )
 from grader.sandbox.backend import KernelBox
 from grader.sandbox.backends import Backend, select_backend
@@ -98,7 +100,7 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
         execution = ExecutionRecord(
             ExecutionStatus.STARTUP_FAILED,
             0.0,
-            message=problem,
+            **message_fields(problem),
             sandbox=options.sandbox.name,
             skipped_files=handed_in.skipped,
         )
@@ -261,14 +263,14 @@ def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox
 
 def _parse_notebook(
     path: Path, handed_in: NotebookFile
-) -> tuple[nbformat.NotebookNode | None, str | None]:
+) -> tuple[nbformat.NotebookNode | None, Message | None]:
     if handed_in.content is None:
-        return None, handed_in.problem
+        return None, handed_in.said
     try:
         text = handed_in.content.decode("utf-8")
         return nbformat.reads(text, as_version=4), None  # type: ignore[no-untyped-call]
     except Exception as exc:  # invalid JSON, not a notebook: the student's file is unreadable
-        return None, f"le notebook {path.name} est illisible ({type(exc).__name__})"
+        return None, say("load.unreadable", name=path.name, error=type(exc).__name__)
 
 
 def _prepare_workdir(

@@ -258,6 +258,54 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{subject} appelle `{code}` (c'est-à-dire {names}) au lieu de l'implémenter",
         "{subject} calls `{code}` (that is {names}) instead of implementing it",
     ),
+    # files of a submission the kernel never saw (grader.submission)
+    "skipped_file": ("fichier ignoré : {reason}", "file skipped: {reason}"),
+    "skip.symlink": ("lien symbolique", "symbolic link"),
+    "skip.hardlink": ("lien physique", "hard link"),
+    "skip.fifo": ("tube nommé", "named pipe"),
+    "skip.socket": ("socket", "socket"),
+    "skip.device": ("périphérique", "device"),
+    "skip.budget": (
+        "budget de taille dépassé (ce fichier et les suivants n'ont pas été copiés)",
+        "size budget exceeded (this file and the following ones were not copied)",
+    ),
+    "skip.notebook-size": (
+        "budget de taille dépassé (notebook trop volumineux, non lu)",
+        "size budget exceeded (notebook too large, not read)",
+    ),
+    "skip.depth": (
+        "dossier trop profond ou chemin trop long",
+        "folder nested too deep, or path too long",
+    ),
+    "skip.unreadable": ("illisible ou impossible à copier", "unreadable, or could not be copied"),
+    "skip.too-many": (
+        "trop de fichiers ignorés, la copie s'arrête ici",
+        "too many files skipped, the copy stops here",
+    ),
+    "load.missing": ("le dépôt {name} est introuvable", "the submission {name} cannot be found"),
+    "load.too_large": (
+        "le notebook {name} dépasse la taille limite de {limit} : il n'a été ni lu ni exécuté",
+        "the notebook {name} is over the size limit of {limit}: it was neither read nor run",
+    ),
+    "load.refused": (
+        "le notebook {name} n'a pas été lu : {reason}",
+        "the notebook {name} was not read: {reason}",
+    ),
+    "load.not_found": ("introuvable", "not found"),
+    "load.not_one": (
+        "le dossier doit contenir exactement un notebook (trouvé : {found})",
+        "the folder must hold exactly one notebook (found: {found})",
+    ),
+    "load.not_one_ignored": (
+        "le dossier doit contenir exactement un notebook (trouvé : {found}) ; {ignored}",
+        "the folder must hold exactly one notebook (found: {found}); {ignored}",
+    ),
+    "load.none": ("aucun", "none"),
+    "load.ignored": ("{name} ignoré : {reason}", "{name} ignored: {reason}"),
+    "load.unreadable": (
+        "le notebook {name} est illisible ({error})",
+        "the notebook {name} cannot be read ({error})",
+    ),
     # grader.checks.runner
     "check.passed": ("correct", "correct"),
     "check.hidden_skipped": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grader.formats import Lang as Lang
+from grader.messages import CATALOGUE as MESSAGES
 
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
@@ -31,35 +32,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cell.output-limit": ("sortie tronquée", "output cut"),
     "cell.killed": ("noyau arrêté", "kernel stopped"),
     "cell.not-run": ("non exécutée", "not run"),
-    # files of a submission the kernel never saw (grader/submission.py)
-    "skipped_file": ("fichier ignoré : {reason}", "file skipped: {reason}"),
+    # the student's report
     "skipped_files": (
         "Fichiers de votre dépôt qui n'ont pas été copiés pour l'exécution",
         "Files of your submission that were not copied for the run",
     ),
-    "skip.symlink": ("lien symbolique", "symbolic link"),
-    "skip.hardlink": ("lien physique", "hard link"),
-    "skip.fifo": ("tube nommé", "named pipe"),
-    "skip.socket": ("socket", "socket"),
-    "skip.device": ("périphérique", "device"),
-    "skip.budget": (
-        "budget de taille dépassé (ce fichier et les suivants n'ont pas été copiés)",
-        "size budget exceeded (this file and the following ones were not copied)",
-    ),
-    "skip.notebook-size": (
-        "budget de taille dépassé (notebook trop volumineux, non lu)",
-        "size budget exceeded (notebook too large, not read)",
-    ),
-    "skip.depth": (
-        "dossier trop profond ou chemin trop long",
-        "folder nested too deep, or path too long",
-    ),
-    "skip.unreadable": ("illisible ou impossible à copier", "unreadable, or could not be copied"),
-    "skip.too-many": (
-        "trop de fichiers ignorés, la copie s'arrête ici",
-        "too many files skipped, the copy stops here",
-    ),
-    # the student's report
     "colon": (" :", ":"),  # French puts a space before a colon, English none
     "student": ("Étudiant·e", "Student"),
     "graded_on": ("corrigé le", "graded on"),
@@ -234,11 +211,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 
 def translator(lang: Lang) -> Callable[..., str]:
-    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in."""
+    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in; the
+    messages of grader.messages (a skipped file's reason) by their key too."""
     column = LANGS.index(lang)
 
     def translate(key: str, **fields: object) -> str:
-        text = CATALOGUE[key][column]
+        text = (CATALOGUE.get(key) or MESSAGES[key])[column]
         return text.format(**fields) if fields else text
 
     return translate

@@ -42,8 +42,8 @@ def report_line(report: GradeReport) -> str:
         note += f", {in_error} check error(s) to review"
     late = f", {report.late.days_late} day(s) late" if report.late else ""
     return (
-        f"  {report.student:<20} {format_points(report.score):>6} / "
-        f"{format_points(report.max_score):<4} {status}{note}{late}"
+        f"  {report.student:<20} {format_points(report.score, 'en'):>6} / "
+        f"{format_points(report.max_score, 'en'):<4} {status}{note}{late}"
     )
 
 
@@ -200,7 +200,7 @@ class BatchProgress:
             failing = report.not_passed
             table.add_row(
                 report.student,
-                f"{format_points(report.score)} / {format_points(report.max_score)}",
+                f"{format_points(report.score, 'en')} / {format_points(report.max_score, 'en')}",
                 report.execution.status.value,
                 str(failing or ""),
                 f"{report.late.days_late} d" if report.late else "",
