@@ -26,10 +26,11 @@ def _decimal(text: str, lang: Lang) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def points(value: float, lang: Lang = "fr") -> str:
-    """14.5 -> "14,5" in French, "14.5" in English; 20.0 -> "20"; 15.833 -> "15,83"."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return _decimal("0" if text == "-0" else text, lang)
+def points(value: float, lang: Lang = "fr", decimals: int = 2) -> str:
+    """14.5 -> "14,5" in French, "14.5" in English; 20.0 -> "20"; 15.833 -> "15,83". A statistic
+    that needs more (Cronbach's alpha) asks for more `decimals`."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return _decimal("0" if text in ("-0", "") else text, lang)
 
 
 def percent(value: float, lang: Lang = "fr") -> str:

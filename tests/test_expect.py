@@ -37,6 +37,8 @@ def test_close_points_at_the_worst_element_and_redacts_for_hidden_checks() -> No
         "sortie, element [1, 2]: 0.5, expected 0 (2 values out of 6 outside the tolerance)"
     )
     assert "attendu" not in error.redacted and "[1, 2]" in error.redacted
+    assert error.redacted_said is not None  # what a hidden check stores: no expected value
+    assert "expected" not in str(error.redacted_said.to_data())
 
 
 def test_close_accepts_values_within_tolerance() -> None:

@@ -117,7 +117,7 @@ def test_gradescope_results_have_the_documented_fields() -> None:
     json.dumps(results)  # serialisable as is
     assert set(results) >= GRADESCOPE_TOP
     assert results["score"] == 2.6 and results["visibility"] in VISIBILITIES
-    assert "pénalité 1.4" in results["output"]
+    assert "pénalité 1,4" in results["output"]  # French: a decimal comma
     for test in results["tests"]:
         assert set(test) >= GRADESCOPE_TEST
         assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
