@@ -156,9 +156,7 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
     except MemoryError:  # the grader worker's memory limit: an answer past the probe's bounds
         return result(Outcome.ERROR, say("check.out_of_memory"), traceback.format_exc(limit=-6))
     except Exception:  # the check's own code raised: the instructor's bug, not the student's
-        return result(
-            Outcome.CHECK_ERROR, say("check.check_error"), traceback.format_exc(limit=-8)
-        )
+        return result(Outcome.CHECK_ERROR, say("check.check_error"), traceback.format_exc(limit=-8))
     passed = result(Outcome.PASSED, say("check.passed"))
     return _as_shown(check, passed, produced if isinstance(produced, Section) else None)
 
