@@ -14,10 +14,11 @@ dead kernel) make the outcome `error`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-CheckFunction = Callable[[Any, Any], "Section | None"]
+from grader.results import Section
+
+CheckFunction = Callable[[Any, Any], Section | None]
 F = TypeVar("F", bound=CheckFunction)
 
 MARK = "__grader_check__"
@@ -43,18 +44,6 @@ class CheckFailed(Exception):
         self.redacted = redacted if redacted is not None else message
         self.detail = detail
         self.section = section
-
-
-@dataclass(frozen=True)
-class Section:
-    """What a check may return: a section of the student's report (a prompt-benchmark table).
-
-    `kind` names the renderer (grader.report.html.SECTION_RENDERERS); `data` is plain JSON.
-    """
-
-    kind: str
-    title: str
-    data: dict[str, Any]
 
 
 def check(check_id: str, *, hidden: bool = False) -> Callable[[F], F]:

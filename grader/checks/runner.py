@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checks.api import MARK, CheckFailed, CheckFunction, Section
+from grader.checks.api import MARK, CheckFailed, CheckFunction
 from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
 from grader.errors import ConfigError
-from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, Outcome, Phase
+from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, Outcome, Phase, Section
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
 from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionStatus
-from grader.sandbox.backend import KernelBox, StartupFailed
+from grader.sandbox.boxes import KernelBox, StartupFailed
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,
