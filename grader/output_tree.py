@@ -18,15 +18,14 @@ from typing import TypeVar
 from grader.assignment.load import Assignment
 from grader.atomic import write_json_atomic, write_text_atomic
 from grader.crashes import Crash, guarded
-from grader.gradebook.export import gradebook_csv, gradebook_json, junit_xml
+from grader.gradebook.export import junit_xml
+from grader.gradebook.exporters import EXPORTERS, ClassInfo
 from grader.gradebook.late import LatePolicy, apply_lateness, file_time, lateness
-from grader.gradebook.lms import gradescope_results, moodle_csv
 from grader.gradebook.manual import carry_marks
 from grader.gradebook.store import Gradebook
 from grader.grading import GradeOptions, Submission
 from grader.report.html import render_report
 from grader.report.i18n import Lang
-from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict
 from grader.submission import submission_hash
 
@@ -143,12 +142,10 @@ def write_class_files(
     lang: Lang = "fr",
     junit: Path | None = None,
 ) -> None:
-    """gradebook.csv/.json, summary.html, moodle.csv, gradescope/<student>.json, JUnit."""
-    write_text_atomic(out / "gradebook.csv", gradebook_csv(reports))
-    write_text_atomic(out / "gradebook.json", gradebook_json(reports))
-    write_text_atomic(out / "moodle.csv", moodle_csv(reports, title))
-    for report in reports:
-        write_json_atomic(out / "gradescope" / f"{report.student}.json", gradescope_results(report))
-    write_text_atomic(out / "summary.html", render_summary(reports, assignment, title, lang))
+    """Every exporter's files (grader/gradebook/exporters.py), and JUnit XML where asked."""
+    about = ClassInfo(assignment, title, lang)
+    for exporter in EXPORTERS.values():
+        for relative, text in exporter(reports, about).items():
+            write_text_atomic(out / relative, text)
     if junit is not None:
         write_text_atomic(junit, junit_xml(reports))
