@@ -221,24 +221,21 @@ def late_policy(assignment: Assignment, extensions: Path | None) -> LatePolicy |
 
 
 def check_notebook(
+    assignment: Assignment,
     notebook: Path,
-    assignment: Path | None = None,
     sandbox: Backend | None = None,
     mirror: Path = DEFAULT_ROOT,
-) -> tuple[Assignment, GradeReport]:
-    """`grader check`: a student's self-check of `notebook`, the public checks only, against
-    `assignment` (by default the one its metadata names); `sandbox` by default the best that
-    works here, or none (a student's own machine)."""
-    from grader.assignment.load import find_assignment, load_assignment
+) -> GradeReport:
+    """`grader check`: a student's self-check of `notebook`, the public checks only; `sandbox`
+    by default the best that works here, or none (a student's own machine)."""
     from grader.grading import GradeOptions, find_submission, grade_submission, prepare_mirror
     from grader.sandbox.selection import select_backend
 
-    loaded = load_assignment(assignment or find_assignment(notebook))
     options = GradeOptions(
         seed=secrets.randbits(64),
         public_only=True,
         sandbox=sandbox or select_backend("auto", "check"),
-        protected=(loaded.root.resolve(),),
-        mirror=prepare_mirror(loaded, mirror),
+        protected=(assignment.root.resolve(),),
+        mirror=prepare_mirror(assignment, mirror),
     )
-    return loaded, grade_submission(loaded, find_submission(notebook), options)
+    return grade_submission(assignment, find_submission(notebook), options)

@@ -204,7 +204,6 @@ def grade(
     from grader.sandbox.selection import select_backend
 
     backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
-    click.echo(backend.notice, err=output_format == "json")
     run = ClassRun(
         assignment,
         submissions,
@@ -223,7 +222,7 @@ def grade(
         mirror=mirror,
     )
     terminal = output_format == "terminal"
-    listener = TerminalListener(quiet=not terminal)
+    listener = TerminalListener(backend.notice, quiet=not terminal)
     result = grade_class(run, listener)
     if listener.progress is not None:
         listener.progress.table(result.reports)
@@ -244,15 +243,18 @@ def grade(
 
 class TerminalListener(ClassListener):
     """`grader grade`'s lines and progress bar; with `quiet` (JSON output), notices go to
-    standard error and nothing else is printed."""
+    standard error and nothing else is printed. The sandbox's notice comes once the class is
+    read: a mistake in the assignment is the only line then."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, sandbox_notice: str, quiet: bool) -> None:
+        self.sandbox_notice = sandbox_notice
         self.quiet = quiet
         self.progress: BatchProgress | None = None
 
     def planned(self, plan: ClassPlan) -> None:
         from grader.sandbox.limits import format_size
 
+        click.echo(self.sandbox_notice, err=self.quiet)
         if not self.quiet:
             click.echo(
                 f"grader: {plan.assignment.id}, {plan.pending} submission(s) to grade, "
@@ -318,9 +320,10 @@ def check(
     from grader.results import report_to_dict
     from grader.sandbox.selection import select_backend
 
+    loaded = grader.load_assignment(assignment or grader.find_assignment(notebook))
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=output_format == "json")
-    loaded, report = check_notebook(notebook, assignment, backend, mirror)
+    report = check_notebook(loaded, notebook, backend, mirror)
     if output_format == "json":
         click.echo(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
     else:
