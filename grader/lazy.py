@@ -2,8 +2,9 @@
 
 `import grader` (or grader.quiz, grader.bench) then costs nothing until a name is used: the
 command line lists and parses its commands before it imports what one of them runs. A package
-declares {module: names} and sets `__getattr__ = lazy_exports(globals(), that mapping)`; type
-checkers see the same names through imports under TYPE_CHECKING.
+declares {module: names} and sets `__getattr__ = lazy_exports(globals(), that mapping)`; a
+package whose names other modules type-check against (grader's own) also imports them under
+TYPE_CHECKING.
 """
 
 from __future__ import annotations
