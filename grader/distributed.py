@@ -149,8 +149,15 @@ def grade_on_cluster(
 ) -> Iterator[GradeReport | Crash]:
     """Grade every submission on the cluster at `scheduler` (e.g. tcp://10.0.0.5:8786): each
     report as it is done, or the Crash of a bug in grader (or of a submission that killed every
-    worker it was given to)."""
+    worker it was given to). A scheduler that does not answer is a GraderError now, not once
+    the reports are read."""
     client = _connect(scheduler, connect_timeout_s)
+    return _graded(client, assignment_path, submissions, options)
+
+
+def _graded(
+    client: Any, assignment_path: Path, submissions: Sequence[Submission], options: GradeOptions
+) -> Iterator[GradeReport | Crash]:
     run = uuid.uuid4().hex[:12]
     limits = load_assignment(assignment_path).limits
     try:

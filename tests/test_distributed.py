@@ -106,9 +106,7 @@ def test_an_unreachable_scheduler_is_a_clean_user_error(tmp_path: Path) -> None:
 
     submission = find_submission(EXAMPLES / "alice.ipynb")
     with pytest.raises(GraderError, match="no Dask scheduler answers"):
-        grade_on_cluster(
-            "tcp://127.0.0.1:9", TP_ATTENTION, [submission], GradeOptions(seed=1), print, [], 1
-        )
+        grade_on_cluster("tcp://127.0.0.1:9", TP_ATTENTION, [submission], GradeOptions(seed=1), 1)
 
 
 def test_grade_with_scheduler_fills_the_local_output_tree(tmp_path: Path) -> None:
