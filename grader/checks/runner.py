@@ -134,8 +134,10 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
     return _as_shown(check, passed, produced if isinstance(produced, Section) else None)
 
 
-# Sections that draw the reference's values beside the student's.
-REVEALING_KINDS = frozenset({"array", "attention", "tokens"})
+# The section kinds that draw the student's own material only (a prompt benchmark's outputs,
+# their text): the only ones a hidden check may show. A new kind may draw the reference's values
+# (as array, attention and tokens do) until it is listed here.
+OWN_MATERIAL_KINDS = frozenset({"bench", "student-text"})
 
 
 def _as_shown(
@@ -147,7 +149,9 @@ def _as_shown(
     student's own outputs, yes; an expected-vs-got window, never)."""
     if check.hidden:
         result = result if redacted is None else replace(result, message=redacted)
-        if result.outcome is not Outcome.PASSED or (section and section.kind in REVEALING_KINDS):
+        if result.outcome is not Outcome.PASSED or (
+            section and section.kind not in OWN_MATERIAL_KINDS
+        ):
             return result
     if section is None:
         return result
