@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # `as` re-exports each name to type checkers
     from grader.results import Outcome as Outcome
     from grader.results import Phase as Phase
     from grader.roster import collect_submissions as collect_submissions
+    from grader.similarity import similarity_report as similarity_report
     from grader.validate import Validation as Validation
     from grader.validate import validate_assignment as validate_assignment
     from grader.warm_start import warm_kernels as warm_kernels
@@ -73,6 +74,7 @@ _MODULES = {
     "grader.output_tree": ("OutputTree",),
     "grader.results": ("CheckResult", "GradeReport", "Outcome", "Phase"),
     "grader.roster": ("collect_submissions",),
+    "grader.similarity": ("similarity_report",),
     "grader.validate": ("Validation", "validate_assignment"),
     "grader.warm_start": ("warm_kernels",),
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +52,7 @@ class ClassRun:
     lms_export: Path | None = None  # late work: an LMS export of submission times
     time_column: str = "submitted_at"  # that export's column of times
     mirror: Path = DEFAULT_ROOT  # the offline model cache
+    similarity: bool = False  # then compare the class's code (grader/similarity)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ClassPlan:
     where: str  # "on <scheduler>" or "<jobs> at a time"
     threads: int  # per kernel
     memory_bytes: int  # per kernel
+    changes: str | None = None  # what changed since the stored results, when something did
 
 
 class ClassListener:
@@ -113,6 +115,7 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
         )
         pending = tree.plan(batch, run.force)
         plan = _plan(run, assignment, options, jobs, len(pending), len(batch) - len(pending))
+        plan = replace(plan, changes=tree.changes.line())
         listener.planned(plan)
         if pending and run.scheduler is None:  # a cluster's workers start their own parents
             options = _with_warm_parent(stack, assignment, options, listener)
@@ -126,6 +129,10 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
         finally:
             listener.grading_ended(completed)
     current = tree.finish(run.junit)
+    if run.similarity:
+        from grader.similarity import similarity_report
+
+        similarity_report(run.out, assignment, lang=run.lang)
     result.crashed.extend(tree.failed)
     students = {submission.student for submission in batch}
     result.reports = [report for report in current if report.student in students]

@@ -6,6 +6,7 @@ import ast
 import importlib
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ import click
 
 import grader
 from grader.api import ClassListener, ClassPlan, ClassRun
-from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
+from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
 from grader.report.i18n import LANGS, Lang, format_points
 from grader.sandbox_names import BACKEND_NAMES, BackendName
@@ -58,6 +59,7 @@ class Commands(click.Group):
         "mirror": "grader.mirror.cli:mirror",
         "doctor": "grader.sandbox.cli:doctor",
         "mark": "grader.marking.cli:mark",
+        "similarity": "grader.similarity.cli:similarity",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -150,6 +152,12 @@ def main() -> None:
 )
 @LANG
 @click.option(
+    "--similarity",
+    "compare_code",
+    is_flag=True,
+    help="Then compare the class's code: OUT/similarity.html and .csv (as `grader similarity`).",
+)
+@click.option(
     "--extensions",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Late work: per-student due dates or extra days (YAML or CSV student,extension).",
@@ -183,6 +191,7 @@ def grade(
     force: bool,
     fresh_kernels: bool,
     lang: Lang,
+    compare_code: bool,
     extensions: Path | None,
     lms_export: Path | None,
     time_column: str,
@@ -201,6 +210,7 @@ def grade(
         --scheduler tcp://cluster-head:8786
     """
     from grader.api import grade_class
+    from grader.report.terminal import check_error_lines
     from grader.sandbox.selection import select_backend
 
     backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
@@ -220,6 +230,7 @@ def grade(
         lms_export=lms_export,
         time_column=time_column,
         mirror=mirror,
+        similarity=compare_code,
     )
     terminal = output_format == "terminal"
     listener = TerminalListener(backend.notice, quiet=not terminal)
@@ -236,9 +247,16 @@ def grade(
         _print_class_summary(result.reports, out)
     else:
         click.echo(json.dumps([_json_summary(r) for r in result.reports], ensure_ascii=False))
+    for line in check_error_lines(result.reports):
+        click.echo(line, err=not terminal)
     if result.crashed:
         sys.exit(Exit.BUG)
-    sys.exit(Exit.OK if all(r.all_passed for r in result.reports) else Exit.CHECKS_FAILED)
+    sys.exit(
+        verdict(
+            all(r.all_passed for r in result.reports),
+            any(r.check_errors for r in result.reports),
+        )
+    )
 
 
 class TerminalListener(ClassListener):
@@ -255,6 +273,8 @@ class TerminalListener(ClassListener):
         from grader.sandbox.limits import format_size
 
         click.echo(self.sandbox_notice, err=self.quiet)
+        if plan.changes:
+            click.echo(f"grader: {plan.changes}", err=self.quiet)
         if not self.quiet:
             click.echo(
                 f"grader: {plan.assignment.id}, {plan.pending} submission(s) to grade, "
@@ -333,13 +353,15 @@ def check(
         for skipped in report.execution.skipped_files:
             click.echo(f"  ! {skipped.path} : {skipped.message}")
         for result in report.checks:
-            mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·"}[result.outcome]
+            mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·", "check-error": "?"}[
+                result.outcome
+            ]
             click.echo(f"  {mark} {result.id} : {result.message}")
         click.echo(
             f"Note indicative (vérifications publiques seulement) : "
             f"{format_points(report.score)} / {format_points(report.max_score)}"
         )
-    sys.exit(Exit.OK if report.all_passed else Exit.CHECKS_FAILED)
+    sys.exit(verdict(report.all_passed, bool(report.check_errors)))
 
 
 @main.command()
@@ -361,24 +383,31 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=True)
     validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror), backend)
+    points, total = validation.automatic
     if output_format == "json":
-        click.echo(
-            json.dumps(
-                {"assignment": loaded.id, "ok": validation.ok, "problems": validation.problems},
-                ensure_ascii=False,
-            )
-        )
+        payload = {
+            "assignment": loaded.id,
+            "ok": validation.ok,
+            "problems": validation.problems,
+            "automatic_points": points,
+            "automatic_total": total,
+            "manual": dict(validation.manual),
+            "check_errors": [check.id for check in validation.solution.check_errors],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False))
     elif validation.ok:
+        manual = ", ".join(f"{c} ({format_points(p)})" for c, p in validation.manual)
         click.echo(
-            f"{loaded.id}: valid: the solution scores "
-            f"{format_points(validation.solution.score)} / "
-            f"{format_points(validation.solution.max_score)}, the template passes no check"
+            f"{loaded.id}: valid: the solution scores full marks, {format_points(points)} / "
+            f"{format_points(total)} automatic points"
+            + (f" (and manual criteria, yours to mark: {manual})" if manual else "")
+            + "; the template passes no check"
         )
     else:
         click.echo(f"{loaded.id}: {len(validation.problems)} problem(s)")
         for problem in validation.problems:
             click.echo(f"  - {problem}")
-    sys.exit(Exit.OK if validation.ok else Exit.CHECKS_FAILED)
+    sys.exit(Exit.OK if validation.ok else verdict(False, bool(validation.solution.check_errors)))
 
 
 @main.command()
@@ -418,7 +447,9 @@ def report(out: Path, junit: Path | None, lang: Lang, output_format: str) -> Non
     Example:
       grader report out/tp-attention --lang en
     """
-    reports = grader.rerender(out, lang, junit)
+    reports = grader.rerender(
+        out, lang, junit, say=partial(click.echo, err=output_format == "json")
+    )
     if output_format == "json":
         click.echo(json.dumps([_json_summary(r) for r in reports], ensure_ascii=False))
     else:
@@ -484,4 +515,6 @@ def _json_summary(report: GradeReport) -> dict[str, Any]:
         "max_score": report.max_score,
         "status": report.execution.status.value,
         "all_passed": report.all_passed,
+        "check_errors": [check.id for check in report.check_errors],
+        "held_back": round(sum(c.held_back for c in report.criteria), 2),
     }

@@ -6,25 +6,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.assignment.load import Assignment
 from grader.errors import GraderError
 from grader.gradebook.manual import apply_marks, export_manual, read_marks, template_sources
+from grader.gradebook.rescore import under_current_rubric
 from grader.gradebook.store import Gradebook
 from grader.output_tree import write_class_files, write_student_files
 from grader.report.i18n import Lang
 from grader.results import GradeReport
 
 
-def rerender(out: Path, lang: Lang = "fr", junit: Path | None = None) -> list[GradeReport]:
-    """`grader report`: reports and exports again from the stored results; nothing runs."""
+def rerender(
+    out: Path,
+    lang: Lang = "fr",
+    junit: Path | None = None,
+    say: Callable[[str], None] = lambda line: None,
+) -> list[GradeReport]:
+    """`grader report`: reports and exports again from the stored results; nothing runs.
+
+    Scores are those of the assignment's current rubric: a result graded under another one is
+    rescored from its stored check outcomes (and recorded so); `say` hears of it, and of the
+    results that only a new `grade` can bring up to date (their checks or data changed)."""
     gradebook = open_gradebook(out)
     try:
         every = []
         for assignment in gradebook.assignments():
             title = gradebook.title(assignment)
-            reports = [c.report for c in gradebook.current(assignment).values()]
+            reports = under_current_rubric(gradebook, assignment, say)
             for report in reports:
                 write_student_files(out, report, title, lang)
             write_class_files(out, reports, assignment, title, lang, junit)

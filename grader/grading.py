@@ -17,6 +17,7 @@ from grader.checks.probe import Notebook
 from grader.checks.reference import using_store
 from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
+from grader.fingerprint import assignment_fingerprint
 from grader.mirror import build_mirror
 from grader.preload_imports import import_in_background
 from grader.results import (
@@ -127,6 +128,7 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
         execution=execution,
         submission_hash=submission_hash(submission.path, limits),
         graded_at=graded_at,
+        fingerprint=assignment_fingerprint(assignment),
     )
 
 

@@ -18,15 +18,18 @@ from typing import TypeVar
 from grader.assignment.load import Assignment
 from grader.atomic import write_json_atomic, write_text_atomic
 from grader.crashes import Crash, guarded
+from grader.fingerprint import Need, assignment_fingerprint, changed_parts, needs
 from grader.gradebook.export import junit_xml
 from grader.gradebook.exporters import EXPORTERS, ClassInfo
 from grader.gradebook.late import LatePolicy, apply_lateness, file_time, lateness
 from grader.gradebook.manual import carry_marks
+from grader.gradebook.rescore import Changes, reasons
 from grader.gradebook.store import Gradebook
 from grader.grading import GradeOptions, Submission
 from grader.report.html import render_report
 from grader.report.i18n import Lang
 from grader.results import GradeReport, report_to_dict
+from grader.scoring.score import rescore_report
 from grader.submission import submission_hash
 
 T = TypeVar("T")
@@ -58,32 +61,53 @@ class OutputTree:
         (out / "reports").mkdir(parents=True, exist_ok=True)
         self.gradebook = Gradebook(out / "gradebook.sqlite")
         self.run_id = self.gradebook.start_run(
-            assignment.id, options.seed, options.sandbox.name, assignment.spec.title
+            assignment.id,
+            options.seed,
+            options.sandbox.name,
+            assignment.spec.title,
+            Path(os.path.abspath(assignment.root)),
         )
         self.previous = self.gradebook.current(assignment.id)
+        self.fingerprint = assignment_fingerprint(assignment)
+        self.changes = Changes()
         self.paths: dict[str, Path] = {}
         self.failed: list[Crash] = []  # results that could not be stored or written
 
     def plan(self, submissions: Sequence[Submission], force: bool = False) -> list[Submission]:
-        """The submissions to grade: new or changed ones (all with `force`).
+        """The submissions to grade: new ones, changed ones, and those graded under another
+        assignment fingerprint (grader/fingerprint.py); all of them with `force`.
 
+        A result whose rubric alone changed is rescored here, from its stored check outcomes.
         Unchanged ones keep their stored result, whose files are written again in case a kill
-        came between the gradebook's commit and them.
+        came between the gradebook's commit and them. `self.changes` says what and why.
         """
         pending = []
         for submission in submissions:
             self.paths[submission.student] = submission.path
             stored = self.previous.get(submission.student)
-            if (
-                force
-                or stored is None
-                or stored.submission_hash
-                != submission_hash(submission.path, self.assignment.limits)
-            ):
+            if force or stored is None:
+                pending.append(submission)
+            elif stored.submission_hash != submission_hash(submission.path, self.assignment.limits):
+                self.changes.regraded(["the submission"])
                 pending.append(submission)
             else:
-                self._guarded(stored.report.student, partial(self._write_files, stored.report))
+                changed = changed_parts(stored.report.fingerprint, self.fingerprint)
+                need = needs(changed)
+                if need is Need.REGRADE:
+                    self.changes.regraded(reasons(stored.report, changed))
+                    pending.append(submission)
+                elif need is Need.RESCORE:
+                    self.changes.rescored += 1
+                    self.add(self._rescored(stored.report))
+                else:
+                    self._guarded(stored.report.student, partial(self._write_files, stored.report))
         return pending
+
+    def _rescored(self, report: GradeReport) -> GradeReport:
+        assignment = self.assignment
+        return rescore_report(
+            report, assignment.rubric, assignment.criterion_checks(), self.fingerprint
+        )
 
     def add(self, report: GradeReport) -> GradeReport:
         """Penalise lateness, keep manual marks, commit to the gradebook, then write the files.
@@ -143,7 +167,8 @@ def write_class_files(
     junit: Path | None = None,
 ) -> None:
     """Every exporter's files (grader/gradebook/exporters.py), and JUnit XML where asked."""
-    about = ClassInfo(assignment, title, lang)
+    similarity = (out / "similarity.html").is_file()  # grader/similarity wrote it
+    about = ClassInfo(assignment, title, lang, similarity)
     for exporter in EXPORTERS.values():
         for relative, text in exporter(reports, about).items():
             write_text_atomic(out / relative, text)

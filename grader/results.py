@@ -19,6 +19,9 @@ class Outcome(StrEnum):
     FAILED = "failed"  # the check ran and the answer is wrong
     ERROR = "error"  # it could not be judged: missing function, dead kernel, bad return type
     SKIPPED = "skipped"  # not run, e.g. a hidden check during a self-check
+    # The check's own code raised (the instructor's checks.py, not the student's code behind a
+    # probe): the student loses nothing, the criterion's points are held back for review.
+    CHECK_ERROR = "check-error"
 
 
 class Phase(StrEnum):
@@ -112,6 +115,13 @@ class CheckResult:
     detail: str | None = None  # for the instructor: expected values, traceback
     duration_s: float = 0.0
     section: dict[str, Any] | None = None  # a report section the check produced: kind + data
+    # « erreur reportée »: the upstream function whose failure this check did not penalise again
+    carried_from: str | None = None
+
+
+def carried_forward(check: CheckResult) -> bool:
+    """The student's own run failed, and passed with the reference of a wrong upstream."""
+    return check.carried_from is not None and check.outcome in (Outcome.FAILED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,12 @@ class CriterionScore:
     manual: bool = False  # awaits an instructor's mark
     marked: bool = False  # a manual criterion the instructor has marked (grader manual import)
     comment: str | None = None  # the instructor's comment on a manual mark
+    held_back: float = 0.0  # points of checks in check-error: neither given nor lost ("à revoir")
+    carry_forward: bool = True  # the rubric credits its checks' `carried_from` (scoring/score.py)
+
+    def carried(self, check: CheckResult) -> bool:
+        """Credited through carry-forward: the student's own run failed only upstream."""
+        return self.carry_forward and carried_forward(check)
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,9 @@ class GradeReport:
     submission_hash: str = ""
     graded_at: str = ""
     late: Lateness | None = None
+    # What the grade is a function of besides the submission (grader/fingerprint.py): one digest
+    # per part (checks, rubric, data...), so a rerun knows what changed since.
+    fingerprint: dict[str, str] = field(default_factory=dict)
     schema_version: int = field(default=SCHEMA_VERSION)
 
     @property
@@ -160,6 +179,20 @@ class GradeReport:
     @property
     def all_passed(self) -> bool:
         return all(c.outcome in (Outcome.PASSED, Outcome.SKIPPED) for c in self.checks)
+
+    @property
+    def not_passed(self) -> int:
+        """Checks failed or in error, less those credited by carry-forward."""
+        return sum(
+            check.outcome in (Outcome.FAILED, Outcome.ERROR) and not criterion.carried(check)
+            for criterion in self.criteria
+            for check in criterion.checks
+        )
+
+    @property
+    def check_errors(self) -> list[CheckResult]:
+        """The checks whose own code raised: the instructor's to fix, the student's to keep."""
+        return [c for c in self.checks if c.outcome is Outcome.CHECK_ERROR]
 
 
 def bounded_report(report: GradeReport) -> GradeReport:
@@ -223,6 +256,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                 manual=c.get("manual", False),
                 marked=c.get("marked", False),
                 comment=c.get("comment"),
+                held_back=c.get("held_back", 0.0),
+                carry_forward=c.get("carry_forward", True),
                 checks=tuple(
                     CheckResult(
                         id=r["id"],
@@ -233,6 +268,7 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                         detail=r.get("detail"),
                         duration_s=r.get("duration_s", 0.0),
                         section=r.get("section"),
+                        carried_from=r.get("carried_from"),
                     )
                     for r in c["checks"]
                 ),
@@ -263,5 +299,6 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         submission_hash=data.get("submission_hash", ""),
         graded_at=data.get("graded_at", ""),
         late=Lateness(**data["late"]) if data.get("late") else None,
+        fingerprint={str(k): str(v) for k, v in (data.get("fingerprint") or {}).items()},
     )
     return bounded_report(report)  # stored by an older grader, or edited: hostile all the same

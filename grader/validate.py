@@ -13,7 +13,7 @@ from grader.assignment.load import Assignment
 from grader.assignment.release import template_notebook
 from grader.grading import GradeOptions, Submission, grade_submission
 from grader.preload_imports import import_in_background
-from grader.results import GradeReport, Outcome
+from grader.results import CellStatus, GradeReport, Outcome
 from grader.sandbox.selection import Backend
 from grader.warm_start import warm_kernels
 
@@ -27,6 +27,20 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def automatic(self) -> tuple[float, float]:
+        """(points, total) of the solution on the criteria its checks decide."""
+        criteria = [c for c in self.solution.criteria if not c.manual]
+        return (
+            round(sum(c.points for c in criteria), 2),
+            round(sum(c.max_points for c in criteria), 2),
+        )
+
+    @property
+    def manual(self) -> list[tuple[str, float]]:
+        """(criterion id, points) of the criteria the instructor marks by hand."""
+        return [(c.id, c.max_points) for c in self.solution.criteria if c.manual]
 
 
 def validate_assignment(
@@ -51,15 +65,36 @@ def validate_assignment(
             nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
             template = grade_submission(assignment, Submission("template", path), options)
     importing.join()
+    return Validation(
+        solution,
+        template,
+        [*problems, *_solution_problems(solution), *_template_problems(template)],
+    )
+
+
+def _solution_problems(solution: GradeReport) -> list[str]:
+    """Every cell of the solution that did not run through, every check that did not pass (a
+    check's own error with its traceback): the solution must earn every automatic point."""
+    problems = [
+        f"solution: cell {cell.index + 1} {cell.status.value}"
+        + (f": {cell.error}" if cell.error else "")
+        for cell in solution.execution.cells
+        if cell.status is not CellStatus.OK
+    ]
     for check in solution.checks:
         if check.outcome is not Outcome.PASSED:
             problems.append(
                 f"solution: {check.id} {check.outcome.value}: {check.message}"
-                + (f"\n    {check.detail.strip()}" if check.detail else "")
+                + "".join(f"\n    {line}" for line in (check.detail or "").strip().splitlines())
             )
     if solution.execution.message:
         problems.append(f"solution: {solution.execution.message}")
-    for check in template.checks:
-        if check.outcome is Outcome.PASSED:
-            problems.append(f"template: {check.id} passes on the empty template (it must not)")
-    return Validation(solution, template, problems)
+    return problems
+
+
+def _template_problems(template: GradeReport) -> list[str]:
+    return [
+        f"template: {check.id} passes on the empty template (it must not)"
+        for check in template.checks
+        if check.outcome is Outcome.PASSED
+    ]

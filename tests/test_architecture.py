@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "grader.__main__",
             "grader.bench.cli",
             "grader.marking.cli",
+            "grader.similarity.cli",
             "grader.mirror.cli",
             "grader.quiz.cli",
             "grader.sandbox.cli",
@@ -52,10 +53,12 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "grader.assignment",
             "grader.bench",
+            "grader.fingerprint",
             "grader.gradebook",
             "grader.quiz",
             "grader.report",
             "grader.scoring",
+            "grader.similarity",
         ),
     ),
     (

@@ -113,5 +113,13 @@ def test_grade_of_one_student_folder_with_json_output(tmp_path: Path) -> None:
     )
     assert code == 0, output
     assert json.loads(output) == [
-        {"student": "alice", "score": 20.0, "max_score": 20.0, "status": "ok", "all_passed": True}
+        {
+            "student": "alice",
+            "score": 20.0,
+            "max_score": 20.0,
+            "status": "ok",
+            "all_passed": True,
+            "check_errors": [],
+            "held_back": 0,
+        }
     ]

@@ -15,7 +15,7 @@ from grader.gradebook.export import gradebook_csv, gradebook_json, junit_xml
 from grader.gradebook.exporters import EXPORTERS, ClassInfo
 from grader.gradebook.lms import gradescope_results, moodle_csv
 from grader.output_tree import write_class_files
-from grader.results import report_from_dict
+from grader.results import Outcome, report_from_dict
 from tests.report_builders import SECRET, late, make_report
 
 # The JUnit XML format as Ant, Maven Surefire, Jenkins and GitLab read it, written as an XSD:
@@ -171,3 +171,26 @@ def test_the_class_files_are_the_exporters_files(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "gradescope/bruno.json").read_text()) == gradescope_results(
         reports[1]
     )
+
+
+def test_junit_counts_a_check_error_as_an_error_and_a_carried_check_as_passed(
+    junit_schema: etree.XMLSchema,
+) -> None:
+    report = make_report("bruno")
+    attention, *others = report.criteria
+    poids, carte, cachee = attention.checks
+    checks = (
+        replace(poids, carried_from="softmax"),
+        replace(carte, outcome=Outcome.CHECK_ERROR, detail="Traceback: TypeError in checks.py"),
+        cachee,
+    )
+    report = replace(report, criteria=(replace(attention, checks=checks), *others))
+    document = etree.fromstring(junit_xml([report]).encode())
+    junit_schema.assertValid(document)
+    cases = {case.get("name"): case for case in document.iter("testcase")}
+    assert cases["sdpa.poids"].find("failure") is None
+    assert "erreur reportée de `softmax`" in cases["sdpa.poids"].findtext("system-out")
+    error = cases["sdpa.carte"].find("error")
+    assert error is not None and error.get("type") == "check-error"
+    assert "TypeError in checks.py" in (error.text or "")
+    assert (document.get("failures"), document.get("errors")) == ("2", "1")

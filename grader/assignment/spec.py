@@ -101,6 +101,9 @@ class CriterionSpec(Spec):
     checks: list[str] = []  # check ids, or patterns such as "sdpa.*"
     scheme: Literal["proportional", "all-or-nothing"] = "proportional"
     manual: bool = False  # marked by the instructor; has no checks
+    # « erreur reportée »: a check that passes with the reference of a wrong upstream function
+    # (grader/checks/carry.py) counts as passed
+    carry_forward: bool = True
 
 
 class RubricSpec(Spec):

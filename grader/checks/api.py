@@ -8,12 +8,22 @@
 
 A check returns normally when the answer is right; it raises CheckFailed (usually through
 `expect`) when it is wrong. Probe errors (missing function, exception in the student's code,
-dead kernel) make the outcome `error`.
+dead kernel) make the outcome `error`; any other exception is the check's own bug, outcome
+`check-error`, which costs the student nothing.
+
+Carry-forward (« erreur reportée »): a check whose probes go through a student function that
+other checks judge declares it, with the stand-in that replaces it when those checks fail:
+
+    @check("mha.exemple", uses={"scaled_dot_product_attention": attention_stand_in})
+
+The stand-in is a self-contained function (its imports inside it) whose source is run in the
+student's kernel: see grader/checks/carry.py for why that is safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from grader.results import Section
@@ -46,11 +56,23 @@ class CheckFailed(Exception):
         self.section = section
 
 
-def check(check_id: str, *, hidden: bool = False) -> Callable[[F], F]:
-    """Declare a check; `hidden` checks never reach students (released bundles, self-checks)."""
+@dataclass(frozen=True)
+class CheckMark:
+    """What `@check` records on a check function."""
+
+    check_id: str
+    hidden: bool
+    uses: Mapping[str, Callable[..., Any]]  # student function -> its stand-in (carry-forward)
+
+
+def check(
+    check_id: str, *, hidden: bool = False, uses: Mapping[str, Callable[..., Any]] | None = None
+) -> Callable[[F], F]:
+    """Declare a check; `hidden` checks never reach students (released bundles, self-checks);
+    `uses` names the student functions its probes go through, each with its stand-in."""
 
     def mark(function: F) -> F:
-        setattr(function, MARK, (check_id, hidden))
+        setattr(function, MARK, CheckMark(check_id, hidden, dict(uses or {})))
         return function
 
     return mark

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import errno
 import io
 import json
@@ -27,9 +28,10 @@ import re
 import stat
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +41,9 @@ from grader.sandbox.execute import ExecutedNotebook
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import french_size
 from grader.sandbox.protocol import ProtocolViolation
+
+if TYPE_CHECKING:
+    from grader.checks.carry import StandIn
 
 _ALLOWED_DTYPE_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickle
 _PLAIN_FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
@@ -120,8 +125,34 @@ def encode(value, depth=0):
         return {"__ndarray__": raw, "torch": torch_like}
     return {"__unsupported__": type(value).__name__}
 
+MISSING = object()
+
 def answer(request):
+    # Carry-forward: the student's functions replaced by public references for this request.
     ns = get_ipython().user_ns
+    saved = {}
+    try:
+        for name, (source, function) in (request.get("stand_ins") or {}).items():
+            space = {}
+            exec(compile(source, "<grader-reference>", "exec"), space)
+            saved[name] = ns.get(name, MISSING)
+            ns[name] = space[function]
+        return respond(request, ns)
+    except BaseException as exc:
+        return raised(exc)
+    finally:
+        for name, value in saved.items():
+            if value is MISSING:
+                ns.pop(name, None)
+            else:
+                ns[name] = value
+
+def raised(exc):
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return {"__raised__": {"type": type(exc).__name__, "message": str(exc)[:500],
+                           "traceback": "".join(lines[-6:])[-3000:]}}
+
+def respond(request, ns):
     try:
         if request["name"] is not None and request["name"] not in ns:
             return {"__missing__": request["name"]}
@@ -142,9 +173,7 @@ def answer(request):
             result = eval(compile(ast.Expression(last.value), "<grader>", "eval"), scope)
         return {"value": encode(result)}
     except BaseException as exc:
-        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        return {"__raised__": {"type": type(exc).__name__, "message": str(exc)[:500],
-                               "traceback": "".join(lines[-6:])[-3000:]}}
+        return raised(exc)
 
 def opened(comm, open_message):
     def reply(message):
@@ -289,9 +318,25 @@ class Notebook:
         self._alive = executed.alive
         self._comm_id: str | None = None  # the comm to the kernel side, once installed
         self._answer_limits = JsonLimits(answer_bytes, ANSWER_VALUES, ANSWER_DEPTH)
+        self.called: set[str] = set()  # the student functions called (grader/checks/carry.py)
+        self._stand_ins: dict[str, tuple[str, str]] = {}  # replaced for the current re-run
+
+    @property
+    def alive(self) -> bool:
+        return self._alive
+
+    @contextlib.contextmanager
+    def standing_in(self, stand_ins: Sequence[StandIn]) -> Iterator[None]:
+        """Every probe within: the student's functions replaced by these references."""
+        self._stand_ins = {s.name: (s.source, s.function) for s in stand_ins}
+        try:
+            yield
+        finally:
+            self._stand_ins = {}
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call the student's function `name` in the kernel with these inputs."""
+        self.called.add(name)
         request = {
             "op": "call",
             "name": name,
@@ -394,6 +439,8 @@ class Notebook:
     async def _exchange(self, client: Any, request: dict[str, Any], subject: str) -> dict[str, Any]:
         if self._comm_id is None:
             await self._open_channel(client, subject)
+        if self._stand_ins:
+            request = {**request, "stand_ins": self._stand_ins}
         content = {"comm_id": self._comm_id, "data": {"request": json.dumps(request)}}
         payload = await self._until_done(client, _send(client.kc, "comm_msg", content), subject)
         if payload is None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checks.api import MARK, CheckFailed, CheckFunction
+from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark
+from grader.checks.carry import StandIn, carry_forward, stand_ins
 from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
 from grader.errors import ConfigError
 from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, Outcome, Phase, Section
@@ -25,6 +26,7 @@ class Check:
     hidden: bool
     function: CheckFunction
     line: int  # where it is defined in checks.py, for error messages
+    uses: tuple[StandIn, ...] = ()  # student functions its probes go through (carry-forward)
 
 
 def load_checks(path: Path) -> list[Check]:
@@ -49,16 +51,18 @@ def load_checks(path: Path) -> list[Check]:
     seen: dict[str, int] = {}
     for function in vars(module).values():
         mark = getattr(function, MARK, None)
-        if mark is None or not callable(function):
+        if not isinstance(mark, CheckMark) or not callable(function):
             continue
-        check_id, hidden = mark
         line = inspect.getsourcelines(function)[1]
-        if check_id in seen:
+        if mark.check_id in seen:
             raise ConfigError(
-                path, f"check '{check_id}' is defined twice (also line {seen[check_id]})", line=line
+                path,
+                f"check '{mark.check_id}' is defined twice (also line {seen[mark.check_id]})",
+                line=line,
             )
-        seen[check_id] = line
-        checks.append(Check(check_id, hidden, function, line))
+        seen[mark.check_id] = line
+        uses = stand_ins(mark.uses, path, line)
+        checks.append(Check(mark.check_id, mark.hidden, function, line, uses))
     if not checks:
         raise ConfigError(path, "defines no check (decorate functions with @check)")
     return sorted(checks, key=lambda c: c.line)
@@ -79,7 +83,8 @@ def run_checks(
     student: str,
     public_only: bool = False,
 ) -> list[CheckResult]:
-    results = []
+    results: list[CheckResult] = []
+    called: dict[str, set[str]] = {}
     for check in checks:
         if public_only and check.hidden:
             results.append(
@@ -95,7 +100,15 @@ def run_checks(
             results.append(_not_run(check, execution))
         else:
             results.append(run_check(check, nb, check_rng(seed, check.id, student)))
-    return results
+            called[check.id] = set(nb.called)
+    if nb is None:
+        return results
+    probe = nb
+
+    def rerun(check: Check) -> CheckResult:
+        return run_check(check, probe, check_rng(seed, check.id, student))
+
+    return carry_forward(checks, results, called, probe, rerun)
 
 
 def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResult:
@@ -107,6 +120,8 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
         duration = round(time.monotonic() - started, 3)
         return CheckResult(check.id, outcome, phase, message, check.hidden, detail, duration)
 
+    if nb is not None:
+        nb.called.clear()  # the student functions this check calls: its upstream (carry.py)
     try:
         produced = check.function(nb, rng)
     except CheckFailed as failure:
@@ -123,12 +138,12 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
             "volumineuse",
             traceback.format_exc(limit=-6),
         )
-    except Exception:
+    except Exception:  # the check's own code raised: the instructor's bug, not the student's
         return result(
-            Outcome.ERROR,
-            "la vérification n'a pas pu aboutir (erreur interne de la "
-            "vérification, signalée à l'enseignant)",
-            traceback.format_exc(limit=-6),
+            Outcome.CHECK_ERROR,
+            "le code de vérification a rencontré une erreur (à revoir par l'enseignant) : "
+            "aucun point n'est perdu, ceux du critère sont réservés",
+            traceback.format_exc(limit=-8),
         )
     passed = result(Outcome.PASSED, "correct")
     return _as_shown(check, passed, produced if isinstance(produced, Section) else None)

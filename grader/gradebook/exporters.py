@@ -25,6 +25,7 @@ class ClassInfo:
     assignment: str  # the assignment's id
     title: str
     lang: Lang
+    similarity: bool = False  # the folder has a similarity.html the summary links to
 
 
 Exporter = Callable[[Sequence[GradeReport], ClassInfo], dict[str, str]]
@@ -50,7 +51,10 @@ def _gradescope(reports: Sequence[GradeReport], about: ClassInfo) -> dict[str, s
 
 
 def _summary(reports: Sequence[GradeReport], about: ClassInfo) -> dict[str, str]:
-    return {"summary.html": render_summary(reports, about.assignment, about.title, about.lang)}
+    summary = render_summary(
+        reports, about.assignment, about.title, about.lang, similarity=about.similarity
+    )
+    return {"summary.html": summary}
 
 
 def _json_text(payload: object) -> str:

@@ -6,7 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from grader.results import CriterionScore, GradeReport, Outcome
+from grader.results import CriterionScore, GradeReport
 from grader.text import SpreadsheetWriter
 
 
@@ -68,7 +68,7 @@ def _criterion_output(criterion: CriterionScore) -> str:
 
 
 def _feedback(report: GradeReport) -> str:
-    failing = sum(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in report.checks)
+    failing = report.not_passed
     parts = [f"{report.score:g} / {report.max_score:g}"]
     if failing:
         parts.append(f"{failing} vérification(s) non réussie(s)")

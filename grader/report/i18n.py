@@ -15,6 +15,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "outcome.failed": ("échoué", "failed"),
     "outcome.error": ("erreur", "error"),
     "outcome.skipped": ("non exécuté", "not run"),
+    "outcome.check-error": ("à revoir", "to review"),
+    "outcome.carried": ("réussi (erreur reportée)", "passed (error carried forward)"),
     "status.ok": ("terminée", "finished"),
     "status.error": ("terminée avec des erreurs", "finished with errors"),
     "status.timeout": ("temps dépassé", "time limit hit"),
@@ -64,6 +66,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "criteria": ("Critères", "Criteria"),
     "awaiting_mark": ("à noter par l'enseignant·e", "awaiting the instructor's mark"),
     "hidden_check": ("(vérification cachée)", "(hidden check)"),
+    # carry-forward (grader/checks/carry.py) and checks whose own code raised
+    "carried_from": (
+        "Erreur reportée de `{name}` : ce calcul est juste avec une version correcte de "
+        "`{name}`, déjà pénalisée plus haut ; voici ce que donnait la vôtre.",
+        "Error carried forward from `{name}`: this is right with a correct `{name}`, already "
+        "penalised above; here is what yours gave.",
+    ),
+    "held_back": (
+        "{points} point(s) réservé(s) : une vérification de ce critère a rencontré une erreur "
+        "dans son propre code (à revoir par l'enseignant·e) ; vous ne perdez rien pour elle.",
+        "{points} point(s) held back: a check of this criterion hit an error in its own code "
+        "(for the instructor to review); it costs you nothing.",
+    ),
+    "check_errors": (
+        "Vérifications à revoir (erreur dans leur propre code)",
+        "Checks to review (an error in their own code)",
+    ),
     "execution": ("Exécution", "Execution"),
     "execution_status": ("Statut", "Status"),
     "duration": ("durée", "duration"),
@@ -132,6 +151,85 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "students": ("Étudiant·es", "Students"),
     "score_col": ("Note", "Score"),
     "quiz_items": ("Analyse des questions du QCM", "Quiz item analysis"),
+    # the class's code similarity (grader/similarity)
+    "similarity": ("Similarité du code", "Code similarity"),
+    "similarity_link": (
+        "Paires de notebooks dont le code se ressemble",
+        "Pairs of notebooks whose code is alike",
+    ),
+    "similarity_caution": (
+        "Une similarité élevée est une raison de regarder de plus près, jamais un verdict : "
+        "deux étudiant·es peuvent écrire le même code de bonne foi, et seule la lecture des "
+        "deux notebooks permet d'en juger.",
+        "A high similarity is a reason to look closer, never a verdict: two students may write "
+        "the same code in good faith, and only reading both notebooks can tell.",
+    ),
+    "similarity_method": (
+        "{compared} notebook(s) comparé(s) : le code des cellules, sans celui du sujet distribué "
+        "ni les imports, en empreintes (winnowing) insensibles aux noms de variables, aux "
+        "valeurs, aux commentaires et à l'ordre des cellules. Le code que toute la classe ou la "
+        "solution partage compte moins. Part : ce que la paire a en commun, rapporté au code "
+        "propre de chacun·e.",
+        "{compared} notebook(s) compared: the code of their cells, without the released "
+        "template's or the imports, as fingerprints (winnowing) blind to variable names, "
+        "values, comments and cell order. Code the whole class or the solution shares counts "
+        "less. Share: what the pair has in common, over each one's own code.",
+    ),
+    "similarity_threshold": (
+        "Seuil tiré de la répartition de cette classe (valeurs extrêmes) : {threshold}. "
+        "{flagged} paire(s) au-dessus.",
+        "Threshold set from this class's distribution (outliers): {threshold}. "
+        "{flagged} pair(s) above it.",
+    ),
+    "similarity_none": ("Aucune paire ne partage de code propre.", "No pair shares own code."),
+    "pair": ("Paire", "Pair"),
+    "share_of": ("part de {student}", "share of {student}"),
+    "share_first": ("Part du 1er", "Share of 1st"),
+    "share_second": ("Part du 2e", "Share of 2nd"),
+    "stands_out": ("se détache", "stands out"),
+    "same_group": ("même groupe (déclaré)", "same group (declared)"),
+    "pairs_shown": (
+        "Les {shown} premières paires sur {total} ; toutes sont dans similarity.csv.",
+        "The first {shown} pairs of {total}; every one is in similarity.csv.",
+    ),
+    "matching_cells": ("Cellules en commun", "Cells in common"),
+    "cell_number": ("cellule {number}", "cell {number}"),
+    "lines_cut": ("… (suite non affichée)", "… (rest not shown)"),
+    "lines_before": ("… (début non affiché)", "… (start not shown)"),
+    "not_compared": ("Notebooks non comparés ou tronqués", "Notebooks not compared, or cut"),
+    "similarity_note.unreadable": (
+        "notebook illisible (JSON invalide)",
+        "unreadable notebook (bad JSON)",
+    ),
+    "similarity_note.no-cells": (
+        "notebook sans liste de cellules",
+        "a notebook without a cell list",
+    ),
+    "similarity_note.cells-cut": (
+        "seules les {count} premières cellules de code sont comparées",
+        "only the first {count} code cells are compared",
+    ),
+    "similarity_note.cell-cut": (
+        "cellule {number} coupée à {count} caractères",
+        "cell {number} cut at {count} characters",
+    ),
+    "similarity_note.tokens-cut": (
+        "comparaison limitée aux {count} premiers tokens",
+        "compared on its first {count} tokens only",
+    ),
+    "similarity_note.no-code": (
+        "aucune cellule de code : non comparé",
+        "no code cell: not compared",
+    ),
+    "similarity_note.unknown": (
+        "dépôt inconnu du carnet de notes : non comparé",
+        "submission unknown to the gradebook: not compared",
+    ),
+    "similarity_note.instructor": (
+        "notebook de l'enseignant·e (solution ou exemple) : non comparé",
+        "the instructor's notebook (solution or example): not compared",
+    ),
+    "similarity_note.unread": ("non comparé : {problem}", "not compared: {problem}"),
 }
 
 
