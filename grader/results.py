@@ -1,16 +1,12 @@
-"""What grading produces: outcomes as data, and the versioned GradeReport JSON (design.md §4).
+"""What grading produces: outcomes as data, and the versioned GradeReport JSON.
 
 Fields may be added to the JSON, never renamed; `schema_version` says which shape a file has.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from grader.messages import Message, known_key
@@ -53,6 +49,19 @@ class CellStatus(StrEnum):
     OUTPUT_LIMIT = "output-limit"
     KILLED = "killed"  # the kernel died while running it
     NOT_RUN = "not-run"  # after a kernel death or the notebook deadline
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the student's report that a check returns or fails with (a prompt-benchmark
+    table, an array's differences); check authors import it from grader.checks.
+
+    `kind` names its renderer (grader.report.sections.SECTION_RENDERERS); `data` is plain JSON.
+    """
+
+    kind: str
+    title: str
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -315,17 +324,3 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         fingerprint={str(k): str(v) for k, v in (data.get("fingerprint") or {}).items()},
     )
     return bounded_report(report)  # stored by an older grader, or edited: hostile all the same
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON so that a reader never sees half a file, even if the grader is killed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(payload, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

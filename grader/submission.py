@@ -1,4 +1,4 @@
-"""A student's hand-in, read without trusting its file system (design.md §2, point 6).
+"""A student's hand-in, read without trusting its file system.
 
 Grader often runs as root, on files a student chose. Whatever a submission holds, a symbolic
 link to /etc/shadow or to the hidden checks, a hard link to another file, a FIFO that blocks its

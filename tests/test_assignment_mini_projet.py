@@ -11,7 +11,7 @@ import pytest
 
 import grader
 from grader.results import Outcome
-from grader.sandbox.backends import select_backend
+from grader.sandbox.selection import select_backend
 from tests.conftest import ROOT, checks_of, gradebook_rows, in_bwrap_boxes, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"

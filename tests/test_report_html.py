@@ -14,7 +14,7 @@ from grader.report.html import render_report
 from grader.report.i18n import CATALOGUE, translator
 from grader.report.sections import SECTION_RENDERERS, array_comparison
 from grader.report.summary import render_summary
-from grader.results import CriterionScore, Outcome
+from grader.results import CriterionScore, Outcome, Section
 from tests.report_builders import SECRET, late, make_report
 
 
@@ -136,6 +136,22 @@ def test_a_failed_check_carries_its_section_unless_hidden(hidden: bool, kept: bo
         replace(make_report(), criteria=(CriterionScore("c", "C", 0, 1, (result,)),)), "T"
     )
     assert ("<caption>attendu</caption>" in html) is kept
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"), [("bench", True), ("student-text", True), ("array", False), ("new", False)]
+)
+def test_a_passing_hidden_check_shows_a_section_of_the_students_own_material_only(
+    kind: str, shown: bool
+) -> None:
+    """A kind not known to draw the student's material alone (a new one) stays hidden."""
+
+    def passes(nb: object, rng: object) -> Section:
+        return Section(kind, "titre", {"text": "sortie"})
+
+    result = run_check(Check("c.cachee", True, passes, 1), None, np.random.default_rng(0))  # type: ignore[arg-type]
+    assert result.outcome is Outcome.PASSED
+    assert (result.section is not None) is shown
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from grader.messages import Message
+from grader.results import Section
 
-CheckFunction = Callable[[Any, Any], "Section | None"]
+CheckFunction = Callable[[Any, Any], Section | None]
 F = TypeVar("F", bound=CheckFunction)
 
 MARK = "__grader_check__"
@@ -62,18 +63,6 @@ class CheckFailed(Exception):
 
 def _french(message: str | Message) -> str:
     return message.text("fr") if isinstance(message, Message) else message
-
-
-@dataclass(frozen=True)
-class Section:
-    """What a check may return: a section of the student's report (a prompt-benchmark table).
-
-    `kind` names the renderer (grader.report.html.SECTION_RENDERERS); `data` is plain JSON.
-    """
-
-    kind: str
-    title: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)

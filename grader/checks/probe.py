@@ -87,11 +87,6 @@ class Unsupported:
     type_name: str
 
 
-@dataclass(frozen=True)
-class TorchArray:
-    """Marks an array that came back as a torch tensor (checks may require torch in, torch out)."""
-
-
 # Runs inside the kernel once, in a namespace of its own (it leaves no name in the student's):
 # registers the comm target TARGET, whose every message is one request, answered by one comm
 # message holding JSON. Whatever it sends back is untrusted.

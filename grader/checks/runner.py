@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark, Section
+from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark
 from grader.checks.carry import StandIn, carry_forward, stand_ins
 from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
 from grader.errors import ConfigError
@@ -25,6 +25,7 @@ from grader.results import (
     ExecutionStatus,
     Outcome,
     Phase,
+    Section,
     message_fields,
 )
 
@@ -161,8 +162,10 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
     return _as_shown(check, passed, produced if isinstance(produced, Section) else None)
 
 
-# Sections that draw the reference's values beside the student's.
-REVEALING_KINDS = frozenset({"array", "attention", "tokens"})
+# The section kinds that draw the student's own material only (a prompt benchmark's outputs,
+# their text): the only ones a hidden check may show. A new kind may draw the reference's values
+# (as array, attention and tokens do) until it is listed here.
+OWN_MATERIAL_KINDS = frozenset({"bench", "student-text"})
 
 
 def _fields(message: str | Message | None) -> dict[str, Any]:
@@ -184,7 +187,9 @@ def _as_shown(
     student's own outputs, yes; an expected-vs-got window, never)."""
     if check.hidden:
         result = result if redacted is None else replace(result, **_fields(redacted))
-        if result.outcome is not Outcome.PASSED or (section and section.kind in REVEALING_KINDS):
+        if result.outcome is not Outcome.PASSED or (
+            section and section.kind not in OWN_MATERIAL_KINDS
+        ):
             return result
     if section is None:
         return result

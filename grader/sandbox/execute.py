@@ -28,7 +28,7 @@ from grader.results import (
     ExecutionStatus,
     message_fields,
 )
-from grader.sandbox.backend import KernelBox, StartupFailed
+from grader.sandbox.boxes import KernelBox, StartupFailed
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,

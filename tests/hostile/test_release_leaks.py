@@ -20,9 +20,10 @@ from nbformat.v4 import new_markdown_cell
 from grader.assignment.public_checks import public_checks_source
 from grader.assignment.release import strip_solutions
 from grader.checks import expect
-from grader.checks.api import CheckFailed, Section
+from grader.checks.api import CheckFailed
 from grader.checks.runner import Check, load_checks, run_check
 from grader.errors import ConfigError
+from grader.results import Section
 from tests.conftest import ROOT, grader_command, in_bwrap_boxes, make_notebook, write_course
 
 CHECKS = '''"""Checks of tp-double. The hidden pool below holds the graded inputs."""
