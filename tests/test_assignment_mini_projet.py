@@ -135,9 +135,7 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
     checks = {c.id: c for c in report.checks}
     assert checks["projet.execution"].outcome is Outcome.PASSED
     assert checks["projet.predictions"].outcome is Outcome.ERROR
-    assert checks["projet.predictions"].message == (
-        f"le fichier `predictions.csv` dépasse {1 << 20} octets"
-    )
+    assert checks["projet.predictions"].message == "le fichier `predictions.csv` dépasse 1 Mio"
     assert all(
         checks[f"projet.section.{name}"].outcome is Outcome.FAILED
         for name in ("introduction", "donnees", "methode", "resultats", "conclusion")
