@@ -400,6 +400,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "le fichier `{name}` dépasse {limit}",
         "the file `{name}` is over {limit}",
     ),
+    # a submission's PDF (grader.pdf)
+    "pdf.too_large": (
+        "le rapport `{name}` dépasse {limit} : il n'a pas été lu",
+        "the report `{name}` is over {limit}: it was not read",
+    ),
+    "pdf.not_pdf": (
+        "le rapport `{name}` n'est pas un PDF",
+        "the report `{name}` is not a PDF",
+    ),
+    "pdf.encrypted": (
+        "le rapport `{name}` est protégé par un mot de passe : il ne peut pas être lu",
+        "the report `{name}` is password-protected: it cannot be read",
+    ),
+    "pdf.unreadable": (
+        "le rapport `{name}` est illisible (PDF tronqué ou endommagé)",
+        "the report `{name}` cannot be read (a truncated or damaged PDF)",
+    ),
+    "pdf.too_heavy": (
+        "le rapport `{name}` demande trop de calcul ou de mémoire pour être lu",
+        "the report `{name}` takes too much computation or memory to read",
+    ),
     # what passed a limit of an answer (grader.sandbox.bounded, grader.checks.probe)
     "large.text_bytes": ("{size} de texte", "{size} of text"),
     "large.text_chars": ("un texte de {count} caractères", "a text of {count} characters"),

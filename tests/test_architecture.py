@@ -66,6 +66,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "grader.checks",
             "grader.mirror",
+            "grader.pdf",
+            "grader.pdf_worker",
             "grader.report.sections",
             "grader.sandbox",
             "grader.submission",
