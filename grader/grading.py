@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import nbformat
 
@@ -47,6 +50,8 @@ from grader.submission import (
     submission_hash,
 )
 from grader.text import student_id
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,18 +111,18 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
             options.public_only,
         )
     else:
-        workdir = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
-        mounted = mount_working_folder(workdir, limits)
-        try:
-            skipped = _prepare_workdir(assignment, submission, workdir, limits)
-            execution, results = _execute_and_check(
-                assignment, submission, notebook, workdir, limits, options
-            )
-            execution = replace(execution, skipped_files=skipped)
-        finally:
-            if mounted:
-                unmount_working_folder(workdir)
-            shutil.rmtree(workdir, ignore_errors=True)
+        second = None
+        if assignment.spec.run_twice:
+            second = _in_workdir(
+                assignment, submission, limits, partial(_run_only, notebook, limits, options)
+            )[1]
+        skipped, (execution, results) = _in_workdir(
+            assignment,
+            submission,
+            limits,
+            partial(_execute_and_check, assignment, submission, notebook, limits, options, second),
+        )
+        execution = replace(execution, skipped_files=skipped)
     criteria, score, max_score = score_rubric(
         assignment.rubric, assignment.criterion_checks(), results
     )
@@ -142,13 +147,53 @@ def kernel_limits(assignment: Assignment, options: GradeOptions) -> Limits:
     return limits
 
 
+def _in_workdir(
+    assignment: Assignment,
+    submission: Submission,
+    limits: Limits,
+    run: Callable[[Path], T],
+) -> tuple[tuple[SkippedFile, ...], T]:
+    """`run` in a fresh working folder holding the data and the student's files (the files
+    skipped, and what `run` returned); the folder is gone afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+    mounted = mount_working_folder(workdir, limits)
+    try:
+        skipped = _prepare_workdir(assignment, submission, workdir, limits)
+        return skipped, run(workdir)
+    finally:
+        if mounted:
+            unmount_working_folder(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_only(
+    notebook: nbformat.NotebookNode, limits: Limits, options: GradeOptions, workdir: Path
+) -> nbformat.NotebookNode:
+    """The notebook as a second, independent run left it (its outputs), in a fresh kernel
+    closed at once: what the checks compare with the graded run (`run_twice`)."""
+    loop = asyncio.new_event_loop()
+    try:
+        executed = loop.run_until_complete(
+            execute_notebook(
+                copy.deepcopy(notebook), partial(_open_box, workdir, limits, options), limits
+            )
+        )
+        if executed.client is not None and executed.client.kc is not None:
+            executed.client.kc.stop_channels()
+        loop.run_until_complete(executed.box.close())
+        return executed.notebook
+    finally:
+        loop.close()
+
+
 def _execute_and_check(
     assignment: Assignment,
     submission: Submission,
     notebook: nbformat.NotebookNode,
-    workdir: Path,
     limits: Limits,
     options: GradeOptions,
+    second_run: nbformat.NotebookNode | None,
+    workdir: Path,
 ) -> tuple[ExecutionRecord, list[CheckResult]]:
     loop = asyncio.new_event_loop()
     executed = None
@@ -166,6 +211,7 @@ def _execute_and_check(
             loop,
             workdir,
             answer_bytes=limits.probe_answer_bytes,
+            second_run=second_run,
         )
         nb_handle = probe if executed.client is not None else None
         results = run_checks(

@@ -5,6 +5,8 @@ Fields may be added to the JSON, never renamed; `schema_version` says which shap
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -13,6 +15,11 @@ from grader.messages import Message, known_key
 from grader.text import MESSAGE_LIMIT, TextBudget, student_id
 
 SCHEMA_VERSION = 1
+# Images a report section may hold (a PDF's pages: grader.pdf), beside the text budget: PNGs
+# only, a few, each small; anything else in a section's `images` is left out.
+SECTION_IMAGES = 6
+SECTION_IMAGE_BYTES = 400 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class Outcome(StrEnum):
@@ -229,7 +236,7 @@ def bounded_report(report: GradeReport) -> GradeReport:
                     check,
                     message=next(messages),
                     detail=budget.optional(check.detail),
-                    section=budget.data(check.section),
+                    section=bounded_section(check.section, budget),
                     message_params=budget.data(check.message_params, MESSAGE_LIMIT),
                 )
             )
@@ -247,6 +254,27 @@ def bounded_report(report: GradeReport) -> GradeReport:
     return replace(
         report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
     )
+
+
+def bounded_section(section: dict[str, Any] | None, budget: TextBudget) -> Any:
+    """A check's section with its texts within the budget and its `images` (base64 PNGs, kept
+    out of the text budget) bounded in count and size, or dropped when they are not PNGs."""
+    data = section.get("data") if isinstance(section, dict) else None
+    if not isinstance(section, dict) or not isinstance(data, dict) or "images" not in data:
+        return budget.data(section)
+    images = data["images"] if isinstance(data["images"], list) else []
+    kept = [i for i in images[:SECTION_IMAGES] if isinstance(i, str) and _small_png(i)]
+    rest = budget.data({**section, "data": {k: v for k, v in data.items() if k != "images"}})
+    return {**rest, "data": {**rest["data"], "images": kept}}
+
+
+def _small_png(encoded: str) -> bool:
+    if len(encoded) > SECTION_IMAGE_BYTES * 4 // 3 + 4:
+        return False
+    try:
+        return base64.b64decode(encoded, validate=True).startswith(PNG_MAGIC)
+    except (binascii.Error, ValueError):
+        return False
 
 
 def report_to_dict(report: GradeReport) -> dict[str, Any]:

@@ -77,6 +77,20 @@ class LateSpec(Spec):
     cap: float = Field(default=100, ge=0, le=100)
 
 
+class PdfReportSpec(Spec):
+    """The PDF report a submission folder holds beside its notebook, read by grader.pdf; its
+    content is marked by hand, these are the automatic criteria's bounds."""
+
+    file: str = Field(default="rapport.pdf", pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
+    max_pages: int = Field(default=2, ge=1, le=50)
+    sections: list[str] = Field(
+        default=["objectif", "méthodologie", "résultats", "limites"], min_length=1
+    )
+    min_words: int = Field(default=300, ge=0)
+    max_words: int = Field(default=1500, ge=1)
+    min_figures: int = Field(default=1, ge=0)
+
+
 MODULE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 
 
@@ -92,6 +106,9 @@ class AssignmentSpec(Spec):
     preload: list[Annotated[str, Field(pattern=MODULE_NAME)]] = []
     limits: LimitsSpec = LimitsSpec()
     late: LateSpec | None = None
+    pdf_report: PdfReportSpec | None = None  # a PDF beside the notebook (the mini-projet's)
+    # Run the notebook a second time in a fresh kernel: checks compare the two (nb.second_run).
+    run_twice: bool = False
 
 
 class CriterionSpec(Spec):

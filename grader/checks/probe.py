@@ -325,8 +325,10 @@ class Notebook:
         loop: asyncio.AbstractEventLoop,
         workdir: Path | None = None,
         answer_bytes: int = Limits.probe_answer_bytes,
+        second_run: Any = None,
     ) -> None:
         self._executed = executed
+        self._second_run = second_run  # the notebook after a second run (`run_twice`), or None
         self._workdir = workdir  # the kernel's working folder, where the notebook writes files
         self.source = source  # the submission's code, magics turned into Python
         self._timeout = probe_timeout_s
@@ -373,6 +375,16 @@ class Notebook:
     def outputs(self, cell: int) -> list[dict[str, Any]]:
         """What cell `cell` (0-based) displayed when it ran: untrusted, for display checks."""
         cells = self._executed.notebook.cells
+        if not 0 <= cell < len(cells):
+            return []
+        return [dict(output) for output in cells[cell].get("outputs", [])]
+
+    def second_run_outputs(self, cell: int) -> list[dict[str, Any]] | None:
+        """What cell `cell` displayed in the second run, in a fresh kernel, of an assignment
+        that runs notebooks twice (`run_twice: true`); None for one that does not."""
+        if self._second_run is None:
+            return None
+        cells = self._second_run.cells
         if not 0 <= cell < len(cells):
             return []
         return [dict(output) for output in cells[cell].get("outputs", [])]

@@ -24,7 +24,13 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from grader.gradebook.manual import notebook_cells
 from grader.graded_folder import rerender
-from grader.marking.answers import Section, answer_parts, criterion_sections, sections
+from grader.marking.answers import (
+    Part,
+    Section,
+    answer_parts,
+    criterion_sections,
+    sections,
+)
 from grader.marking.store import Answer, Conflict, Item, MarkingStore, Refused, answer_of
 from grader.report.i18n import Lang
 from grader.results import CriterionScore, GradeReport
@@ -174,7 +180,7 @@ def create_app(session: Session) -> Flask:
         cells = sections(found)
         parts, headings = answer_parts(cells, criterion, score.title, session.template)
         return jsonify(
-            parts=[asdict(p) for p in parts],
+            parts=[asdict(p) for p in [*parts, *_pdf_pages(result.report)]],
             headings=headings,
             automatic=_automatic(result.report, headings, cells, session.template),
         )
@@ -263,6 +269,18 @@ def create_app(session: Session) -> Flask:
 
 def _manual(report: GradeReport) -> list[CriterionScore]:
     return [c for c in report.criteria if c.manual]
+
+
+def _pdf_pages(report: GradeReport) -> list[Part]:
+    """The pages of the submission's PDF report, as a check drew them (grader.pdf; already
+    bounded PNGs), shown with every manual criterion: the report is marked by hand."""
+    return [
+        Part("plot", image)
+        for criterion in report.criteria
+        for check in criterion.checks
+        if check.section and check.section.get("kind") == "pdf-pages"
+        for image in check.section["data"].get("images", [])
+    ]
 
 
 def _answer_json(answer: Answer) -> dict[str, Any]:

@@ -87,6 +87,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the cells furthest from the reference are highlighted",
     ),
     "your_weights": ("vos poids d'attention", "your attention weights"),
+    "pdf_page": ("page {number} sur {count}", "page {number} of {count}"),
+    "pdf_pages_left_out": (
+        "les {count} autres pages ne sont pas montrées",
+        "the other {count} pages are not shown",
+    ),
     "reference_weights": ("poids de référence", "reference weights"),
     "your_tokens": ("vos tokens", "your tokens"),
     "reference_tokens": ("tokens de référence", "reference tokens"),

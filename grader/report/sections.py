@@ -97,6 +97,11 @@ def student_text(text: str, title: str, note: str | None = None) -> Section:
     return Section(kind="student-text", title=title, data={"text": text, "note": note})
 
 
+def pdf_pages(images: Sequence[str], pages: int, title: str) -> Section:
+    """A PDF's first pages as PNG images (base64, from grader.pdf), of `pages` in all."""
+    return Section(kind="pdf-pages", title=title, data={"images": list(images), "pages": pages})
+
+
 # --- renderers: section data (plain JSON) and the report's language -> an HTML fragment ---
 
 
@@ -173,6 +178,24 @@ def render_student_text(data: dict[str, Any], lang: Lang) -> str:
     return f'{note}<blockquote style="white-space: pre-wrap">{text}</blockquote>'
 
 
+def render_pdf_pages(data: dict[str, Any], lang: Lang) -> str:
+    """The pages side by side, each captioned; images that are not clean base64 PNG were left
+    out by grader.results.bounded_report before any report is drawn."""
+    t = translator(lang)
+    images = [str(i) for i in data.get("images", [])]
+    count = max(int(data.get("pages", 0)), len(images))
+    figures = "".join(
+        f'<figure class="pane"><img class="pdf-page" style="max-width:100%;border:1px solid #ccc"'
+        f' alt="{escape(t("pdf_page", number=n, count=count))}"'
+        f' src="data:image/png;base64,{escape(image)}">'
+        f"<figcaption>{escape(t('pdf_page', number=n, count=count))}</figcaption></figure>"
+        for n, image in enumerate(images, start=1)
+    )
+    rest = count - len(images)
+    note = f'<p class="meta">{escape(t("pdf_pages_left_out", count=rest))}</p>' if rest > 0 else ""
+    return f'<div class="panes">{figures}</div>{note}'
+
+
 SectionRenderer = Callable[[dict[str, Any], Lang], str]
 
 # Renderers by section kind: a function, or the "module:function" of one that a package above
@@ -183,6 +206,7 @@ SECTION_RENDERERS: dict[str, SectionRenderer | str] = {
     "tokens": render_tokens,
     "bench": "grader.bench.report:render_bench_kind",
     "student-text": render_student_text,
+    "pdf-pages": render_pdf_pages,
 }
 
 
