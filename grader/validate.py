@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,9 +58,10 @@ def validate_assignment(
     with warm_kernels(assignment, options) as (options, notice):
         if notice and options.warm_parent is None and options.sandbox.forks_kernels:
             problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
-        solution = grade_submission(
-            assignment, Submission("solution", assignment.source_notebook), options
-        )
+        with tempfile.TemporaryDirectory(prefix="grader-solution-") as folder:
+            solution = grade_submission(
+                assignment, Submission("solution", _solution(assignment, Path(folder))), options
+            )
         with tempfile.TemporaryDirectory(prefix="grader-template-") as folder:
             path = Path(folder) / "template.ipynb"
             nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
@@ -70,6 +72,17 @@ def validate_assignment(
         template,
         [*problems, *_solution_problems(solution), *_template_problems(template)],
     )
+
+
+def _solution(assignment: Assignment, folder: Path) -> Path:
+    """The source notebook, handed in with the solution's PDF report when the assignment
+    asks for one (`pdf_report`: the file of that name in the assignment's folder)."""
+    report = assignment.spec.pdf_report
+    if report is None or not (assignment.root / report.file).is_file():
+        return assignment.source_notebook
+    shutil.copyfile(assignment.source_notebook, folder / assignment.source_notebook.name)
+    shutil.copyfile(assignment.root / report.file, folder / report.file)
+    return folder
 
 
 def _solution_problems(solution: GradeReport) -> list[str]:

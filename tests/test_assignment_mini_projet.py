@@ -1,26 +1,41 @@
-"""mini-projet through the CLI: validate, release without the hidden labels, expected scores."""
+"""mini-projet through the CLI: validate, release without the hidden references, the pairs'
+examples (one good and one flawed per topic, each with its PDF report) graded once with their
+expected scores, the PDF's pages in the report and on the marking page."""
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from PIL import Image
 
 import grader
 from grader.results import Outcome
 from grader.sandbox.selection import select_backend
 from tests.conftest import ROOT, checks_of, gradebook_rows, in_bwrap_boxes, make_notebook
+from tests.test_marking import serving
+from tests.test_report_browser import open_in_chromium, problems
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
 SUBMISSIONS = ROOT / "examples" / "submissions" / "mini-projet"
+# 15 automatic points of 21; demarche (3) and analyse (3) are marked by hand.
 EXPECTED = {
-    "lea": 14.0,  # a complete project; 6 points are marked by hand
-    "malo": 9.0,  # predicts the majority class everywhere, no conclusion
-    "nina": 11.0,  # a last cell that raises: not end to end
-    "oscar": 8.0,  # predictions.csv is a symbolic link: refused
+    "binome-01": 15.0,  # classification, complete
+    "binome-02": 14.5,  # classification, its metric on the training data, a PDF of five pages
+    "binome-03": 15.0,  # extraction by regular expressions, JSON outputs
+    "binome-04": 12.0,  # extraction whose outputs are Python dicts, not JSON: F1 0
+    "binome-05": 15.0,  # résumé: each text's first sentence
+    "binome-06": 10.0,  # résumé by a random sentence, no seed: not reproducible, ROUGE low
+    "binome-07": 15.0,  # génération guidée, every output in its format
+    "binome-08": 12.5,  # génération guidée: half the JSON off the schema, PDF without « limites »
+    "binome-09": 15.0,  # assistant pédagogique: marked by hand beyond its outputs
+    "binome-10": 12.0,  # assistant with an unanswered question, PDF without « limites »
 }
 GRADER = [sys.executable, "-m", "grader"]
 
@@ -39,15 +54,15 @@ def runs(
         text=True,
         cwd=ROOT,
     )
-    submissions = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
+    submissions = sorted(str(p) for p in SUBMISSIONS.glob("binome-*"))
     grade = subprocess.run(
         [*GRADER, "grade", str(ASSIGNMENT), *submissions, "--out", str(out), "-j", "1"],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=600,
+        timeout=900,
     )
-    stdout, stderr = validate.communicate(timeout=600)
+    stdout, stderr = validate.communicate(timeout=900)
     validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
     return validated, grade, out
 
@@ -67,36 +82,108 @@ def test_examples_get_their_expected_scores(runs: Runs) -> None:
     assert graded.returncode == 1, graded.stderr
     rows = gradebook_rows(out)
     assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
-    lea = next(row for row in rows if row["student"] == "lea")
-    assert (lea["execution"], lea["sections"], lea["predictions"], lea["performance"]) == (
-        "3.0",
-        "5.0",
-        "2.0",
-        "4.0",
-    )
+    criteria = ("execution", "reproductibilite", "sections", "sujet", "rapport")
+    by_pair = {row["student"]: tuple(float(row[c]) for c in criteria) for row in rows}
+    assert by_pair["binome-01"] == (2.0, 2.0, 2.0, 5.0, 4.0)
+    assert by_pair["binome-06"] == (2.0, 0.0, 2.0, 2.0, 4.0)
+    assert by_pair["binome-09"] == (2.0, 2.0, 2.0, 5.0, 4.0)  # no measure: skipped, not lost
 
 
 @pytest.mark.kernel
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("student", "check_id", "outcome", "message_part"),
+    ("pair", "check_id", "outcome", "message_part"),
     [
-        ("malo", "projet.section.conclusion", "failed", "aucun titre Markdown « ## Conclusion »"),
-        ("malo", "projet.f1.50", "failed", "F1 macro sur le test caché : 0.083"),
-        ("nina", "projet.execution", "failed", "cellule 9 (NameError"),
-        ("oscar", "projet.predictions", "error", "est un lien symbolique : refusé"),
-        ("oscar", "projet.f1.85", "error", "est un lien symbolique : refusé"),
+        ("binome-02", "rapport.pages", "failed", "le rapport fait 5 pages : 2 au plus"),
+        (
+            "binome-04",
+            "sujet.mesure.1",
+            "failed",
+            "F1 par champ sur l'annotation cachée : 0, sous le seuil 0,5",
+        ),
+        ("binome-06", "projet.reproductible", "failed", "non reproductible : la cellule 10"),
+        ("binome-06", "projet.graines", "failed", "aucune graine aléatoire fixée"),
+        ("binome-06", "sujet.mesure.1", "failed", "ROUGE-1 (F)"),
+        (
+            "binome-08",
+            "sujet.mesure.2",
+            "failed",
+            "part des sorties au format demandé : 0,5, sous le seuil 0,8",
+        ),
+        ("binome-08", "rapport.section.limites", "failed", "section « limites » introuvable"),
+        ("binome-09", "sujet.mesure.1", "skipped", "noté par l'enseignant"),
+        ("binome-10", "sujet.sorties", "failed", "1 question(s) sans réponse"),
+        ("binome-03", "sujet.mesure.3", "passed", ""),
+        ("binome-05", "sujet.mesure.3", "passed", ""),
+        ("binome-07", "sujet.mesure.3", "passed", ""),
     ],
 )
-def test_each_mistake_is_told(
+def test_each_flaw_is_told(
     runs: Runs,
-    student: str,
+    pair: str,
     check_id: str,
     outcome: str,
     message_part: str,
 ) -> None:
-    check = checks_of(runs[2], student)[check_id]
+    check = checks_of(runs[2], pair)[check_id]
     assert check["outcome"] == outcome and message_part in check["message"]
+
+
+def pdf_pages_of(out: Path, pair: str) -> list[str]:
+    section = checks_of(out, pair)["rapport.lisible"]["section"]
+    assert section["kind"] == "pdf-pages"
+    return list(section["data"]["images"])
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_the_report_shows_the_pdf_pages_as_small_images(runs: Runs, tmp_path: Path) -> None:
+    out = runs[2]
+    assert len(pdf_pages_of(out, "binome-02")) == 4  # five pages: the first four drawn
+    pages = pdf_pages_of(out, "binome-01")
+    assert len(pages) == 2
+    for page in pages:
+        image = Image.open(io.BytesIO(base64.b64decode(page)))
+        assert image.format == "PNG" and image.width <= 420 and len(page) < 200_000
+    report = out / "reports" / "binome-01.html"
+    html = report.read_text()
+    assert html.count('class="pdf-page"') == 2 and "page 2 sur 2" in html
+    visit = open_in_chromium(report, tmp_path / "profile")
+    assert problems(visit.events, report) == []
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_the_marking_page_shows_the_pdf_pages_with_each_manual_criterion(runs: Runs) -> None:
+    out = runs[2]
+    with serving(out, "--assignment", str(ASSIGNMENT)) as server:
+        for criterion in ("demarche", "analyse"):
+            status, _, body = server.request(
+                "GET", f"/api/answer?student=binome-01&criterion={criterion}"
+            )
+            assert status == 200
+            plots = [p["content"] for p in json.loads(body)["parts"] if p["kind"] == "plot"]
+            assert plots == pdf_pages_of(out, "binome-01")
+
+
+@pytest.mark.kernel
+def test_an_unknown_topic_is_told_and_the_shared_criteria_still_count(tmp_path: Path) -> None:
+    assignment = grader.load_assignment(ASSIGNMENT)
+    path = tmp_path / "zoe.ipynb"
+    nbformat.write(
+        make_notebook('SUJET = "poésie"', "import random\nrandom.seed(1)\nprint(42)"), path
+    )
+    report = grader.grade_submission(
+        assignment, grader.Submission("zoe", path), grader.GradeOptions(seed=7)
+    )
+    checks = {c.id: c for c in report.checks}
+    assert checks["projet.sujet"].message.startswith("sujet inconnu 'poésie' : attendu l'un de")
+    assert checks["sujet.sorties"].outcome is Outcome.FAILED
+    for shared in ("projet.execution", "projet.reproductible", "projet.graines"):
+        assert checks[shared].outcome is Outcome.PASSED, checks[shared].message
+    assert checks["rapport.lisible"].message == (
+        "rapport PDF absent : déposez `rapport.pdf` à côté du notebook"
+    )
 
 
 def test_release_ships_the_data_but_never_the_hidden_labels(tmp_path: Path) -> None:
@@ -109,10 +196,13 @@ def test_release_ships_the_data_but_never_the_hidden_labels(tmp_path: Path) -> N
     )
     assert completed.returncode == 0, completed.stderr
     shipped = {p.relative_to(tmp_path / "dist").as_posix() for p in tmp_path.rglob("*")}
-    assert not any("test_labels" in name or "hidden" in name for name in shipped)
-    assert any(name.endswith("donnees/test.csv") for name in shipped)
+    hidden = ("test_labels", "extraction_gold", "resume_references", "hidden", "rapport.pdf")
+    assert not any(word in name for name in shipped for word in hidden)
+    for data in ("test.csv", "extraction.csv", "resume.csv", "generation_schema.json"):
+        assert any(name.endswith(f"donnees/{data}") for name in shipped)
     public_checks = next((tmp_path / "dist").rglob("checks.py")).read_text()
-    assert "projet.section.conclusion" in public_checks and "projet.f1" not in public_checks
+    assert "projet.section.conclusion" in public_checks and "rapport.pages" in public_checks
+    assert "sujet.mesure" not in public_checks
     notebook_path = next((tmp_path / "dist").rglob("mini-projet.ipynb"))
     template = nbformat.read(notebook_path, as_version=4)
     prose = "\n".join(c.source for c in template.cells if c.cell_type == "markdown")
@@ -125,6 +215,7 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
     """An oversized predictions file is refused with a sentence; it is never read whole."""
     assignment = grader.load_assignment(ASSIGNMENT)
     cells = [
+        'SUJET = "classification"',
         "with open('predictions.csv', 'w') as f:\n    f.write('id,label\\n' + 'x' * (2 << 20))",
     ]
     path = tmp_path / "zoe.ipynb"
@@ -134,8 +225,8 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
     )
     checks = {c.id: c for c in report.checks}
     assert checks["projet.execution"].outcome is Outcome.PASSED
-    assert checks["projet.predictions"].outcome is Outcome.ERROR
-    assert checks["projet.predictions"].message == "le fichier `predictions.csv` dépasse 1 Mio"
+    assert checks["sujet.sorties"].outcome is Outcome.ERROR
+    assert checks["sujet.sorties"].message == "le fichier `predictions.csv` dépasse 1 Mio"
     assert all(
         checks[f"projet.section.{name}"].outcome is Outcome.FAILED
         for name in ("introduction", "donnees", "methode", "resultats", "conclusion")
@@ -149,13 +240,13 @@ def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     labels = ASSIGNMENT / "hidden" / "test_labels.csv"
     cell = f"import shutil\nshutil.copyfile({str(labels)!r}, 'predictions.csv')"
     path = tmp_path / "tricheur.ipynb"
-    nbformat.write(make_notebook(cell, assignment="mini-projet"), path)
+    nbformat.write(make_notebook('SUJET = "classification"', cell, assignment="mini-projet"), path)
     options = grader.GradeOptions(
         seed=7, sandbox=select_backend("bwrap"), protected=(assignment.root,)
     )
     report = grader.grade_submission(assignment, grader.Submission("tricheur", path), options)
-    assert report.execution.cells[0].error is not None
-    assert report.execution.cells[0].error.startswith(("FileNotFoundError", "PermissionError"))
+    assert report.execution.cells[1].error is not None
+    assert report.execution.cells[1].error.startswith(("FileNotFoundError", "PermissionError"))
     checks = {c.id: c for c in report.checks}
-    assert checks["projet.predictions"].message.endswith("introuvable dans le dossier du notebook")
-    assert all(checks[f"projet.f1.{t}"].outcome is Outcome.ERROR for t in ("50", "70", "85"))
+    assert checks["sujet.sorties"].message.endswith("introuvable dans le dossier du notebook")
+    assert all(checks[f"sujet.mesure.{n}"].outcome is Outcome.ERROR for n in (1, 2, 3))

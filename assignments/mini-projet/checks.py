@@ -1,23 +1,48 @@
-"""Checks of the mini-projet: the student's own notebook, read as a whole.
+"""Checks of the mini-projet: a pair's own notebook and its two-page PDF report.
 
-Automated: it ran end to end within the limits, it has the required sections (markdown headings
-with content under them), and its predictions file, read by the grader from the notebook's
-folder, scored by macro-F1 on labels that stay in hidden/ (never copied next to a submission,
-never visible to a kernel). The rest of the rubric is marked by the instructor.
+Shared by every topic: the notebook ran end to end within the limits, it is reproducible (a
+second run in a fresh kernel prints the same numbers) and fixes its seeds, and it has the
+required sections (markdown headings with content under them).
+
+The topic is the pair's choice, declared in the template's first cell (`SUJET = "..."`); each
+topic's outputs are read by the grader from the notebook's folder and measured against
+references that stay in hidden/ (never copied next to a submission, never visible to a kernel):
+classification, macro-F1 of `predictions.csv`; extraction, field-level F1 of the JSON outputs
+in `sorties.json`; résumé, ROUGE-1 with French words kept whole; génération guidée, the share of
+outputs that parse and match the requested format; assistant pédagogique, marked by hand.
+
+The PDF report beside the notebook (assignment.yaml's `pdf_report`) is read in the grader's
+process tree only (grader.pdf): its pages, its four sections, its words and figures are checked
+here, its pages drawn in the student's report and on the marking page; its content is marked by
+the instructor, as the rest of the rubric.
 """
 
+import ast
 import csv
+import functools
 import io
+import json
 import re
 import unicodedata
 from pathlib import Path
 
-from grader.checks import CheckFailed, check
+import jsonschema
+
+from grader import formats
+from grader.assignment.spec import AssignmentSpec
+from grader.bench.text import normalise, rouge_n
+from grader.checks import CheckFailed, NotApplicable, check
+from grader.checks.probe import ProbeError
+from grader.pdf import PdfLimits, PdfReport, PdfUnreadable, read_pdf
 from grader.references.metrics import macro_f1
+from grader.report.sections import pdf_pages
 from grader.results import CellStatus, ExecutionStatus
+from grader.specfile import load_spec
 
 HERE = Path(__file__).resolve().parent
-PREDICTIONS = "predictions.csv"
+REPORT = load_spec(AssignmentSpec, HERE / "assignment.yaml").spec.pdf_report
+PREDICTIONS = "predictions.csv"  # the classification's
+OUTPUTS = "sorties.json"  # every other topic's: {document id: output}
 MAX_PREDICTION_BYTES = 1 << 20
 MIN_WORDS = 25  # prose under a heading that counts as content
 PLACEHOLDER = "a completer"
@@ -174,29 +199,323 @@ def _predictions(nb):
     return [predicted[i] for i in test_ids], test_ids
 
 
-@check("projet.predictions")
-def predictions_file(nb, rng):
-    _predictions(nb)
+# --- shared by every topic: reproducible, seeds fixed ---------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:e-?\d+)?")
+SEEDS = re.compile(
+    r"\b(?:random\.seed|manual_seed|manual_seed_all|set_seed)\s*\(\s*\w"
+    r"|\bdefault_rng\s*\(\s*\d|\brandom_state\s*=\s*\d|\bRandom\s*\(\s*\d"
+)
 
 
-def _require_macro_f1(nb, threshold):
-    predicted, test_ids = _predictions(nb)
-    hidden = _read_csv(HERE / "hidden" / "test_labels.csv", "label")
-    score = macro_f1([hidden[i] for i in test_ids], predicted)
+def _printed_numbers(outputs):
+    """The numbers a cell printed or displayed as text, in order."""
+    texts = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stdout":
+            texts.append(str(output.get("text", "")))
+        elif output.get("output_type") in ("execute_result", "display_data"):
+            texts.append(str(output.get("data", {}).get("text/plain", "")))
+    return NUMBER.findall("\n".join(texts))
+
+
+@check("projet.reproductible")
+def reproducible(nb, rng):
+    code_cells = [i for i, (kind, _) in enumerate(nb.cells()) if kind == "code"]
+    if not any(_printed_numbers(nb.outputs(i)) for i in code_cells):
+        raise CheckFailed("aucun nombre affiché : le notebook doit afficher ses résultats")
+    for index in code_cells:
+        second = nb.second_run_outputs(index)
+        if second is None:
+            raise RuntimeError("assignment.yaml must say run_twice: true")
+        first, again = _printed_numbers(nb.outputs(index)), _printed_numbers(second)
+        if first != again:
+            differing = next(
+                ((a, b) for a, b in zip(first, again) if a != b),
+                (len(first), len(again)),
+            )
+            raise CheckFailed(
+                f"non reproductible : la cellule {index + 1} n'affiche pas les mêmes nombres "
+                f"d'une exécution à l'autre ({differing[0]} puis {differing[1]}) ; fixez les "
+                "graines et évitez ce qui dépend de l'heure ou de l'ordre d'un ensemble"
+            )
+
+
+@check("projet.graines")
+def seeds_are_fixed(nb, rng):
+    if not SEEDS.search(nb.source):
+        raise CheckFailed(
+            "aucune graine aléatoire fixée : appelez par exemple random.seed(0), "
+            "np.random.seed(0), torch.manual_seed(0) ou transformers.set_seed(0) au début"
+        )
+
+
+# --- the topic of the pair's choice ------------------------------------------------------
+
+TOPICS = {
+    "classification": "classification",
+    "extraction": "extraction",
+    "resume": "résumé",
+    "generation": "génération guidée",
+    "assistant": "assistant pédagogique",
+}
+THRESHOLDS = {  # the three levels of each topic's measure
+    "classification": (0.50, 0.70, 0.85),
+    "extraction": (0.50, 0.70, 0.85),
+    "resume": (0.25, 0.35, 0.45),
+    "generation": (0.50, 0.80, 1.00),
+}
+EXTRACTED_FIELDS = ("personne", "ville", "date")
+LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\S")
+
+
+def declared_topic(nb):
+    """The value of the first `SUJET = "..."` of the notebook's code, or None."""
+    for kind, source in nb.cells():
+        if kind != "code":
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "SUJET" for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                return node.value.value
+    return None
+
+
+def _topic(nb):
+    """The topic's key ("resume"...), French or ASCII spelling; CheckFailed when unknown."""
+    declared = declared_topic(nb)
+    choices = ", ".join(f"« {name} »" for name in TOPICS.values())
+    if declared is None:
+        raise CheckFailed(
+            f'sujet non déclaré : la première cellule de code doit dire SUJET = "..." ({choices})'
+        )
+    words = _plain(declared).split()
+    if not words or words[0] not in TOPICS:
+        raise CheckFailed(f"sujet inconnu {declared[:80]!r} : attendu l'un de {choices}")
+    return words[0]
+
+
+@check("projet.sujet")
+def topic_declared(nb, rng):
+    _topic(nb)
+
+
+def _outputs(nb, ids):
+    """sorties.json: one output per document id of the topic's data."""
+    raw = nb.read_file(OUTPUTS, MAX_PREDICTION_BYTES)
+    try:
+        found = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CheckFailed(f"`{OUTPUTS}` n'est pas du JSON ({type(exc).__name__})") from None
+    if not isinstance(found, dict):
+        raise CheckFailed(f"`{OUTPUTS}` : attendu un objet {{identifiant: sortie}}")
+    missing = [i for i in ids if i not in found]
+    unknown = [i for i in found if i not in set(ids)]
+    if missing or unknown:
+        raise CheckFailed(
+            f"`{OUTPUTS}` : {len(missing)} document(s) sans sortie, {len(unknown)} "
+            f"identifiant(s) inconnu(s) (par exemple `{str((missing or unknown)[0])[:40]}`)"
+        )
+    return [found[i] for i in ids]
+
+
+def _data_ids(name):
+    return list(_read_csv(HERE / "donnees" / name, "id"))
+
+
+def _hidden_json(name):
+    return json.loads((HERE / "hidden" / name).read_text(encoding="utf-8"))
+
+
+def _as_object(output):
+    """An extraction output: an object, or a text that parses as one; else None."""
+    if isinstance(output, str):
+        try:
+            output = json.loads(output)
+        except ValueError:
+            return None
+    return output if isinstance(output, dict) else None
+
+
+def extraction_f1(outputs, ids):
+    gold = _hidden_json("extraction_gold.json")
+    predicted = correct = expected = 0
+    for identifier, output in zip(ids, outputs):
+        fields = _as_object(output) or {}
+        for name in EXTRACTED_FIELDS:
+            value = fields.get(name)
+            expected += 1
+            if isinstance(value, str) and value.strip():
+                predicted += 1
+                correct += normalise(value) == normalise(gold[identifier][name])
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / expected if expected else 0.0
+    total = precision + recall
+    return precision, recall, 2 * precision * recall / total if total else 0.0
+
+
+def _follows_format(output, wanted, schema):
+    if not isinstance(output, str):
+        return False
+    if wanted == "json":
+        try:
+            jsonschema.validate(json.loads(output), schema)
+        except (ValueError, jsonschema.ValidationError):
+            return False
+        return True
+    lines = [line for line in output.splitlines() if line.strip()]
+    return len(lines) >= 2 and all(LIST_ITEM.match(line) for line in lines)
+
+
+def _measure(nb, topic):
+    """The topic's measure on the hidden references (or the format), and what it is called."""
+    if topic == "classification":
+        predicted, test_ids = _predictions(nb)
+        hidden = _read_csv(HERE / "hidden" / "test_labels.csv", "label")
+        return macro_f1([hidden[i] for i in test_ids], predicted), "F1 macro sur le test caché"
+    if topic == "extraction":
+        ids = _data_ids("extraction.csv")
+        return extraction_f1(_outputs(nb, ids), ids)[2], "F1 par champ sur l'annotation cachée"
+    if topic == "resume":
+        ids = _data_ids("resume.csv")
+        references = _hidden_json("resume_references.json")
+        outputs = _outputs(nb, ids)
+        scores = [
+            rouge_n(o if isinstance(o, str) else "", references[i]).f1 for i, o in zip(ids, outputs)
+        ]
+        return sum(scores) / len(scores), "ROUGE-1 (F) sur les résumés de référence cachés"
+    if topic == "generation":
+        wanted = _read_csv(HERE / "donnees" / "generation.csv", "format")
+        schema = json.loads((HERE / "donnees" / "generation_schema.json").read_text("utf-8"))
+        ids = list(wanted)
+        outputs = _outputs(nb, ids)
+        good = sum(_follows_format(o, wanted[i], schema) for i, o in zip(ids, outputs))
+        return good / len(ids), "part des sorties au format demandé"
+    raise NotApplicable("assistant pédagogique : noté par l'enseignant, pas de mesure automatique")
+
+
+@check("sujet.sorties")
+def topic_outputs(nb, rng):
+    topic = _topic(nb)
+    if topic == "classification":
+        _predictions(nb)
+    elif topic == "assistant":
+        answers = _outputs(nb, _data_ids("assistant.csv"))
+        empty = sum(not (isinstance(a, str) and a.strip()) for a in answers)
+        if empty:
+            raise CheckFailed(f"`{OUTPUTS}` : {empty} question(s) sans réponse")
+    else:
+        _measure(nb, topic)
+
+
+def _require_level(nb, level):
+    topic = _topic(nb)
+    if topic == "assistant":
+        _measure(nb, topic)
+    score, what = _measure(nb, topic)
+    threshold = THRESHOLDS[topic][level]
     if score < threshold:
-        raise CheckFailed(f"F1 macro sur le test caché : {score:.3f}, sous le seuil {threshold}")
+        raise CheckFailed(
+            f"{what} : {formats.number(score)}, sous le seuil {formats.number(threshold)}"
+        )
 
 
-@check("projet.f1.50", hidden=True)
-def macro_f1_050(nb, rng):
-    _require_macro_f1(nb, 0.50)
+@check("sujet.mesure.1", hidden=True)
+def topic_measure_1(nb, rng):
+    _require_level(nb, 0)
 
 
-@check("projet.f1.70", hidden=True)
-def macro_f1_070(nb, rng):
-    _require_macro_f1(nb, 0.70)
+@check("sujet.mesure.2", hidden=True)
+def topic_measure_2(nb, rng):
+    _require_level(nb, 1)
 
 
-@check("projet.f1.85", hidden=True)
-def macro_f1_085(nb, rng):
-    _require_macro_f1(nb, 0.85)
+@check("sujet.mesure.3", hidden=True)
+def topic_measure_3(nb, rng):
+    _require_level(nb, 2)
+
+
+# --- the PDF report ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2)
+def _read_report(content):
+    """The report read once for all its checks: a PdfReport, or the PdfUnreadable raised."""
+    try:
+        return read_pdf(content, REPORT.file)
+    except PdfUnreadable as unreadable:
+        return unreadable
+
+
+def _report(nb):
+    try:
+        content = nb.read_file(REPORT.file, PdfLimits().max_bytes)
+    except ProbeError as problem:
+        if problem.said is not None and problem.said.key == "probe.file_missing":
+            raise CheckFailed(
+                f"rapport PDF absent : déposez `{REPORT.file}` à côté du notebook"
+            ) from None
+        raise
+    found = _read_report(content)
+    if isinstance(found, PdfUnreadable):
+        raise CheckFailed(found.said.text("fr"), detail=found.detail) from None
+    return found
+
+
+@check("rapport.lisible")
+def report_readable(nb, rng):
+    found = _report(nb)
+    return pdf_pages(found.images, found.pages, f"Rapport PDF ({found.pages} page(s))")
+
+
+@check("rapport.pages")
+def report_pages(nb, rng):
+    pages = _report(nb).pages
+    if pages > REPORT.max_pages:
+        raise CheckFailed(f"le rapport fait {pages} pages : {REPORT.max_pages} au plus")
+
+
+def _report_section(nb, name):
+    wanted = _plain(name)
+    lines = (_plain(line) for line in _report(nb).text.splitlines())
+    if not any(line.startswith(wanted) for line in lines):
+        raise CheckFailed(f"rapport : section « {name} » introuvable (un titre « {name} »)")
+
+
+def _report_section_check(name):
+    def section(nb, rng):
+        _report_section(nb, name)
+
+    section.__name__ = f"report_section_{_plain(name).replace(' ', '_')}"
+    return check(f"rapport.section.{_plain(name).replace(' ', '-')}")(section)
+
+
+for _name in REPORT.sections:
+    globals()[f"report_section_{_plain(_name)}"] = _report_section_check(_name)
+
+
+@check("rapport.mots")
+def report_words(nb, rng):
+    words = len(_report(nb).text.split())
+    if not REPORT.min_words <= words <= REPORT.max_words:
+        raise CheckFailed(
+            f"le rapport compte {words} mots : attendu entre {REPORT.min_words} "
+            f"et {REPORT.max_words}"
+        )
+
+
+@check("rapport.figures")
+def report_figures(nb, rng):
+    found: PdfReport = _report(nb)
+    if found.figures < REPORT.min_figures:
+        raise CheckFailed(
+            f"le rapport ne contient aucune figure (image) : {REPORT.min_figures} au moins"
+        )

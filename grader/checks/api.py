@@ -61,6 +61,12 @@ class CheckFailed(Exception):
         self.section = section
 
 
+class NotApplicable(Exception):
+    """The check does not judge this submission (a measure of a topic the project did not
+    choose): its outcome is `skipped`, which counts neither for nor against; the message says
+    why, as written."""
+
+
 def _french(message: str | Message) -> str:
     return message.text("fr") if isinstance(message, Message) else message
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark
+from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark, NotApplicable
 from grader.checks.carry import StandIn, carry_forward, stand_ins
 from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
 from grader.errors import ConfigError
@@ -150,6 +150,8 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
             Outcome.FAILED, failure.said or failure.message, failure.detail or failure.message
         )
         return _as_shown(check, failed, failure.section, failure.redacted_said or failure.redacted)
+    except NotApplicable as skipped:
+        return result(Outcome.SKIPPED, str(skipped))
     except KernelUnavailable as problem:
         return result(Outcome.ERROR, problem.said or problem.message, problem.detail, Phase.EXECUTE)
     except ProbeError as problem:
