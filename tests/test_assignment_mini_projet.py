@@ -110,7 +110,7 @@ def test_examples_get_their_expected_scores(runs: Runs) -> None:
             "failed",
             "part des sorties au format demandé : 0,5, sous le seuil 0,8",
         ),
-        ("binome-08", "rapport.section.limites", "failed", "section « limites » introuvable"),
+        ("binome-08", "rapport.section.limites", "failed", "section « Limites » introuvable"),
         ("binome-09", "sujet.mesure.1", "skipped", "noté par l'enseignant"),
         ("binome-10", "sujet.sorties", "failed", "1 question(s) sans réponse"),
         ("binome-03", "sujet.mesure.3", "passed", ""),

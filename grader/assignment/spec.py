@@ -83,9 +83,6 @@ class PdfReportSpec(Spec):
 
     file: str = Field(default="rapport.pdf", pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$")
     max_pages: int = Field(default=2, ge=1, le=50)
-    sections: list[str] = Field(
-        default=["objectif", "méthodologie", "résultats", "limites"], min_length=1
-    )
     min_words: int = Field(default=300, ge=0)
     max_words: int = Field(default=1500, ge=1)
     min_figures: int = Field(default=1, ge=0)
