@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import resource
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -82,6 +81,8 @@ def _run_worker(content: bytes, name: str, limits: PdfLimits) -> dict[str, Any]:
         "chars": limits.text_chars,
         "images": limits.images,
         "width": limits.image_width,
+        "cpu_s": limits.cpu_s,
+        "memory_bytes": limits.memory_bytes,
     }
     try:
         completed = subprocess.run(
@@ -89,7 +90,6 @@ def _run_worker(content: bytes, name: str, limits: PdfLimits) -> dict[str, Any]:
             input=content,
             capture_output=True,
             timeout=limits.wall_s,
-            preexec_fn=lambda: _limit(limits),
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -106,14 +106,6 @@ def _run_worker(content: bytes, name: str, limits: PdfLimits) -> dict[str, Any]:
     if not isinstance(found, dict):
         raise PdfUnreadable(say("pdf.unreadable", name=name), "not an object")
     return found
-
-
-def _limit(limits: PdfLimits) -> None:
-    """In the child, before the worker starts: its CPU, memory and files."""
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s))
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _pngs(encoded: object, limits: PdfLimits) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
+import resource
 import sys
 from typing import Any
 
@@ -20,8 +22,19 @@ FIGURE_SUBTYPES = ("/Image", "/Form")
 
 def main() -> None:
     bounds = json.loads(sys.argv[1])
+    limit(bounds["cpu_s"], bounds["memory_bytes"])
+    logging.disable(logging.CRITICAL)  # a damaged PDF's warnings: thousands of lines, unread
     content = sys.stdin.buffer.read()
     print(json.dumps(read(content, bounds)))
+
+
+def limit(cpu_s: int, memory_bytes: int) -> None:
+    """This process's limits, set before any PDF library is imported: CPU seconds, address
+    space, and no file written (a core dump included)."""
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def read(content: bytes, bounds: dict[str, int]) -> dict[str, Any]:
