@@ -5,6 +5,7 @@ expected scores, the PDF's pages in the report and on the marking page."""
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 import subprocess
@@ -164,6 +165,34 @@ def test_the_marking_page_shows_the_pdf_pages_with_each_manual_criterion(runs: R
             assert status == 200
             plots = [p["content"] for p in json.loads(body)["parts"] if p["kind"] == "plot"]
             assert plots == pdf_pages_of(out, "binome-01")
+
+
+GROUPS = SUBMISSIONS / "groups.csv"  # ten pairs, two members each
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+@pytest.mark.skip(reason="needs `grader grade --groups` (issue 23, branch groups), not in main yet")
+def test_every_member_gets_the_pairs_row(tmp_path: Path) -> None:
+    """The acceptance's per-member rows: each pair graded once, each member its row."""
+    submissions = sorted(str(p) for p in SUBMISSIONS.glob("binome-*"))
+    out = tmp_path / "out"
+    options = ["--groups", str(GROUPS), "--out", str(out), "-j", "1"]
+    graded = subprocess.run(
+        [*GRADER, "grade", str(ASSIGNMENT), *submissions, *options],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert graded.returncode == 1, graded.stderr
+    with open(GROUPS, newline="") as handle:
+        members = {row["student"]: row["group"] for row in csv.DictReader(handle)}
+    expected = {student: EXPECTED[group] for student, group in members.items()}
+    assert {row["student"]: float(row["score"]) for row in gradebook_rows(out)} == expected
+    with open(out / "moodle.csv", newline="") as handle:
+        moodle = {row[0]: float(row[1]) for row in list(csv.reader(handle))[1:]}
+    assert moodle == expected
 
 
 @pytest.mark.kernel
