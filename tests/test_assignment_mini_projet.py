@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import base64
 import csv
+import importlib.util
 import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -165,6 +167,35 @@ def test_the_marking_page_shows_the_pdf_pages_with_each_manual_criterion(runs: R
             assert status == 200
             plots = [p["content"] for p in json.loads(body)["parts"] if p["kind"] == "plot"]
             assert plots == pdf_pages_of(out, "binome-01")
+
+
+def mini_projet_checks() -> Any:
+    """assignments/mini-projet/checks.py as a module, to judge outputs without a kernel."""
+    spec = importlib.util.spec_from_file_location("mini_projet_checks", ASSIGNMENT / "checks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "[" * 200_000,  # nesting that json's recursion cannot follow
+        '{"titre": "\\ud800", "etapes": ["a", "b"]}',  # a lone surrogate, valid JSON
+        "x" * 1_000_000,
+        "- \x00\n- \u202e",
+        12,
+        None,
+    ],
+    ids=["deep", "surrogate", "huge", "controls", "number", "none"],
+)
+def test_hostile_outputs_are_judged_never_a_check_error(output: Any) -> None:
+    checks = mini_projet_checks()
+    schema = {"type": "object", "required": ["titre"]}
+    assert checks._as_object(output) in (None, {"titre": "\ud800", "etapes": ["a", "b"]})
+    assert isinstance(checks._follows_format(output, "json", schema), bool)
+    assert isinstance(checks._follows_format(output, "liste", schema), bool)
 
 
 GROUPS = SUBMISSIONS / "groups.csv"  # ten pairs, two members each

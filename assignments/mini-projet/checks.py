@@ -313,7 +313,7 @@ def _outputs(nb, ids):
     raw = nb.read_file(OUTPUTS, MAX_PREDICTION_BYTES)
     try:
         found = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise CheckFailed(f"`{OUTPUTS}` n'est pas du JSON ({type(exc).__name__})") from None
     if not isinstance(found, dict):
         raise CheckFailed(f"`{OUTPUTS}` : attendu un objet {{identifiant: sortie}}")
@@ -340,7 +340,7 @@ def _as_object(output):
     if isinstance(output, str):
         try:
             output = json.loads(output)
-        except ValueError:
+        except (ValueError, RecursionError):  # "[[[[..." deeper than json can follow
             return None
     return output if isinstance(output, dict) else None
 
@@ -368,7 +368,7 @@ def _follows_format(output, wanted, schema):
     if wanted == "json":
         try:
             jsonschema.validate(json.loads(output), schema)
-        except (ValueError, jsonschema.ValidationError):
+        except (ValueError, RecursionError, jsonschema.ValidationError):
             return False
         return True
     lines = [line for line in output.splitlines() if line.strip()]
