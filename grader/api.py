@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -235,7 +236,14 @@ def check_notebook(
 ) -> GradeReport:
     """`grader check`: a student's self-check of `notebook`, the public checks only; `sandbox`
     by default the best that works here, or none (a student's own machine)."""
-    from grader.grading import GradeOptions, find_submission, grade_submission, prepare_mirror
+    from grader.grading import (
+        GradeOptions,
+        Submission,
+        find_submission,
+        grade_submission,
+        prepare_mirror,
+        with_pdf_report,
+    )
     from grader.sandbox.selection import select_backend
 
     options = GradeOptions(
@@ -245,4 +253,7 @@ def check_notebook(
         protected=(assignment.root.resolve(),),
         mirror=prepare_mirror(assignment, mirror),
     )
-    return grade_submission(assignment, find_submission(notebook), options)
+    student = find_submission(notebook).student
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as folder:
+        handed_in = with_pdf_report(assignment, notebook, Path(folder))
+        return grade_submission(assignment, Submission(student, handed_in), options)

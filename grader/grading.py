@@ -139,6 +139,19 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
     )
 
 
+def with_pdf_report(assignment: Assignment, notebook: Path, folder: Path) -> Path:
+    """A notebook handed in alone, as a folder (made in `folder`) holding it and the PDF report
+    beside it when the assignment asks for one (`pdf_report`) and there is one, not a link:
+    a self-check and `grader validate` read it as the grading of a pair's folder does."""
+    report = assignment.spec.pdf_report
+    pdf = notebook.parent / report.file if report is not None else None
+    if pdf is None or pdf.is_symlink() or not pdf.is_file():
+        return notebook
+    shutil.copyfile(notebook, folder / notebook.name)
+    shutil.copyfile(pdf, folder / pdf.name)
+    return folder
+
+
 def kernel_limits(assignment: Assignment, options: GradeOptions) -> Limits:
     """The assignment's limits, with no more threads per kernel than the run allows."""
     limits = assignment.limits

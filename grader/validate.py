@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ import nbformat
 
 from grader.assignment.load import Assignment
 from grader.assignment.release import template_notebook
-from grader.grading import GradeOptions, Submission, grade_submission
+from grader.grading import GradeOptions, Submission, grade_submission, with_pdf_report
 from grader.preload_imports import import_in_background
 from grader.results import CellStatus, GradeReport, Outcome
 from grader.sandbox.selection import Backend
@@ -59,9 +58,8 @@ def validate_assignment(
         if notice and options.warm_parent is None and options.sandbox.forks_kernels:
             problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
         with tempfile.TemporaryDirectory(prefix="grader-solution-") as folder:
-            solution = grade_submission(
-                assignment, Submission("solution", _solution(assignment, Path(folder))), options
-            )
+            handed_in = with_pdf_report(assignment, assignment.source_notebook, Path(folder))
+            solution = grade_submission(assignment, Submission("solution", handed_in), options)
         with tempfile.TemporaryDirectory(prefix="grader-template-") as folder:
             path = Path(folder) / "template.ipynb"
             nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
@@ -72,17 +70,6 @@ def validate_assignment(
         template,
         [*problems, *_solution_problems(solution), *_template_problems(template)],
     )
-
-
-def _solution(assignment: Assignment, folder: Path) -> Path:
-    """The source notebook, handed in with the solution's PDF report when the assignment
-    asks for one (`pdf_report`: the file of that name in the assignment's folder)."""
-    report = assignment.spec.pdf_report
-    if report is None or not (assignment.root / report.file).is_file():
-        return assignment.source_notebook
-    shutil.copyfile(assignment.source_notebook, folder / assignment.source_notebook.name)
-    shutil.copyfile(assignment.root / report.file, folder / report.file)
-    return folder
 
 
 def _solution_problems(solution: GradeReport) -> list[str]:

@@ -169,6 +169,26 @@ def test_the_marking_page_shows_the_pdf_pages_with_each_manual_criterion(runs: R
             assert plots == pdf_pages_of(out, "binome-01")
 
 
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_a_self_check_reads_the_pdf_beside_the_notebook() -> None:
+    notebook = SUBMISSIONS / "binome-08" / "projet.ipynb"
+    checked = subprocess.run(
+        [*GRADER, "check", str(notebook), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert checked.returncode in (0, 1), checked.stderr
+    report = json.loads(checked.stdout)
+    checks = {c["id"]: c for criterion in report["criteria"] for c in criterion["checks"]}
+    assert report["student"] == "projet"
+    assert checks["rapport.pages"]["outcome"] == "passed"
+    assert "« Limites » introuvable" in checks["rapport.section.limites"]["message"]
+    assert checks["sujet.mesure.1"]["outcome"] == "skipped"  # hidden: run at grading only
+
+
 def mini_projet_checks() -> Any:
     """assignments/mini-projet/checks.py as a module, to judge outputs without a kernel."""
     spec = importlib.util.spec_from_file_location("mini_projet_checks", ASSIGNMENT / "checks.py")
