@@ -13,6 +13,8 @@ import zlib
 import pytest
 
 from grader.pdf import PdfLimits, PdfUnreadable, read_pdf
+from grader.results import SECTION_IMAGE_BYTES, SECTION_IMAGES, bounded_section
+from grader.text import TextBudget
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
@@ -135,3 +137,19 @@ def test_megabytes_of_text_are_cut_at_the_limit() -> None:
     assert len(report.text) == 50_000
     with pytest.raises(PdfUnreadable, match="demande trop de calcul ou de mémoire"):
         read_pdf(pdf([text_stream(*[line] * 30_000)]), "rapport.pdf", PdfLimits(cpu_s=3))
+
+
+def test_a_sections_images_are_kept_only_as_a_few_small_pngs() -> None:
+    """What a stored result may hold in a section's `images` (read back, it is hostile): PNGs
+    in base64, SECTION_IMAGES at most, each under SECTION_IMAGE_BYTES; texts in the budget."""
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 100).decode()
+    huge = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * SECTION_IMAGE_BYTES).decode()
+    images = [png, "not base64!", base64.b64encode(b"GIF89a").decode(), huge, 12, *[png] * 10]
+    section = {"kind": "pdf-pages", "title": "=cmd\x00", "data": {"images": images, "pages": 3}}
+    kept = bounded_section(section, TextBudget())
+    assert kept["data"]["images"] == [png] * (SECTION_IMAGES - 4)
+    assert kept["data"]["pages"] == 3 and "\x00" not in kept["title"]
+    assert bounded_section(None, TextBudget()) is None
+    assert bounded_section({"kind": "x", "title": "t", "data": {"images": "no"}}, TextBudget())[
+        "data"
+    ] == {"images": []}
