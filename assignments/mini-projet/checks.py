@@ -236,7 +236,8 @@ def reproducible(nb, rng):
             )
             raise CheckFailed(
                 f"non reproductible : la cellule {index + 1} n'affiche pas les mêmes nombres "
-                f"d'une exécution à l'autre ({differing[0]} puis {differing[1]}) ; fixez les "
+                f"d'une exécution à l'autre ({str(differing[0])[:40]} puis "
+                f"{str(differing[1])[:40]}) ; fixez les "
                 "graines et évitez ce qui dépend de l'heure ou de l'ordre d'un ensemble"
             )
 
