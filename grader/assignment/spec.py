@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from grader.sandbox.limits import Limits, parse_size
 from grader.specfile import Spec
 
 Size = int | str
+WALL_BACKSTOP = 4  # a cell's wall-clock limit, in multiples of its CPU limit, by default
 
 
 class LimitsSpec(Spec):
     """Per-submission limits; times in seconds, sizes in bytes or as "512 MiB"."""
 
-    cell_timeout: float = Field(default=30, gt=0)
+    cell_timeout: float = Field(default=30, gt=0)  # CPU seconds of the kernel's process tree
+    cell_wall_timeout: float | None = Field(default=None, gt=0)  # default: 4 × cell_timeout
     notebook_timeout: float = Field(default=300, gt=0)
     memory: Size = "2 GiB"
     processes: int = Field(default=128, ge=16)
@@ -48,9 +50,19 @@ class LimitsSpec(Spec):
         parse_size(value)
         return value
 
+    @model_validator(mode="after")
+    def _backstop_above_limit(self) -> LimitsSpec:
+        if self.cell_wall_timeout is not None and self.cell_wall_timeout < self.cell_timeout:
+            raise ValueError(
+                f"cell_wall_timeout ({self.cell_wall_timeout:g} s) must be at least "
+                f"cell_timeout ({self.cell_timeout:g} s of CPU time)"
+            )
+        return self
+
     def to_limits(self) -> Limits:
         return Limits(
             cell_timeout_s=self.cell_timeout,
+            cell_wall_timeout_s=self.cell_wall_timeout or WALL_BACKSTOP * self.cell_timeout,
             notebook_timeout_s=self.notebook_timeout,
             memory_bytes=parse_size(self.memory),
             processes=self.processes,

@@ -3,6 +3,11 @@
 Every failure of the student's code becomes data in the ExecutionRecord: a cell that raises, a
 cell timeout (interrupt, then kill), the notebook deadline, a dead kernel, too much output, a
 message that breaks the Jupyter protocol. Nothing a student does raises out of here.
+
+A cell's time limit counts the CPU time of the kernel's process tree (read from its cgroup), not
+the wall clock: on a loaded machine a correct cell takes longer but uses the same CPU, so it
+gets the same grade. A wall-clock backstop several times larger still ends a cell that waits
+(a sleep, a lock); a box that cannot count CPU time falls back to the wall clock.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
 from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionStatus
-from grader.sandbox.backend import KernelBox, StartupFailed
+from grader.sandbox.backend import CappedKernelClient, KernelBox, StartupFailed
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,
@@ -32,18 +37,52 @@ from grader.sandbox.messages import (
     truncated_message,
 )
 from grader.sandbox.protocol import ProtocolViolation, violation
+from grader.sandbox.shell import KERNEL_SETUP, SKIPPED_MESSAGE, runs_shell
 
 _TRUNCATED = "\n[grader : sortie tronquée, limite de {limit} atteinte]\n"
 
 
+CLOCK_TICK_S = 0.25  # how often a running cell's time is looked at
+
+
+class CellClock:
+    """The time a cell has used: CPU seconds of the kernel's tree when `cpu` measures them (None
+    otherwise), against its limit, and wall-clock seconds against the backstop."""
+
+    def __init__(self, cpu: Callable[[], float | None], limits: Limits) -> None:
+        self.cpu = cpu
+        self.limits = limits
+        self.restart()
+
+    def restart(self) -> None:
+        """Count from now: at the start of the cell, and again after the interrupt (the grace)."""
+        self.cpu_start = self.cpu()
+        self.wall_start = time.monotonic()
+
+    def expired(self) -> bool:
+        wall = time.monotonic() - self.wall_start
+        used = self.cpu()
+        if used is None or self.cpu_start is None:
+            return wall >= self.limits.cell_timeout_s
+        return used - self.cpu_start >= self.limits.cell_timeout_s or (
+            wall >= self.limits.cell_wall_timeout_s
+        )
+
+
+def _tick(cell: NotebookNode) -> float:
+    return CLOCK_TICK_S
+
+
 class CappedNotebookClient(NotebookClient):
-    """nbclient with output caps and a timeout that interrupts first, then gives up."""
+    """nbclient with output caps and a cell time limit that interrupts first, then gives up.
+
+    nbclient's own timeout is only the tick at which the cell's CellClock is read."""
 
     def __init__(self, nb: NotebookNode, limits: Limits, km: AsyncKernelManager) -> None:
         super().__init__(
             nb,
             km=km,
-            timeout=limits.cell_timeout_s,
+            timeout_func=_tick,  # a float: the traitlet `timeout` only takes whole seconds
             allow_errors=True,
             record_timing=False,
         )
@@ -53,6 +92,7 @@ class CappedNotebookClient(NotebookClient):
         self.cell_output: dict[int, int] = {}
         self.truncated_cells: set[int] = set()
         self.interrupted = False
+        self.clock = CellClock(lambda: None, limits)
 
     def process_message(
         self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
@@ -95,9 +135,12 @@ class CappedNotebookClient(NotebookClient):
     async def _async_handle_timeout(
         self, timeout: int, cell: NotebookNode | None = None
     ) -> dict[str, Any] | None:
+        if not self.clock.expired():
+            return None  # nbclient waits another tick
         if not self.interrupted:  # first expiry: KeyboardInterrupt in the cell, then wait again
             self.interrupted = True
             await self.async_km.interrupt_kernel()
+            self.clock.restart()
             return None
         raise CellTimeoutError("the cell ignored the interrupt")
 
@@ -180,6 +223,7 @@ async def execute_notebook(nb: NotebookNode, open_box: OpenBox, limits: Limits) 
 async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> ExecutedNotebook:
     started = time.monotonic()
     deadline = started + limits.notebook_timeout_s
+    _clear_outputs(nb)
     box = open_box()
     client = await _start(nb, box, limits)
     if isinstance(client, ExecutedNotebook):
@@ -188,6 +232,8 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
     records: dict[int, CellRecord] = {}
     lost: list[int] = []  # cells that lost a kernel: never run again
     status, messages, details, alive = ExecutionStatus.OK, [], [], True
+    if any(runs_shell(nb.cells[i].source) for i in code_cells):
+        messages.append(SKIPPED_MESSAGE)
     for position, index in enumerate(code_cells):
         outcome = await _run_cell(client, box, index, limits, deadline)
         records[index] = outcome.record
@@ -236,6 +282,7 @@ async def _start(
     try:
         client.kc = await box.start()
         client.kc.allow_stdin = False
+        await _without_shell(client.kc)
     except Exception as exc:  # StartupFailed, or a kernel that never answered
         detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
         record = ExecutionRecord(
@@ -247,6 +294,28 @@ async def _start(
         )
         return ExecutedNotebook(record, nb, None, box, alive=False)
     return client
+
+
+def _clear_outputs(nb: NotebookNode) -> None:
+    """Only what runs at grading counts: the outputs saved in the notebook (a stale error in a
+    cell since emptied, say) are dropped before any cell runs."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+
+async def _without_shell(kc: CappedKernelClient, timeout_s: float = 30) -> None:
+    """Run grader/sandbox/shell.py's setup in the new kernel, silently, before any cell."""
+    msg_id = kc.execute(KERNEL_SETUP, silent=True, store_history=False)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        reply = await kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic()))
+        if reply["parent_header"].get("msg_id") != msg_id:
+            continue
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"the kernel's set-up failed: {reply['content']!r:.500}")
+        return
 
 
 async def _replay(
@@ -264,6 +333,7 @@ async def _run_cell(
 ) -> _CellOutcome:
     cell = client.nb.cells[index]
     client.interrupted = False
+    client.clock = CellClock(box.cpu_seconds, limits)
     started = time.monotonic()
 
     def outcome(status: CellStatus, error: str | None = None) -> CellRecord:

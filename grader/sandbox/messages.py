@@ -19,10 +19,18 @@ def _seconds(value: float) -> str:
     return f"{value:g}".replace(".", ",") + " s"
 
 
+def _cell_limit(limits: Limits) -> str:
+    """A cell's two limits as a student reads them: its computing time, and its whole duration."""
+    return (
+        f"{_seconds(limits.cell_timeout_s)} de calcul "
+        f"({_seconds(limits.cell_wall_timeout_s)} de durée au plus)"
+    )
+
+
 def interrupted_message(limits: Limits, cell_index: int) -> str:
     """A cell stopped by the interrupt at its time limit: the notebook went on."""
     return (
-        f"La cellule {cell_index + 1} a dépassé la limite de {_seconds(limits.cell_timeout_s)} "
+        f"La cellule {cell_index + 1} a dépassé la limite de {_cell_limit(limits)} "
         "et a été interrompue ; les cellules suivantes ont été exécutées."
     )
 
@@ -67,7 +75,7 @@ def limit_message(
                 "les cellules suivantes n'ont pas été exécutées."
             )
         return (
-            f"{subject} a dépassé la limite de {_seconds(limits.cell_timeout_s)} et ne répondait "
+            f"{subject} a dépassé la limite de {_cell_limit(limits)} et ne répondait "
             "plus à l'interruption ; le noyau a été arrêté."
         )
     if status == ExecutionStatus.MEMORY:
