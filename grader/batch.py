@@ -42,11 +42,12 @@ from grader.grading import (
     find_submission,
     grade_submission,
 )
+from grader.moodle import moodle_student
 from grader.report.html import render_report
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
 from grader.results import GradeReport, report_to_dict, write_json_atomic
-from grader.submission import submission_hash
+from grader.submission import is_folder, submission_hash
 from grader.workers import WorkerPool
 
 T = TypeVar("T")
@@ -58,13 +59,17 @@ class BatchResult:
     crashed: list[tuple[str, str]] = field(default_factory=list)  # (student, traceback): bugs
 
 
-def collect_submissions(paths: Sequence[Path]) -> list[Submission]:
-    """One submission per path; two paths giving one student id is a usage error."""
+def collect_submissions(
+    paths: Sequence[Path], roster: Mapping[str, str] | None = None
+) -> list[Submission]:
+    """One submission per path; two paths giving one student id is a usage error. A Moodle
+    folder's student is named by `roster` (participant number -> username; grader/moodle.py)."""
     submissions: dict[str, Submission] = {}
     for path in paths:
         if not os.path.lexists(path):  # a link, even a broken one, is graded: its report says why
             raise GraderError(f"{path}: no such submission (a notebook or a student's folder)")
-        submission = find_submission(path)
+        moodle = moodle_student(path, roster) if is_folder(path) else None
+        submission = Submission(moodle, path) if moodle else find_submission(path)
         if submission.student in submissions:
             other = submissions[submission.student].path
             raise GraderError(f"{path}: student '{submission.student}' already given by {other}")

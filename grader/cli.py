@@ -7,8 +7,9 @@ import importlib
 import json
 import secrets
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,7 +23,10 @@ from grader.report.i18n import LANGS, Lang
 from grader.report.terminal import BatchProgress, peak_memory_line
 from grader.results import GradeReport, report_to_dict
 from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
-from grader.sandbox.limits import format_size
+from grader.sandbox.limits import Limits, format_size
+
+if TYPE_CHECKING:
+    from grader.grading import Submission
 
 MIRROR = click.option(
     "--mirror",
@@ -79,7 +83,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
-@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("submissions", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     required=True,
@@ -141,6 +145,19 @@ def main() -> None:
     show_default=True,
     help="The column of --submitted-at holding the time (ISO 8601).",
 )
+@click.option(
+    "--from-moodle",
+    "moodle_archives",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Moodle\'s "Download all submissions" zip: its folders are graded (a zip of such '
+    "folders among SUBMISSIONS is recognised too).",
+)
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Moodle's grading worksheet (CSV): names each Moodle folder's student by username.",
+)
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
@@ -160,6 +177,8 @@ def grade(
     extensions: Path | None,
     lms_export: Path | None,
     time_column: str,
+    moodle_archives: tuple[Path, ...],
+    roster: Path | None,
     mirror: Path,
     output_format: str,
 ) -> None:
@@ -175,7 +194,7 @@ def grade(
         --scheduler tcp://cluster-head:8786
     """
     loaded = grader.load_assignment(assignment)
-    batch = grader.collect_submissions(list(submissions))
+    batch = _class_submissions(list(submissions), moodle_archives, roster, loaded.limits)
     backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
     click.echo(backend.notice, err=output_format == "json")
     # A submission that is a link is never read (grader/submission.py): protecting its target,
@@ -243,6 +262,19 @@ def grade(
     if result.crashed:
         sys.exit(Exit.BUG)
     sys.exit(Exit.OK if all(r.all_passed for r in result.reports) else Exit.CHECKS_FAILED)
+
+
+def _class_submissions(
+    paths: list[Path], archives: tuple[Path, ...], roster: Path | None, limits: Limits
+) -> list[Submission]:
+    """The submissions of `grade`, Moodle's zips extracted for the time of the command."""
+    from grader import moodle
+
+    if archives or any(path.suffix.lower() == ".zip" for path in paths):
+        scratch = tempfile.TemporaryDirectory(prefix="grader-moodle-")
+        folder = Path(click.get_current_context().with_resource(scratch))
+        paths = moodle.expand_archives(paths, archives, folder, limits)
+    return grader.collect_submissions(paths, moodle.read_roster(roster) if roster else None)
 
 
 @main.command()
