@@ -343,6 +343,12 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=True)
     validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror), backend)
+    if validation.preload is not None and output_format != "json":
+        click.echo(
+            f"preload: the solution imports {len(validation.preload.modules)} module(s) in "
+            f"{validation.preload.seconds:.1f} s; recorded for `preload: auto`",
+            err=True,
+        )
     if output_format == "json":
         click.echo(
             json.dumps(

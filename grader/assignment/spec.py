@@ -98,8 +98,9 @@ class AssignmentSpec(Spec):
     rubric: str  # relative to the assignment's folder, e.g. ../../rubrics/tp-attention.yaml
     data: list[str] = []  # files of the assignment's folder copied next to every submission
     models: list[str] = []  # Hugging Face models the notebook loads, served by the offline mirror
-    # Modules imported once per batch by the kernels' warm parent (grader/sandbox/warm.py).
-    preload: list[Annotated[str, Field(pattern=MODULE_NAME)]] = []
+    # Modules imported once per batch by the kernels' warm parent (grader/sandbox/warm.py);
+    # "auto": those the solution imports, as `grader validate` recorded them.
+    preload: list[Annotated[str, Field(pattern=MODULE_NAME)]] | Literal["auto"] = "auto"
     limits: LimitsSpec = LimitsSpec()
     late: LateSpec | None = None
 

@@ -26,7 +26,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
 from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionStatus
-from grader.sandbox.backend import CappedKernelClient, KernelBox, StartupFailed
+from grader.sandbox.backend import KernelBox, StartupFailed
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,
@@ -305,17 +305,35 @@ def _clear_outputs(nb: NotebookNode) -> None:
             cell.execution_count = None
 
 
-async def _without_shell(kc: CappedKernelClient, timeout_s: float = 30) -> None:
+async def _without_shell(kc: Any) -> None:
     """Run grader/sandbox/shell.py's setup in the new kernel, silently, before any cell."""
-    msg_id = kc.execute(KERNEL_SETUP, silent=True, store_history=False)
+    reply = await _silent(kc, KERNEL_SETUP, {})
+    if reply.get("status") != "ok":
+        raise RuntimeError(f"the kernel's set-up failed: {reply!r:.500}")
+
+
+MODULES_EXPRESSION = "'\\n'.join(sorted(__import__('sys').modules))"
+
+
+async def kernel_modules(kc: Any) -> str:
+    """The names of the modules the kernel holds, one a line, as the repr of a str (the text
+    of MODULES_EXPRESSION); "" if it does not say. For `preload: auto`."""
+    reply = await _silent(kc, "", {"modules": MODULES_EXPRESSION})
+    answer = reply.get("user_expressions", {}).get("modules", {})
+    return str(answer.get("data", {}).get("text/plain", ""))
+
+
+async def _silent(
+    kc: Any, code: str, expressions: dict[str, str], timeout_s: float = 30
+) -> dict[str, Any]:
+    """The content of the kernel's reply to `code`, run without output nor history."""
+    msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions)
     deadline = time.monotonic() + timeout_s
     while True:
         reply = await kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic()))
-        if reply["parent_header"].get("msg_id") != msg_id:
-            continue
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"the kernel's set-up failed: {reply['content']!r:.500}")
-        return
+        if reply["parent_header"].get("msg_id") == msg_id:
+            content: dict[str, Any] = reply["content"]
+            return content
 
 
 async def _replay(
