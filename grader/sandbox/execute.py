@@ -318,9 +318,10 @@ MODULES_EXPRESSION = "'\\n'.join(sorted(__import__('sys').modules))"
 async def kernel_modules(kc: Any) -> str:
     """The names of the modules the kernel holds, one a line, as the repr of a str (the text
     of MODULES_EXPRESSION); "" if it does not say. For `preload: auto`."""
-    reply = await _silent(kc, "", {"modules": MODULES_EXPRESSION})
-    answer = reply.get("user_expressions", {}).get("modules", {})
-    return str(answer.get("data", {}).get("text/plain", ""))
+    answer: Any = await _silent(kc, "", {"modules": MODULES_EXPRESSION})
+    for key in ("user_expressions", "modules", "data", "text/plain"):  # any shape: kernel data
+        answer = answer.get(key) if isinstance(answer, dict) else None
+    return answer if isinstance(answer, str) else ""
 
 
 async def _silent(
