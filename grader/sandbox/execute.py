@@ -69,20 +69,13 @@ class CellClock:
         )
 
 
-def _tick(cell: NotebookNode) -> float:
-    return CLOCK_TICK_S
-
-
 class CappedNotebookClient(NotebookClient):
-    """nbclient with output caps and a cell time limit that interrupts first, then gives up.
-
-    nbclient's own timeout is only the tick at which the cell's CellClock is read."""
+    """nbclient with output caps; the cell's time limit is watched beside it (_watch_clock)."""
 
     def __init__(self, nb: NotebookNode, limits: Limits, km: AsyncKernelManager) -> None:
         super().__init__(
             nb,
             km=km,
-            timeout_func=_tick,  # a float: the traitlet `timeout` only takes whole seconds
             allow_errors=True,
             record_timing=False,
         )
@@ -131,18 +124,6 @@ class CappedNotebookClient(NotebookClient):
         self.cell_output[index] = used + size
         self.notebook_output += size
         return super().output(outs, msg, display_id, index)
-
-    async def _async_handle_timeout(
-        self, timeout: int, cell: NotebookNode | None = None
-    ) -> dict[str, Any] | None:
-        if not self.clock.expired():
-            return None  # nbclient waits another tick
-        if not self.interrupted:  # first expiry: KeyboardInterrupt in the cell, then wait again
-            self.interrupted = True
-            await self.async_km.interrupt_kernel()
-            self.clock.restart()
-            return None
-        raise CellTimeoutError("the cell ignored the interrupt")
 
 
 def _content_size(content: dict[str, Any]) -> int:
@@ -359,12 +340,18 @@ async def _run_cell(
         return CellRecord(index, status, round(time.monotonic() - started, 3), error)
 
     task = asyncio.ensure_future(client.async_execute_cell(cell, index))
+    watch = asyncio.ensure_future(_watch_clock(client))
     try:
-        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - time.monotonic()))
-        if not done:
+        done, _ = await asyncio.wait(
+            {task, watch},
+            timeout=max(0.0, deadline - time.monotonic()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        watch.cancel()
+        if task not in done:
             task.cancel()  # nbclient reports its cancellation as a dead kernel: ignore that
-            await asyncio.gather(task, return_exceptions=True)
-            raise TimeoutError
+            await asyncio.gather(task, watch, return_exceptions=True)
+            raise CellTimeoutError("the cell ignored the interrupt") if done else TimeoutError
         task.result()
     except CellTimeoutError:  # the cell ignored the interrupt
         await box.kill()
@@ -396,6 +383,21 @@ async def _run_cell(
         sentence = disk_full_message(limits, index) if _DISK_FULL in error else None
         return _CellOutcome(outcome(CellStatus.ERROR, error), ExecutionStatus.ERROR, sentence)
     return _CellOutcome(outcome(CellStatus.OK), ExecutionStatus.OK)
+
+
+async def _watch_clock(client: CappedNotebookClient) -> None:
+    """Interrupt the running cell when its clock expires; return when it expires again (the
+    cell ignored the interrupt). Beside nbclient, whose own timeout would stop its watch of
+    the kernel's life at its first expiry."""
+    while True:
+        await asyncio.sleep(CLOCK_TICK_S)
+        if not client.clock.expired():
+            continue
+        if client.interrupted:
+            return
+        client.interrupted = True  # KeyboardInterrupt in the cell, then as long again
+        await client.async_km.interrupt_kernel()
+        client.clock.restart()
 
 
 _DISK_FULL = f"[Errno {errno.ENOSPC}]"  # OSError's text when a write met the disk limit
