@@ -67,7 +67,7 @@ def main() -> None:
         batch = read_answers(quiz, [answers])
         read_s = time.perf_counter() - start
         start = time.perf_counter()
-        results, problems = score_sheets(quiz, batch.sheets)
+        results, warnings = score_sheets(quiz, batch.sheets)
         score_s = time.perf_counter() - start
         start = time.perf_counter()
         analysis = analyse(quiz, results)
@@ -75,7 +75,7 @@ def main() -> None:
         start = time.perf_counter()
         render_item_analysis(analysis)
         render_s = time.perf_counter() - start
-        assert not problems and len(results) == args.students
+        assert not warnings and len(results) == args.students
 
         start = time.perf_counter()
         score_class(quiz, [answers], Path(tmp) / "out")

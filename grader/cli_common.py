@@ -19,6 +19,9 @@ class Exit(IntEnum):
     CHECKS_FAILED = 1  # some check failed or errored
     USAGE = 2  # usage or configuration error: the message names file, line and field
     BUG = 3  # a bug in grader: traceback plus "this is a bug"
+    # A check's own code raised (checks.py, the instructor's): results are stored, the students
+    # lose nothing (those points are held back), the tracebacks are listed; fix and grade again.
+    CHECK_ERROR = 4
     INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT: neither a verdict nor an error
 
 
@@ -58,3 +61,11 @@ def errors_to_exit_codes(command: F) -> F:
             sys.exit(Exit.BUG)
 
     return run  # type: ignore[return-value]
+
+
+def verdict(all_passed: bool, check_errors: bool) -> Exit:
+    """The exit code of a graded run: a check's own error first (the instructor has to act),
+    then the students' failures."""
+    if check_errors:
+        return Exit.CHECK_ERROR
+    return Exit.OK if all_passed else Exit.CHECKS_FAILED

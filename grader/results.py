@@ -1,18 +1,15 @@
-"""What grading produces: outcomes as data, and the versioned GradeReport JSON (design.md §4).
+"""What grading produces: outcomes as data, and the versioned GradeReport JSON.
 
 Fields may be added to the JSON, never renamed; `schema_version` says which shape a file has.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
+from grader.messages import Message, known_key
 from grader.text import MESSAGE_LIMIT, TextBudget, student_id
 
 SCHEMA_VERSION = 1
@@ -23,6 +20,9 @@ class Outcome(StrEnum):
     FAILED = "failed"  # the check ran and the answer is wrong
     ERROR = "error"  # it could not be judged: missing function, dead kernel, bad return type
     SKIPPED = "skipped"  # not run, e.g. a hidden check during a self-check
+    # The check's own code raised (the instructor's checks.py, not the student's code behind a
+    # probe): the student loses nothing, the criterion's points are held back for review.
+    CHECK_ERROR = "check-error"
 
 
 class Phase(StrEnum):
@@ -49,6 +49,19 @@ class CellStatus(StrEnum):
     OUTPUT_LIMIT = "output-limit"
     KILLED = "killed"  # the kernel died while running it
     NOT_RUN = "not-run"  # after a kernel death or the notebook deadline
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the student's report that a check returns or fails with (a prompt-benchmark
+    table, an array's differences); check authors import it from grader.checks.
+
+    `kind` names its renderer (grader.report.sections.SECTION_RENDERERS); `data` is plain JSON.
+    """
+
+    kind: str
+    title: str
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,8 @@ class ExecutionRecord:
     detail: str | None = None  # for the instructor: a failed start's log, a protocol violation
     peak_memory_bytes: int | None = None  # the kernels' cgroup peak; None without a cgroup
     skipped_files: tuple[SkippedFile, ...] = ()  # what of the submission the kernel never saw
+    message_key: str | None = None  # `message` as data (grader.messages), for other languages
+    message_params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,15 @@ class CheckResult:
     detail: str | None = None  # for the instructor: expected values, traceback
     duration_s: float = 0.0
     section: dict[str, Any] | None = None  # a report section the check produced: kind + data
+    # « erreur reportée »: the upstream function whose failure this check did not penalise again
+    carried_from: str | None = None
+    message_key: str | None = None  # `message` as data (grader.messages); None: the author's
+    message_params: dict[str, Any] | None = None
+
+
+def carried_forward(check: CheckResult) -> bool:
+    """The student's own run failed, and passed with the reference of a wrong upstream."""
+    return check.carried_from is not None and check.outcome in (Outcome.FAILED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)
@@ -115,6 +139,12 @@ class CriterionScore:
     manual: bool = False  # awaits an instructor's mark
     marked: bool = False  # a manual criterion the instructor has marked (grader manual import)
     comment: str | None = None  # the instructor's comment on a manual mark
+    held_back: float = 0.0  # points of checks in check-error: neither given nor lost ("à revoir")
+    carry_forward: bool = True  # the rubric credits its checks' `carried_from` (scoring/score.py)
+
+    def carried(self, check: CheckResult) -> bool:
+        """Credited through carry-forward: the student's own run failed only upstream."""
+        return self.carry_forward and carried_forward(check)
 
 
 @dataclass(frozen=True)
@@ -138,6 +168,9 @@ class GradeReport:
     submission_hash: str = ""
     graded_at: str = ""
     late: Lateness | None = None
+    # What the grade is a function of besides the submission (grader/fingerprint.py): one digest
+    # per part (checks, rubric, data...), so a rerun knows what changed since.
+    fingerprint: dict[str, str] = field(default_factory=dict)
     schema_version: int = field(default=SCHEMA_VERSION)
 
     @property
@@ -151,6 +184,28 @@ class GradeReport:
     @property
     def all_passed(self) -> bool:
         return all(c.outcome in (Outcome.PASSED, Outcome.SKIPPED) for c in self.checks)
+
+    @property
+    def not_passed(self) -> int:
+        """Checks failed or in error, less those credited by carry-forward."""
+        return sum(
+            check.outcome in (Outcome.FAILED, Outcome.ERROR) and not criterion.carried(check)
+            for criterion in self.criteria
+            for check in criterion.checks
+        )
+
+    @property
+    def check_errors(self) -> list[CheckResult]:
+        """The checks whose own code raised: the instructor's to fix, the student's to keep."""
+        return [c for c in self.checks if c.outcome is Outcome.CHECK_ERROR]
+
+
+def message_fields(said: Message | None) -> dict[str, Any]:
+    """The `message`, `message_key` and `message_params` fields of a result, from a message:
+    the French text, and the message as data for reports in other languages."""
+    if said is None:
+        return {"message": None, "message_key": None, "message_params": None}
+    return {"message": said.text("fr"), "message_key": said.key, "message_params": said.to_data()}
 
 
 def bounded_report(report: GradeReport) -> GradeReport:
@@ -175,6 +230,7 @@ def bounded_report(report: GradeReport) -> GradeReport:
                     message=next(messages),
                     detail=budget.optional(check.detail),
                     section=budget.data(check.section),
+                    message_params=budget.data(check.message_params, MESSAGE_LIMIT),
                 )
             )
         criteria.append(replace(criterion, checks=tuple(checks)))
@@ -182,7 +238,11 @@ def bounded_report(report: GradeReport) -> GradeReport:
         replace(cell, error=error) for cell, error in zip(execution.cells, errors, strict=True)
     )
     execution = replace(
-        execution, message=message, cells=cells, detail=budget.optional(execution.detail)
+        execution,
+        message=message,
+        cells=cells,
+        detail=budget.optional(execution.detail),
+        message_params=budget.data(execution.message_params, MESSAGE_LIMIT),
     )
     return replace(
         report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
@@ -214,6 +274,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                 manual=c.get("manual", False),
                 marked=c.get("marked", False),
                 comment=c.get("comment"),
+                held_back=c.get("held_back", 0.0),
+                carry_forward=c.get("carry_forward", True),
                 checks=tuple(
                     CheckResult(
                         id=r["id"],
@@ -224,6 +286,9 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                         detail=r.get("detail"),
                         duration_s=r.get("duration_s", 0.0),
                         section=r.get("section"),
+                        carried_from=r.get("carried_from"),
+                        message_key=known_key(r.get("message_key")),
+                        message_params=r.get("message_params"),
                     )
                     for r in c["checks"]
                 ),
@@ -237,6 +302,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
             sandbox=execution.get("sandbox", "none"),
             detail=execution.get("detail"),
             peak_memory_bytes=execution.get("peak_memory_bytes"),
+            message_key=known_key(execution.get("message_key")),
+            message_params=execution.get("message_params"),
             skipped_files=tuple(
                 SkippedFile(path=f["path"], reason=SkipReason(f["reason"]), message=f["message"])
                 for f in execution.get("skipped_files", ())
@@ -254,19 +321,6 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         submission_hash=data.get("submission_hash", ""),
         graded_at=data.get("graded_at", ""),
         late=Lateness(**data["late"]) if data.get("late") else None,
+        fingerprint={str(k): str(v) for k, v in (data.get("fingerprint") or {}).items()},
     )
     return bounded_report(report)  # stored by an older grader, or edited: hostile all the same
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON so that a reader never sees half a file, even if the grader is killed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(payload, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

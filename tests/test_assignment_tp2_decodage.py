@@ -34,6 +34,10 @@ def test_validate_passes(course_mirror: Path) -> None:
         "assignment": "tp2-decodage",
         "ok": True,
         "problems": [],
+        "automatic_points": 18,
+        "automatic_total": 18,
+        "manual": {"commentaire": 2},
+        "check_errors": [],
     }
     assert "sandbox: bwrap" in completed.stderr
 

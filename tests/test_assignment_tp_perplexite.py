@@ -31,6 +31,10 @@ def test_validate_passes() -> None:
         "assignment": "tp-perplexite",
         "ok": True,
         "problems": [],
+        "automatic_points": 18,
+        "automatic_total": 18,
+        "manual": {"commentaires": 2},
+        "check_errors": [],
     }
     assert "sandbox: bwrap" in completed.stderr
 

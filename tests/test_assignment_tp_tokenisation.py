@@ -35,6 +35,10 @@ def test_validate_passes(course_mirror: Path) -> None:
         "assignment": "tp-tokenisation",
         "ok": True,
         "problems": [],
+        "automatic_points": 18,
+        "automatic_total": 18,
+        "manual": {"commentaire": 2},
+        "check_errors": [],
     }
     assert "sandbox: bwrap" in completed.stderr
 

@@ -36,15 +36,24 @@ def judge(
 @pytest.mark.parametrize(
     ("spec", "output", "expected", "passed"),
     [
-        # equals: case, accents, punctuation and whitespace ignored by default
-        ({"type": "equals"}, "Négatif.", "négatif", True),
-        ({"type": "equals"}, "  NEGATIF !", "négatif", True),
-        ({"type": "equals"}, "« Réponse : positif »", "réponse positif", True),
-        ({"type": "equals"}, "l’apprentissage", "l'apprentissage", True),
-        ({"type": "equals"}, "négatif, plutôt", "négatif", False),
-        ({"type": "equals", "ignore": ["case"]}, "Négatif", "negatif", False),
-        ({"type": "equals", "ignore": ["case", "whitespace"]}, " NÉGATIF ", "négatif", True),
-        ({"type": "equals", "ignore": []}, "Négatif", "négatif", False),
+        # equals: exact, as in promptfoo
+        ({"type": "equals"}, "négatif", "négatif", True),
+        ({"type": "equals"}, "Négatif.", "négatif", False),
+        ({"type": "equals"}, "négatif ", "négatif", False),
+        # equals-normalised: case, accents, punctuation and whitespace ignored by default
+        ({"type": "equals-normalised"}, "Négatif.", "négatif", True),
+        ({"type": "equals-normalised"}, "  NEGATIF !", "négatif", True),
+        ({"type": "equals-normalised"}, "« Réponse : positif »", "réponse positif", True),
+        ({"type": "equals-normalised"}, "l’apprentissage", "l'apprentissage", True),
+        ({"type": "equals-normalised"}, "négatif, plutôt", "négatif", False),
+        ({"type": "equals-normalised", "ignore": ["case"]}, "Négatif", "negatif", False),
+        (
+            {"type": "equals-normalised", "ignore": ["case", "whitespace"]},
+            " NÉGATIF ",
+            "négatif",
+            True,
+        ),
+        ({"type": "equals-normalised", "ignore": []}, "Négatif", "négatif", False),
         (
             {"type": "equals", "value": {"sentiment": "négatif"}},
             '{"sentiment": "négatif"}',
@@ -90,8 +99,9 @@ def judge(
             None,
             True,
         ),
-        # starts-with (leading whitespace of the output ignored)
-        ({"type": "starts-with", "value": "Réponse :"}, "\n Réponse : positif", None, True),
+        # starts-with: exact, as in promptfoo (leading whitespace counts)
+        ({"type": "starts-with", "value": "Réponse :"}, "Réponse : positif", None, True),
+        ({"type": "starts-with", "value": "Réponse :"}, "\n Réponse : positif", None, False),
         ({"type": "starts-with", "value": "Réponse :"}, "Ma réponse : positif", None, False),
         ({"type": "starts-with"}, "négatif car…", "négatif", True),
         # regex
@@ -184,19 +194,30 @@ def test_json_assertions(
         ),
         ({"type": "levenshtein"}, "apprentissage profond", "l'apprentissage", False, 10),
         ({"type": "not-levenshtein", "threshold": 2}, "positif", "négatif", True, 4),
-        # rouge-n: F-measure of shared word n-grams; French words kept whole
-        ({"type": "rouge-n"}, "la réponse est positive", "La réponse positive", True, 6 / 7),
-        ({"type": "rouge-n", "n": 2}, "la réponse est positive", "La réponse positive", False, 0.4),
+        # rouge-f1: F-measure of shared word n-grams; French words kept whole
+        ({"type": "rouge-f1"}, "la réponse est positive", "La réponse positive", True, 6 / 7),
         (
-            {"type": "rouge-n", "threshold": 0.5},
+            {"type": "rouge-f1", "n": 2},
+            "la réponse est positive",
+            "La réponse positive",
+            False,
+            0.4,
+        ),
+        (
+            {"type": "rouge-f1", "threshold": 0.5},
             "l'élève a été reçu",
             "l'élève été reçu",
             True,
             8 / 9,
         ),
-        ({"type": "rouge-n"}, "réponse", "ponse", False, 0.0),
+        ({"type": "rouge-f1"}, "réponse", "ponse", False, 0.0),
+        ({"type": "not-rouge-f1"}, "sans rapport", "l'apprentissage", True, 0.0),
+        # rouge-n: promptfoo's ROUGE-N recall, case-sensitive Treebank tokens
+        ({"type": "rouge-n"}, "la réponse est positive", "la réponse positive", True, 1.0),
+        ({"type": "rouge-n"}, "la réponse est positive", "La réponse positive", False, 2 / 3),
+        ({"type": "rouge-n", "n": 2}, "la réponse est positive", "la réponse positive", False, 0.5),
         ({"type": "not-rouge-n"}, "sans rapport", "l'apprentissage", True, 0.0),
-        # bleu / chrf (sacrebleu, 0-1 scale)
+        # bleu (promptfoo's), chrf (sacrebleu), 0-1 scale
         (
             {"type": "bleu"},
             "l'apprentissage automatique est une branche de l'IA",
@@ -234,6 +255,13 @@ def test_metric_assertions(
 def test_weight_and_metric_are_kept() -> None:
     score = judge({"type": "icontains", "weight": 0, "metric": "format"}, "Négatif", "négatif")
     assert (score.weight, score.metric, score.passed) == (0, "format", True)
+
+
+def test_a_weight_zero_assertion_is_measured_and_never_fails() -> None:
+    score = judge({"type": "rouge-n", "weight": 0}, "sans rapport", "la réponse attendue")
+    assert score.passed
+    assert score.value == 0.0
+    assert score.reason == "mesure seule, non comptée : ROUGE-1 = 0.00 < 0.75"
 
 
 def test_negation_says_so_in_the_reason() -> None:

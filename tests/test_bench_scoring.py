@@ -33,7 +33,7 @@ metrics: [{type: accuracy}, {type: macro-f1}]
 default_assert:
   - type: icontains
     weight: 2
-  - type: equals
+  - type: equals-normalised
   - type: not-icontains
     value: désolé
   - type: regex          # shown, not counted
@@ -82,9 +82,18 @@ def test_hand_worked_grades_means_and_winner(tmp_path: Path) -> None:
     assert result.winners == ("few-shot",)
     # every score keeps its reason, the informational one included
     c2 = by_prompt["zero-shot"].cases[1]
-    assert [a.type for a in c2.assertions] == ["icontains", "equals", "not-icontains", "regex"]
+    assert [a.type for a in c2.assertions] == [
+        "icontains",
+        "equals-normalised",
+        "not-icontains",
+        "regex",
+    ]
     assert all(a.reason for a in c2.assertions)
-    assert c2.assertions[3].reason == "motif /^[a-zé]+$/ absent de la sortie"
+    informational = c2.assertions[3]
+    assert informational.passed  # weight 0: measured, never a failure (promptfoo's reading)
+    assert (
+        informational.reason == "mesure seule, non comptée : motif /^[a-zé]+$/ absent de la sortie"
+    )
     assert c2.reason == "attendu « négatif », obtenu « Le sentiment est négatif. »"  # counted only
 
 

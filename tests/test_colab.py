@@ -92,8 +92,8 @@ def test_a_colab_notebook_is_graded_as_its_content_deserves(tmp_path: Path) -> N
     [row] = gradebook_rows(out)
     assert (row["score"], row["status"]) == ("2.0", "ok")
     result = json.loads((out / "results" / "zoe.json").read_text())
-    assert result["execution"]["message"] == SKIPPED_MESSAGE
+    assert result["execution"]["message"] == SKIPPED_MESSAGE.text("fr")
     assert [cell["status"] for cell in result["execution"]["cells"]] == ["ok"] * 5
     report = (out / "reports" / "zoe.html").read_text()
-    assert SKIPPED_MESSAGE in report
+    assert SKIPPED_MESSAGE.text("fr") in report
     assert "NameError" not in report and "out of pty" not in report

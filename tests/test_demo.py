@@ -11,22 +11,33 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT, TP_ATTENTION
+from tests.conftest import EXAMPLES, ROOT, TP_ATTENTION, checks_of, gradebook_rows
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 EXPECTED = {
     "alice": 20.0,  # all correct
-    "bruno": 8.0,  # forgot √d_k in the function (and so in its multi-head attention)
-    "chloe": 11.27,  # softmax over the wrong axis
-    "david": 15.8,  # inverted mask
+    # forgot √d_k in the function: the attention criterion only (« erreur reportée » in its
+    # multi-head attention, 8.0 before carry-forward)
+    "bruno": 12.0,
+    "chloe": 18.67,  # softmax over the wrong axis: her attention is right with a right softmax
+    "david": 16.8,  # inverted mask (in his attention: his multi-head masks right on a right one)
     "emma": 19.33,  # unstable softmax: NaN on scores of 1000
     "farid": 19.0,  # causal_mask raises
-    "gabrielle": 10.6,  # a syntax error in the softmax cell
+    "gabrielle": 18.0,  # a syntax error in the softmax cell: the rest is built right on it
     "hugo": 20.0,  # an infinite loop in an exploration cell, interrupted
     "ines": 3.6,  # hard-codes the worked example, implements nothing general
     "jade": 17.0,  # multi-head attention that cuts the heads across positions
 }
+CRITERIA = [
+    "calcul-main",
+    "softmax",
+    "attention",
+    "implementation",
+    "masque-causal",
+    "multi-tetes",
+    "minilm",
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +70,23 @@ def test_scores_equal_the_expected_table(
         rows = list(csv.DictReader(handle))
     assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
     assert {row["student"]: row["status"] for row in rows}["hugo"] == "timeout"
-    assert list(rows[0]) == [
-        "student",
-        "score",
-        "max_score",
-        "percent",
-        "calcul-main",
-        "softmax",
-        "attention",
-        "implementation",
-        "masque-causal",
-        "multi-tetes",
-        "minilm",
-        "status",
-    ]
+    assert list(rows[0]) == ["student", "score", "max_score", "percent", *CRITERIA, "status"]
+
+
+def test_a_wrong_attention_costs_the_attention_criterion_alone(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, out = demo
+    rows = {row["student"]: row for row in gradebook_rows(out)}
+    lost = [c for c in CRITERIA if float(rows["bruno"][c]) < float(rows["alice"][c])]
+    assert lost == ["attention"]
+    checks = checks_of(out, "bruno")
+    multi_head = [checks[i] for i in ("mha.exemple", "mha.aleatoire", "mha.masque")]
+    assert all(c["outcome"] == "failed" for c in multi_head)  # his own outcome is kept
+    assert all(c["carried_from"] == "scaled_dot_product_attention" for c in multi_head)
+    assert checks["sdpa.exemple"]["carried_from"] is None  # the mistake itself is not carried
+    html = (out / "reports" / "bruno.html").read_text()
+    assert html.count("Erreur reportée de `scaled_dot_product_attention`") == 3
 
 
 def test_kernels_fork_from_one_warm_parent(

@@ -9,8 +9,9 @@ import pytest
 
 from grader.errors import ConfigError
 from grader.quiz.answers import read_answers
-from grader.quiz.responses import Ticks, Typed, interpret
+from grader.quiz.responses import Response, Ticks, Typed, interpret
 from grader.quiz.run import score_sheets
+from grader.quiz.schemes import Reason
 from grader.quiz.shuffle import key_form
 from grader.quiz.spec import parse_quiz
 
@@ -66,10 +67,10 @@ def make_notebook(*cell_sources: str) -> str:
     return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
-def responses(path: Path) -> dict[str, dict[str, Ticks | Typed]]:
+def responses(path: Path) -> dict[str, dict[str, Response]]:
     batch = read_answers(QUIZ, [path])
     assert batch.problems == []
-    return {s.student: interpret(QUIZ, key_form(QUIZ), s) for s in batch.sheets}
+    return {s.student: interpret(QUIZ, key_form(QUIZ), s).responses for s in batch.sheets}
 
 
 EXPECTED_ALICE = {
@@ -149,7 +150,6 @@ def test_moodle_responses_export(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("student,q1,q9\nalice,a,b\n", "r.csv:1: unknown question id 'q9' in the header"),
         ("nom,q1\nalice,a\n", "r.csv:1: no student column"),
     ],
 )
@@ -170,16 +170,24 @@ def test_bad_rows_are_named_and_the_others_scored(
         "david,c,non\n"
     )
     batch = read_answers(QUIZ, [write(tmp_path / "r.csv", text)])
-    results, problems = score_sheets(QUIZ, batch.sheets)
-    assert [r.student for r in results] == ["alice", "david"]
-    assert results[0].questions[0].points == 1
-    messages = [str(p) for p in batch.problems + problems]
-    assert messages == [
+    results, warnings = score_sheets(QUIZ, batch.sheets)
+    assert [r.student for r in results] == ["alice", "bob", "chloe", "david"]
+    assert [str(p) for p in batch.problems] == [
         "r.csv:5: alice: duplicate student 'alice' (first seen at r.csv:2)",
         "r.csv:6: a row without a student id",
-        "r.csv:3: bob.q1: invalid option 'x'; expected one of: a, b, c, d",
-        "r.csv:4: chloe.q2: invalid option 'peut-être'; expected one of: oui, non",
     ]
+    assert warnings == [
+        "r.csv:3: bob.q1: invalid option 'x'; expected one of: a, b, c, d; this answer scores 0",
+        "r.csv:4: chloe.q2: invalid option 'peut-être'; expected one of: oui, non; "
+        "this answer scores 0",
+    ]
+    bob, chloe = results[1], results[2]
+    assert bob.questions[0].reason == Reason.INVALID
+    assert bob.questions[0].points == 0
+    assert bob.questions[0].given == "a;x"
+    assert bob.questions[0].problem == "option « x » inconnue (options possibles : a, b, c, d)"
+    assert bob.questions[1].points == 1  # his other answer still counts
+    assert chloe.questions[0].reason == Reason.PARTIAL
 
 
 def test_yaml_duplicate_student_and_unknown_question(
@@ -192,6 +200,8 @@ def test_yaml_duplicate_student_and_unknown_question(
         read_answers(
             QUIZ, [write(tmp_path / "r.yaml", "alice: {q1: a}\nbob: {q1: b}\nalice: {q1: c}\n")]
         )
-    batch = read_answers(QUIZ, [write(tmp_path / "s.yaml", "alice: {q7: a}\n")])
-    _, problems = score_sheets(QUIZ, batch.sheets)
-    assert str(problems[0]) == "s.yaml:1: alice.q7: unknown question id 'q7'"
+    batch = read_answers(QUIZ, [write(tmp_path / "s.yaml", "alice: {q7: a, q2: oui}\n")])
+    results, warnings = score_sheets(QUIZ, batch.sheets)
+    assert warnings == ["s.yaml:1: alice: unknown question id 'q7', ignored"]
+    assert results[0].question("q2") is not None
+    assert results[0].score == 1

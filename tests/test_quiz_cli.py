@@ -119,17 +119,22 @@ def test_bad_rows_exit_2_name_the_row_and_keep_the_rest(mini: Path) -> None:
     code, _, err = run("score", "mini.yaml", "r.csv", "--out", "notes")
     assert code == 2
     assert err.splitlines() == [
+        "warning: r.csv:3: bob.q1: invalid option 'z'; expected one of: a, b, c, d; "
+        "this answer scores 0",
         "grader: r.csv:4: alice: duplicate student 'alice' (first seen at r.csv:2)",
-        "grader: r.csv:3: bob.q1: invalid option 'z'; expected one of: a, b, c, d",
     ]
-    assert sorted(p.name for p in Path("notes/results").iterdir()) == ["alice.json", "zoe.json"]
+    assert sorted(p.name for p in Path("notes/results").iterdir()) == [
+        "alice.json",
+        "bob.json",
+        "zoe.json",
+    ]
     rows = list(
         csv.DictReader(Path("notes/gradebook.csv").read_text(encoding="utf-8").splitlines())
     )
     assert [(r["student"], r["status"][:8]) for r in rows] == [
         ("alice", "ok"),
+        ("bob", "ok"),
         ("alice", "invalid:"),
-        ("bob", "invalid:"),
     ]
 
 
@@ -209,7 +214,7 @@ def test_export_to_file_and_stdout(mini: Path) -> None:
     assert Path("qcm.xml").read_text(encoding="utf-8").count('<question type="') == 40
 
 
-@pytest.mark.parametrize("command", ["score", "render", "export"])
+@pytest.mark.parametrize("command", ["score", "render", "export", "import", "validate", "schema"])
 def test_help_has_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Example:" in out and f"grader quiz {command}" in out
@@ -244,3 +249,81 @@ def test_quiz_page_script_is_valid_javascript(mini: Path) -> None:
     Path("page.js").write_text(scripts[0], encoding="utf-8")
     checked = subprocess.run(["node", "--check", "page.js"], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
+
+
+FRENCH_EXCEL = (
+    # what Excel or LibreOffice in French save as « CSV »: cp1252, `;`, decimal commas, quoted
+    # cells, CRLF, and the columns the instructor keeps beside the answers
+    "Nom;Prénom;étudiant;Courriel;q1;q2\r\n"
+    'Lefèvre;Zoé;zoe;zoe@exemple.fr;"a;c";"2,5"\r\n'
+    'Nguyen;Bao;bao;bao@exemple.fr;"a;c";"2,5"\r\n'
+    'Œuvre;Chloé;chloé;c@exemple.fr;"a;x";"2,5"\r\n'
+)
+
+
+def test_french_spreadsheet_cp1252_semicolons_extra_columns(mini: Path) -> None:
+    Path("reponses.csv").write_bytes(FRENCH_EXCEL.encode("cp1252"))
+    code, out, err = run("score", "mini.yaml", "reponses.csv", "--out", "notes")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()[:3]] == ["zoe", "bao", "chloé"]
+    assert err.splitlines() == [
+        "warning: reponses.csv: not UTF-8, read as cp1252 (use --encoding if the accents look "
+        "wrong)",
+        "warning: reponses.csv:1: columns that are not question ids are ignored: Nom, Prénom, "
+        "Courriel",
+        "warning: reponses.csv:4: chloé.q1: invalid option 'x'; expected one of: a, b, c, d; "
+        "this answer scores 0",
+    ]
+    lines = Path("notes/gradebook.csv").read_text(encoding="utf-8").splitlines()
+    rows = {r["student"]: r for r in csv.DictReader(lines)}
+    assert rows["zoe"]["score"] == "20"
+    assert (rows["chloé"]["q1"], rows["chloé"]["q2"]) == ("0", "1")
+    chloe = json.loads(Path("notes/results/chloé.json").read_text(encoding="utf-8"))
+    q1 = next(q for q in chloe["questions"] if q["question_id"] == "q1")
+    assert (q1["reason"], q1["given"]) == ("invalid", "a;x")
+    assert q1["problem"] == "option « x » inconnue (options possibles : a, b, c, d)"
+    report = Path("notes/reports/chloé.html").read_text(encoding="utf-8")
+    assert "option « x » inconnue" in report and "réponse invalide" in report
+
+
+@pytest.mark.parametrize(
+    ("data", "args", "first"),
+    [
+        ("\ufeffétudiant,q1\nzoé,a;c\n".encode(), [], "zoé"),
+        ("étudiant;q1\nzoé;a,c\n".encode("latin-1"), ["--encoding", "latin-1"], "zoé"),
+        ("étudiant;q1\nzoé;a,c\n".encode("utf-16"), ["--encoding", "utf-16"], "zoé"),
+    ],
+)
+def test_answers_in_any_common_encoding(
+    mini: Path, data: bytes, args: list[str], first: str
+) -> None:
+    Path("r.csv").write_bytes(data)
+    code, out, err = run("score", "mini.yaml", "r.csv", "--out", "o", *args)
+    assert (code, err) == (0, "")
+    assert out.split()[0] == first
+
+
+def test_yaml_answers_in_cp1252_are_read_too(mini: Path) -> None:
+    Path("r.yaml").write_bytes("zoé: {q1: a;c, q2: '2,5'}\n".encode("cp1252"))
+    code, out, err = run("score", "mini.yaml", "r.yaml", "--out", "o")
+    assert code == 0
+    assert out.split()[0] == "zoé"
+    assert err.startswith("warning: r.yaml: not UTF-8, read as cp1252")
+
+
+def test_a_wrong_encoding_is_one_line_naming_the_file(mini: Path) -> None:
+    Path("r.csv").write_bytes("étudiant;q1\nzoé;a\n".encode("cp1252"))
+    code, _, err = run("score", "mini.yaml", "r.csv", "--out", "o", "--encoding", "utf-8")
+    assert code == 2
+    assert err.startswith("grader: r.csv: cannot read the file as utf-8: ")
+
+
+def test_warnings_are_one_clean_line_whatever_the_student_wrote(mini: Path) -> None:
+    Path("r.csv").write_text(
+        'student,q1\n"eve\x1b[31m\rroot\nx",zz\n', encoding="utf-8", newline=""
+    )
+    code, _, err = run("score", "mini.yaml", "r.csv", "--out", "o")
+    assert code == 0
+    assert len(err.splitlines()) == 1
+    assert "\x1b" not in err and "\r" not in err
+    assert err.startswith("warning: r.csv:4: eve\\x1b[31m\\rroot\\nx.q1: invalid option")

@@ -6,13 +6,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader.quiz.export import snap_weight, to_gift, to_moodle_xml
+from grader.quiz.export import to_gift, to_moodle_xml
+from grader.quiz.fractions import snap_weight
 from grader.quiz.spec import parse_quiz
 
 QUIZ = parse_quiz(
     r"""
 id: export
 title: Export
+scheme: {kind: moodle}
 questions:
   - id: att
     kind: single
@@ -85,7 +87,8 @@ def test_moodle_xml() -> None:
     att = questions["att"]
     assert att.findtext("single") == "true"
     assert att.findtext("defaultgrade") == "2"
-    assert att.findtext("questiontext/text") == r"Formule : \(\sqrt{d_k}\) ?"
+    assert att.findtext("questiontext/text") == r"<p>Formule : \(\sqrt{d_k}\) ?</p>"
+    assert att.find("questiontext").get("format") == "html"
     assert [a.get("fraction") for a in att.findall("answer")] == ["100", "0"]
     assert att.findtext("answer/feedback/text") == "Bien"
     assert att.findtext("tags/tag/text") == "attention"
@@ -107,7 +110,9 @@ def test_moodle_xml() -> None:
     assert [a.get("fraction") for a in questions["tf"].findall("answer")] == ["0", "100"]
     assert [a.findtext("text") for a in questions["mot"].findall("answer")] == ["rappel"]
     assert exported.warnings == (
-        "multi: option e: weight -15 % is not allowed by Moodle, exported as -14.286 %",
+        "multi: option e: -15 % is not a fraction Moodle allows, exported as -14.28571 %",
+        "multi: Moodle cannot score this question as the scheme 'moodle' does: ticking a, e "
+        "gives 0.19 points in Moodle, 0.183 here (largest difference: 0.007 of 1 points)",
         "num: answers[1]: weight 45 % is not allowed by Moodle, exported as 40 %",
         "mot: answers[1]: a regular expression cannot be exported to Moodle; left out",
     )
@@ -118,12 +123,13 @@ def test_gift() -> None:
     blocks = exported.text.split("\n\n")
     assert blocks[0] == "// Export"
     assert blocks[2] == (
-        "::att::[markdown]Formule \\: \\\\(\\\\sqrt\\{d_k\\}\\\\) ? {\n"
+        "// points: 2\n// tags: attention\n"
+        "::att::[html]<p>Formule \\: \\\\(\\\\sqrt\\{d_k\\}\\\\) ?</p> {\n"
         "\t=a \\= b#Bien\n"
         "\t~c \\{d\\}\n"
         "}"
     )
-    assert blocks[3].splitlines()[1:] == [
+    assert blocks[3].splitlines()[2:] == [
         "\t~%33.33333%A",
         "\t~%33.33333%B",
         "\t~%33.33333%C",
@@ -131,7 +137,7 @@ def test_gift() -> None:
         "\t~%-14.28571%E",
         "}",
     ]
-    assert blocks[4] == "::tf::[markdown]Vrai ? {F}"
-    assert blocks[5].splitlines()[1:] == ["\t=%100%2.5:0.1", "\t=%40%100:5", "}"]
-    assert blocks[6].splitlines()[1:] == ["\t=rappel", "}"]
-    assert len(exported.warnings) == 3
+    assert blocks[4] == "// points: 1\n::tf::[html]<p>Vrai ?</p> {F}"
+    assert blocks[5].splitlines()[2:] == ["\t=%100%2.5:0.1", "\t=%40%100:5", "}"]
+    assert blocks[6].splitlines()[2:] == ["\t=rappel", "}"]
+    assert len(exported.warnings) == 4

@@ -1,11 +1,25 @@
-"""Each scoring scheme reproduces the worked examples of research/quiz_and_prompts.md §1.1."""
+"""Each scoring scheme reproduces worked examples of AMC's, Moodle's and R/exams' formulas."""
 
 from __future__ import annotations
 
 import pytest
 
+from grader.errors import ConfigError
+from grader.quiz.kinds import worth
+from grader.quiz.responses import Response, Ticks
 from grader.quiz.schemes import ChoiceKey, Reason, scale_total, score_choice, score_typed
-from grader.quiz.spec import AllOrNothing, Amc, AmcHaut, Moodle, Negative, RExams, Scheme
+from grader.quiz.scoring import score_quiz
+from grader.quiz.shuffle import key_form
+from grader.quiz.spec import (
+    AllOrNothing,
+    Amc,
+    AmcHaut,
+    Moodle,
+    Negative,
+    RExams,
+    Scheme,
+    parse_quiz,
+)
 
 # 5 options, the first two correct (C = 11000), as in the research notes' worked check
 FIVE_TWO = ChoiceKey(("a", "b", "c", "d", "e"), frozenset({"a", "b"}), single=False)
@@ -161,3 +175,71 @@ def test_final_scaling_and_rounding(
     expected: float,
 ) -> None:
     assert scale_total(raw, raw_max, total, grain, rounding, negative) == pytest.approx(expected)
+
+
+# AMC's global score (Scoring.pm, auto-multiple-choice-note(1)): the raw question scores are
+# summed, divided by the summed maxima and scaled to `notemax` (20) at `grain` 0.01. The three
+# questions are the manual's cases: a simple question (b=1), a multiple one with the default
+# "well-handled boxes" (5 boxes, 2 right: ticking only the first handles 4 of 5) and
+# `haut=3` (3 for a perfect answer, minus 1 per error).
+AMC_EXAMPLE = """\
+id: amc-total
+title: AMC
+scheme: {{kind: amc{total}}}
+scale: {{total: 20, grain: 0.01}}
+shuffle: {{questions: false, options: false}}
+questions:
+  - id: simple
+    kind: single
+    text: S
+    options: [{{text: A, correct: true}}, {{text: B}}, {{text: C}}]
+  - id: boxes
+    kind: multiple
+    text: M
+    options:
+      - {{text: A, correct: true}}
+      - {{text: B, correct: true}}
+      - {{text: C}}
+      - {{text: D}}
+      - {{text: E}}
+  - id: haut
+    kind: multiple
+    scheme: {{kind: amc-haut, haut: 3}}
+    text: H
+    options:
+      - {{text: A, correct: true}}
+      - {{text: B, correct: true}}
+      - {{text: C}}
+      - {{text: D}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("total", "raw", "raw_max", "mark"),
+    [
+        (", total: amc", 1 + 4 + 2, 1 + 5 + 3, 15.56),  # AMC: 7 / 9 x 20
+        ("", 1 + 0.8 + 0.666667, 3, 16.44),  # grader's default: each question out of 1 point
+    ],
+)
+def test_amc_total_sums_raw_scores_as_amc_does(
+    total: str, raw: float, raw_max: float, mark: float
+) -> None:
+    quiz = parse_quiz(AMC_EXAMPLE.format(total=total)).spec
+    responses: dict[str, Response] = {
+        "simple": Ticks(frozenset({"a"}), "a"),
+        "boxes": Ticks(frozenset({"a"}), "a"),
+        "haut": Ticks(frozenset({"a", "b", "c"}), "a;b;c"),
+    }
+    result = score_quiz(quiz, key_form(quiz), responses)
+    assert (result.raw_score, result.raw_max, result.score) == (raw, raw_max, mark)
+    assert quiz.max_points(lambda question: worth(quiz, question)) == raw_max
+
+
+def test_amc_total_refuses_points_it_would_ignore() -> None:
+    text = AMC_EXAMPLE.format(total=", total: amc").replace(
+        "    text: H\n", "    text: H\n    points: 2\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"quiz.yaml:\d+: questions\[2\]\.points: with `total: amc`"
+    ):
+        parse_quiz(text)

@@ -83,7 +83,7 @@ def test_displayed_letters_map_back_to_the_key() -> None:
         correct = QUIZ.question(asked.question_id).correct_ids()  # type: ignore[union-attr]
         answers[asked.question_id] = ";".join(asked.label_of(oid) for oid in sorted(correct))
     sheet = AnswerSheet("alice", answers, Path("r.csv"), 2)
-    result = score_quiz(QUIZ, form, interpret(QUIZ, form, sheet, displayed=True))
+    result = score_quiz(QUIZ, form, interpret(QUIZ, form, sheet, displayed=True).responses)
     assert all(q.reason == Reason.OK for q in result.questions)
     assert result.score == result.max_score
     first = result.questions[0]
@@ -97,7 +97,7 @@ def test_displayed_letters_map_back_to_the_key() -> None:
         AnswerSheet(
             "alice", {qid: str(value).lower() for qid, value in answers.items()}, Path("r.csv"), 2
         ),
-    )
+    ).responses
     as_ids = score_quiz(QUIZ, form, unshuffled)
     assert as_ids.score < result.score
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from grader.errors import ConfigError
+from grader.quiz.kinds.numeric import parse_number
 from grader.quiz.responses import Typed
 from grader.quiz.schemes import Reason
-from grader.quiz.scoring import credit_of, parse_number, score_question
+from grader.quiz.scoring import score_question
 from grader.quiz.spec import MultipleChoice, Numeric, ShortText, load_quiz, parse_quiz
 
 COURSE_QUIZ = Path(__file__).parent.parent / "quizzes" / "qcm-transformers.yaml"
@@ -147,7 +148,8 @@ questions:
     ],
 )
 def test_typed_answer_credit(question_id: str, text: str, credit: float) -> None:
-    assert credit_of(NUMERIC.question(question_id), text) == credit
+    result = score_question(NUMERIC, NUMERIC.question(question_id), Typed(text))
+    assert result.points / result.max_points == credit
 
 
 @pytest.mark.parametrize(

@@ -56,3 +56,45 @@ def test_total_over_criteria_matches_checks_by_id() -> None:
     assert [c.points for c in criteria] == [2, 2]
     assert (score, max_score) == (4, 6)
     assert [c.id for c in criteria[0].checks] == ["c0", "c1"]
+
+
+X = Outcome.CHECK_ERROR
+C = "carried"  # failed on the student's own run, passed with the upstream's reference
+
+
+def graded(*outcomes: Outcome | str) -> list[CheckResult]:
+    return [
+        CheckResult(f"c{i}", F, Phase.CHECK, "", carried_from="softmax")
+        if o == C
+        else CheckResult(f"c{i}", Outcome(o), Phase.CHECK, "")
+        for i, o in enumerate(outcomes)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "carry_forward", "outcomes", "points", "held_back"),
+    [
+        ("proportional", True, [P, C, F, F], 4, 0),  # « erreur reportée » counts as passed
+        ("proportional", False, [P, C, F, F], 2, 0),  # unless the rubric says otherwise
+        ("proportional", True, [P, X, F, F], 2, 2),  # a check's own error: held back, not lost
+        ("proportional", True, [X, X], 0, 8),
+        ("all-or-nothing", True, [P, X], 0, 8),  # would it pass, the whole criterion is at stake
+        ("all-or-nothing", True, [F, X], 0, 0),  # lost anyway: nothing to hold back
+        ("all-or-nothing", True, [P, C], 8, 0),
+    ],
+)
+def test_carried_and_held_back_points(
+    scheme: str,
+    carry_forward: bool,
+    outcomes: list[Outcome | str],
+    points: float,
+    held_back: float,
+) -> None:
+    criterion = CriterionSpec(
+        id="x", title="X", points=8, checks=["c*"], scheme=scheme, carry_forward=carry_forward
+    )
+    rubric = RubricSpec(assignment="a", criteria=[criterion])
+    ids = [f"c{i}" for i in range(len(outcomes))]
+    (scored,), score, _ = score_rubric(rubric, {"x": ids}, graded(*outcomes))
+    assert (scored.points, scored.held_back, score) == (points, held_back, points)
+    assert scored.carried(scored.checks[1]) is (outcomes[1] == C and carry_forward)

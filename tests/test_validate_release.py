@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -38,7 +39,8 @@ def test_unbalanced_markers_are_config_errors(source: str, message: str) -> None
 def test_public_checks_drop_hidden_ones() -> None:
     checks = load_assignment(TP_ATTENTION).checks
     public = public_checks_source(TP_ATTENTION / "checks.py", checks)
-    assert '@check("sdpa.exemple")' in public
+    assert '@check("sdpa.exemple", uses=USES_SOFTMAX)' in public
+    assert "USES_SOFTMAX = " in public and "softmax_stand_in" in public  # what it needs ships
     assert "hidden=True" not in public and "def sdpa_torch" not in public
 
 
@@ -62,10 +64,53 @@ def test_released_bundle_is_self_checkable(tmp_path: Path) -> None:
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_validate_passes_on_the_bundled_assignment() -> None:
-    result = CliRunner().invoke(main, ["validate", str(TP_ATTENTION)])
+def test_validate_counts_full_marks_on_automatic_points_and_names_manual_ones(
+    assignment_copy: Path,
+) -> None:
+    rubric = assignment_copy.parent.parent / "rubrics" / "tp-attention.yaml"
+    rubric.write_text(
+        rubric.read_text()
+        + '  - id: commentaire\n    title: "Commentaire des têtes"\n    points: 3\n'
+        "    manual: true\n"
+    )
+    result = CliRunner().invoke(main, ["validate", str(assignment_copy)])
     assert result.exit_code == 0, result.output
-    assert "the solution scores 20 / 20, the template passes no check" in result.output
+    assert (
+        "valid: the solution scores full marks, 20 / 20 automatic points (and manual criteria, "
+        "yours to mark: commentaire (3)); the template passes no check"
+    ) in result.output
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_validate_fails_on_a_raising_solution_cell_and_a_raising_check(
+    assignment_copy: Path,
+) -> None:
+    source = assignment_copy / "tp-attention.ipynb"
+    notebook = nbformat.read(source, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import pandas_que_personne_n_a"))
+    nbformat.write(notebook, source)
+    checks = assignment_copy / "checks.py"
+    broken = checks.read_text().replace(
+        "    x = np.array([1000.0, 1000.0, 999.0])\n",
+        "    x = np.array([1000.0, 1000.0, 999.0])\n    x = x[None] @ {}\n",
+    )
+    assert broken != checks.read_text()
+    checks.write_text(broken)
+    result = CliRunner().invoke(main, ["validate", str(assignment_copy), "--format", "json"])
+    assert result.exit_code == 4, result.output
+    payload = json.loads(result.output.splitlines()[-1])
+    assert payload["ok"] is False and payload["check_errors"] == ["softmax.stable"]
+    problems = "\n".join(payload["problems"])
+    cell = len(notebook.cells)
+    assert (
+        f"solution: cell {cell} error: ModuleNotFoundError: No module named "
+        "'pandas_que_personne_n_a'"
+    ) in problems
+    assert "solution: softmax.stable check-error: le code de vérification" in problems
+    assert (
+        "ValueError: matmul" in problems and "checks.py" in problems
+    )  # the traceback, for the author
 
 
 @pytest.mark.kernel

@@ -12,11 +12,13 @@ import numpy as np
 from grader.checks import CheckFailed, check, expect, reference
 from grader.references.attention import (
     ProjectionWeights,
+    attention_stand_in,
     causal_mask,
     model_attention_weights,
     multi_head_attention,
     scaled_dot_product_attention,
     softmax,
+    softmax_stand_in,
 )
 
 Q = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
@@ -25,6 +27,10 @@ V = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 FORBIDDEN = ["torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention"]
 MHA_FORBIDDEN = [*FORBIDDEN, "torch.nn.functional.multi_head_attention_forward"]
 SENTENCE = "Le médecin a vu sa patiente. Il lui a parlé longtemps."
+# Carry-forward (« erreur reportée »): an attention judged with the reference softmax when the
+# student's softmax is wrong, a multi-head layer with the reference attention when theirs is.
+USES_SOFTMAX = {"softmax": softmax_stand_in}
+USES_ATTENTION = {"scaled_dot_product_attention": attention_stand_in, **USES_SOFTMAX}
 
 # Runs in the student's kernel: their module, the grader's weights (float32, as nn.Linear keeps
 # them), a batch drawn by the grader; the values come back as data.
@@ -79,7 +85,7 @@ def softmax_axes(nb, rng):
         expect.close(got, softmax(x, axis=axis), what=f"softmax(x, axis={axis})")
 
 
-@check("sdpa.exemple")
+@check("sdpa.exemple", uses=USES_SOFTMAX)
 def sdpa_example(nb, rng):
     output, weights = expect.parts(nb.call("scaled_dot_product_attention", Q, K, V), 2,
                                    "scaled_dot_product_attention(Q, K, V)")
@@ -88,7 +94,7 @@ def sdpa_example(nb, rng):
     expect.close(output, reference_output, what="sortie de l'attention")
 
 
-@check("sdpa.aleatoire", hidden=True)
+@check("sdpa.aleatoire", hidden=True, uses=USES_SOFTMAX)
 def sdpa_random_3d(nb, rng):
     batch, t_q, t_k, d_k, d_v = rng.integers(2, 7, size=5)
     q = rng.standard_normal((batch, t_q, d_k))
@@ -102,7 +108,7 @@ def sdpa_random_3d(nb, rng):
     expect.close(output, reference_output, what="sortie de l'attention")
 
 
-@check("sdpa.tetes", hidden=True)
+@check("sdpa.tetes", hidden=True, uses=USES_SOFTMAX)
 def sdpa_random_4d(nb, rng):
     batch, heads, steps, d_k = rng.integers(2, 6, size=4)
     q, k, v = rng.standard_normal((3, batch, heads, steps, d_k))
@@ -113,7 +119,7 @@ def sdpa_random_4d(nb, rng):
     expect.close(output, reference_output, what="sortie de l'attention (4 dimensions)")
 
 
-@check("sdpa.masque", hidden=True)
+@check("sdpa.masque", hidden=True, uses=USES_SOFTMAX)
 def sdpa_mask(nb, rng):
     steps, d_k = rng.integers(3, 8, size=2)
     q, k, v = rng.standard_normal((3, 2, steps, d_k))
@@ -126,7 +132,7 @@ def sdpa_mask(nb, rng):
     expect.close(output, reference_output, what="sortie de l'attention masquée")
 
 
-@check("sdpa.torch", hidden=True)
+@check("sdpa.torch", hidden=True, uses=USES_SOFTMAX)
 def sdpa_torch(nb, rng):
     import torch
 
@@ -141,12 +147,17 @@ def sdpa_torch(nb, rng):
     expect.close(output, reference_output, what="sortie de l'attention (torch, masque causal)")
 
 
-@check("sdpa.implementation")
+# Whether the values are right is the attention criterion's question: this one asks whether
+# the student computed them (a result of the right shapes, no library call), so that a wrong
+# formula is not penalised twice.
+@check("sdpa.implementation", uses=USES_SOFTMAX)
 def sdpa_is_implemented(nb, rng):
     q, k, v = rng.standard_normal((3, 2, 5, 4))
-    output, _ = expect.parts(nb.call("scaled_dot_product_attention", q, k, v), 2,
-                             "scaled_dot_product_attention(Q, K, V)")
-    expect.close(output, scaled_dot_product_attention(q, k, v)[0], what="sortie de l'attention")
+    output, weights = expect.parts(nb.call("scaled_dot_product_attention", q, k, v), 2,
+                                   "scaled_dot_product_attention(Q, K, V)")
+    reference_output, reference_weights = scaled_dot_product_attention(q, k, v)
+    expect.shape(output, reference_output.shape, "sortie de l'attention")
+    expect.shape(weights, reference_weights.shape, "poids d'attention")
     expect.no_library_call(nb, "scaled_dot_product_attention", FORBIDDEN)
 
 
@@ -189,19 +200,19 @@ def mha_layers(nb, rng):
     expect.no_library_call(nb, "MultiHeadAttention", MHA_FORBIDDEN)
 
 
-@check("mha.exemple")
+@check("mha.exemple", uses=USES_ATTENTION)
 def mha_example(nb, rng):
     _multi_head(nb, np.random.default_rng(0), 8, 2, batch=1, steps=4, what="d_model=8, 2 têtes")
 
 
-@check("mha.aleatoire", hidden=True)
+@check("mha.aleatoire", hidden=True, uses=USES_ATTENTION)
 def mha_random(nb, rng):
     num_heads, d_head = (int(n) for n in rng.integers(2, 5, size=2))
     batch, steps = (int(n) for n in rng.integers(2, 6, size=2))
     _multi_head(nb, rng, num_heads * d_head, num_heads, batch, steps)
 
 
-@check("mha.masque", hidden=True)
+@check("mha.masque", hidden=True, uses=USES_ATTENTION)
 def mha_mask(nb, rng):
     steps = int(rng.integers(3, 7))
     _multi_head(nb, rng, 12, 4, batch=2, steps=steps, mask=causal_mask(steps),

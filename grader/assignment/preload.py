@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.results import write_json_atomic
+from grader.atomic import write_json_atomic
 from grader.sandbox import policy
 
 if TYPE_CHECKING:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from grader.bench.grading import score_outputs, write_result
-from grader.bench.load import load_rubric
-from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
-from grader.bench.records import read_outputs, result_to_dict
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
+
+if TYPE_CHECKING:
+    from grader.bench.records import OutputTable
+    from grader.bench.scoring import BenchResult
 
 
 @click.group("bench")
@@ -30,11 +31,36 @@ def bench() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Writes results/<student>.json and reports/<student>.html here.",
 )
+@click.option(
+    "--encoding",
+    help="The table's encoding; by default UTF-8 (with or without BOM), else cp1252/Latin-1.",
+)
+@click.option(
+    "--judge-url",
+    help="OpenAI-compatible endpoint of the judge model (llm-rubric, factuality, "
+    "answer-relevance); overrides the rubric's judge.",
+)
+@click.option("--judge-model", help="The judge model's name, with --judge-url.")
+@click.option(
+    "--mirror",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Offline model mirror (grader mirror build) for perplexity and classifier models.",
+)
 @FORMAT
 @errors_to_exit_codes
-def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> None:
+def score(
+    rubric: Path,
+    outputs: Path,
+    out_dir: Path,
+    encoding: str | None,
+    judge_url: str | None,
+    judge_model: str | None,
+    mirror: Path | None,
+    output_format: str,
+) -> None:
     """Score recorded OUTPUTS (CSV or JSONL: student, case, prompt, output, optional grade)
-    against RUBRIC, one result and one French report per student.
+    against RUBRIC, one result and one French report per student. CSV separators: `,` `;` or
+    tab. A bad row loses only what is bad in it; every problem is printed on stderr.
 
     \b
     Example:
@@ -43,10 +69,23 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
     Exit codes: 0 scored; 1 some assertion could not be judged (an instructor's function
     raised); 2 the rubric or the table is invalid (the message names file, line and field).
     """
+    from grader.bench.grading import score_outputs, tools_for, write_result
+    from grader.bench.load import load_rubric
+    from grader.bench.records import read_outputs, result_to_dict
+    from grader.bench.rubric import JudgeEndpoint
+
+    if (judge_url is None) != (judge_model is None):
+        raise click.UsageError("give --judge-url and --judge-model together")
     loaded = load_rubric(rubric)
-    results = score_outputs(loaded, read_outputs(outputs))
+    judge = None
+    if judge_url is not None:
+        judge = JudgeEndpoint(base_url=judge_url, model=str(judge_model))
+    tools = tools_for(loaded, judge=judge, mirror=mirror)
+    table = read_outputs(outputs, encoding)
+    results = score_outputs(loaded, table.rows, tools, problems=table.problems)
     for result in results:
         write_result(result, out_dir)
+    _warn(table, results)
     if output_format == "json":
         click.echo(json.dumps([result_to_dict(r) for r in results], ensure_ascii=False, indent=2))
     else:
@@ -63,6 +102,20 @@ def score(rubric: Path, outputs: Path, out_dir: Path, output_format: str) -> Non
         a.error for r in results for p in r.prompts for c in p.cases for a in c.assertions
     )
     sys.exit(Exit.CHECKS_FAILED if errored else Exit.OK)
+
+
+def _warn(table: OutputTable, results: list[BenchResult]) -> None:
+    """Every problem of the table, and what each report warns about, on stderr."""
+    from grader.bench.embeddings import SIMILAR_WARNING
+
+    for notice in table.notices:
+        click.echo(f"warning: {notice}", err=True)
+    for problem in table.problems:
+        click.echo(f"warning: {problem.error}", err=True)
+    for result in results:
+        for warning in result.warnings:
+            if warning != SIMILAR_WARNING and warning not in table.warnings_for(result.student):
+                click.echo(f"warning: {result.student}: {warning}", err=True)
 
 
 @bench.command("generate")
@@ -105,6 +158,9 @@ def generate(
       grader bench generate rubrics/tp3-prompting-bench.yaml --model-dir mirror/gpt2 \\
           --out sorties.jsonl
     """
+    from grader.bench.load import load_rubric
+    from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
+
     if (model_dir is None) == (base_url is None) or (base_url is not None and not model):
         raise click.UsageError("give either --model-dir, or --base-url with --model")
     loaded = load_rubric(rubric)

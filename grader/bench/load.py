@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,13 @@ from typing import Any
 from grader.bench.assertions import InstructorFunction
 from grader.bench.rubric import (
     AssertionBase,
+    AssertSet,
     BenchRubric,
     Case,
-    Contains,
-    Equals,
+    Classifier,
     JsonSchemaAssertion,
+    ModelGraded,
+    Perplexity,
     PythonAssertion,
     Similar,
 )
@@ -44,10 +46,45 @@ class LoadedRubric:
         every = [*self.spec.default_assert, *case.assertions]
         return [a for a in every if a.prompts is None or prompt_id in a.prompts]
 
+    def located_assertions(self) -> list[tuple[Loc, AssertionBase]]:
+        """All assertions of the rubric with their place, the members of assertion sets too."""
+        located = list(_nested(("default_assert",), self.spec.default_assert))
+        for index, case in enumerate(self.spec.cases):
+            located += _nested(("cases", index, "assert"), case.assertions)
+        return located
+
+    @property
+    def every_assertion(self) -> list[AssertionBase]:
+        return [assertion for _, assertion in self.located_assertions()]
+
     @property
     def uses_similar(self) -> bool:
-        every = [*self.spec.default_assert, *(a for c in self.spec.cases for a in c.assertions)]
-        return any(isinstance(a, Similar) for a in every)
+        return any(isinstance(a, Similar) for a in self.every_assertion)
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return self.uses_similar or any(a.kind == "answer-relevance" for a in self.every_assertion)
+
+    @property
+    def local_models(self) -> list[tuple[Loc, str, str]]:
+        """(place, model, "causal" or "classifier") of each perplexity and classifier."""
+        return [
+            (loc, a.model, "causal" if isinstance(a, Perplexity) else "classifier")
+            for loc, a in self.located_assertions()
+            if isinstance(a, Perplexity | Classifier)
+        ]
+
+    @property
+    def needs_judge(self) -> bool:
+        return any(isinstance(a, ModelGraded) for a in self.every_assertion)
+
+
+def _nested(loc: Loc, assertions: Sequence[AssertionBase]) -> Iterator[tuple[Loc, AssertionBase]]:
+    """Each assertion with its place, and the members of assertion sets after their set."""
+    for index, assertion in enumerate(assertions):
+        yield (*loc, index), assertion
+        if isinstance(assertion, AssertSet):
+            yield from _nested((*loc, index, "assert"), assertion.assertions)
 
 
 def load_rubric(path: str | Path) -> LoadedRubric:
@@ -70,11 +107,10 @@ def _checked(loaded: Loaded[BenchRubric]) -> LoadedRubric:
                 "the template never uses {input}, so every case would get the same prompt",
             )
     functions: dict[str, InstructorFunction] = {}
-    placed: list[tuple[Loc, AssertionBase, list[Case]]] = [
-        (("default_assert", i), a, rubric.cases) for i, a in enumerate(rubric.default_assert)
+    placed = [
+        (loc, a, rubric.cases if loc[0] == "default_assert" else [rubric.cases[int(loc[1])]])
+        for loc, a in LoadedRubric(rubric, loaded.path).located_assertions()
     ]
-    for c, case in enumerate(rubric.cases):
-        placed += [(("cases", c, "assert", i), a, [case]) for i, a in enumerate(case.assertions)]
     for loc, assertion, cases in placed:
         for prompt in assertion.prompts or []:
             if prompt not in prompt_ids:
@@ -127,8 +163,9 @@ def _unknown(what: str, name: str, known: Sequence[str]) -> str:
     return f"unknown {what} {name!r}{hint}; expected one of: {', '.join(known)}"
 
 
-_NEEDS_EXPECTED = ("equals", "contains", "icontains", "starts-with", "levenshtein", "rouge-n",
-                   "bleu", "chrf", "similar")  # fmt: skip
+_NEEDS_EXPECTED = ("equals", "equals-normalised", "contains", "icontains", "starts-with",
+                   "levenshtein", "rouge-n", "rouge-f1", "bleu", "gleu", "chrf", "meteor",
+                   "similar", "factuality")  # fmt: skip
 
 
 def _needs_reference(
@@ -139,7 +176,7 @@ def _needs_reference(
         return
     if isinstance(assertion, JsonSchemaAssertion):
         missing, needed = [c for c in cases if c.schema_ is None], "schema"
-    elif assertion.kind in _NEEDS_EXPECTED or isinstance(assertion, Equals | Contains):
+    elif assertion.kind in _NEEDS_EXPECTED:
         missing, needed = [c for c in cases if c.expected is None], "expected"
     else:
         return

@@ -83,6 +83,13 @@ def grade_from_share(share: float, grid: Grid) -> int:
     return 0
 
 
+def case_grid(grid: Grid, threshold: float | None) -> Grid:
+    """A case's own `threshold`, like promptfoo's test threshold, is the share that earns a 2."""
+    if threshold is None:
+        return grid
+    return Grid(full=threshold, partial=min(grid.partial, threshold))
+
+
 def weighted_share(scores: Iterable[AssertionScore]) -> float:
     counted = [s for s in scores if s.weight > 0]
     total = sum(s.weight for s in counted)
@@ -119,7 +126,7 @@ def score_student(
                 for assertion in rubric.assertions_for(case, prompt.id)
             )
             share = weighted_share(scores)
-            grade = grade_from_share(share, spec.grid)
+            grade = grade_from_share(share, case_grid(spec.grid, case.threshold))
             cases.append(
                 CaseScore(case.id, case.input, row.output, share, grade, scores, row.student_grade)
             )

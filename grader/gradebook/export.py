@@ -1,4 +1,4 @@
-"""Exports of graded results: the gradebook CSV (design.md §4), JSON and JUnit XML for CI."""
+"""Exports of graded results: the gradebook CSV, JSON and JUnit XML for CI."""
 
 from __future__ import annotations
 
@@ -44,8 +44,11 @@ def junit_xml(reports: Sequence[GradeReport]) -> str:
         checks = [(c, check) for c in report.criteria for check in c.checks]
         counts = {
             "tests": len(checks),
-            "failures": sum(k.outcome is Outcome.FAILED for _, k in checks),
-            "errors": sum(k.outcome is Outcome.ERROR for _, k in checks),
+            "failures": sum(k.outcome is Outcome.FAILED and not c.carried(k) for c, k in checks),
+            "errors": sum(
+                k.outcome in (Outcome.ERROR, Outcome.CHECK_ERROR) and not c.carried(k)
+                for c, k in checks
+            ),
             "skipped": sum(k.outcome is Outcome.SKIPPED for _, k in checks),
         }
         attributes = {key: str(value) for key, value in counts.items()}
@@ -63,7 +66,15 @@ def junit_xml(reports: Sequence[GradeReport]) -> str:
                 time=f"{check.duration_s:.3f}",
             )
             detail = None if check.hidden else check.detail
-            if check.outcome is Outcome.FAILED:
+            if criterion.carried(check):  # credited: « erreur reportée »
+                ET.SubElement(
+                    case, "system-out"
+                ).text = f"erreur reportée de `{check.carried_from}` : {check.message}"
+            elif check.outcome is Outcome.CHECK_ERROR:  # the check's own bug: the instructor's
+                ET.SubElement(
+                    case, "error", message=check.message, type="check-error"
+                ).text = check.detail
+            elif check.outcome is Outcome.FAILED:
                 ET.SubElement(case, "failure", message=check.message).text = detail
             elif check.outcome is Outcome.ERROR:
                 ET.SubElement(case, "error", message=check.message).text = detail

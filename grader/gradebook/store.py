@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at TEXT NOT NULL,
     seed TEXT NOT NULL,
     sandbox TEXT NOT NULL,
-    title TEXT NOT NULL DEFAULT ''
+    title TEXT NOT NULL DEFAULT '',
+    root TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY,
@@ -56,22 +57,33 @@ class Gradebook:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         # A gradebook written before these columns existed gets them, empty.
-        for table, column in (("results", "submission"), ("runs", "title")):
+        for table, column in (("results", "submission"), ("runs", "title"), ("runs", "root")):
             columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if column not in columns:
                 self._db.execute(
                     f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT ''"
                 )
 
-    def start_run(self, assignment: str, seed: int, sandbox: str, title: str = "") -> int:
+    def start_run(
+        self, assignment: str, seed: int, sandbox: str, title: str = "", root: Path | None = None
+    ) -> int:
+        """`root`: the assignment's folder, where `grader report` finds its current rubric."""
         started = datetime.now(UTC).isoformat(timespec="seconds")
         with self._transaction():
             cursor = self._db.execute(
-                "INSERT INTO runs (assignment, started_at, seed, sandbox, title) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (assignment, started, str(seed), sandbox, title),
+                "INSERT INTO runs (assignment, started_at, seed, sandbox, title, root) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (assignment, started, str(seed), sandbox, title, _path_value(root)),
             )
         return int(cursor.lastrowid or 0)
+
+    def root(self, assignment: str) -> Path | None:
+        """The assignment's folder as the last grading run knew it."""
+        row = self._db.execute(
+            "SELECT root FROM runs WHERE assignment = ? AND root != '' ORDER BY id DESC LIMIT 1",
+            (assignment,),
+        ).fetchone()
+        return Path(os.fsdecode(row[0])) if row else None
 
     def title(self, assignment: str) -> str:
         """The assignment's title as the last run knew it (the id when never told)."""

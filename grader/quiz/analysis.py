@@ -1,4 +1,4 @@
-"""Item analysis of a scored class: which questions worked (research/quiz_and_prompts.md §1.3).
+"""Item analysis of a scored class: which questions worked.
 
 Per item: facility, standard deviation, discrimination as the item–rest correlation (Moodle's
 discrimination index), option frequencies overall and in the upper and lower 27 % by rest
@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from grader.quiz.kinds import worth
+from grader.quiz.kinds.base import choice_key
 from grader.quiz.schemes import Reason
-from grader.quiz.scoring import QuizResult, choice_key
+from grader.quiz.scoring import QuizResult
 from grader.quiz.spec import ChoiceQuestion, Quiz, TrueFalse
 
 GROUP_SHARE = 0.27
@@ -86,7 +88,7 @@ def analyse(quiz: Quiz, results: Sequence[QuizResult]) -> ItemAnalysis:
     totals = np.array([result.raw_score for result in results], dtype=float)
     items = tuple(_item(quiz, results, position, points, totals) for position in range(len(ids)))
     complete = ~np.isnan(points).any(axis=0)
-    maxima = np.array([question.points for question in quiz.questions])
+    maxima = np.array([worth(quiz, question) for question in quiz.questions])
     weighted = points[:, complete] * maxima[complete]
     alpha = cronbach_alpha(weighted)
     sd = float(np.std(totals, ddof=1)) if len(results) > 1 else 0.0
@@ -96,7 +98,7 @@ def analyse(quiz: Quiz, results: Sequence[QuizResult]) -> ItemAnalysis:
         mean=float(np.mean(totals)) if len(results) else 0.0,
         median=float(np.median(totals)) if len(results) else 0.0,
         sd=sd,
-        raw_max=quiz.max_points(),
+        raw_max=quiz.max_points(lambda question: worth(quiz, question)),
         alpha=alpha,
         kr20=cronbach_alpha(right[:, complete]),
         sem=sd * math.sqrt(1 - alpha) if alpha is not None and alpha <= 1 else None,
@@ -131,7 +133,7 @@ def _item(
     question = quiz.questions[position]
     asked = ~np.isnan(points[:, position])
     fractions = points[asked, position]
-    rest = totals[asked] - fractions * question.points
+    rest = totals[asked] - fractions * worth(quiz, question)
     attempts = int(asked.sum())
     facility = float(fractions.mean()) if attempts else 0.0
     sd = float(np.std(fractions, ddof=1)) if attempts > 1 else 0.0

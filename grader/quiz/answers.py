@@ -2,13 +2,16 @@
 
 Each reader yields one `AnswerSheet` per student, with where it came from (file and line) so a
 bad row is named. A problem in one row (duplicate student) is collected and the other rows are
-kept; a problem that concerns every row (an unknown column) stops the reading.
+kept; a problem that concerns every row (no student column) stops the reading. Files in any
+common encoding are read (grader/quiz/answers.py:decode); what was guessed or ignored is a
+notice, which `grader quiz score` prints.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from grader.errors import ConfigError
 from grader.quiz.spec import Quiz
 from grader.sandbox.limits import Limits
 from grader.submission import read_notebook as read_handed_in
+from grader.text import safe_text
 
 RawAnswer = str | float | int | bool | list[str] | None
 STUDENT_COLUMNS = ("student", "etudiant", "étudiant", "id")
@@ -44,6 +48,7 @@ class AnswerSheet:
 class AnswerBatch:
     sheets: list[AnswerSheet] = field(default_factory=list)
     problems: list[ConfigError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # read, but the instructor should know
 
     def add(self, sheet: AnswerSheet) -> None:
         for earlier in self.sheets:
@@ -56,16 +61,20 @@ class AnswerBatch:
         self.sheets.append(sheet)
 
 
-def read_answers(quiz: Quiz, paths: list[Path]) -> AnswerBatch:
-    """Every sheet from `paths` (files or folders of notebooks), duplicates reported."""
+def read_answers(quiz: Quiz, paths: list[Path], encoding: str | None = None) -> AnswerBatch:
+    """Every sheet from `paths` (files or folders of notebooks), duplicates reported.
+
+    `encoding` forces the CSV files' encoding; by default it is detected (see `decode`)."""
     batch = AnswerBatch()
     for path in paths:
-        for sheet in _read_one(quiz, path, batch):
+        for sheet in _read_one(quiz, path, batch, encoding):
             batch.add(sheet)
     return batch
 
 
-def _read_one(quiz: Quiz, path: Path, batch: AnswerBatch) -> Iterator[AnswerSheet]:
+def _read_one(
+    quiz: Quiz, path: Path, batch: AnswerBatch, encoding: str | None
+) -> Iterator[AnswerSheet]:
     if path.is_dir():
         notebooks = sorted(path.glob("*.ipynb"))
         if not notebooks:
@@ -77,9 +86,9 @@ def _read_one(quiz: Quiz, path: Path, batch: AnswerBatch) -> Iterator[AnswerShee
         raise ConfigError(path, "file not found")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yield from read_csv(quiz, path, batch.problems)
+        yield from read_csv(quiz, path, batch.problems, batch.notices, encoding)
     elif suffix in {".yaml", ".yml", ".json"}:
-        yield from read_mapping(path)
+        yield from read_mapping(path, batch.notices, encoding)
     elif suffix == ".ipynb":
         yield from _guard(read_notebook, path, batch)
     else:
@@ -96,55 +105,94 @@ def _guard(
         batch.problems.append(problem)
 
 
+def decode(path: Path, data: bytes, encoding: str | None, notices: list[str]) -> str:
+    """UTF-8 (with or without BOM), else cp1252 (French Excel's default), else Latin-1.
+
+    cp1252 is tried before Latin-1 because it decodes the same letters and also the curly
+    quotes, « » spaces and œ that Excel writes in 0x80-0x9F; Latin-1 only takes what cp1252
+    leaves undefined. A file that is not UTF-8 gets one notice naming the encoding used."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise ConfigError(path, f"cannot read the file as {encoding}: {exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for fallback in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+        notices.append(
+            f"{path}: not UTF-8, read as {fallback} (use --encoding if the accents look wrong)"
+        )
+        return text
+    raise AssertionError("latin-1 decodes every byte")
+
+
+def separator(text: str) -> str:
+    """The header's most frequent of `;`, `,` and tab (a sniffer is fooled by `b,d` answers)."""
+    header = text.split("\n", 1)[0]
+    return max((";", ",", "\t"), key=header.count) if any(c in header for c in ";,\t") else ","
+
+
 def read_csv(
-    quiz: Quiz, path: Path, problems: list[ConfigError] | None = None
+    quiz: Quiz,
+    path: Path,
+    problems: list[ConfigError] | None = None,
+    notices: list[str] | None = None,
+    encoding: str | None = None,
 ) -> Iterator[AnswerSheet]:
     """A CSV with a student column and one column per question id, or a Moodle export.
 
-    A row without a student id is added to `problems` (raised if not given); the others are read.
-    """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(handle, dialect)
-        header = [name.strip() for name in next(reader, [])]
-        if not header:
-            raise ConfigError(path, "the file is empty")
-        if any(name.startswith("Response ") for name in header):
-            yield from _moodle_rows(path, header, reader)
-            return
-        lowered = [name.casefold() for name in header]
-        student_column = next(
-            (lowered.index(name) for name in STUDENT_COLUMNS if name in lowered), None
+    `,`, `;` or tab separated. Columns that are not question ids (name, email…) are ignored
+    with one notice. A row without a student id is added to `problems` (raised if not given);
+    the others are read."""
+    notes = notices if notices is not None else []
+    text = decode(path, path.read_bytes(), encoding, notes)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+    header = [name.strip() for name in next(reader, [])]
+    if not header:
+        raise ConfigError(path, "the file is empty")
+    if any(name.startswith("Response ") for name in header):
+        yield from _moodle_rows(path, header, reader)
+        return
+    lowered = [name.casefold() for name in header]
+    student_column = next(
+        (lowered.index(name) for name in STUDENT_COLUMNS if name in lowered), None
+    )
+    if student_column is None:
+        raise ConfigError(
+            path, "no student column; name one of: " + ", ".join(STUDENT_COLUMNS), line=1
         )
-        if student_column is None:
-            raise ConfigError(
-                path, "no student column; name one of: " + ", ".join(STUDENT_COLUMNS), line=1
-            )
-        known = quiz.index()
-        for name in header[student_column + 1 :] + header[:student_column]:
-            if name not in known:
-                raise ConfigError(path, f"unknown question id '{name}' in the header", line=1)
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            student = row[student_column].strip() if student_column < len(row) else ""
-            if not student:
-                problem = ConfigError(path, "a row without a student id", line=reader.line_num)
-                if problems is None:
-                    raise problem
-                problems.append(problem)
-                continue
-            answers: dict[str, RawAnswer] = {
-                header[column]: cell
-                for column, cell in enumerate(row)
-                if column != student_column and column < len(header)
-            }
-            yield AnswerSheet(student, answers, path, reader.line_num)
+    known = quiz.index()
+    columns = {
+        number: name
+        for number, name in enumerate(header)
+        if number != student_column and name in known
+    }
+    ignored = [name for n, name in enumerate(header) if n != student_column and n not in columns]
+    if ignored:
+        notes.append(
+            f"{path}:1: columns that are not question ids are ignored: "
+            + ", ".join(safe_text(name, 60) for name in ignored)
+        )
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        student = row[student_column].strip() if student_column < len(row) else ""
+        if not student:
+            problem = ConfigError(path, "a row without a student id", line=reader.line_num)
+            if problems is None:
+                raise problem
+            problems.append(problem)
+            continue
+        answers: dict[str, RawAnswer] = {
+            name: row[number] for number, name in columns.items() if number < len(row)
+        }
+        yield AnswerSheet(student, answers, path, reader.line_num)
 
 
 def _moodle_rows(path: Path, header: list[str], reader: Any) -> Iterator[AnswerSheet]:
@@ -170,10 +218,13 @@ def _moodle_rows(path: Path, header: list[str], reader: Any) -> Iterator[AnswerS
         yield AnswerSheet(row[student_column].strip(), answers, path, reader.line_num, True)
 
 
-def read_mapping(path: Path) -> Iterator[AnswerSheet]:
+def read_mapping(
+    path: Path, notices: list[str] | None = None, encoding: str | None = None
+) -> Iterator[AnswerSheet]:
     """YAML or JSON: `{student: {question_id: answer}}`; duplicated keys are errors."""
+    text = decode(path, path.read_bytes(), encoding, notices if notices is not None else [])
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise ConfigError(

@@ -1,30 +1,29 @@
 """HTML for quizzes: a student's result, the item analysis, and a student's own quiz page.
 
-Templates live in grader/quiz/templates (jinja2, autoescape on). Question texts are markdown
-(raw HTML disabled) with LaTeX turned into MathML, which browsers draw without any script or
-network request, so every page works offline.
+Templates live in grader/quiz/templates (jinja2, autoescape on). Question texts are Markdown or
+HTML, sanitised by the allow-list of grader/quiz/richtext.py (the exports use the same), with
+LaTeX turned into MathML, which browsers draw without any script or network request, so every
+page works offline.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
-from latex2mathml.converter import convert as latex_to_mathml
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from grader import formats
 from grader.quiz.analysis import ItemAnalysis
+from grader.quiz.kinds import kind_of, worth
 from grader.quiz.plots import facility_discrimination, histogram
-from grader.quiz.responses import fold_text
+from grader.quiz.richtext import TextFormat, to_html
 from grader.quiz.schemes import Reason
-from grader.quiz.scoring import QuestionResult, QuizResult, choice_key
+from grader.quiz.scoring import QuestionResult, QuizResult
 from grader.quiz.shuffle import StudentForm, display_label
-from grader.quiz.spec import ChoiceQuestion, Numeric, Quiz, ShortText, TrueFalse
+from grader.quiz.spec import ChoiceQuestion, Quiz
 
 ENVIRONMENT = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -32,8 +31,6 @@ ENVIRONMENT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-MARKDOWN = MarkdownIt("commonmark", {"html": False})
-MATH = re.compile(r"\$\$(.+?)\$\$|\$(?!\s)([^$\n]+?)(?<!\s)\$", re.DOTALL)
 
 REASONS = {
     Reason.OK: "juste",
@@ -41,6 +38,7 @@ REASONS = {
     Reason.WRONG: "faux",
     Reason.EMPTY: "sans réponse",
     Reason.INCOHERENT: "incohérent",
+    Reason.INVALID: "réponse invalide",
 }
 FLAGS = {
     "negative-discrimination": "discrimination négative",
@@ -52,42 +50,14 @@ FLAGS = {
 }
 
 
-def markdown(text: str | None, inline: bool = False) -> Markup:
-    """Markdown with $…$ / $$…$$ LaTeX, as safe HTML."""
-    return _markdown(text or "", inline)
-
-
-@functools.lru_cache(maxsize=4096)
-def _markdown(text: str, inline: bool) -> Markup:
-    """Cached: a class report renders the same question texts once per student."""
-    if not text:
-        return Markup("")
-    formulas: list[Markup] = []
-
-    def protect(match: re.Match[str]) -> str:
-        display = match.group(1) is not None
-        formulas.append(_formula(match.group(1) or match.group(2), display))
-        return f"@@MATH{len(formulas) - 1}@@"
-
-    protected = MATH.sub(protect, text)
-    html = MARKDOWN.renderInline(protected) if inline else MARKDOWN.render(protected)
-    html = re.sub(r"@@MATH(\d+)@@", lambda m: str(formulas[int(m.group(1))]), html)
-    return Markup(html)
-
-
-def _formula(tex: str, display: bool) -> Markup:
-    try:
-        return Markup(latex_to_mathml(tex.strip(), display="block" if display else "inline"))
-    except Exception:  # the converter raises many types on bad TeX; show the source instead
-        return Markup(f'<code class="tex">{escape(tex)}</code>')
+def markdown(text: str | None, inline: bool = False, source: TextFormat = "markdown") -> Markup:
+    """A question's text as safe HTML, its LaTeX as MathML (grader/quiz/richtext.py)."""
+    return Markup(to_html(text or "", source, inline))
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
     """A number as read in French: decimal comma, no trailing zeros."""
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return (text if text not in {"-0", ""} else "0").replace(".", ",")
+    return "—" if value is None else formats.points(value, "fr", digits)
 
 
 def pct(value: float) -> str:
@@ -117,6 +87,8 @@ def render_student_report(result: QuizResult, quiz: Quiz | None = None) -> str:
 def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
     question = quiz.question(result.question_id) if quiz else None
     labels = {oid: display_label(n) for n, oid in enumerate(result.option_order)}
+    if question is not None:
+        labels = kind_of(question).labels(question, result.option_order)
     texts: dict[str, str] = {}
     notes: list[Markup] = []
     if isinstance(question, ChoiceQuestion):
@@ -124,36 +96,45 @@ def _row(result: QuestionResult, quiz: Quiz | None) -> dict[str, Any]:
         texts = {oid: option.text for oid, option in by_id.items()}
         notes = [
             Markup("<strong>{}</strong> : {}").format(
-                labels.get(oid, oid), markdown(by_id[oid].feedback, inline=True)
+                labels.get(oid, oid), markdown(by_id[oid].feedback, True, question.format)
             )
             for oid in result.selected
             if by_id[oid].feedback
         ]
-    if isinstance(question, TrueFalse):
-        labels, texts = {"vrai": "Vrai", "faux": "Faux"}, {}
+    source: TextFormat = question.format if question else "markdown"
 
     def describe(option_ids: tuple[str, ...]) -> Markup:
         shown = [
             Markup("<strong>{}</strong> {}").format(
-                labels.get(oid, oid), markdown(texts.get(oid, ""), inline=True)
+                labels.get(oid, oid), markdown(texts.get(oid, ""), True, source)
             )
             for oid in sorted(option_ids, key=lambda oid: labels.get(oid, oid))
         ]
         return Markup("<br>").join(shown)
 
-    if result.kind in {"single", "multiple", "true-false"}:
+    if result.problem is not None:
+        given = Markup('{}<div class="note">{}</div>').format(result.given or "", result.problem)
+        expected = describe(result.key) if question_is_choice(result) else _answers(result)
+    elif question_is_choice(result):
         given, expected = describe(result.selected), describe(result.key)
     else:
-        given = Markup(escape(result.given or ""))
-        expected = Markup("<br>").join(escape(answer) for answer in result.key)
+        given, expected = Markup(escape(result.given or "")), _answers(result)
     return {
         "result": result,
-        "text": markdown(question.text) if question else None,
-        "feedback": markdown(question.feedback, inline=True) if question else None,
+        "text": markdown(question.text, False, source) if question else None,
+        "feedback": markdown(question.feedback, True, source) if question else None,
         "notes": notes,
         "given": given if result.reason != Reason.EMPTY else Markup("<em>(vide)</em>"),
         "expected": expected,
     }
+
+
+def question_is_choice(result: QuestionResult) -> bool:
+    return result.kind in {"single", "multiple", "true-false"}
+
+
+def _answers(result: QuestionResult) -> Markup:
+    return Markup("<br>").join(escape(answer) for answer in result.key)
 
 
 def render_item_analysis(analysis: ItemAnalysis) -> str:
@@ -180,50 +161,16 @@ def render_quiz_page(quiz: Quiz, form: StudentForm, self_check: bool = False) ->
     key: dict[str, Any] = {}
     for asked in form.questions:
         question = quiz.question(asked.question_id)
-        options: list[dict[str, Any]] = []
-        if isinstance(question, ChoiceQuestion):
-            by_id = dict(zip(question.option_ids(), question.options, strict=True))
-            for position, oid in enumerate(asked.option_order):
-                option = by_id[oid]
-                options.append(
-                    {
-                        "label": display_label(position),
-                        "html": markdown(option.text, inline=True),
-                        "feedback": markdown(option.feedback, inline=True),
-                    }
-                )
-            correct = question.correct_ids()
-            key[question.id] = {
-                "correct": [asked.label_of(oid) for oid in asked.option_order if oid in correct]
-            }
-        elif isinstance(question, TrueFalse):
-            options = [
-                {"label": "Vrai", "html": "Vrai", "feedback": markdown(question.feedback_true)},
-                {"label": "Faux", "html": "Faux", "feedback": markdown(question.feedback_false)},
-            ]
-            right = choice_key(question).correct
-            key[question.id] = {"correct": ["Vrai" if "vrai" in right else "Faux"]}
-        elif isinstance(question, Numeric):
-            key[question.id] = {
-                "numbers": [
-                    [a.value, a.tolerance * abs(a.value) if a.relative else a.tolerance]
-                    for a in question.answers
-                ]
-            }
-        elif isinstance(question, ShortText):
-            key[question.id] = {
-                "texts": [fold_text(a.text) for a in question.answers if a.text is not None],
-                "patterns": [a.regex for a in question.answers if a.regex is not None],
-            }
+        options, key[question.id] = kind_of(question).page(question, asked)
         questions.append(
             {
                 "id": question.id,
                 "kind": question.kind,
-                "points": question.points,
-                "html": markdown(question.text),
+                "points": worth(quiz, question),
+                "html": markdown(question.text, False, question.format),
                 "options": options,
                 "unit": getattr(question, "unit", None),
-                "feedback": markdown(question.feedback),
+                "feedback": markdown(question.feedback, False, question.format),
             }
         )
     key_json = Markup(json.dumps(key, ensure_ascii=False).replace("</", "<\\/"))

@@ -2,72 +2,78 @@
 
 Choice answers are option ids of the key (`b;d`) or, with `displayed=True`, the letters the
 student saw on their own shuffled form (`A;C`), mapped back through the recorded permutation.
+A bad answer (an unknown letter, « peut-être » for vrai/faux) is only that answer's problem: it
+becomes an `Invalid` response, scored 0 with its reason in the student's report, and a warning
+for the instructor; an answer to an unknown or undrawn question is a warning and is ignored.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from grader.quiz.answers import AnswerSheet, RawAnswer
-from grader.quiz.shuffle import FormQuestion, StudentForm
-from grader.quiz.spec import ChoiceQuestion, Question, Quiz, TrueFalse
+from grader.quiz.kinds import kind_of
+from grader.quiz.kinds.base import BadAnswer, Invalid, Response, Ticks, Typed, fold_text
+from grader.quiz.shuffle import StudentForm
+from grader.quiz.spec import Quiz
 
-TRUE_WORDS = {"vrai", "v", "true", "t", "1", "oui", "yes"}
-FALSE_WORDS = {"faux", "f", "false", "0", "non", "no"}
-SEPARATORS = re.compile(r"[;,|\s]+")
-
-
-@dataclass(frozen=True)
-class Ticks:
-    """The options ticked, as ids of the key, and what the student wrote."""
-
-    options: frozenset[str]
-    given: str
+__all__ = ["Interpreted", "Invalid", "Response", "Ticks", "Typed", "fold_text", "interpret"]
 
 
 @dataclass(frozen=True)
-class Typed:
-    text: str
-
-
-Response = Ticks | Typed
+class Interpreted:
+    responses: dict[str, Response]
+    warnings: tuple[str, ...]
 
 
 def interpret(
     quiz: Quiz, form: StudentForm, sheet: AnswerSheet, displayed: bool = False
-) -> dict[str, Response]:
-    """The non-empty responses of `sheet`, by question id; ConfigError names the bad row."""
-    answers = sheet.answers
-    if sheet.by_position:
-        answers = _by_position(quiz, sheet)
+) -> Interpreted:
+    """The non-empty responses of `sheet`, by question id, and a warning per bad answer."""
+    warnings: list[str] = []
+    answers = _by_position(quiz, sheet, warnings) if sheet.by_position else sheet.answers
     known = quiz.index()
     responses: dict[str, Response] = {}
     for question_id, raw in answers.items():
         if question_id not in known:
-            raise sheet.error(f"unknown question id '{question_id}'", question_id)
+            warnings.append(str(sheet.error(f"unknown question id '{question_id}', ignored")))
+            continue
         if _is_empty(raw):
             continue
         asked = form.get(question_id)
         if asked is None:
-            raise sheet.error(
-                f"question '{question_id}' was not drawn for this student", question_id
+            warnings.append(
+                str(
+                    sheet.error(
+                        f"question '{question_id}' was not drawn for this student, answer ignored",
+                        question_id,
+                    )
+                )
             )
+            continue
         question = quiz.question(question_id)
-        if sheet.by_position:
-            responses[question_id] = _from_texts(question, raw, sheet)
-        else:
-            responses[question_id] = _response(question, asked, raw, displayed, sheet)
-    return responses
+        try:
+            kind = kind_of(question)
+            if sheet.by_position:  # Moodle writes the chosen options' texts
+                responses[question_id] = kind.read_text(question, str(raw).strip())
+            else:
+                responses[question_id] = kind.read(question, asked, raw, displayed)
+        except BadAnswer as bad:
+            given = ";".join(raw) if isinstance(raw, list) else str(raw)
+            responses[question_id] = Invalid(given, bad.french)
+            warnings.append(str(sheet.error(f"{bad}; this answer scores 0", question_id)))
+    return Interpreted(responses, tuple(warnings))
 
 
-def _by_position(quiz: Quiz, sheet: AnswerSheet) -> dict[str, RawAnswer]:
+def _by_position(quiz: Quiz, sheet: AnswerSheet, warnings: list[str]) -> dict[str, RawAnswer]:
     mapped: dict[str, RawAnswer] = {}
     for position, raw in sheet.answers.items():
         number = int(position) if position.isdigit() else 0
         if not 1 <= number <= len(quiz.questions):
-            raise sheet.error(f"'Response {position}' has no question {position} in the quiz")
+            warnings.append(
+                str(sheet.error(f"'Response {position}' has no question {position} in the quiz"))
+            )
+            continue
         mapped[quiz.questions[number - 1].id] = raw
     return mapped
 
@@ -78,81 +84,3 @@ def _is_empty(raw: RawAnswer) -> bool:
     if isinstance(raw, list):
         return not any(item.strip() for item in raw)
     return isinstance(raw, str) and not raw.strip()
-
-
-def _response(
-    question: Question, asked: FormQuestion, raw: RawAnswer, displayed: bool, sheet: AnswerSheet
-) -> Response:
-    if isinstance(question, TrueFalse):
-        word = str(raw).strip().casefold()
-        if word in TRUE_WORDS:
-            return Ticks(frozenset({"vrai"}), str(raw))
-        if word in FALSE_WORDS:
-            return Ticks(frozenset({"faux"}), str(raw))
-        raise sheet.error(f"expected vrai or faux, got {raw!r}", question.id)
-    if isinstance(question, ChoiceQuestion):
-        tokens = raw if isinstance(raw, list) else SEPARATORS.split(str(raw).strip())
-        tokens = [token.strip() for token in tokens if token.strip()]
-        ticked = {_option(question, asked, token, displayed, sheet) for token in tokens}
-        given = ";".join(tokens)
-        return Ticks(frozenset(ticked), given)
-    return Typed(str(raw).strip())
-
-
-def _option(
-    question: ChoiceQuestion, asked: FormQuestion, token: str, displayed: bool, sheet: AnswerSheet
-) -> str:
-    if displayed:
-        option = asked.option_at(token)
-        choices = ", ".join(chr(ord("A") + n) for n in range(len(asked.option_order)))
-    else:
-        ids = question.option_ids()
-        folded = [oid for oid in ids if oid.casefold() == token.casefold()]
-        option = token if token in ids else (folded[0] if len(folded) == 1 else None)
-        choices = ", ".join(ids)
-    if option is None:
-        raise sheet.error(f"invalid option '{token}'; expected one of: {choices}", question.id)
-    return option
-
-
-def _from_texts(question: Question, raw: RawAnswer, sheet: AnswerSheet) -> Response:
-    """Moodle writes the chosen options' texts, joined by '; '."""
-    text = str(raw).strip()
-    if isinstance(question, TrueFalse):
-        word = text.casefold()
-        if word in TRUE_WORDS:
-            return Ticks(frozenset({"vrai"}), text)
-        if word in FALSE_WORDS:
-            return Ticks(frozenset({"faux"}), text)
-        raise sheet.error(f"expected True or False, got {text!r}", question.id)
-    if not isinstance(question, ChoiceQuestion):
-        return Typed(text)
-    by_text = {
-        fold_text(option.text): oid
-        for option, oid in zip(question.options, question.option_ids(), strict=True)
-    }
-    if fold_text(text) in by_text:
-        return Ticks(frozenset({by_text[fold_text(text)]}), text)
-    ticked = set()
-    for part in text.split("; "):
-        if fold_text(part) not in by_text:
-            raise sheet.error(f"no option has the text {part!r}", question.id)
-        ticked.add(by_text[fold_text(part)])
-    return Ticks(frozenset(ticked), text)
-
-
-def fold_text(
-    text: str,
-    case: bool = True,
-    accents: bool = True,
-    punctuation: bool = False,
-    spaces: bool = True,
-) -> str:
-    """Text as compared with an accepted answer: each rule can be turned off."""
-    folded = text.casefold() if case else text
-    if accents:
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    if punctuation:
-        folded = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in folded)
-    return " ".join(folded.split()) if spaces else folded.strip()

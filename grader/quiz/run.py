@@ -1,20 +1,20 @@
 """Scoring a class at the edges: read answers, score each sheet, write results and reports.
 
-A bad sheet (unknown question, invalid option, duplicate student) is reported with its row and
-skipped; every other student is still scored and written, so nothing already scored is lost.
+A sheet that cannot be scored (duplicate student, no student id) is reported with its row and
+skipped; a bad answer only costs that answer (grader/quiz/responses.py). Every other student is
+still scored and written, so nothing already scored is lost.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from grader.atomic import write_json_atomic, write_text_atomic
 from grader.errors import ConfigError
 from grader.quiz.analysis import ItemAnalysis, analyse
 from grader.quiz.answers import AnswerSheet, read_answers
@@ -23,7 +23,6 @@ from grader.quiz.responses import interpret
 from grader.quiz.scoring import QuizResult, result_to_dict, score_quiz
 from grader.quiz.shuffle import build_form
 from grader.quiz.spec import Quiz
-from grader.results import write_json_atomic
 from grader.text import SpreadsheetWriter
 
 Columns = Literal["question", "topic"]
@@ -32,24 +31,23 @@ Columns = Literal["question", "topic"]
 @dataclass(frozen=True)
 class ClassRun:
     results: tuple[QuizResult, ...]
-    problems: tuple[ConfigError, ...]
+    problems: tuple[ConfigError, ...]  # sheets that could not be scored at all
     analysis: ItemAnalysis
+    warnings: tuple[str, ...] = ()  # scored, but read with a guess or an invalid answer
 
 
 def score_sheets(
     quiz: Quiz, sheets: Sequence[AnswerSheet], displayed: bool = False
-) -> tuple[list[QuizResult], list[ConfigError]]:
-    """Each sheet scored on the student's own form; bad sheets become problems."""
-    results, problems = [], []
+) -> tuple[list[QuizResult], list[str]]:
+    """Each sheet scored on the student's own form; a bad answer is a warning, not a lost sheet."""
+    results: list[QuizResult] = []
+    warnings: list[str] = []
     for sheet in sheets:
         form = build_form(quiz, sheet.student)
-        try:
-            responses = interpret(quiz, form, sheet, displayed)
-        except ConfigError as problem:
-            problems.append(problem)
-            continue
-        results.append(score_quiz(quiz, form, responses))
-    return results, problems
+        interpreted = interpret(quiz, form, sheet, displayed)
+        warnings.extend(interpreted.warnings)
+        results.append(score_quiz(quiz, form, interpreted.responses))
+    return results, warnings
 
 
 def score_class(
@@ -58,10 +56,11 @@ def score_class(
     out: Path,
     displayed: bool = False,
     columns: Columns = "question",
+    encoding: str | None = None,
 ) -> ClassRun:
-    batch = read_answers(quiz, list(answer_paths))
-    results, problems = score_sheets(quiz, batch.sheets, displayed)
-    problems = batch.problems + problems
+    batch = read_answers(quiz, list(answer_paths), encoding)
+    results, warnings = score_sheets(quiz, batch.sheets, displayed)
+    problems = batch.problems
     for result in results:
         name = safe_name(result.student)
         write_json_atomic(out / "results" / f"{name}.json", result_to_dict(result, quiz.title))
@@ -70,7 +69,7 @@ def score_class(
     analysis = analyse(quiz, results)
     page = render_item_analysis_page(analysis, f"Analyse des questions — {quiz.title}")
     write_text_atomic(out / "item-analysis.html", page)
-    return ClassRun(tuple(results), tuple(problems), analysis)
+    return ClassRun(tuple(results), tuple(problems), analysis, (*batch.notices, *warnings))
 
 
 def gradebook_csv(
@@ -116,15 +115,3 @@ def safe_name(student: str) -> str:
     """A student id usable as a file name: nothing that could leave the output folder."""
     name = re.sub(r"[^\w.@-]", "_", student).lstrip(".")
     return name or "_"
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

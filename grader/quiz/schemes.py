@@ -1,6 +1,6 @@
 """Scoring schemes as pure functions: a key and a student's ticks -> a mark and its reason.
 
-Formulas and defaults are those of research/quiz_and_prompts.md §1.1 (AMC, Moodle, R/exams).
+Formulas and defaults are those of AMC, Moodle and R/exams.
 A mark is in the scheme's own units (`raw` out of `raw_max`, e.g. 4 of 5 for AMC's default);
 the caller scales it to the question's points.
 """
@@ -22,6 +22,7 @@ class Reason(StrEnum):
     WRONG = "wrong"  # no credit, or a penalty
     EMPTY = "empty"  # nothing answered
     INCOHERENT = "incoherent"  # two ticks on a single answer, or « aucune » with another box
+    INVALID = "invalid"  # unreadable (an unknown letter…): 0, with its reason shown
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ def _choice_raw(scheme: Scheme, key: ChoiceKey, ticked: frozenset[str]) -> float
         return max(0.0, scheme.haut - (wrong + missed))
     if isinstance(scheme, Moodle):
         weights = moodle_weights(key)
-        return min(1.0, max(0.0, sum(weights[option] for option in ticked) / 100))
+        total = sum(weights[option] for option in ticked) / 100
+        # a single-answer question scores its option's fraction, negative too; a multiple one
+        # is clamped to [0, 1] (qtype_multichoice_single/multi_question::grade_response)
+        return min(1.0, total) if key.single else min(1.0, max(0.0, total))
     if isinstance(scheme, RExams):
         raw = right / len(key.correct) + wrong * rexams_penalty(scheme, key)
         return max(raw, scheme.floor)

@@ -1,28 +1,22 @@
 """Pure scoring of one student's quiz: quiz + form + responses -> QuizResult.
 
-Each question is scored by its scheme (its own, or the quiz's), scaled to its points, and the
-total is rescaled to the quiz's `scale` when it has one.
+Each question is marked by its kind (grader/quiz/kinds) under its scheme (its own, or the
+quiz's), scaled to what it is worth, and the total is rescaled to the quiz's `scale` when it
+has one.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.quiz.responses import Response, Ticks, Typed, fold_text
-from grader.quiz.schemes import ChoiceKey, Mark, Reason, scale_total, score_choice, score_typed
-from grader.quiz.shuffle import StudentForm, display_label
-from grader.quiz.spec import (
-    ChoiceQuestion,
-    MultipleChoice,
-    Numeric,
-    Question,
-    Quiz,
-    ShortText,
-    TrueFalse,
-)
+from grader.quiz.kinds import kind_of, worth
+from grader.quiz.kinds.base import Invalid, Marked, Response
+from grader.quiz.schemes import Mark, Reason, scale_total
+from grader.quiz.shuffle import StudentForm
+from grader.quiz.spec import Question, Quiz
+
+__all__ = ["QuestionResult", "QuizResult", "result_to_dict", "score_question", "score_quiz"]
 
 SCHEMA_VERSION = 1
 
@@ -43,6 +37,7 @@ class QuestionResult:
     key: tuple[str, ...] = ()  # the correct options, or the accepted answers
     topics: tuple[str, ...] = ()
     option_order: tuple[str, ...] = ()  # the key's option ids as displayed: A, B, C…
+    problem: str | None = None  # why an invalid answer could not be read, in French
 
 
 @dataclass(frozen=True)
@@ -65,26 +60,6 @@ class QuizResult:
         return next((q for q in self.questions if q.question_id == question_id), None)
 
 
-def choice_key(question: ChoiceQuestion | TrueFalse) -> ChoiceKey:
-    if isinstance(question, TrueFalse):
-        correct = "vrai" if question.answer else "faux"
-        return ChoiceKey(("vrai", "faux"), frozenset({correct}), single=True)
-    ids = question.option_ids()
-    weights = {
-        oid: option.weight
-        for oid, option in zip(ids, question.options, strict=True)
-        if option.weight is not None
-    }
-    exclusive = {oid for oid, option in zip(ids, question.options, strict=True) if option.exclusive}
-    return ChoiceKey(
-        tuple(ids),
-        question.correct_ids(),
-        single=not isinstance(question, MultipleChoice),
-        weights=weights or None,
-        exclusive=frozenset(exclusive),
-    )
-
-
 def score_question(
     quiz: Quiz,
     question: Question,
@@ -93,38 +68,29 @@ def score_question(
     option_order: tuple[str, ...] = (),
 ) -> QuestionResult:
     scheme = question.scheme or quiz.scheme
-    labels = {oid: display_label(n) for n, oid in enumerate(option_order)}
-    if isinstance(question, TrueFalse):
-        labels = {"vrai": "Vrai", "faux": "Faux"}
-    selected: tuple[str, ...] = ()
-    given = None
-    if isinstance(question, ChoiceQuestion | TrueFalse):
-        key = choice_key(question)
-        ticks = response if isinstance(response, Ticks) else Ticks(frozenset(), "")
-        mark = score_choice(scheme, key, ticks.options)
-        selected = tuple(oid for oid in key.options if oid in ticks.options)
-        given = ticks.given or None
-        answer_key = tuple(oid for oid in key.options if oid in key.correct)
+    kind = kind_of(question)
+    labels = kind.labels(question, option_order)
+    if isinstance(response, Invalid):
+        marked = Marked(Mark(0.0, kind.raw_max(question, scheme), Reason.INVALID), response.given)
     else:
-        text = response.text if isinstance(response, Typed) else None
-        mark = score_typed(scheme, None if text is None else credit_of(question, text))
-        given = text
-        answer_key = accepted_answers(question)
+        marked = kind.mark(question, scheme, response)
+    mark, selected = marked.mark, marked.selected
     return QuestionResult(
         question_id=question.id,
         kind=question.kind,
         position=position,
-        points=_points(mark, question.points),
-        max_points=question.points,
+        points=_points(mark, worth(quiz, question)),
+        max_points=worth(quiz, question),
         reason=mark.reason,
         raw=round(mark.raw, 6),
         raw_max=mark.raw_max,
-        given=given,
+        given=marked.given,
         selected=selected,
         displayed=tuple(labels.get(oid, "") for oid in selected),
-        key=answer_key,
+        key=kind.key(question),
         topics=tuple(question.topics),
-        option_order=option_order,
+        option_order=tuple(labels),
+        problem=response.why if isinstance(response, Invalid) else None,
     )
 
 
@@ -132,10 +98,8 @@ def score_quiz(quiz: Quiz, form: StudentForm, responses: dict[str, Response]) ->
     results = []
     for position, asked in enumerate(form.questions, start=1):
         question = quiz.question(asked.question_id)
-        order = asked.option_order
-        if isinstance(question, TrueFalse):
-            order = ("vrai", "faux")
-        results.append(score_question(quiz, question, responses.get(question.id), position, order))
+        response = responses.get(question.id)
+        results.append(score_question(quiz, question, response, position, asked.option_order))
     raw_score = round(sum(r.points for r in results), 6)
     raw_max = round(sum(r.max_points for r in results), 6)
     if quiz.scale is None:
@@ -151,67 +115,6 @@ def score_quiz(quiz: Quiz, form: StudentForm, responses: dict[str, Response]) ->
 
 def _points(mark: Mark, points: float) -> float:
     return round(points * mark.fraction, 6)
-
-
-def parse_number(text: str, unit: str | None = None) -> float | None:
-    """'3,14', '1 822', '0.5 s' -> a float; None if it is not a number."""
-    cleaned = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    if unit and cleaned.endswith(unit.replace(" ", "")):
-        cleaned = cleaned[: -len(unit.replace(" ", ""))]
-    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def credit_of(question: Question, text: str) -> float:
-    """The best credit of the accepted answers that `text` matches; 0 if none."""
-    if isinstance(question, Numeric):
-        value = parse_number(text, question.unit)
-        if value is None:
-            return 0.0
-        credits = [
-            answer.credit
-            for answer in question.answers
-            if abs(value - answer.value)
-            <= (answer.tolerance * abs(answer.value) if answer.relative else answer.tolerance)
-            + 1e-12 * max(1.0, abs(answer.value))
-        ]
-        return max(credits, default=0.0)
-    if isinstance(question, ShortText):
-        rules = question.normalise
-        folded = _normalise_text(text, question)
-        credits = []
-        for answer in question.answers:
-            if answer.text is not None and folded == _normalise_text(answer.text, question):
-                credits.append(answer.credit)
-            if answer.regex is not None:
-                flags = re.IGNORECASE if rules.case else 0
-                if re.fullmatch(answer.regex, text.strip(), flags):
-                    credits.append(answer.credit)
-        return max(credits, default=0.0)
-    raise TypeError(f"{question.kind} questions are not typed answers")
-
-
-def _normalise_text(text: str, question: ShortText) -> str:
-    rules = question.normalise
-    return fold_text(text, rules.case, rules.accents, rules.punctuation, rules.spaces)
-
-
-def accepted_answers(question: Question) -> tuple[str, ...]:
-    if isinstance(question, Numeric):
-        shown = []
-        for answer in question.answers:
-            tolerance = f"{answer.tolerance:g}" + (" (relative)" if answer.relative else "")
-            credit = "" if answer.credit == 1 else f" [{answer.credit:.0%}]"
-            shown.append(f"{answer.value:g} ± {tolerance}{credit}")
-        return tuple(shown)
-    if isinstance(question, ShortText):
-        return tuple(a.text if a.text is not None else f"/{a.regex}/" for a in question.answers)
-    return ()
 
 
 def result_to_dict(result: QuizResult, title: str = "") -> dict[str, Any]:
@@ -233,6 +136,7 @@ def result_to_dict(result: QuizResult, title: str = "") -> dict[str, Any]:
             "key": list(q.key),
             "topics": list(q.topics),
             "option_order": list(q.option_order),
+            "problem": q.problem,
         }
         for q in result.questions
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -20,7 +21,7 @@ from grader.specfile import Loaded, Spec, load_spec, parse_spec
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
-# --- scoring schemes (research/quiz_and_prompts.md §1.1) ---------------------------------
+# --- scoring schemes (AMC's, Moodle's and R/exams' formulas) -----------------------------
 
 
 class AllOrNothing(Spec):
@@ -31,9 +32,18 @@ class AllOrNothing(Spec):
 
 
 class Amc(Spec):
-    """AMC default: each well-handled option is worth `b`, each error `m`; plus `d`, floor `p`."""
+    """AMC default: each well-handled option is worth `b`, each error `m`; plus `d`, floor `p`.
+
+    `total` says how questions add up. `points` (the default): each question's AMC score is
+    rescaled to its `points`, so 4 boxes of 5 handled well are 0.8 of a 1-point question, and
+    a simple and a multiple question weigh the same. `amc`: each question counts its raw AMC
+    score out of its AMC maximum (`b` for a simple question, N·b + d for a multiple one, like
+    AMC's `Scoring.pm`), the quiz's total is their sum, and `scale` turns it into a mark as
+    AMC's `note` does; a question's `points` is then meaningless and refused.
+    """
 
     kind: Literal["amc"]
+    total: Literal["points", "amc"] = "points"
     b: float = 1
     m: float = 0
     e: float = 0  # incoherent answer
@@ -90,8 +100,10 @@ class Option(Spec):
 
 
 class QuestionBase(Spec):
+    kind: str  # each kind narrows it to its Literal; grader/quiz/kinds maps it to its code
     id: Id
     text: str  # markdown, with LaTeX between $…$ or $$…$$
+    format: Literal["markdown", "html"] = "markdown"  # of every text of the question
     points: float = Field(default=1, gt=0)
     topics: tuple[str, ...] = ()
     feedback: str | None = None  # the explanation shown after answering
@@ -216,12 +228,13 @@ class Quiz(Spec):
         """Question id -> position; computed once, the quiz being frozen."""
         return {question.id: position for position, question in enumerate(self.questions)}
 
-    def max_points(self) -> float:
-        """The raw maximum of a whole form (pools count `draw` times their dearest question)."""
+    def max_points(self, worth: Callable[[Question], float] = lambda q: q.points) -> float:
+        """The raw maximum of a whole form (pools count `draw` times their dearest question);
+        `worth` is what a question counts for (grader/quiz/scoring.py:worth)."""
         pooled = {qid for pool in self.pools for qid in pool.questions}
-        total = sum(q.points for q in self.questions if q.id not in pooled)
+        total = sum(worth(q) for q in self.questions if q.id not in pooled)
         for pool in self.pools:
-            points = sorted((self.question(qid).points for qid in pool.questions), reverse=True)
+            points = sorted((worth(self.question(qid)) for qid in pool.questions), reverse=True)
             total += sum(points[: pool.draw])
         return total
 
@@ -254,6 +267,7 @@ def _check(loaded: Loaded[Quiz]) -> None:
         if question.id in seen:
             raise loaded.error((*where, "id"), f"duplicate question id '{question.id}'")
         seen.add(question.id)
+        _check_total(loaded, question, where)
         if isinstance(question, SingleChoice | MultipleChoice):
             _check_choice(loaded, question, where)
         if isinstance(question, ShortText):
@@ -273,6 +287,18 @@ def _check(loaded: Loaded[Quiz]) -> None:
                 ("pools", position, "draw"),
                 f"cannot draw {pool.draw} of {len(pool.questions)} questions",
             )
+
+
+def _check_total(loaded: Loaded[Quiz], question: Question, where: tuple[int | str, ...]) -> None:
+    if isinstance(question.scheme, Amc) and "total" in question.scheme.model_fields_set:
+        raise loaded.error((*where, "scheme", "total"), "`total` belongs to the quiz's scheme")
+    scheme = loaded.spec.scheme
+    if isinstance(scheme, Amc) and scheme.total == "amc" and "points" in question.model_fields_set:
+        raise loaded.error(
+            (*where, "points"),
+            "with `total: amc` a question counts its raw AMC score; remove `points` "
+            "(or use the default `total: points`)",
+        )
 
 
 def _check_choice(

@@ -160,3 +160,45 @@ def model_attention_weights(model: Any, tokenizer: Any, text: str) -> tuple[list
     stacked = np.stack([as_float64(layer[0]) for layer in output.attentions])
     tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist())
     return list(tokens), stacked
+
+
+# Stand-ins (grader/checks/carry.py): run in the student's kernel in place of a function found
+# wrong, so that what is built on it is judged on its own. Self-contained (their imports inside),
+# of the students' signatures, numpy in numpy out, torch in torch out.
+
+
+def softmax_stand_in(x: Any, axis: int = -1, dim: int | None = None) -> Any:
+    """A stable softmax along `axis` (or torch's `dim`), of the input's kind."""
+    if hasattr(x, "detach"):
+        import torch
+
+        return torch.softmax(x, dim=axis if dim is None else dim)
+    import numpy
+
+    values = numpy.asarray(x, dtype=float)
+    shifted = numpy.exp(values - numpy.max(values, axis=axis, keepdims=True))
+    return shifted / numpy.sum(shifted, axis=axis, keepdims=True)
+
+
+def attention_stand_in(q: Any, k: Any, v: Any, mask: Any = None) -> tuple[Any, Any]:
+    """(output, weights) of softmax(Q Kᵀ / √d_k) V, `mask` True where attention is allowed."""
+    import math
+
+    if hasattr(q, "detach"):
+        import torch
+
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            allowed = torch.as_tensor(mask, dtype=torch.bool, device=scores.device)
+            scores = scores.masked_fill(~allowed, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return weights @ v, weights
+    import numpy
+
+    q, k, v = (numpy.asarray(a, dtype=float) for a in (q, k, v))
+    scores = q @ numpy.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = numpy.where(numpy.asarray(mask, dtype=bool), scores, -numpy.inf)
+    shifted = numpy.exp(scores - numpy.max(scores, axis=-1, keepdims=True))
+    weights = shifted / numpy.sum(shifted, axis=-1, keepdims=True)
+    return weights @ v, weights

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
-Lang = Literal["fr", "en"]
+from grader.formats import Lang as Lang
+from grader.messages import CATALOGUE as MESSAGES
+
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
 # key -> (French, English); a missing key is a bug, caught by the catalogue test.
@@ -15,6 +16,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "outcome.failed": ("échoué", "failed"),
     "outcome.error": ("erreur", "error"),
     "outcome.skipped": ("non exécuté", "not run"),
+    "outcome.check-error": ("à revoir", "to review"),
+    "outcome.carried": ("réussi (erreur reportée)", "passed (error carried forward)"),
     "status.ok": ("terminée", "finished"),
     "status.error": ("terminée avec des erreurs", "finished with errors"),
     "status.timeout": ("temps dépassé", "time limit hit"),
@@ -29,41 +32,35 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cell.output-limit": ("sortie tronquée", "output cut"),
     "cell.killed": ("noyau arrêté", "kernel stopped"),
     "cell.not-run": ("non exécutée", "not run"),
-    # files of a submission the kernel never saw (grader/submission.py)
-    "skipped_file": ("fichier ignoré : {reason}", "file skipped: {reason}"),
+    # the student's report
     "skipped_files": (
         "Fichiers de votre dépôt qui n'ont pas été copiés pour l'exécution",
         "Files of your submission that were not copied for the run",
     ),
-    "skip.symlink": ("lien symbolique", "symbolic link"),
-    "skip.hardlink": ("lien physique", "hard link"),
-    "skip.fifo": ("tube nommé", "named pipe"),
-    "skip.socket": ("socket", "socket"),
-    "skip.device": ("périphérique", "device"),
-    "skip.budget": (
-        "budget de taille dépassé (ce fichier et les suivants n'ont pas été copiés)",
-        "size budget exceeded (this file and the following ones were not copied)",
-    ),
-    "skip.notebook-size": (
-        "budget de taille dépassé (notebook trop volumineux, non lu)",
-        "size budget exceeded (notebook too large, not read)",
-    ),
-    "skip.depth": (
-        "dossier trop profond ou chemin trop long",
-        "folder nested too deep, or path too long",
-    ),
-    "skip.unreadable": ("illisible ou impossible à copier", "unreadable, or could not be copied"),
-    "skip.too-many": (
-        "trop de fichiers ignorés, la copie s'arrête ici",
-        "too many files skipped, the copy stops here",
-    ),
-    # the student's report
+    "colon": (" :", ":"),  # French puts a space before a colon, English none
     "student": ("Étudiant·e", "Student"),
     "graded_on": ("corrigé le", "graded on"),
     "submission": ("dépôt", "submission"),
     "criteria": ("Critères", "Criteria"),
     "awaiting_mark": ("à noter par l'enseignant·e", "awaiting the instructor's mark"),
     "hidden_check": ("(vérification cachée)", "(hidden check)"),
+    # carry-forward (grader/checks/carry.py) and checks whose own code raised
+    "carried_from": (
+        "Erreur reportée de `{name}` : ce calcul est juste avec une version correcte de "
+        "`{name}`, déjà pénalisée plus haut ; voici ce que donnait la vôtre.",
+        "Error carried forward from `{name}`: this is right with a correct `{name}`, already "
+        "penalised above; here is what yours gave.",
+    ),
+    "held_back": (
+        "{points} point(s) réservé(s) : une vérification de ce critère a rencontré une erreur "
+        "dans son propre code (à revoir par l'enseignant·e) ; vous ne perdez rien pour elle.",
+        "{points} point(s) held back: a check of this criterion hit an error in its own code "
+        "(for the instructor to review); it costs you nothing.",
+    ),
+    "check_errors": (
+        "Vérifications à revoir (erreur dans leur propre code)",
+        "Checks to review (an error in their own code)",
+    ),
     "execution": ("Exécution", "Execution"),
     "execution_status": ("Statut", "Status"),
     "duration": ("durée", "duration"),
@@ -122,31 +119,104 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_failing": ("Aucun notebook en échec.", "No failing notebook."),
     "slowest_notebooks": ("Notebooks les plus lents", "Slowest notebooks"),
     "peak_memory_col": ("Mémoire maximale", "Peak memory"),
-    "mebibytes": ("{size} Mio", "{size} MiB"),
     "memory_peaks": (
-        "Mémoire maximale d'un noyau : médiane {median} Mio, maximum {max} Mio ({student}), "
+        "Mémoire maximale d'un noyau : médiane {median}, maximum {max} ({student}), "
         "sur {measured} notebook(s) mesuré(s).",
-        "Kernels' peak memory: median {median} MiB, max {max} MiB ({student}), "
+        "Kernels' peak memory: median {median}, max {max} ({student}), "
         "over {measured} measured notebook(s).",
     ),
     "students": ("Étudiant·es", "Students"),
     "score_col": ("Note", "Score"),
     "quiz_items": ("Analyse des questions du QCM", "Quiz item analysis"),
+    # the class's code similarity (grader/similarity)
+    "similarity": ("Similarité du code", "Code similarity"),
+    "similarity_link": (
+        "Paires de notebooks dont le code se ressemble",
+        "Pairs of notebooks whose code is alike",
+    ),
+    "similarity_caution": (
+        "Une similarité élevée est une raison de regarder de plus près, jamais un verdict : "
+        "deux étudiant·es peuvent écrire le même code de bonne foi, et seule la lecture des "
+        "deux notebooks permet d'en juger.",
+        "A high similarity is a reason to look closer, never a verdict: two students may write "
+        "the same code in good faith, and only reading both notebooks can tell.",
+    ),
+    "similarity_method": (
+        "{compared} notebook(s) comparé(s) : le code des cellules, sans celui du sujet distribué "
+        "ni les imports, en empreintes (winnowing) insensibles aux noms de variables, aux "
+        "valeurs, aux commentaires et à l'ordre des cellules. Le code que toute la classe ou la "
+        "solution partage compte moins. Part : ce que la paire a en commun, rapporté au code "
+        "propre de chacun·e.",
+        "{compared} notebook(s) compared: the code of their cells, without the released "
+        "template's or the imports, as fingerprints (winnowing) blind to variable names, "
+        "values, comments and cell order. Code the whole class or the solution shares counts "
+        "less. Share: what the pair has in common, over each one's own code.",
+    ),
+    "similarity_threshold": (
+        "Seuil tiré de la répartition de cette classe (valeurs extrêmes) : {threshold}. "
+        "{flagged} paire(s) au-dessus.",
+        "Threshold set from this class's distribution (outliers): {threshold}. "
+        "{flagged} pair(s) above it.",
+    ),
+    "similarity_none": ("Aucune paire ne partage de code propre.", "No pair shares own code."),
+    "pair": ("Paire", "Pair"),
+    "share_of": ("part de {student}", "share of {student}"),
+    "share_first": ("Part du 1er", "Share of 1st"),
+    "share_second": ("Part du 2e", "Share of 2nd"),
+    "stands_out": ("se détache", "stands out"),
+    "same_group": ("même groupe (déclaré)", "same group (declared)"),
+    "pairs_shown": (
+        "Les {shown} premières paires sur {total} ; toutes sont dans similarity.csv.",
+        "The first {shown} pairs of {total}; every one is in similarity.csv.",
+    ),
+    "matching_cells": ("Cellules en commun", "Cells in common"),
+    "cell_number": ("cellule {number}", "cell {number}"),
+    "lines_cut": ("… (suite non affichée)", "… (rest not shown)"),
+    "lines_before": ("… (début non affiché)", "… (start not shown)"),
+    "not_compared": ("Notebooks non comparés ou tronqués", "Notebooks not compared, or cut"),
+    "similarity_note.unreadable": (
+        "notebook illisible (JSON invalide)",
+        "unreadable notebook (bad JSON)",
+    ),
+    "similarity_note.no-cells": (
+        "notebook sans liste de cellules",
+        "a notebook without a cell list",
+    ),
+    "similarity_note.cells-cut": (
+        "seules les {count} premières cellules de code sont comparées",
+        "only the first {count} code cells are compared",
+    ),
+    "similarity_note.cell-cut": (
+        "cellule {number} coupée à {count} caractères",
+        "cell {number} cut at {count} characters",
+    ),
+    "similarity_note.tokens-cut": (
+        "comparaison limitée aux {count} premiers tokens",
+        "compared on its first {count} tokens only",
+    ),
+    "similarity_note.no-code": (
+        "aucune cellule de code : non comparé",
+        "no code cell: not compared",
+    ),
+    "similarity_note.unknown": (
+        "dépôt inconnu du carnet de notes : non comparé",
+        "submission unknown to the gradebook: not compared",
+    ),
+    "similarity_note.instructor": (
+        "notebook de l'enseignant·e (solution ou exemple) : non comparé",
+        "the instructor's notebook (solution or example): not compared",
+    ),
+    "similarity_note.unread": ("non comparé : {problem}", "not compared: {problem}"),
 }
 
 
 def translator(lang: Lang) -> Callable[..., str]:
-    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in."""
+    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in; the
+    messages of grader.messages (a skipped file's reason) by their key too."""
     column = LANGS.index(lang)
 
     def translate(key: str, **fields: object) -> str:
-        text = CATALOGUE[key][column]
+        text = (CATALOGUE.get(key) or MESSAGES[key])[column]
         return text.format(**fields) if fields else text
 
     return translate
-
-
-def format_points(points: float, lang: Lang = "fr") -> str:
-    """14.5 -> "14,5" in French, "14.5" in English; 20.0 -> "20"."""
-    text = f"{points:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if lang == "fr" else text

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from grader.formats import points as format_points
 from grader.report.html import _ENVIRONMENTS
-from grader.report.i18n import Lang, format_points, translator
+from grader.report.i18n import Lang, translator
 from grader.results import ExecutionStatus, GradeReport, Outcome
 
 SLOWEST = 5
-MiB = 1024**2
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,10 @@ def render_summary(
     title: str,
     lang: Lang = "fr",
     quiz_analysis: str | None = None,
+    similarity: bool = False,
 ) -> str:
-    """`quiz_analysis`: the QCM's item analysis (grader.quiz.render_item_analysis), when given."""
+    """`quiz_analysis`: the QCM's item analysis (grader.quiz.render_item_analysis), when given;
+    `similarity`: link to similarity.html, beside the summary (grader.similarity)."""
     scores = [r.score for r in reports]
     max_score = max((r.max_score for r in reports), default=0.0)
     return (
@@ -143,11 +145,12 @@ def render_summary(
             criterion_rows=criterion_rows(reports),
             manual=manual_progress(reports),
             failing=failing(reports),
+            check_errors=[(r.student, c) for r in reports for c in r.check_errors],
             slowest=sorted(reports, key=lambda r: -r.execution.duration_s)[:SLOWEST],
             memory=memory_peaks(reports),
-            MiB=MiB,
             histogram=Markup(score_histogram(scores, max_score, lang)),
             quiz_analysis=Markup(quiz_analysis) if quiz_analysis else None,
+            similarity=similarity,
         )
     )
 

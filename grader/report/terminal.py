@@ -27,19 +27,23 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from grader.report.i18n import format_points
-from grader.report.summary import MiB, memory_peaks
-from grader.results import GradeReport, Outcome
+from grader.formats import points as format_points
+from grader.report.summary import memory_peaks
+from grader.results import GradeReport
+
+MiB = 1024**2
 
 
 def report_line(report: GradeReport) -> str:
     status = report.execution.status.value
-    failing = sum(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in report.checks)
+    failing = report.not_passed
     note = f", {failing} check(s) not passed" if failing else ""
+    if in_error := len(report.check_errors):
+        note += f", {in_error} check error(s) to review"
     late = f", {report.late.days_late} day(s) late" if report.late else ""
     return (
-        f"  {report.student:<20} {format_points(report.score):>6} / "
-        f"{format_points(report.max_score):<4} {status}{note}{late}"
+        f"  {report.student:<20} {format_points(report.score, 'en'):>6} / "
+        f"{format_points(report.max_score, 'en'):<4} {status}{note}{late}"
     )
 
 
@@ -193,13 +197,34 @@ class BatchProgress:
         ):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for report in sorted(reports, key=lambda r: r.student):
-            failing = sum(c.outcome in (Outcome.FAILED, Outcome.ERROR) for c in report.checks)
+            failing = report.not_passed
             table.add_row(
                 report.student,
-                f"{format_points(report.score)} / {format_points(report.max_score)}",
+                f"{format_points(report.score, 'en')} / {format_points(report.max_score, 'en')}",
                 report.execution.status.value,
                 str(failing or ""),
                 f"{report.late.days_late} d" if report.late else "",
                 f"{report.execution.duration_s:.1f} s",
             )
         self.console.print(table)
+
+
+def check_error_lines(reports: Sequence[GradeReport]) -> list[str]:
+    """Each check whose own code raised, once, with its traceback and the students it hit:
+    the instructor's to fix (their points are held back, not lost)."""
+    students: dict[str, list[str]] = {}
+    traces: dict[str, str] = {}
+    for report in reports:
+        for check in report.check_errors:
+            students.setdefault(check.id, []).append(report.student)
+            traces.setdefault(check.id, (check.detail or "").rstrip())
+    if not students:
+        return []
+    lines = [
+        f"grader: {len(students)} check(s) raised in their own code (checks.py: yours to fix; "
+        "the students lose nothing, those points are held back until you grade again):"
+    ]
+    for check_id, names in students.items():
+        lines.append(f"  {check_id}: {len(names)} student(s): {', '.join(sorted(names))}")
+        lines.extend(f"    {line}" for line in traces[check_id].splitlines())
+    return lines

@@ -14,12 +14,12 @@ import ast
 from functools import cache
 from typing import Any, TypeGuard
 
+from grader.messages import say
+
 LINE_MAGICS = ("pip", "conda", "mamba", "sx", "system", "sc")
 CELL_MAGICS = ("bash", "sh", "script", "shell", "system", "sx")
 
-SKIPPED_MESSAGE = (
-    "Les commandes shell sont ignorées à la correction ; les paquets du cours sont déjà installés."
-)
+SKIPPED_MESSAGE = say("shell.skipped")
 
 # Run silently in the kernel before any cell: `!cmd`, `x = !cmd` and the magics above do nothing.
 KERNEL_SETUP = f"""

@@ -1,0 +1,24 @@
+"""What numeric and short-text questions share: a typed answer, marked by its best credit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from grader.quiz.answers import RawAnswer
+from grader.quiz.kinds.base import Marked, Response, Typed
+from grader.quiz.schemes import score_typed
+from grader.quiz.spec import Scheme
+
+
+def read_typed(raw: RawAnswer) -> Typed:
+    return Typed(str(raw).strip())
+
+
+def mark_typed(scheme: Scheme, response: Response | None, credit: Callable[[str], float]) -> Marked:
+    """`credit` in (0, 1] if the text matched an accepted answer, 0 if not; empty if no text."""
+    text = response.text if isinstance(response, Typed) else None
+    return Marked(score_typed(scheme, None if text is None else credit(text)), text)
+
+
+def typed_raw_max(scheme: Scheme) -> float:
+    return score_typed(scheme, None).raw_max
