@@ -264,6 +264,8 @@ def test_an_unknown_topic_is_told_and_the_shared_criteria_still_count(tmp_path: 
     assert checks["rapport.lisible"].message == (
         "rapport PDF absent : déposez `rapport.pdf` à côté du notebook"
     )
+    pointer = "rapport absent ou illisible : voir « rapport.lisible »"
+    assert all(checks[f"rapport.{c}"].message == pointer for c in ("pages", "mots", "figures"))
 
 
 def test_release_ships_the_data_but_never_the_hidden_labels(tmp_path: Path) -> None:

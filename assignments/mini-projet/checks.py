@@ -454,6 +454,7 @@ def _read_report(content):
 
 
 def _report(nb):
+    """The PDF report as read (once: _read_report), or CheckFailed saying why it was not."""
     try:
         content = nb.read_file(REPORT.file, PdfLimits().max_bytes)
     except ProbeError as problem:
@@ -468,6 +469,17 @@ def _report(nb):
     return found
 
 
+def _read(nb):
+    """The report for the checks after rapport.lisible: why it could not be read is said
+    there once; here, a short pointer to it."""
+    try:
+        return _report(nb)
+    except (CheckFailed, ProbeError) as problem:
+        raise CheckFailed(
+            "rapport absent ou illisible : voir « rapport.lisible »", detail=str(problem)
+        ) from None
+
+
 @check("rapport.lisible")
 def report_readable(nb, rng):
     found = _report(nb)
@@ -476,14 +488,14 @@ def report_readable(nb, rng):
 
 @check("rapport.pages")
 def report_pages(nb, rng):
-    pages = _report(nb).pages
+    pages = _read(nb).pages
     if pages > REPORT.max_pages:
         raise CheckFailed(f"le rapport fait {pages} pages : {REPORT.max_pages} au plus")
 
 
 def _report_section(nb, name):
     wanted = _plain(name)
-    lines = (_plain(line) for line in _report(nb).text.splitlines())
+    lines = (_plain(line) for line in _read(nb).text.splitlines())
     if not any(line.startswith(wanted) for line in lines):
         raise CheckFailed(f"rapport : section « {name} » introuvable (aucun titre « {name} »)")
 
@@ -510,7 +522,7 @@ def report_section_limites(nb, rng):
 
 @check("rapport.mots")
 def report_words(nb, rng):
-    words = len(_report(nb).text.split())
+    words = len(_read(nb).text.split())
     if not REPORT.min_words <= words <= REPORT.max_words:
         raise CheckFailed(
             f"le rapport compte {words} mots : attendu entre {REPORT.min_words} "
@@ -520,7 +532,7 @@ def report_words(nb, rng):
 
 @check("rapport.figures")
 def report_figures(nb, rng):
-    found: PdfReport = _report(nb)
+    found: PdfReport = _read(nb)
     if found.figures < REPORT.min_figures:
         raise CheckFailed(
             f"le rapport ne contient aucune figure (image) : {REPORT.min_figures} au moins"
