@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 import grader
+from grader import distribution
 from grader.checks.reference import run_store
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
@@ -62,19 +63,44 @@ class Commands(click.Group):
         "similarity": "grader.similarity.cli:similarity",
     }
 
+    extras = {"mark": "mark"}  # a command whose module imports an extra's package
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             module, attribute = self.lazy[name].split(":")
-            command: click.Command = getattr(importlib.import_module(module), attribute)
+            try:
+                loaded = importlib.import_module(module)
+            except ImportError as exc:
+                extra = self.extras.get(name)
+                if extra is None:
+                    raise
+                raise click.ClickException(
+                    str(distribution.missing_extra(exc, extra, f"grader {name}"))
+                ) from exc
+            command: click.Command = getattr(loaded, attribute)
             return command
         return super().get_command(ctx, name)
 
 
+def _show_version(ctx: click.Context, value: bool) -> None:
+    """--version, looked up only when asked (click's own looks the distribution up by name)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"grader ({distribution.DISTRIBUTION}) {distribution.version()}")
+        ctx.exit()
+
+
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="grader")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _show_version(ctx, value),
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Grade Jupyter notebooks in sandboxed kernels against reference implementations."""
 
