@@ -19,6 +19,7 @@ from grader.checks.reference import run_store
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
 from grader.mirror import DEFAULT_ROOT
+from grader.report.check_lines import self_check_lines
 from grader.report.html import format_points
 from grader.report.i18n import LANGS, Lang
 from grader.report.terminal import BatchProgress, check_error_lines, peak_memory_line
@@ -326,19 +327,8 @@ def check(
         click.echo(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
     else:
         click.echo(f"{loaded.spec.title} — vérifications publiques de {notebook.name}")
-        if report.execution.message:
-            click.echo(f"  ! {report.execution.message}")
-        for skipped in report.execution.skipped_files:
-            click.echo(f"  ! {skipped.path} : {skipped.message}")
-        for result in report.checks:
-            mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·", "check-error": "?"}[
-                result.outcome
-            ]
-            click.echo(f"  {mark} {result.id} : {result.message}")
-        click.echo(
-            f"Note indicative (vérifications publiques seulement) : "
-            f"{format_points(report.score)} / {format_points(report.max_score)}"
-        )
+        for line in self_check_lines(loaded, report):
+            click.echo(line)
     sys.exit(verdict(report.all_passed, bool(report.check_errors)))
 
 

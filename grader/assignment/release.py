@@ -69,13 +69,18 @@ def template_notebook(assignment: Assignment) -> nbformat.NotebookNode:
 
 
 def public_rubric(assignment: Assignment) -> str:
-    """The rubric as students see it: each criterion with its public checks only."""
+    """The rubric as students see it: each criterion with its public checks, and the ids of its
+    hidden ones (their code stays behind) so that a self-check names them and their points."""
     public = [check.id for check in assignment.checks if not check.hidden]
+    hidden = assignment.hidden_checks()
     criteria = []
     for criterion in assignment.rubric.criteria:
         kept = [p for p in criterion.checks if any(fnmatch.fnmatchcase(i, p) for i in public)]
-        if kept or criterion.manual:
-            criteria.append({**criterion.model_dump(mode="json"), "checks": kept})
+        dumped = criterion.model_dump(mode="json", exclude_defaults=True)
+        entry = {**dumped, "checks": kept}
+        if hidden[criterion.id]:
+            entry["hidden_checks"] = hidden[criterion.id]
+        criteria.append(entry)
     rubric = {"assignment": assignment.id, "criteria": criteria}
     return yaml.safe_dump(rubric, allow_unicode=True, sort_keys=False)
 

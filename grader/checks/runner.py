@@ -68,6 +68,9 @@ def load_checks(path: Path) -> list[Check]:
     return sorted(checks, key=lambda c: c.line)
 
 
+HIDDEN_MESSAGE = "vérification cachée : exécutée à la correction"  # in a self-check
+
+
 def check_rng(seed: int, check_id: str, student: str) -> np.random.Generator:
     """Inputs for one check: from the run's secret seed, distinct per check and per student."""
     return np.random.default_rng(
@@ -92,7 +95,7 @@ def run_checks(
                     check.id,
                     Outcome.SKIPPED,
                     Phase.CHECK,
-                    "vérification cachée : exécutée à la correction",
+                    HIDDEN_MESSAGE,
                     hidden=True,
                 )
             )
