@@ -1,19 +1,35 @@
-# Set-up and everyday commands. `make demo` and `make test` each install everything first.
+# Set-up and everyday commands. `make demo` and `make test` each install what they need first.
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 SUBMISSIONS := $(wildcard examples/submissions/tp-attention/*.ipynb)
+# Another apt (unattended-upgrades, a provisioning script) may hold the dpkg lock: wait for it,
+# five minutes at most, rather than fail at once.
+APT := apt-get -o DPkg::Lock::Timeout=300 -o Acquire::Retries=3
+DEMO_PACKAGES := bubblewrap libseccomp2 util-linux
+TEST_PACKAGES := $(DEMO_PACKAGES) chromium
 
-.PHONY: install demo test lint
+.PHONY: install install-demo demo test lint
 
-install:
-	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && apt-get install -y -qq bubblewrap libseccomp2 util-linux chromium >/dev/null; \
-	else echo "note: not root with apt-get: install bubblewrap yourself for the sandbox"; fi
+# What grading needs: the sandbox's packages, the CPU build of torch, grader.
+install-demo:
+	$(call apt_install,$(DEMO_PACKAGES))
 	$(PIP) install -q torch==2.13.0  # first: a CPU build; a later range must not pull CUDA
+	$(PIP) install -q -e .
+
+# What the tests need besides: Chromium (the reports are opened in it) and the dev tools.
+install:
+	$(call apt_install,$(TEST_PACKAGES))
+	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev]'
 
+define apt_install
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		$(APT) update -qq && $(APT) install -y -qq $(1) >/dev/null; \
+	else echo "note: not root with apt-get: install $(1) yourself"; fi
+endef
+
 # Grades the bundled class; grader exits 1 because some students fail checks, as they should.
-demo: install
+demo: install-demo
 	grader grade assignments/tp-attention $(SUBMISSIONS) --out out/demo || [ $$? -eq 1 ]
 	@echo "open out/demo/summary.html and out/demo/reports/<student>.html"
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.batch import rerender
 from grader.gradebook.store import Gradebook
+from grader.graded_folder import rerender
 from tests.report_builders import make_report
 
 

@@ -26,17 +26,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import grader.batch as batch
 import grader.grading as grading
+import grader.output_tree as output_tree
+import grader.warm_start as warm_start
 from grader.assignment.load import load_assignment
 from grader.checks.probe import Notebook
 from grader.grading import GradeOptions, Submission, grade_submission, prepare_mirror
 from grader.mirror import DEFAULT_ROOT
 from grader.report import html
 from grader.sandbox import execute
-from grader.sandbox.backend import KernelBox
-from grader.sandbox.backends import select_backend
+from grader.sandbox.boxes import KernelBox
 from grader.sandbox.execute import CappedNotebookClient
+from grader.sandbox.selection import select_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "assignments" / "tp-attention"
@@ -90,10 +91,10 @@ def instrument() -> None:
     KernelBox.close = timed("kernel close", KernelBox.close)  # type: ignore[method-assign]
     grading.score_rubric = timed("scoring", grading.score_rubric)
     grading.submission_hash = timed("hash", grading.submission_hash)
-    batch.OutputTree.add = timed("writing (add)", batch.OutputTree.add)  # type: ignore[method-assign]
-    batch.render_report = timed("  html report", html.render_report)
-    batch.write_json_atomic = timed("  results json", batch.write_json_atomic)
-    batch.Gradebook.record = timed("  gradebook row", batch.Gradebook.record)  # type: ignore[method-assign]
+    output_tree.OutputTree.add = timed("writing (add)", output_tree.OutputTree.add)  # type: ignore[method-assign]
+    output_tree.render_report = timed("  html report", html.render_report)
+    output_tree.write_json_atomic = timed("  results json", output_tree.write_json_atomic)
+    output_tree.Gradebook.record = timed("  gradebook row", output_tree.Gradebook.record)  # type: ignore[method-assign]
 
 
 SUB_PHASES = (
@@ -109,7 +110,7 @@ SUB_PHASES = (
 
 
 def grade_one(
-    assignment: Any, tree: batch.OutputTree, submission: Submission, options: GradeOptions
+    assignment: Any, tree: output_tree.OutputTree, submission: Submission, options: GradeOptions
 ) -> dict[str, float]:
     spent.clear()
     started = time.perf_counter()
@@ -157,12 +158,12 @@ def main() -> None:
             max_threads=1,
             fresh_kernels=args.fresh,
         )
-        tree = batch.OutputTree(out, assignment, options)
+        tree = output_tree.OutputTree(out, assignment, options)
         tree.plan(copies)
-        with grading.warm_kernels(assignment, options) as (options, notice):
+        with warm_start.warm_kernels(assignment, options) as (options, notice):
             print(notice)
             rows = [grade_one(assignment, tree, s, options) for s in copies]
-        tree.finish([], None)
+        tree.finish(None)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     counted = rows[1:]

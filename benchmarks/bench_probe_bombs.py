@@ -22,10 +22,11 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from grader.assignment.load import load_assignment
-from grader.grading import GradeOptions, Submission, prepare_mirror, warm_kernels
+from grader.grading import GradeOptions, Submission, prepare_mirror
 from grader.mirror import DEFAULT_ROOT
 from grader.results import GradeReport
-from grader.sandbox.backends import select_backend
+from grader.sandbox.selection import select_backend
+from grader.warm_start import warm_kernels
 from grader.workers import Worker, receive, send
 from tests.hostile.cells import PROBE_BOMBS, bomb_probe_answers
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from grader.sandbox.backends import Backend, select_backend
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import Backend, select_backend
 
 
 async def one_submission(backend: Backend, workdir: Path) -> float:

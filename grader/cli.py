@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import contextlib
+import ast
 import importlib
 import json
-import secrets
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import grader
 from grader import distribution
-from grader.checks.reference import run_store
+from grader.api import ClassListener, ClassPlan, ClassRun
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
-from grader.mirror import DEFAULT_ROOT
-from grader.report.check_lines import self_check_lines
-from grader.report.html import format_points
+from grader.formats import points as format_points
 from grader.report.i18n import LANGS, Lang
-from grader.report.terminal import BatchProgress, check_error_lines, peak_memory_line
-from grader.results import GradeReport, report_to_dict
-from grader.sandbox.backends import BACKEND_NAMES, BackendName, select_backend
-from grader.sandbox.limits import format_size
+from grader.sandbox_names import BACKEND_NAMES, BackendName
+
+if TYPE_CHECKING:
+    from grader.report.terminal import BatchProgress
+    from grader.results import GradeReport
+
+# Each command imports what it runs when it runs: `grader --help` imports none of it.
 
 MIRROR = click.option(
     "--mirror",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_ROOT,
+    default=ClassRun.mirror,
     show_default=True,
     help="Offline model cache for assignments that load models (built on first use).",
 )
@@ -38,7 +38,7 @@ MIRROR = click.option(
 LANG = click.option(
     "--lang",
     type=click.Choice(LANGS),
-    default="fr",
+    default=ClassRun.lang,
     show_default=True,
     help="Language of the reports.",
 )
@@ -69,6 +69,20 @@ class Commands(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands, a lazy one's line read from its source: listing them imports
+        none of them."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))  # as click's own list
+        rows = []
+        for name in names:
+            if name in self.lazy:
+                rows.append((name, _short_help(self.lazy[name], limit)))
+            elif (command := super().get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             module, attribute = self.lazy[name].split(":")
@@ -91,6 +105,18 @@ def _show_version(ctx: click.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(f"grader ({distribution.DISTRIBUTION}) {distribution.version()}")
         ctx.exit()
+
+
+def _short_help(target: str, width: int) -> str:
+    """The first sentence of the docstring of `module:function`, as click shortens it, read
+    from the module's file (finding its spec would import its package)."""
+    module, attribute = target.split(":")
+    path = Path(__file__).parent.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and node.name == attribute:
+            summary = click.Command(attribute, help=ast.get_docstring(node))
+            return summary.get_short_help_str(width)
+    return ""
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,7 +198,7 @@ def main() -> None:
 )
 @click.option(
     "--time-column",
-    default="submitted_at",
+    default=ClassRun.time_column,
     show_default=True,
     help="The column of --submitted-at holding the time (ISO 8601).",
 )
@@ -210,74 +236,42 @@ def grade(
       grader grade assignments/tp-attention submissions/*.ipynb --out out \\
         --scheduler tcp://cluster-head:8786
     """
-    loaded = grader.load_assignment(assignment)
-    batch = grader.collect_submissions(list(submissions))
+    from grader.api import grade_class
+    from grader.report.terminal import check_error_lines
+    from grader.sandbox.selection import select_backend
+
     backend = select_backend(sandbox, "grade", unsafe_no_sandbox)
-    click.echo(backend.notice, err=output_format == "json")
-    # A submission that is a link is never read (grader/submission.py): protecting its target,
-    # which the student chose (/usr, say), would refuse every box of the class.
-    others = tuple(s.path.resolve() for s in batch if not s.path.is_symlink())
-    jobs = jobs or grader.default_jobs()
-    # The batch's workers share their @reference values there (a Dask worker on this machine too).
-    store = click.get_current_context().with_resource(run_store())
-    options = grader.GradeOptions(
-        seed=seed if seed is not None else secrets.randbits(64),
+    run = ClassRun(
+        assignment,
+        submissions,
+        out,
+        jobs=jobs,
+        junit=junit,
+        scheduler=scheduler,
+        seed=seed,
         sandbox=backend,
-        protected=(loaded.root.resolve(), out.resolve(), *others, store),
-        mirror=grader.prepare_mirror(loaded, mirror),
-        max_threads=None if scheduler else grader.threads_per_kernel(jobs),
+        force=force,
         fresh_kernels=fresh_kernels,
-        reference_store=store,
+        lang=lang,
+        extensions=extensions,
+        lms_export=lms_export,
+        time_column=time_column,
+        mirror=mirror,
+        similarity=compare_code,
     )
-    late = grader.late_policy(loaded, extensions)
-    times = grader.read_lms_times(lms_export, time_column) if lms_export else None
-    tree = grader.OutputTree(out, loaded, options, lang=lang, late=late, submitted_at=times)
-    pending = tree.plan(batch, force)
     terminal = output_format == "terminal"
-    if changes := tree.changes.line():
-        click.echo(f"grader: {changes}", err=not terminal)
-    if terminal:
-        where = f"on {scheduler}" if scheduler else f"{jobs} at a time"
-        threads = min(loaded.limits.cpu_threads, options.max_threads or loaded.limits.cpu_threads)
-        memory = format_size(loaded.limits.memory_bytes)
+    listener = TerminalListener(backend.notice, quiet=not terminal)
+    result = grade_class(run, listener)
+    if listener.progress is not None:
+        listener.progress.table(result.reports)
+    for crash in result.crashed:
         click.echo(
-            f"grader: {loaded.id}, {len(pending)} submission(s) to grade, {where}, "
-            f"{threads} thread(s) and up to {memory} per kernel"
-        )
-    with contextlib.ExitStack() as stack:
-        if pending and scheduler is None:  # a cluster's workers start their own warm parents
-            options, warm = stack.enter_context(grader.warm_kernels(loaded, options))
-            if warm:
-                click.echo(warm, err=not terminal)
-        progress = stack.enter_context(BatchProgress(len(pending), quiet=not terminal))
-        progress.skipped(len(batch) - len(pending))
-
-        def on_report(report: GradeReport) -> None:
-            progress.graded(tree.add(report))
-
-        result = grader.grade_batch(loaded.root, pending, options, jobs, on_report, scheduler)
-    current = tree.finish(result.reports, junit)
-    if compare_code:
-        grader.similarity_report(out, loaded, lang=lang)
-    result.crashed.extend(tree.failed)
-    result.reports = [r for r in current if r.student in {s.student for s in batch}]
-    progress.table(result.reports)
-    for student, trace in result.crashed:
-        click.echo(
-            f"{trace}\ngrader: grading '{student}' hit a bug in grader; the other "
-            "results are saved. Please report it with the traceback above.",
+            f"{crash.traceback}\ngrader: grading '{crash.student}' hit a bug in grader; the "
+            "other results are saved. Please report it with the traceback above.",
             err=True,
         )
     if terminal:
-        mean = sum(r.score for r in result.reports) / max(len(result.reports), 1)
-        top = result.reports[0].max_score if result.reports else 0
-        click.echo(
-            f"mean {format_points(mean)} / {format_points(top)}; reports in "
-            f"{display_path(out / 'reports')}/, class summary in "
-            f"{display_path(out / 'summary.html')}"
-        )
-        if peaks := peak_memory_line(result.reports):
-            click.echo(peaks)
+        _print_class_summary(result.reports, out)
     else:
         click.echo(json.dumps([_json_summary(r) for r in result.reports], ensure_ascii=False))
     for line in check_error_lines(result.reports):
@@ -290,6 +284,63 @@ def grade(
             any(r.check_errors for r in result.reports),
         )
     )
+
+
+class TerminalListener(ClassListener):
+    """`grader grade`'s lines and progress bar; with `quiet` (JSON output), notices go to
+    standard error and nothing else is printed. The sandbox's notice comes once the class is
+    read: a mistake in the assignment is the only line then."""
+
+    def __init__(self, sandbox_notice: str, quiet: bool) -> None:
+        self.sandbox_notice = sandbox_notice
+        self.quiet = quiet
+        self.progress: BatchProgress | None = None
+
+    def planned(self, plan: ClassPlan) -> None:
+        from grader.sandbox.limits import format_size
+
+        click.echo(self.sandbox_notice, err=self.quiet)
+        if plan.changes:
+            click.echo(f"grader: {plan.changes}", err=self.quiet)
+        if not self.quiet:
+            click.echo(
+                f"grader: {plan.assignment.id}, {plan.pending} submission(s) to grade, "
+                f"{plan.where}, {plan.threads} thread(s) and up to "
+                f"{format_size(plan.memory_bytes)} per kernel"
+            )
+
+    def warm_start(self, notice: str) -> None:
+        click.echo(notice, err=self.quiet)
+
+    def grading_started(self, plan: ClassPlan) -> None:
+        from grader.report.terminal import BatchProgress
+
+        self.progress = BatchProgress(plan.pending, quiet=self.quiet).__enter__()
+        self.progress.skipped(plan.skipped)
+
+    def graded(self, report: GradeReport) -> None:
+        if self.progress is not None:
+            self.progress.graded(report)
+
+    def grading_ended(self, completed: bool) -> None:
+        if self.progress is not None:
+            failure = None if completed else KeyboardInterrupt
+            self.progress.__exit__(failure, None, None)
+
+
+def _print_class_summary(reports: list[GradeReport], out: Path) -> None:
+    """The class mean, where the reports are and the kernels' peaks."""
+    from grader.report.terminal import peak_memory_line
+
+    mean = sum(r.score for r in reports) / max(len(reports), 1)
+    top = reports[0].max_score if reports else 0
+    click.echo(
+        f"mean {format_points(mean, 'en')} / {format_points(top, 'en')}; reports in "
+        f"{display_path(out / 'reports')}/, class summary in "
+        f"{display_path(out / 'summary.html')}"
+    )
+    if peaks := peak_memory_line(reports):
+        click.echo(peaks)
 
 
 @main.command()
@@ -312,21 +363,21 @@ def check(
     Example:
       grader check tp-attention.ipynb
     """
+    from grader.api import check_notebook
+    from grader.messages import say
+    from grader.report.check_lines import self_check_lines
+    from grader.results import report_to_dict
+    from grader.sandbox.selection import select_backend
+
     loaded = grader.load_assignment(assignment or grader.find_assignment(notebook))
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=output_format == "json")
-    options = grader.GradeOptions(
-        seed=secrets.randbits(64),
-        public_only=True,
-        sandbox=backend,
-        protected=(loaded.root.resolve(),),
-        mirror=grader.prepare_mirror(loaded, mirror),
-    )
-    report = grader.grade_submission(loaded, grader.find_submission(notebook), options)
+    report = check_notebook(loaded, notebook, backend, mirror)
     if output_format == "json":
         click.echo(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{loaded.spec.title} — vérifications publiques de {notebook.name}")
+        title = say("selfcheck.title", title=loaded.spec.title, name=notebook.name)
+        click.echo(title.text("fr"))
         for line in self_check_lines(loaded, report):
             click.echo(line)
     sys.exit(verdict(report.all_passed, bool(report.check_errors)))
@@ -345,6 +396,8 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
     Example:
       grader validate assignments/tp-attention
     """
+    from grader.sandbox.selection import select_backend
+
     loaded = grader.load_assignment(assignment)
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=True)
@@ -362,10 +415,10 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
         }
         click.echo(json.dumps(payload, ensure_ascii=False))
     elif validation.ok:
-        manual = ", ".join(f"{c} ({format_points(p)})" for c, p in validation.manual)
+        manual = ", ".join(f"{c} ({format_points(p, 'en')})" for c, p in validation.manual)
         click.echo(
-            f"{loaded.id}: valid: the solution scores full marks, {format_points(points)} / "
-            f"{format_points(total)} automatic points"
+            f"{loaded.id}: valid: the solution scores full marks, {format_points(points, 'en')} / "
+            f"{format_points(total, 'en')} automatic points"
             + (f" (and manual criteria, yours to mark: {manual})" if manual else "")
             + "; the template passes no check"
         )

@@ -20,27 +20,22 @@ import functools
 import shutil
 import tempfile
 import threading
-import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from grader.assignment.load import Assignment, load_assignment
+from grader.crashes import Crash, guarded
 from grader.errors import GraderError
-from grader.grading import (
-    GradeOptions,
-    Submission,
-    grade_submission,
-    kernel_limits,
-    start_warm_parent_for,
-)
+from grader.grading import GradeOptions, Submission, grade_submission, kernel_limits
 from grader.results import GradeReport, SkippedFile
-from grader.sandbox.backends import Backend, BackendName, select_backend
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import Backend
 from grader.sandbox.warm import WarmParent
 from grader.submission import Found, Walk, is_folder, read_chunks, submission_hash
+from grader.warm_start import start_warm_parent_for
 from grader.workers import worker_assignment
 
 
@@ -96,7 +91,7 @@ def grade_shipped(assignment_path: str, shipped: SubmissionFiles, options: Grade
     try:
         submission = shipped.write(folder)
         assignment = worker_assignment(assignment_path)
-        options = replace(options, sandbox=_worker_backend(options.sandbox.name))
+        options = replace(options, sandbox=_worker_backend(options.sandbox))
         report = grade_submission(assignment, submission, _worker_warm_start(assignment, options))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -112,10 +107,10 @@ def as_handed_in(report: GradeReport, shipped: SubmissionFiles) -> GradeReport:
 
 
 @functools.cache
-def _worker_backend(name: str) -> Backend:
-    """The backend the client chose, as this worker's machine provides it (its own cgroups);
-    SandboxUnavailable when it cannot, rather than a weaker one. `none` was asked for."""
-    return select_backend(cast(BackendName, name), "grade", unsafe_no_sandbox=name == "none")
+def _worker_backend(chosen: Backend) -> Backend:
+    """The client's sandbox as this worker's machine provides it (its own cgroups);
+    SandboxUnavailable where it cannot run, rather than a weaker one."""
+    return chosen.on_this_machine()
 
 
 _worker_parents: dict[tuple[object, ...], WarmParent | None] = {}
@@ -150,26 +145,19 @@ def grade_on_cluster(
     assignment_path: Path,
     submissions: Sequence[Submission],
     options: GradeOptions,
-    on_report: Callable[[GradeReport], None],
-    crashed: list[tuple[str, str]],
     connect_timeout_s: float = 20,
-) -> list[GradeReport]:
-    """Grade every submission on the cluster at `scheduler` (e.g. tcp://10.0.0.5:8786).
+) -> Iterator[GradeReport | Crash]:
+    """Grade every submission on the cluster at `scheduler` (e.g. tcp://10.0.0.5:8786): each
+    report as it is done, or the Crash of a bug in grader (or of a submission that killed every
+    worker it was given to). A scheduler that does not answer is a GraderError now, not once
+    the reports are read."""
+    client = _connect(scheduler, connect_timeout_s)
+    return _graded(client, assignment_path, submissions, options)
 
-    A bug while grading one submission is appended to `crashed` and the others go on.
-    """
-    try:
-        import distributed
-    except ImportError as exc:
-        raise GraderError(
-            "--scheduler needs Dask: pip install 'dask[distributed]' (on the workers too)"
-        ) from exc
-    dask: Any = distributed  # untyped
-    try:
-        client = dask.Client(scheduler, timeout=f"{connect_timeout_s}s")
-    except OSError as exc:
-        raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc
-    reports: list[GradeReport] = []
+
+def _graded(
+    client: Any, assignment_path: Path, submissions: Sequence[Submission], options: GradeOptions
+) -> Iterator[GradeReport | Crash]:
     run = uuid.uuid4().hex[:12]
     limits = load_assignment(assignment_path).limits
     try:
@@ -184,17 +172,26 @@ def grade_on_cluster(
             ): submission.student
             for submission in submissions
         }
-        for future in dask.as_completed(futures):
-            student = futures[future]
-            try:
-                report = future.result()
-            except Exception:  # a bug in the grader, or a submission that killed every worker
-                crashed.append((student, traceback.format_exc()))
-                continue
-            finally:
-                future.release()
-            reports.append(report)
-            on_report(report)
+        for future in _dask().as_completed(futures):
+            yield guarded(futures[future], future.result)
+            future.release()
     finally:
         client.close()
-    return reports
+
+
+def _dask() -> Any:
+    """The `distributed` module (untyped), or a GraderError saying how to install it."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise GraderError(
+            "--scheduler needs Dask: pip install 'dask[distributed]' (on the workers too)"
+        ) from exc
+    return distributed
+
+
+def _connect(scheduler: str, timeout_s: float) -> Any:
+    try:
+        return _dask().Client(scheduler, timeout=f"{timeout_s}s")
+    except OSError as exc:
+        raise GraderError(f"--scheduler {scheduler}: no Dask scheduler answers ({exc})") from exc

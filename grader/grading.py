@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import shutil
-import sys
 import tempfile
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -24,7 +18,9 @@ from grader.checks.reference import using_store
 from grader.checks.runner import run_checks
 from grader.checks.static import notebook_source
 from grader.fingerprint import assignment_fingerprint
+from grader.messages import Message, say
 from grader.mirror import build_mirror
+from grader.preload_imports import import_in_background
 from grader.results import (
     CheckResult,
     ExecutionRecord,
@@ -32,17 +28,16 @@ from grader.results import (
     GradeReport,
     SkippedFile,
     bounded_report,
+    message_fields,
 )
-from grader.sandbox.backend import KernelBox
-from grader.sandbox.backends import Backend, select_backend
+from grader.sandbox.boxes import KernelBox
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.kernel_user import (
-    enter_private_mounts,
     mount_working_folder,
     unmount_working_folder,
 )
 from grader.sandbox.limits import Limits
-from grader.sandbox.warm import WarmParent, start_warm_parent
+from grader.sandbox.selection import Backend, select_backend
 from grader.scoring.score import score_rubric
 from grader.submission import (
     NotebookFile,
@@ -98,7 +93,7 @@ def _grade(assignment: Assignment, submission: Submission, options: GradeOptions
         execution = ExecutionRecord(
             ExecutionStatus.STARTUP_FAILED,
             0.0,
-            message=problem,
+            **message_fields(problem),
             sandbox=options.sandbox.name,
             skipped_files=handed_in.skipped,
         )
@@ -147,34 +142,6 @@ def kernel_limits(assignment: Assignment, options: GradeOptions) -> Limits:
     return limits
 
 
-def start_warm_parent_for(
-    assignment: Assignment, options: GradeOptions
-) -> tuple[WarmParent | None, str | None]:
-    """The warm parent of the run's kernels, which imported the assignment's `preload:` once
-    (None: they start fresh), and the one line that says which (None: nothing to preload)."""
-    if not assignment.spec.preload:
-        return None, None
-    if options.fresh_kernels:
-        return None, "warm start: off (--fresh-kernels); every kernel starts fresh"
-    limits = kernel_limits(assignment, options)
-    return start_warm_parent(assignment.spec.preload, options.sandbox.name, limits, options.mirror)
-
-
-@contextmanager
-def warm_kernels(
-    assignment: Assignment, options: GradeOptions
-) -> Iterator[tuple[GradeOptions, str | None]]:
-    """The run's options with kernels forked from its warm parent, and the line that says so;
-    the parent, and every kernel forked from it, ends with the block."""
-    enter_private_mounts()  # before any worker starts: they share the run's mounts
-    parent, notice = start_warm_parent_for(assignment, options)
-    try:
-        yield (replace(options, warm_parent=parent.socket) if parent else options), notice
-    finally:
-        if parent is not None:
-            parent.stop()
-
-
 def _execute_and_check(
     assignment: Assignment,
     submission: Submission,
@@ -220,35 +187,6 @@ def _execute_and_check(
     return replace(executed.record, peak_memory_bytes=executed.peak_memory_bytes()), results
 
 
-_imports_lock = threading.Lock()
-_last_import: threading.Thread | None = None  # this process's latest import_in_background
-
-
-def import_in_background(modules: Sequence[str]) -> threading.Thread:
-    """Import the assignment's `preload:` libraries into this process while the kernel starts
-    and runs the cells: the checks' references use them too, and the kernel meanwhile imports
-    its own copy on another core (a grader worker forked from the warm parent has them already).
-    A module that fails to import here fails the check that needs it, as it would have.
-
-    Each call's thread first waits for the previous call's: once joined, no import that any
-    caller started is still under way (a module being imported is already in sys.modules)."""
-    global _last_import
-
-    def import_all(previous: threading.Thread | None) -> None:
-        if previous is not None:
-            previous.join()
-        for name in modules:
-            if name not in sys.modules:
-                with contextlib.suppress(Exception):
-                    importlib.import_module(name)
-
-    with _imports_lock:
-        thread = threading.Thread(target=import_all, args=(_last_import,), name="grader-preload")
-        _last_import = thread
-        thread.start()
-    return thread
-
-
 def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox:
     return options.sandbox.open(
         workdir,
@@ -261,14 +199,14 @@ def _open_box(workdir: Path, limits: Limits, options: GradeOptions) -> KernelBox
 
 def _parse_notebook(
     path: Path, handed_in: NotebookFile
-) -> tuple[nbformat.NotebookNode | None, str | None]:
+) -> tuple[nbformat.NotebookNode | None, Message | None]:
     if handed_in.content is None:
-        return None, handed_in.problem
+        return None, handed_in.said
     try:
         text = handed_in.content.decode("utf-8")
         return nbformat.reads(text, as_version=4), None  # type: ignore[no-untyped-call]
     except Exception as exc:  # invalid JSON, not a notebook: the student's file is unreadable
-        return None, f"le notebook {path.name} est illisible ({type(exc).__name__})"
+        return None, say("load.unreadable", name=path.name, error=type(exc).__name__)
 
 
 def _prepare_workdir(

@@ -1,18 +1,15 @@
-"""What grading produces: outcomes as data, and the versioned GradeReport JSON (design.md §4).
+"""What grading produces: outcomes as data, and the versioned GradeReport JSON.
 
 Fields may be added to the JSON, never renamed; `schema_version` says which shape a file has.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
+from grader.messages import Message, known_key
 from grader.text import MESSAGE_LIMIT, TextBudget, student_id
 
 SCHEMA_VERSION = 1
@@ -55,6 +52,19 @@ class CellStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Section:
+    """A section of the student's report that a check returns or fails with (a prompt-benchmark
+    table, an array's differences); check authors import it from grader.checks.
+
+    `kind` names its renderer (grader.report.sections.SECTION_RENDERERS); `data` is plain JSON.
+    """
+
+    kind: str
+    title: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CellRecord:
     index: int  # position in the notebook, 0-based as in nbformat; reports say index + 1
     status: CellStatus
@@ -94,6 +104,8 @@ class ExecutionRecord:
     detail: str | None = None  # for the instructor: a failed start's log, a protocol violation
     peak_memory_bytes: int | None = None  # the kernels' cgroup peak; None without a cgroup
     skipped_files: tuple[SkippedFile, ...] = ()  # what of the submission the kernel never saw
+    message_key: str | None = None  # `message` as data (grader.messages), for other languages
+    message_params: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,8 @@ class CheckResult:
     section: dict[str, Any] | None = None  # a report section the check produced: kind + data
     # « erreur reportée »: the upstream function whose failure this check did not penalise again
     carried_from: str | None = None
+    message_key: str | None = None  # `message` as data (grader.messages); None: the author's
+    message_params: dict[str, Any] | None = None
 
 
 def carried_forward(check: CheckResult) -> bool:
@@ -186,6 +200,14 @@ class GradeReport:
         return [c for c in self.checks if c.outcome is Outcome.CHECK_ERROR]
 
 
+def message_fields(said: Message | None) -> dict[str, Any]:
+    """The `message`, `message_key` and `message_params` fields of a result, from a message:
+    the French text, and the message as data for reports in other languages."""
+    if said is None:
+        return {"message": None, "message_key": None, "message_params": None}
+    return {"message": said.text("fr"), "message_key": said.key, "message_params": said.to_data()}
+
+
 def bounded_report(report: GradeReport) -> GradeReport:
     """`report` with every text that came from a submission or a kernel made safe (grader.text):
     the funnel every report passes before it is stored or rendered.
@@ -208,6 +230,7 @@ def bounded_report(report: GradeReport) -> GradeReport:
                     message=next(messages),
                     detail=budget.optional(check.detail),
                     section=budget.data(check.section),
+                    message_params=budget.data(check.message_params, MESSAGE_LIMIT),
                 )
             )
         criteria.append(replace(criterion, checks=tuple(checks)))
@@ -215,7 +238,11 @@ def bounded_report(report: GradeReport) -> GradeReport:
         replace(cell, error=error) for cell, error in zip(execution.cells, errors, strict=True)
     )
     execution = replace(
-        execution, message=message, cells=cells, detail=budget.optional(execution.detail)
+        execution,
+        message=message,
+        cells=cells,
+        detail=budget.optional(execution.detail),
+        message_params=budget.data(execution.message_params, MESSAGE_LIMIT),
     )
     return replace(
         report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
@@ -260,6 +287,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
                         duration_s=r.get("duration_s", 0.0),
                         section=r.get("section"),
                         carried_from=r.get("carried_from"),
+                        message_key=known_key(r.get("message_key")),
+                        message_params=r.get("message_params"),
                     )
                     for r in c["checks"]
                 ),
@@ -273,6 +302,8 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
             sandbox=execution.get("sandbox", "none"),
             detail=execution.get("detail"),
             peak_memory_bytes=execution.get("peak_memory_bytes"),
+            message_key=known_key(execution.get("message_key")),
+            message_params=execution.get("message_params"),
             skipped_files=tuple(
                 SkippedFile(path=f["path"], reason=SkipReason(f["reason"]), message=f["message"])
                 for f in execution.get("skipped_files", ())
@@ -293,17 +324,3 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         fingerprint={str(k): str(v) for k, v in (data.get("fingerprint") or {}).items()},
     )
     return bounded_report(report)  # stored by an older grader, or edited: hostile all the same
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON so that a reader never sees half a file, even if the grader is killed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(payload, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

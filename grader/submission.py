@@ -1,4 +1,4 @@
-"""A student's hand-in, read without trusting its file system (design.md §2, point 6).
+"""A student's hand-in, read without trusting its file system.
 
 Grader often runs as root, on files a student chose. Whatever a submission holds, a symbolic
 link to /etc/shadow or to the hidden checks, a hard link to another file, a FIFO that blocks its
@@ -33,10 +33,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.report.i18n import translator
+from grader.messages import Message, say, size
 from grader.results import SkippedFile, SkipReason
 from grader.sandbox.limits import Limits
-from grader.sandbox.messages import french_size
 
 BLOCK = 4096  # the least a file or a folder costs of the budget: one block on disk
 MAX_DEPTH = 32  # folders below this are not entered
@@ -214,8 +213,7 @@ def is_folder(path: Path) -> bool:
 
 
 def skipped_file(parts: tuple[str, ...], reason: SkipReason) -> SkippedFile:
-    french = translator("fr")
-    message = french("skipped_file", reason=french(f"skip.{reason}"))
+    message = say("skipped_file", reason=say(f"skip.{reason}")).text("fr")
     return SkippedFile(display_path(parts), reason, message)
 
 
@@ -308,8 +306,13 @@ class NotebookFile:
     """The notebook a submission hands in, as bytes, or why there is none to run."""
 
     content: bytes | None
-    problem: str | None  # French, for the student: why nothing was run
+    said: Message | None  # for the student: why nothing was run
     skipped: tuple[SkippedFile, ...]  # the notebooks that were not read
+
+    @property
+    def problem(self) -> str | None:
+        """Why nothing was run, in French."""
+        return self.said.text("fr") if self.said else None
 
 
 def read_notebook(path: Path, limits: Limits) -> NotebookFile:
@@ -322,7 +325,7 @@ def read_notebook(path: Path, limits: Limits) -> NotebookFile:
             if found.notebook:
                 contents.append((found.parts[-1], _bounded(found.fd, limits.notebook_bytes)))
     except OSError:
-        return NotebookFile(None, f"le dépôt {path.name} est introuvable", ())
+        return NotebookFile(None, say("load.missing", name=display_path((path.name,))), ())
     refused = list(walk.refused)
     for name, content in contents:
         if content is None:
@@ -345,18 +348,19 @@ def _no_notebook(
     contents: list[tuple[str, bytes | None]],
     refused: list[tuple[tuple[str, ...], SkipReason]],
     limits: Limits,
-) -> str:
-    french = translator("fr")
+) -> Message:
     if len(contents) == 1:  # the one notebook is too large
-        return (
-            f"le notebook {display_path((contents[0][0],))} dépasse la taille limite de "
-            f"{french_size(limits.notebook_bytes)} : il n'a été ni lu ni exécuté"
-        )
+        name = display_path((contents[0][0],))
+        return say("load.too_large", name=name, limit=size(limits.notebook_bytes))
     if not is_folder(path):  # a notebook handed in alone, and refused
-        reason = french(f"skip.{refused[0][1]}") if refused else "introuvable"
-        return f"le notebook {display_path((path.name,))} n'a pas été lu : {reason}"
-    found = ", ".join(display_path((name,)) for name, _ in contents) or "aucun"
-    ignored = "".join(
-        f" ; {display_path(parts)} ignoré : {french(f'skip.{reason}')}" for parts, reason in refused
-    )
-    return f"le dossier doit contenir exactement un notebook (trouvé : {found}){ignored}"
+        reason = say(f"skip.{refused[0][1]}") if refused else say("load.not_found")
+        return say("load.refused", name=display_path((path.name,)), reason=reason)
+    names = ", ".join(display_path((name,)) for name, _ in contents)
+    found: Message | str = names or say("load.none")
+    if not refused:
+        return say("load.not_one", found=found)
+    ignored = [
+        say("load.ignored", name=display_path(parts), reason=say(f"skip.{reason}"))
+        for parts, reason in refused
+    ]
+    return say("load.not_one_ignored", found=found, ignored=say("join.clauses", items=ignored))

@@ -3,12 +3,12 @@
 When the batch's kernels fork from a warm parent, the workers fork from it too: grader's workers
 and the students' kernels then hold one copy of torch, transformers and the other preloaded
 libraries between them, not two. Otherwise each worker is `python -m grader.workers FD`, which
-imports the assignment's `preload:` itself while its first kernel runs (grading.py).
+imports the assignment's `preload:` itself while its first kernel runs (preload_imports.py).
 
 The grader and a worker speak over a socket pair, in frames (an 8-byte length, then a pickle):
 the grader sends a task (the assignment's folder, a submission, the options) and the worker
-answers with its report, or with the traceback of a bug in grader. A worker that dies mid-task
-is replaced and its submission graded again by another worker; a second death records a bug.
+answers with its report, or with the Crash of a bug in grader. A worker that dies mid-task is
+replaced and its submission graded again by another worker; a second death records a bug.
 A worker handles the kernels' untrusted answers: its data segment is bounded while it grades
 (limits.grader_memory), so that what slips past the probe's bounds costs a MemoryError, which
 fails that check, and never the host's memory.
@@ -27,14 +27,14 @@ import socket
 import struct
 import subprocess
 import sys
-import traceback
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import cast
 
 from grader.assignment.load import Assignment, load_assignment
+from grader.crashes import Crash, guarded
 from grader.errors import GraderError
 from grader.grading import GradeOptions, Submission, grade_submission
 from grader.results import GradeReport
@@ -82,13 +82,15 @@ def serve(fd: int) -> None:
     with socket.socket(fileno=fd) as connection:
         while (task := receive(connection)) is not None:
             path, submission, options = cast(tuple[str, Submission, GradeOptions], task)
-            try:
-                assignment = worker_assignment(path)
-                limit_memory(assignment.limits.grader_memory_bytes)
-                outcome: GradeReport | str = grade_submission(assignment, submission, options)
-            except Exception:  # a bug in grader: the grader records it and goes on
-                outcome = traceback.format_exc()
-            send(connection, outcome)
+            send(
+                connection, guarded(submission.student, partial(_grade, path, submission, options))
+            )
+
+
+def _grade(path: str, submission: Submission, options: GradeOptions) -> GradeReport:
+    assignment = worker_assignment(path)
+    limit_memory(assignment.limits.grader_memory_bytes)
+    return grade_submission(assignment, submission, options)
 
 
 def limit_memory(size: int) -> None:
@@ -206,8 +208,8 @@ class WorkerPool:
 
     def grade(
         self, assignment: Path, submissions: Sequence[Submission], options: GradeOptions
-    ) -> Iterator[tuple[str, GradeReport | str]]:
-        """Each student with their report, or with the traceback of a bug, as each is done."""
+    ) -> Iterator[GradeReport | Crash]:
+        """Each student's report, or the Crash of a bug, as each is done."""
         pending = deque(submissions)
         deaths: Counter[str] = Counter()
         workers: list[Worker] = []
@@ -229,9 +231,9 @@ class WorkerPool:
                         worker, submission = key.data, busy.pop(key.data)
                         selector.unregister(worker.connection)
                         outcome = receive(worker.connection)
-                        if isinstance(outcome, GradeReport | str):
+                        if isinstance(outcome, GradeReport | Crash):
                             idle.append(worker)
-                            yield submission.student, outcome
+                            yield outcome
                             continue
                         how = worker.end()  # it died: another worker takes its submission
                         workers.remove(worker)
@@ -240,9 +242,8 @@ class WorkerPool:
                         if deaths[student] < TRIES:
                             pending.appendleft(submission)
                         else:
-                            yield (
-                                student,
-                                f"the worker grading {student} died {TRIES} times ({how})",
+                            yield Crash(
+                                student, f"the worker grading {student} died {TRIES} times ({how})"
                             )
             finally:
                 for worker in workers:

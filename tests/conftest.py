@@ -19,11 +19,11 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.checks.probe import Notebook
 from grader.mirror import GPT2, MINILM, build_mirror
-from grader.sandbox.backend import UnsandboxedBox
-from grader.sandbox.backends import bwrap_problem, cgroup_layout
+from grader.sandbox.boxes import UnsandboxedBox
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import bwrap_problem, cgroup_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 TP_ATTENTION = ROOT / "assignments" / "tp-attention"

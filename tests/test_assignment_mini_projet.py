@@ -11,7 +11,7 @@ import pytest
 
 import grader
 from grader.results import Outcome
-from grader.sandbox.backends import select_backend
+from grader.sandbox.selection import select_backend
 from tests.conftest import ROOT, checks_of, gradebook_rows, in_bwrap_boxes, make_notebook
 
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
@@ -135,9 +135,7 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
     checks = {c.id: c for c in report.checks}
     assert checks["projet.execution"].outcome is Outcome.PASSED
     assert checks["projet.predictions"].outcome is Outcome.ERROR
-    assert checks["projet.predictions"].message == (
-        f"le fichier `predictions.csv` dépasse {1 << 20} octets"
-    )
+    assert checks["projet.predictions"].message == "le fichier `predictions.csv` dépasse 1 Mio"
     assert all(
         checks[f"projet.section.{name}"].outcome is Outcome.FAILED
         for name in ("introduction", "donnees", "methode", "resultats", "conclusion")

@@ -181,7 +181,7 @@ def test_class_summary_lists_peak_memory_beside_the_slowest_durations() -> None:
         "sur 2 notebook(s) mesuré(s)." in slowest
     )
     bob_row = slowest[slowest.index(">bob</a>") : slowest.index("</tr>", slowest.index(">bob</a>"))]
-    assert "9.5 s" in bob_row and "480 Mio" in bob_row
+    assert "9,5 s" in bob_row and "480 Mio" in bob_row
     assert "Mémoire maximale" in slowest[: slowest.index("<tbody>")]  # the column's header
 
     english = html.unescape(render_summary(reports, "tp-mini", "TP mini", lang="en"))

@@ -21,8 +21,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.assignment.load import load_assignment
-from grader.batch import OutputTree
 from grader.grading import GradeOptions
+from grader.output_tree import OutputTree
 from tests.conftest import ROOT, write_course
 from tests.report_builders import make_report
 
@@ -198,9 +198,9 @@ def test_a_student_whose_files_cannot_be_written_never_stops_the_class(tmp_path:
     tree = OutputTree(out, assignment, GradeOptions(seed=1))
     for student in ("bruno", "alice"):
         assert tree.add(make_report(student)).student == student
-    assert [student for student, _ in tree.failed] == ["bruno"]
-    assert "IsADirectoryError" in tree.failed[0][1]
-    tree.finish([], junit=out / "junit.xml")
+    assert [crash.student for crash in tree.failed] == ["bruno"]
+    assert "IsADirectoryError" in tree.failed[0].traceback
+    tree.finish(junit=out / "junit.xml")
     assert (out / "results" / "alice.json").is_file() and (out / "reports" / "alice.html").is_file()
     with open(out / "gradebook.csv", newline="") as handle:
         assert [row["student"] for row in csv.DictReader(handle)] == ["alice", "bruno"]

@@ -48,7 +48,7 @@ needs_minilm = pytest.mark.skipif(
 @pytest.mark.torch
 @needs_minilm
 def test_minilm_embedding_matches_the_reference_values() -> None:
-    # values measured with sentence-transformers on the same model (research notes, §3)
+    # values measured with sentence-transformers on the same model
     [vector] = shared_embedder().embed(["Le modèle Transformer utilise l'attention multi-têtes."])
     reference = [-0.05907, 0.00485, -0.01501, -0.06786, 0.02871, 0.02839, 0.01505, 0.11718]
     np.testing.assert_allclose(vector[:8], reference, atol=2e-5)

@@ -1,4 +1,4 @@
-"""Submissions that only cheat gain nothing over the empty template (design.md §2).
+"""Submissions that only cheat gain nothing over the empty template.
 
 Each cheater is the released template plus a cell of tampering: the verdict is computed in the
 grader from data drawn at grading time, so nothing done inside the kernel can move it.
@@ -12,12 +12,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
+from grader.api import ClassRun, grade_class
 from grader.assignment.load import load_assignment
 from grader.assignment.release import template_notebook
-from grader.batch import grade_batch
-from grader.grading import GradeOptions, Submission
-from grader.results import GradeReport
-from grader.sandbox.backends import select_backend
+from grader.grading import Submission
+from grader.sandbox.selection import select_backend
 from tests.conftest import TP_ATTENTION
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
@@ -71,22 +70,24 @@ def write(path: Path, extra: str | None) -> Submission:
 
 
 def test_cheating_gains_nothing_over_the_empty_template(
-    tmp_path: Path, assignment_copy: Path
+    tmp_path: Path, assignment_copy: Path, course_mirror: Path
 ) -> None:
     # A cheat that breaks the kernel makes every cell wait for its timeout: keep it short.
     spec = assignment_copy / "assignment.yaml"
     spec.write_text(spec.read_text().replace("cell_timeout: 15", "cell_timeout: 4"))
     submissions = [write(tmp_path / "template.ipynb", None)]
     submissions += [write(tmp_path / f"{name}.ipynb", cell) for name, cell in CHEATS.items()]
-    reports: list[GradeReport] = []
-    result = grade_batch(
+    run = ClassRun(
         assignment_copy,
-        submissions,
-        GradeOptions(seed=7, sandbox=select_backend("auto", "check")),
-        2,
-        reports.append,
+        tuple(submission.path for submission in submissions),
+        tmp_path / "out",
+        jobs=2,
+        seed=7,
+        sandbox=select_backend("auto", "check"),
+        mirror=course_mirror,
     )
+    result = grade_class(run)  # the use case `grader grade` calls
     assert not result.crashed
-    scores = {report.student: report.score for report in reports}
+    scores = {report.student: report.score for report in result.reports}
     assert scores["template"] == 0
     assert scores == dict.fromkeys(scores, 0.0), scores

@@ -32,7 +32,7 @@ def test_check_fails_a_wrong_notebook_naming_the_check_in_french() -> None:
     code, output = invoke("check", str(EXAMPLES / "emma.ipynb"), "--assignment", str(TP_ATTENTION))
     assert code == 1
     assert (
-        "✗ softmax.stable : softmax([1000, 1000, 999]), élément [0] : NaN, attendu 0.4223" in output
+        "✗ softmax.stable : softmax([1000, 1000, 999]), élément [0] : NaN, attendu 0,4223" in output
     )
 
 

@@ -13,8 +13,8 @@ import pytest
 from grader.distributed import SubmissionFiles
 from grader.grading import GradeOptions, Submission, find_submission
 from grader.results import GradeReport
-from grader.sandbox.backends import select_backend
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import select_backend
 from grader.submission import submission_hash
 from tests.conftest import EXAMPLES, IN_BWRAP_BOXES, TP_ATTENTION, write_notebook
 from tests.test_demo import EXPECTED  # the cluster must give the same scores
@@ -72,10 +72,6 @@ def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path, course_mi
         with Client(cluster) as watcher:
             pids = watcher.run(os.getpid)
         killed: list[str] = []
-        arrived: list[GradeReport] = []
-
-        def on_report(report: GradeReport) -> None:
-            arrived.append(report)
 
         def kill_a_busy_worker() -> None:
             with Client(cluster) as spy:
@@ -91,14 +87,13 @@ def test_a_worker_killed_mid_batch_loses_no_submission(tmp_path: Path, course_mi
 
         killer = threading.Thread(target=kill_a_busy_worker)
         killer.start()
-        crashed: list[tuple[str, str]] = []
-        reports = grade_on_cluster(
-            cluster.scheduler_address, TP_ATTENTION, submissions, options, on_report, crashed
+        outcomes = list(
+            grade_on_cluster(cluster.scheduler_address, TP_ATTENTION, submissions, options)
         )
         killer.join()
     assert killed, "no worker was ever busy"
-    assert crashed == []
-    assert arrived == reports
+    reports = [outcome for outcome in outcomes if isinstance(outcome, GradeReport)]
+    assert reports == outcomes  # no Crash
     scores = {report.student: report.score for report in reports}
     assert {name: scores[name] for name in graded} == {name: EXPECTED[name] for name in graded}
     assert sorted(scores) == sorted([*graded, "lent1", "lent2"])
@@ -111,9 +106,7 @@ def test_an_unreachable_scheduler_is_a_clean_user_error(tmp_path: Path) -> None:
 
     submission = find_submission(EXAMPLES / "alice.ipynb")
     with pytest.raises(GraderError, match="no Dask scheduler answers"):
-        grade_on_cluster(
-            "tcp://127.0.0.1:9", TP_ATTENTION, [submission], GradeOptions(seed=1), print, [], 1
-        )
+        grade_on_cluster("tcp://127.0.0.1:9", TP_ATTENTION, [submission], GradeOptions(seed=1), 1)
 
 
 def test_grade_with_scheduler_fills_the_local_output_tree(tmp_path: Path) -> None:
@@ -156,7 +149,7 @@ def test_grade_with_scheduler_fills_the_local_output_tree(tmp_path: Path) -> Non
 
 
 def test_local_kernels_share_the_cores_without_oversubscribing() -> None:
-    from grader.batch import default_jobs, threads_per_kernel
+    from grader.cores import default_jobs, threads_per_kernel
 
     cores = default_jobs()
     assert threads_per_kernel(1) == cores

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.results import CellStatus, ExecutionStatus
-from grader.sandbox.backend import UnsandboxedBox
+from grader.sandbox.boxes import UnsandboxedBox
 from grader.sandbox.execute import ExecutedNotebook, execute_notebook
 from grader.sandbox.limits import Limits
 from tests.conftest import make_notebook

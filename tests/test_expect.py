@@ -19,7 +19,9 @@ def failure(function, *args, **kwargs) -> CheckFailed:
 def test_sums_to_names_the_row() -> None:
     weights = np.array([[0.5, 0.5, 0.0], [0.2, 0.8, 0.0], [0.31, 0.5, 0.5]])
     error = failure(expect.sums_to, weights, 1, what="poids d'attention")
-    assert error.message == "poids d'attention, ligne 2 : somme 1.31, attendu 1"
+    assert error.message == "poids d'attention, ligne 2 : somme 1,31, attendu 1"
+    assert error.said is not None
+    assert error.said.text("en") == "poids d'attention, row 2: sum 1.31, expected 1"
 
 
 def test_close_points_at_the_worst_element_and_redacts_for_hidden_checks() -> None:
@@ -29,9 +31,14 @@ def test_close_points_at_the_worst_element_and_redacts_for_hidden_checks() -> No
     got[0, 0] = 0.1
     error = failure(expect.close, got, expected, what="sortie")
     assert (
-        error.message == "sortie, élément [1, 2] : 0.5, attendu 0 (2 valeurs sur 6 hors tolérance)"
+        error.message == "sortie, élément [1, 2] : 0,5, attendu 0 (2 valeurs sur 6 hors tolérance)"
+    )
+    assert error.said is not None and error.said.text("en") == (
+        "sortie, element [1, 2]: 0.5, expected 0 (2 values out of 6 outside the tolerance)"
     )
     assert "attendu" not in error.redacted and "[1, 2]" in error.redacted
+    assert error.redacted_said is not None  # what a hidden check stores: no expected value
+    assert "expected" not in str(error.redacted_said.to_data())
 
 
 def test_close_accepts_values_within_tolerance() -> None:

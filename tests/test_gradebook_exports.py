@@ -6,12 +6,15 @@ import csv
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from grader.gradebook.export import gradebook_csv, gradebook_json, junit_xml
+from grader.gradebook.exporters import EXPORTERS, ClassInfo
 from grader.gradebook.lms import gradescope_results, moodle_csv
+from grader.output_tree import write_class_files
 from grader.results import Outcome, report_from_dict
 from tests.report_builders import SECRET, late, make_report
 
@@ -117,7 +120,7 @@ def test_gradescope_results_have_the_documented_fields() -> None:
     json.dumps(results)  # serialisable as is
     assert set(results) >= GRADESCOPE_TOP
     assert results["score"] == 2.6 and results["visibility"] in VISIBILITIES
-    assert "pénalité 1.4" in results["output"]
+    assert "pénalité 1,4" in results["output"]  # French: a decimal comma
     for test in results["tests"]:
         assert set(test) >= GRADESCOPE_TEST
         assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
@@ -148,6 +151,26 @@ def test_csv_has_the_design_columns() -> None:
     rows = list(csv.DictReader(io.StringIO(gradebook_csv([make_report()]))))
     assert list(rows[0]) == ["student", "score", "max_score", "percent", "attention", "tokens",
                              "redaction", "status"]  # fmt: skip
+
+
+def test_the_class_files_are_the_exporters_files(tmp_path: Path) -> None:
+    """Every exporter of the registry is written, and nothing else: a format is one line."""
+    reports = [make_report("alice"), make_report("bruno", score_shift=-2)]
+    write_class_files(tmp_path, reports, "tp-attention", "TP attention")
+    written = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    about = ClassInfo("tp-attention", "TP attention", "fr")
+    assert written == {path for export in EXPORTERS.values() for path in export(reports, about)}
+    assert written == {
+        "gradebook.csv",
+        "gradebook.json",
+        "moodle.csv",
+        "summary.html",
+        "gradescope/alice.json",
+        "gradescope/bruno.json",
+    }
+    assert json.loads((tmp_path / "gradescope/bruno.json").read_text()) == gradescope_results(
+        reports[1]
+    )
 
 
 def test_junit_counts_a_check_error_as_an_error_and_a_carried_check_as_passed(

@@ -20,9 +20,10 @@ from nbformat.v4 import new_code_cell
 
 from grader.assignment.load import load_assignment
 from grader.batch import grade_batch
-from grader.grading import GradeOptions, Submission, warm_kernels
+from grader.grading import GradeOptions, Submission
 from grader.results import GradeReport
-from grader.sandbox.backends import select_backend
+from grader.sandbox.selection import select_backend
+from grader.warm_start import warm_kernels
 from tests.conftest import EXAMPLES
 
 pytestmark = [pytest.mark.kernel, pytest.mark.sandbox, pytest.mark.slow]

@@ -31,12 +31,13 @@ CELLS = [
     "def big():\n    return np.zeros(2_000_000)",
     "A = np.eye(2)\nnames = {'a': [1, 2.5, 'b', None, True]}\nf = lambda: 1",
     "def same(x):\n    return x",
+    "def todo(x):\n    raise NotImplementedError",
 ]
 
 
 @pytest.fixture(scope="module")
 def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
-    limits = Limits(cell_timeout_s=5, message_bytes=1_000_000)
+    limits = Limits(cell_timeout_s=60, message_bytes=1_000_000)  # torch loads slowly under load
     with probed_notebook(tmp_path_factory.mktemp("scratch"), CELLS, limits, 2) as handle:
         yield handle
 
@@ -75,6 +76,23 @@ def test_an_exception_in_the_students_code_is_reported(nb: Notebook) -> None:
         nb.call("explode", 1)
     assert info.value.message == "la fonction `explode` a levé ValueError : raté"
     assert "raté" in (info.value.detail or "")
+
+
+def test_a_function_not_written_yet_says_so_in_a_sentence(nb: Notebook) -> None:
+    with pytest.raises(StudentCodeRaised) as info:
+        nb.call("todo", 1)
+    assert info.value.message == "la fonction `todo` n'est pas encore implémentée"
+    assert info.value.said is not None
+    assert info.value.said.text("en") == "the function `todo` is not implemented yet"
+
+
+def test_student_code_reached_through_run_is_the_students(nb: Notebook) -> None:
+    with pytest.raises(StudentCodeRaised) as info:
+        nb.run("explode(1)")
+    assert info.value.message == "votre code a levé ValueError : raté"
+    with pytest.raises(StudentCodeRaised) as info:
+        nb.run("todo(1)")
+    assert info.value.message == "votre code a levé NotImplementedError"  # no dangling colon
 
 
 def test_a_function_that_hangs_is_interrupted_and_the_kernel_still_answers(nb: Notebook) -> None:

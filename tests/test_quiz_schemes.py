@@ -1,4 +1,4 @@
-"""Each scoring scheme reproduces the worked examples of research/quiz_and_prompts.md §1.1."""
+"""Each scoring scheme reproduces worked examples of AMC's, Moodle's and R/exams' formulas."""
 
 from __future__ import annotations
 

@@ -112,6 +112,13 @@ class Visit:
     screenshot: bytes
     pdf: bytes
     phone_overflow: int  # CSS pixels wider than a 375-pixel phone screen
+    score_bar: float  # the width of the score bar's filled part in CSS pixels; -1: no bar
+
+
+SCORE_BAR = """(() => {
+    const filled = document.querySelector('.bar > span');
+    return filled ? filled.getBoundingClientRect().width : -1;
+})()"""
 
 
 def open_in_chromium(page: Path, profile: Path) -> Visit:
@@ -131,6 +138,7 @@ def open_in_chromium(page: Path, profile: Path) -> Visit:
         time.sleep(0.3)  # late console messages, if any
         shot = browser.send("Page.captureScreenshot", session, format="png")
         pdf = browser.send("Page.printToPDF", session)
+        bar = browser.send("Runtime.evaluate", session, expression=SCORE_BAR, returnByValue=True)
         browser.send(
             "Emulation.setDeviceMetricsOverride",
             session,
@@ -150,6 +158,7 @@ def open_in_chromium(page: Path, profile: Path) -> Visit:
             base64.b64decode(shot["data"]),
             base64.b64decode(pdf["data"]),
             int(overflow["result"]["value"]),
+            float(bar["result"]["value"]),
         )
     finally:
         browser.close()
@@ -188,6 +197,8 @@ def test_reports_open_in_chromium_without_errors_or_requests(tmp_path: Path) -> 
         assert visit.screenshot.startswith(b"\x89PNG") and len(visit.screenshot) > 5000
         assert visit.pdf.startswith(b"%PDF") and len(visit.pdf) > 5000  # printable
         assert visit.phone_overflow <= 0  # no sideways scrolling on a phone
+        if page == report:  # the score bar is drawn: its CSS reached the browser unescaped
+            assert visit.score_bar > 0
 
 
 def test_a_console_error_would_be_caught(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from grader.report.html import render_report
 from grader.report.i18n import CATALOGUE, translator
 from grader.report.sections import SECTION_RENDERERS, array_comparison
 from grader.report.summary import render_summary
-from grader.results import CriterionScore, Outcome
+from grader.results import CriterionScore, Outcome, Section
 from tests.report_builders import SECRET, late, make_report
 
 
@@ -60,7 +60,9 @@ def test_report_speaks_the_requested_language(lang: str, words: list[str]) -> No
 def test_header_names_student_assignment_score_date_and_hash() -> None:
     html = render_report(make_report(), "TP mini")
     assert "alice" in html and "TP mini" in html and "4 / 14" in html
-    assert "2026-11-22T05:00:00+00:00" in html and "abababababab" in html
+    assert "abababababab" in html
+    # the date as a person writes it, in the machine's time zone (grader.formats.date)
+    assert "novembre 2026 à " in html and "2026-11-22T05:00:00" not in html
 
 
 def test_array_view_highlights_the_worst_cell() -> None:
@@ -134,6 +136,22 @@ def test_a_failed_check_carries_its_section_unless_hidden(hidden: bool, kept: bo
         replace(make_report(), criteria=(CriterionScore("c", "C", 0, 1, (result,)),)), "T"
     )
     assert ("<caption>attendu</caption>" in html) is kept
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"), [("bench", True), ("student-text", True), ("array", False), ("new", False)]
+)
+def test_a_passing_hidden_check_shows_a_section_of_the_students_own_material_only(
+    kind: str, shown: bool
+) -> None:
+    """A kind not known to draw the student's material alone (a new one) stays hidden."""
+
+    def passes(nb: object, rng: object) -> Section:
+        return Section(kind, "titre", {"text": "sortie"})
+
+    result = run_check(Check("c.cachee", True, passes, 1), None, np.random.default_rng(0))  # type: ignore[arg-type]
+    assert result.outcome is Outcome.PASSED
+    assert (result.section is not None) is shown
 
 
 @pytest.mark.parametrize(

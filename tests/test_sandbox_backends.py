@@ -9,14 +9,15 @@ import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from click.testing import CliRunner
 
 from grader.errors import SandboxUnavailable
 from grader.grading import GradeOptions
-from grader.sandbox import backend, backends, policy
-from grader.sandbox.backend import UnsandboxedBox
+from grader.sandbox import boxes, policy, selection
+from grader.sandbox.boxes import UnsandboxedBox
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import (
     CgroupLayout,
@@ -28,18 +29,19 @@ from grader.sandbox.cli import doctor
 from grader.sandbox.doctor import diagnose
 from grader.sandbox.landlock import LandlockBox
 from grader.sandbox.limits import Limits
+from grader.sandbox_names import BACKEND_NAMES
 
 
 @pytest.fixture
 def no_isolation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A machine without bubblewrap and without setpriv (as a student's laptop may be)."""
-    monkeypatch.setattr(backends, "BWRAP", "/nonexistent/bwrap")
+    monkeypatch.setattr(selection, "BWRAP", "/nonexistent/bwrap")
     monkeypatch.setattr(policy, "SETPRIV", "/nonexistent/setpriv")
-    backends.bwrap_problem.cache_clear()
-    backends.landlock_problem.cache_clear()
+    selection.bwrap_problem.cache_clear()
+    selection.landlock_problem.cache_clear()
     yield
-    backends.bwrap_problem.cache_clear()
-    backends.landlock_problem.cache_clear()
+    selection.bwrap_problem.cache_clear()
+    selection.landlock_problem.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ def no_isolation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ],
 )
 def test_none_backend_when_allowed(name: str, command: str, unsafe: bool, expected: str) -> None:
-    backend = backends.select_backend(name, command, unsafe)  # type: ignore[arg-type]
+    backend = selection.select_backend(name, command, unsafe)  # type: ignore[arg-type]
     assert (backend.name, backend.notice) == ("none", expected)
 
 
@@ -63,20 +65,20 @@ def test_none_backend_when_allowed(name: str, command: str, unsafe: bool, expect
 )
 def test_refused_backends(name: str, command: str, message: str) -> None:
     with pytest.raises(SandboxUnavailable, match=re.escape(message)):
-        backends.select_backend(name, command)  # type: ignore[arg-type]
+        selection.select_backend(name, command)  # type: ignore[arg-type]
 
 
 @pytest.mark.sandbox
-@pytest.mark.skipif(backends.bwrap_problem() is not None, reason="bubblewrap unusable here")
+@pytest.mark.skipif(selection.bwrap_problem() is not None, reason="bubblewrap unusable here")
 def test_auto_picks_bwrap_and_says_so_in_one_line() -> None:
-    backend = backends.select_backend("auto", "grade")
+    backend = selection.select_backend("auto", "grade")
     assert backend.name == "bwrap"
     assert backend.notice.startswith("sandbox: bwrap (bubblewrap, ")
     assert "\n" not in backend.notice
 
 
 def test_check_falls_back_to_none_with_a_notice(no_isolation: None) -> None:
-    backend = backends.select_backend("auto", "check")
+    backend = selection.select_backend("auto", "check")
     assert backend.name == "none"
     assert backend.notice.startswith("sandbox: none (bwrap: bubblewrap is not installed")
     assert "apt-get install bubblewrap" in backend.notice
@@ -85,29 +87,51 @@ def test_check_falls_back_to_none_with_a_notice(no_isolation: None) -> None:
 
 def test_grade_refuses_to_run_unconfined(no_isolation: None) -> None:
     with pytest.raises(SandboxUnavailable) as raised:
-        backends.select_backend("auto", "grade")
+        selection.select_backend("auto", "grade")
     assert "no isolation backend works here" in str(raised.value)
     assert "apt-get install bubblewrap" in str(raised.value)
     assert "--unsafe-no-sandbox" in str(raised.value)
 
 
-@pytest.mark.skipif(backends.bwrap_problem() is not None, reason="needs a working bwrap")
+@pytest.mark.skipif(selection.bwrap_problem() is not None, reason="needs a working bwrap")
 def test_the_api_confines_kernels_by_default() -> None:
     """The README's `GradeOptions(seed=1)`: the best backend that works, chosen once."""
-    assert GradeOptions(seed=1).sandbox == backends.select_backend("bwrap")
+    assert GradeOptions(seed=1).sandbox == selection.select_backend("bwrap")
 
 
 def test_the_api_refuses_to_run_unconfined_by_default(no_isolation: None) -> None:
     with pytest.raises(SandboxUnavailable, match="no isolation backend works here"):
         GradeOptions(seed=1)
-    assert GradeOptions(seed=1, sandbox=backends.select_backend("none", "check")).sandbox.name == (
+    assert GradeOptions(seed=1, sandbox=selection.select_backend("none", "check")).sandbox.name == (
         "none"
     )  # asked for by name: trusted code
 
 
 def test_explicit_bwrap_says_how_to_install_it(no_isolation: None) -> None:
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
-        backends.select_backend("bwrap", "check")
+        selection.select_backend("bwrap", "check")
+
+
+def test_every_confinement_is_in_the_registry() -> None:
+    """A new backend is its box's module plus one line of CONFINEMENTS: a name of ConfinedName
+    without its line (or a line without its name) fails here."""
+    assert list(selection.CONFINEMENTS) == list(get_args(selection.ConfinedName))
+    assert set(BACKEND_NAMES) == {"auto", "none", *selection.CONFINEMENTS}
+
+
+@pytest.mark.skipif(selection.bwrap_problem() is not None, reason="needs a working bwrap")
+def test_a_dask_worker_keeps_the_runs_decision() -> None:
+    """A worker's backend is the one the run chose, with this machine's cgroups."""
+    chosen = selection.select_backend("bwrap", "grade")
+    assert chosen.on_this_machine() == chosen
+    unconfined = selection.select_backend("none", "grade", unsafe_no_sandbox=True)
+    assert unconfined.on_this_machine() is unconfined  # the run's policy allowed it
+
+
+def test_a_dask_worker_without_the_runs_sandbox_refuses(no_isolation: None) -> None:
+    chosen = selection.Backend("bwrap", "sandbox: bwrap")
+    with pytest.raises(SandboxUnavailable, match="bwrap does not work on this machine"):
+        chosen.on_this_machine()  # never a weaker one
 
 
 @pytest.fixture
@@ -153,7 +177,7 @@ def test_a_folder_whose_name_extends_a_protected_one_is_not_protected(
 
 
 def test_backend_opens_a_box_beside_protected_paths(course: Path) -> None:
-    backend = backends.Backend("none", "sandbox: none")
+    backend = selection.Backend("none", "sandbox: none")
     box = backend.open(course / "students/alice", Limits(), protected=[course / "assignments"])
     try:
         assert isinstance(box, UnsandboxedBox)
@@ -171,7 +195,7 @@ def test_a_box_refused_for_its_socket_dir_leaves_nothing(
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(runtime))  # a grader that is not root
-    monkeypatch.setattr(backend, "runtime_parent", lambda: str(runtime))  # and one that is
+    monkeypatch.setattr(boxes, "runtime_parent", lambda: str(runtime))  # and one that is
     (tmp_path / "scratch").mkdir()
     with pytest.raises(SandboxUnavailable, match="protected path"):
         box_type(tmp_path / "scratch", Limits(), protected=[runtime])
@@ -233,7 +257,7 @@ def test_cgroup_v2_limits_are_written(tmp_path: Path) -> None:
 
 @pytest.mark.sandbox
 def test_real_cgroup_v2_limits_and_kill() -> None:
-    layout = backends.cgroup_layout()
+    layout = selection.cgroup_layout()
     if not isinstance(layout, CgroupLayout) or layout.version != 2:
         pytest.skip("this machine's memory and pids controllers are on cgroup v1, not v2")
     cgroup = KernelCgroup(layout, memory_bytes=2**28, processes=16)
@@ -247,7 +271,7 @@ def test_real_cgroup_v2_limits_and_kill() -> None:
 
 @pytest.mark.sandbox
 def test_real_cgroup_v1_limits_are_created_and_removed() -> None:
-    layout = backends.cgroup_layout()
+    layout = selection.cgroup_layout()
     if not isinstance(layout, CgroupLayout) or layout.version != 1:
         pytest.skip(f"no cgroup v1 memory+pids here: {layout}")
     cgroup = KernelCgroup(layout, memory_bytes=2**28, processes=16)

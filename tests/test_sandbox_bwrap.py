@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from grader.results import ExecutionStatus
-from grader.sandbox.backend import KernelBox, StartupFailed
+from grader.sandbox.boxes import KernelBox, StartupFailed
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.limits import Limits

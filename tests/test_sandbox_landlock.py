@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox.backends import cgroup_layout, landlock_problem
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.inner import landlock_abi
 from grader.sandbox.landlock import LandlockBox
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import cgroup_layout, landlock_problem
 from tests.hostile import cells
 from tests.hostile.harness import BoxRun, run_cells
 from tests.hostile.secrets import SECRET, process_with_secret

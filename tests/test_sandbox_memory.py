@@ -14,12 +14,12 @@ import nbformat
 import pytest
 
 from grader.results import CellStatus
-from grader.sandbox.backend import KernelBox, UnsandboxedBox
-from grader.sandbox.backends import bwrap_problem
+from grader.sandbox.boxes import KernelBox, UnsandboxedBox
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout, KernelCgroup
 from grader.sandbox.execute import ExecutedNotebook, execute_notebook
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import bwrap_problem
 from tests.conftest import make_notebook
 from tests.hostile.harness import run_cells
 from tests.test_batch_resume import environment, make_course, notebook

@@ -49,7 +49,8 @@ LIMITS = Limits(cell_timeout_s=30, notebook_timeout_s=300, memory_bytes=2 * 1024
     ],
 )
 def test_limit_message(status: ExecutionStatus, cell_index: int | None, expected: str) -> None:
-    assert limit_message(status, LIMITS, cell_index) == expected
+    said = limit_message(status, LIMITS, cell_index)
+    assert (said.text() if said else None) == expected
 
 
 @pytest.mark.parametrize(

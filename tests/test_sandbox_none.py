@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.results import ExecutionStatus
-from grader.sandbox.backend import UnsandboxedBox
+from grader.sandbox.boxes import UnsandboxedBox
 from grader.sandbox.limits import Limits
 from tests.hostile import cells
 from tests.hostile.harness import run_cells

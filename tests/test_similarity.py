@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from grader.assignment.load import load_assignment
-from grader.batch import rerender
+from grader.graded_folder import rerender
 from grader.similarity.compare import outlier_threshold
 from grader.similarity.documents import fingerprint, make_template, notebook_cells
 from grader.similarity.run import code_cells, similarity_report

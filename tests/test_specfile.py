@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import Field
 
+from grader.assignment.spec import LimitsSpec
 from grader.errors import ConfigError
+from grader.sandbox import limits
 from grader.specfile import Spec, load_spec
 
 
@@ -84,3 +86,9 @@ def test_valid_file_and_later_errors_point_at_lines(tmp_path: Path) -> None:
     assert loaded.spec.criteria[2].points == 6
     error = loaded.error(("criteria", 1, "id"), "no such criterion")
     assert error.line == 5 and error.field == "criteria[1].id"
+
+
+def test_an_assignment_without_limits_gets_the_sandbox_defaults() -> None:
+    """One source of limit defaults: the YAML's are Limits'."""
+    assert LimitsSpec().to_limits() == limits.Limits()
+    assert LimitsSpec(memory="1 GiB").to_limits().memory_bytes == 1024**3

@@ -25,12 +25,13 @@ import psutil
 import pytest
 
 from grader.assignment.load import load_assignment
-from grader.grading import GradeOptions, warm_kernels
-from grader.sandbox.backends import select_backend
+from grader.grading import GradeOptions
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.kernel_user import KERNEL_GID, KERNEL_UID
 from grader.sandbox.limits import Limits
+from grader.sandbox.selection import select_backend
 from grader.sandbox.warm import WARM_PARENT, WarmBox, WarmParent, WarmProvisioner, start_warm_parent
+from grader.warm_start import warm_kernels
 from tests.conftest import IN_BWRAP_BOXES, TP_ATTENTION
 from tests.hostile.harness import BoxRun, run_cells
 

@@ -180,7 +180,3 @@ def _cross_check(rubric: Loaded[RubricSpec], checks: list[Check], checks_path: P
                 f"check '{check.id}' counts in no criterion of {rubric.path.name}",
                 line=check.line,
             )
-
-
-def _matches(check_id: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(check_id, pattern) for pattern in patterns)

@@ -7,29 +7,31 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from grader.sandbox.limits import Limits, parse_size
+from grader.sandbox.limits import Limits, format_size, parse_size
 from grader.specfile import Spec
 
 Size = int | str
+DEFAULT = Limits()
 
 
 class LimitsSpec(Spec):
     """Per-submission limits; times in seconds, sizes in bytes or as "512 MiB"."""
 
-    cell_timeout: float = Field(default=30, gt=0)
-    notebook_timeout: float = Field(default=300, gt=0)
-    memory: Size = "2 GiB"
-    processes: int = Field(default=128, ge=16)
-    output_per_cell: Size = "1 MiB"
-    output: Size = "5 MiB"
-    message_size: Size = "64 MiB"  # one kernel message over this stops the kernel (a flood)
-    file_size: Size = "256 MiB"
-    disk: Size = "256 MiB"
-    threads: int = Field(default=1, ge=1)
-    submission_size: Size = "100 MiB"  # copied of a student's folder; the rest is skipped
-    notebook_size: Size = "20 MiB"  # a larger notebook is not read, nor run
-    probe_answer: Size = "32 MiB"  # one probe's answer, decoded by the grader
-    grader_memory: Size = "3 GiB"  # the grader worker's memory while it grades one submission
+    # The defaults are Limits' (the one source): a key absent from the YAML keeps its default.
+    cell_timeout: float = Field(default=DEFAULT.cell_timeout_s, gt=0)
+    notebook_timeout: float = Field(default=DEFAULT.notebook_timeout_s, gt=0)
+    memory: Size = format_size(DEFAULT.memory_bytes)
+    processes: int = Field(default=DEFAULT.processes, ge=16)
+    output_per_cell: Size = format_size(DEFAULT.output_bytes_per_cell)
+    output: Size = format_size(DEFAULT.output_bytes)
+    message_size: Size = format_size(DEFAULT.message_bytes)  # one larger message: a flood
+    file_size: Size = format_size(DEFAULT.file_bytes)
+    disk: Size = format_size(DEFAULT.disk_bytes)
+    threads: int = Field(default=DEFAULT.cpu_threads, ge=1)
+    submission_size: Size = format_size(DEFAULT.submission_bytes)  # the rest is skipped
+    notebook_size: Size = format_size(DEFAULT.notebook_bytes)  # larger: not read, nor run
+    probe_answer: Size = format_size(DEFAULT.probe_answer_bytes)  # decoded by the grader
+    grader_memory: Size = format_size(DEFAULT.grader_memory_bytes)  # a worker's, per submission
 
     @field_validator(
         "memory",

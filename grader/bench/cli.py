@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from grader.bench.embeddings import SIMILAR_WARNING
-from grader.bench.grading import score_outputs, tools_for, write_result
-from grader.bench.load import load_rubric
-from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
-from grader.bench.records import OutputTable, read_outputs, result_to_dict
-from grader.bench.rubric import JudgeEndpoint
-from grader.bench.scoring import BenchResult
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
+
+if TYPE_CHECKING:
+    from grader.bench.records import OutputTable
+    from grader.bench.scoring import BenchResult
 
 
 @click.group("bench")
@@ -71,6 +69,11 @@ def score(
     Exit codes: 0 scored; 1 some assertion could not be judged (an instructor's function
     raised); 2 the rubric or the table is invalid (the message names file, line and field).
     """
+    from grader.bench.grading import score_outputs, tools_for, write_result
+    from grader.bench.load import load_rubric
+    from grader.bench.records import read_outputs, result_to_dict
+    from grader.bench.rubric import JudgeEndpoint
+
     if (judge_url is None) != (judge_model is None):
         raise click.UsageError("give --judge-url and --judge-model together")
     loaded = load_rubric(rubric)
@@ -103,6 +106,8 @@ def score(
 
 def _warn(table: OutputTable, results: list[BenchResult]) -> None:
     """Every problem of the table, and what each report warns about, on stderr."""
+    from grader.bench.embeddings import SIMILAR_WARNING
+
     for notice in table.notices:
         click.echo(f"warning: {notice}", err=True)
     for problem in table.problems:
@@ -153,6 +158,9 @@ def generate(
       grader bench generate rubrics/tp3-prompting-bench.yaml --model-dir mirror/gpt2 \\
           --out sorties.jsonl
     """
+    from grader.bench.load import load_rubric
+    from grader.bench.providers import LocalPipeline, OpenAICompatible, Provider, generate_outputs
+
     if (model_dir is None) == (base_url is None) or (base_url is not None and not model):
         raise click.UsageError("give either --model-dir, or --base-url with --model")
     loaded = load_rubric(rubric)

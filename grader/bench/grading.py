@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.atomic import write_json_atomic
 from grader.bench.assertions import Tools
 from grader.bench.embeddings import Embedder, calibrate_threshold, shared_embedder
 from grader.bench.judges import Judge
@@ -17,7 +18,6 @@ from grader.bench.records import RowProblem, by_student, result_to_dict
 from grader.bench.report import render_bench_page
 from grader.bench.rubric import JudgeEndpoint, ModelGraded
 from grader.bench.scoring import BenchResult, RecordedOutput, score_student
-from grader.results import write_json_atomic
 
 
 def tools_for(

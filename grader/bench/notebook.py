@@ -20,7 +20,8 @@ from grader.bench.providers import Provider
 from grader.bench.records import result_to_dict
 from grader.bench.scoring import BenchResult, RecordedOutput
 from grader.bench.text import normalise
-from grader.checks.api import CheckFailed, Section
+from grader.checks.api import CheckFailed
+from grader.results import Section
 
 # Runs in the student's kernel: a DataFrame, a list of dicts or a dict of columns becomes a
 # list of plain JSON records (no numpy scalar, no NaN), whatever the student used.

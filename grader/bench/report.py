@@ -11,6 +11,7 @@ import markupsafe
 
 from grader.bench.records import result_to_dict
 from grader.bench.scoring import BenchResult
+from grader.report.i18n import Lang
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -57,6 +58,13 @@ def _environment() -> jinja2.Environment:
 def render_bench_section(result: BenchResult) -> str:
     """One `<section>`: per prompt the cases with output, grade and reasons; means; agreement."""
     return render_bench_data(result_to_dict(result))
+
+
+def render_bench_kind(data: dict[str, Any], lang: Lang) -> str:
+    """The renderer of report sections of kind "bench" (grader.report.sections), in French
+    whatever the report's language."""
+    del lang
+    return render_bench_data(data)
 
 
 def render_bench_data(result: Mapping[str, Any]) -> str:

@@ -2,7 +2,8 @@
 the runner."""
 
 from grader.checks import expect
-from grader.checks.api import CheckFailed, Section, check
+from grader.checks.api import CheckFailed, check
 from grader.checks.reference import reference
+from grader.results import Section
 
 __all__ = ["CheckFailed", "Section", "check", "expect", "reference"]

@@ -26,7 +26,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-CheckFunction = Callable[[Any, Any], "Section | None"]
+from grader.messages import Message
+from grader.results import Section
+
+CheckFunction = Callable[[Any, Any], Section | None]
 F = TypeVar("F", bound=CheckFunction)
 
 MARK = "__grader_check__"
@@ -37,33 +40,29 @@ class CheckFailed(Exception):
 
     `redacted` is what a student sees on a hidden check: the message without expected values.
     `section` (e.g. grader.report.sections.array_comparison) is drawn in the student's report,
-    except on a hidden check.
+    except on a hidden check. A check author writes the message as text, shown as written;
+    grader.checks.expect gives a grader.messages.Message, shown in the report's language.
     """
 
     def __init__(
         self,
-        message: str,
-        redacted: str | None = None,
+        message: str | Message,
+        redacted: str | Message | None = None,
         detail: str | None = None,
         section: Section | None = None,
     ):
-        super().__init__(message)
-        self.message = message
-        self.redacted = redacted if redacted is not None else message
+        shown = redacted if redacted is not None else message
+        super().__init__(_french(message))
+        self.message = _french(message)
+        self.said = message if isinstance(message, Message) else None
+        self.redacted = _french(shown)
+        self.redacted_said = shown if isinstance(shown, Message) else None
         self.detail = detail
         self.section = section
 
 
-@dataclass(frozen=True)
-class Section:
-    """What a check may return: a section of the student's report (a prompt-benchmark table).
-
-    `kind` names the renderer (grader.report.html.SECTION_RENDERERS); `data` is plain JSON.
-    """
-
-    kind: str
-    title: str
-    data: dict[str, Any]
+def _french(message: str | Message) -> str:
+    return message.text("fr") if isinstance(message, Message) else message
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 from grader.checks.api import CheckFailed
 from grader.checks.probe import ProbedArray, ProbeError, Unsupported
 from grader.checks.static import forbidden_uses
+from grader.messages import Message, say
 from grader.report.sections import array_comparison, attention_heatmaps, token_alignment
 
 
@@ -24,32 +25,35 @@ class BadReturn(ProbeError):
     """The student's function returned something of the wrong kind."""
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Message:
     if isinstance(value, Unsupported):
-        return f"un objet {value.type_name}"
+        return say("kind.object", type=value.type_name)
     if isinstance(value, np.ndarray):
-        return f"un tableau de forme {tuple(value.shape)}"
+        return say("kind.array", shape=str(tuple(value.shape)))
     names = {
-        tuple: "un tuple",
-        list: "une liste",
-        dict: "un dictionnaire",
-        str: "un texte",
-        bool: "un booléen",
-        int: "un entier",
-        float: "un réel",
-        type(None): "None",
+        tuple: "kind.tuple",
+        list: "kind.list",
+        dict: "kind.dict",
+        str: "kind.str",
+        bool: "kind.bool",
+        int: "kind.int",
+        float: "kind.float",
+        type(None): "kind.none",
     }
-    return names.get(type(value), type(value).__name__)
+    key = names.get(type(value))
+    return say(key) if key else say("kind.other", type=type(value).__name__)
 
 
-def _fmt(x: Any) -> str:
+def _fmt(x: Any) -> float | str:
+    """A value in a message: a real number is formatted in the reader's language, the rest is
+    its repr."""
     if isinstance(x, float | np.floating):
-        return f"{float(x):.4g}"
+        return float(x)
     return repr(x.item() if isinstance(x, np.generic) else x)
 
 
-def _where(index: tuple[int, ...]) -> str:
-    return f"élément [{', '.join(str(i) for i in index)}]"
+def _where(what: str, index: tuple[int, ...]) -> Message:
+    return say("place.element", what=what, index=", ".join(str(i) for i in index))
 
 
 def array(value: Any, what: str) -> np.ndarray:
@@ -57,14 +61,14 @@ def array(value: Any, what: str) -> np.ndarray:
     if isinstance(value, bool | int | float) and not isinstance(value, bool):
         return np.asarray(value, dtype=np.float64)
     if not isinstance(value, np.ndarray):
-        raise BadReturn(f"{what} : un tableau numpy ou un tenseur est attendu, reçu {_kind(value)}")
+        raise BadReturn(say("expect.not_array", what=what, got=_kind(value)))
     return np.asarray(value)
 
 
 def parts(value: Any, count: int, what: str) -> tuple[Any, ...]:
     """A tuple (or list) of exactly `count` items, e.g. `(output, weights)`."""
     if not isinstance(value, tuple | list) or len(value) != count:
-        raise BadReturn(f"{what} : un tuple de {count} éléments est attendu, reçu {_kind(value)}")
+        raise BadReturn(say("expect.not_tuple", what=what, count=count, got=_kind(value)))
     return tuple(value)
 
 
@@ -72,26 +76,25 @@ def shape(got: Any, expected: tuple[int, ...], what: str) -> None:
     actual = tuple(array(got, what).shape)
     if actual != tuple(expected):
         raise CheckFailed(
-            f"{what} : forme {actual}, attendu {tuple(expected)}",
-            redacted=f"{what} : la forme {actual} n'est pas la bonne",
+            say("expect.shape", what=what, got=str(actual), expected=str(tuple(expected))),
+            redacted=say("expect.shape_hidden", what=what, got=str(actual)),
         )
 
 
 def dtype(got: Any, kind: str, what: str) -> None:
     """`kind` as numpy's dtype kinds: "b" boolean, "i" integer, "f" real, "iu" any integer."""
-    names = {"b": "booléen", "i": "entier", "u": "entier", "f": "réel", "c": "complexe"}
     actual = array(got, what).dtype
     if actual.kind not in kind:
-        wanted = " ou ".join(dict.fromkeys(names.get(k, k) for k in kind))
-        raise CheckFailed(f"{what} : type {actual}, attendu un type {wanted}")
+        kinds = dict.fromkeys(kind.replace("u", "i"))  # "iu": integer, said once
+        names = [say(f"dtype.{k}") if k in "bifc" else say("dtype.other", kind=k) for k in kinds]
+        wanted = say("join.or", items=names)
+        raise CheckFailed(say("expect.dtype", what=what, got=str(actual), expected=wanted))
 
 
 def torch_tensor(got: Any, what: str) -> None:
     """The value was a torch tensor in the kernel (for torch inputs, torch outputs)."""
     if not (isinstance(got, ProbedArray) and got.from_torch):
-        raise CheckFailed(
-            f"{what} : un tenseur torch est attendu pour des entrées torch, reçu {_kind(got)}"
-        )
+        raise CheckFailed(say("expect.not_torch", what=what, got=_kind(got)))
 
 
 def close(
@@ -111,7 +114,7 @@ def close(
     values = array(got, what)
     shape(values, reference.shape, what)
     if values.dtype.kind not in "biuf":
-        raise CheckFailed(f"{what} : des nombres réels sont attendus, reçu le type {values.dtype}")
+        raise CheckFailed(say("expect.not_real", what=what, dtype=str(values.dtype)))
     values = values.astype(np.float64)
     if tokens is not None:
         view = attention_heatmaps(values, reference, what, tokens)
@@ -119,10 +122,10 @@ def close(
         view = array_comparison(values, reference, what, rtol, atol)
     if np.isnan(values).any() and not np.isnan(reference).any():
         index = tuple(int(i) for i in np.argwhere(np.isnan(values))[0])
-        place = f"{what}, {_where(index)}" if values.ndim else what
+        place: Message | str = _where(what, index) if values.ndim else what
         raise CheckFailed(
-            f"{place} : NaN, attendu {_fmt(reference[index])}",
-            redacted=f"{place} : NaN au lieu d'un nombre",
+            say("expect.nan", place=place, expected=_fmt(reference[index])),
+            redacted=say("expect.nan_hidden", place=place),
             section=view,
         )
     with np.errstate(invalid="ignore"):  # inf - inf: handled just below
@@ -133,13 +136,27 @@ def close(
     excess = np.where(both_inf, 0.0, np.where(one_inf, np.inf, excess))
     if (excess > 0).any():
         index = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape))
-        got_x, want_x = values[index], reference[index]
-        wrong = int((excess > 0).sum())
-        count = f" ({wrong} valeurs sur {excess.size} hors tolérance)" if excess.size > 1 else ""
-        place = f"{what}, {_where(index)}" if excess.ndim else what
+        got_x, want_x = _fmt(values[index]), _fmt(reference[index])
+        place = _where(what, index) if excess.ndim else what
+        if excess.size > 1:
+            wrong, total = int((excess > 0).sum()), int(excess.size)
+            raise CheckFailed(
+                say(
+                    "expect.off_many",
+                    place=place,
+                    got=got_x,
+                    expected=want_x,
+                    wrong=wrong,
+                    total=total,
+                ),
+                redacted=say(
+                    "expect.off_many_hidden", place=place, got=got_x, wrong=wrong, total=total
+                ),
+                section=view,
+            )
         raise CheckFailed(
-            f"{place} : {_fmt(got_x)}, attendu {_fmt(want_x)}{count}",
-            redacted=f"{place} : {_fmt(got_x)} est hors tolérance{count}",
+            say("expect.off", place=place, got=got_x, expected=want_x),
+            redacted=say("expect.off_hidden", place=place, got=got_x),
             section=view,
         )
 
@@ -151,9 +168,12 @@ def sums_to(got: Any, total: float, what: str, axis: int = -1, atol: float = 1e-
     bad = np.abs(sums - total) > atol
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        row = index[0] if len(index) == 1 else list(index)
-        place = f"{what}, ligne {row} : somme {_fmt(sums[index])}"
-        raise CheckFailed(f"{place}, attendu {total:g}", redacted=f"{place}, ce n'est pas la bonne")
+        row = str(index[0] if len(index) == 1 else list(index))
+        found = _fmt(sums[index])
+        raise CheckFailed(
+            say("expect.sum", what=what, row=row, sum=found, expected=float(total)),
+            redacted=say("expect.sum_hidden", what=what, row=row, sum=found),
+        )
 
 
 def equal(got: Any, expected: Any, what: str) -> None:
@@ -165,35 +185,37 @@ def equal(got: Any, expected: Any, what: str) -> None:
         different = values != reference
         if np.any(different):
             index = tuple(int(i) for i in np.argwhere(different)[0])
-            place, mine = f"{what}, {_where(index)}", _fmt(values[index])
+            place, mine = _where(what, index), _fmt(values[index])
             raise CheckFailed(
-                f"{place} : {mine}, attendu {_fmt(reference[index])}",
-                redacted=f"{place} : {mine} est incorrect",
+                say("expect.unequal", place=place, got=mine, expected=_fmt(reference[index])),
+                redacted=say("expect.unequal_hidden", place=place, got=mine),
             )
         return
     if isinstance(expected, list | tuple):
         got_items = list(parts(got, len(got), what)) if isinstance(got, list | tuple) else None
         if got_items is None:
-            raise BadReturn(f"{what} : une liste est attendue, reçu {_kind(got)}")
+            raise BadReturn(say("expect.not_list", what=what, got=_kind(got)))
         texts = all(isinstance(item, str) for item in [*got_items, *expected])
         view = token_alignment(got_items, list(expected), what) if texts else None
         for position, (mine, theirs) in enumerate(zip(got_items, expected, strict=False)):
             if _normalise(mine) != _normalise(theirs):
+                place = say("place.position", what=what, position=position)
                 raise CheckFailed(
-                    f"{what}, position {position} : {mine!r}, attendu {theirs!r}",
-                    redacted=f"{what}, position {position} : {mine!r} est incorrect",
+                    say("expect.unequal", place=place, got=repr(mine), expected=repr(theirs)),
+                    redacted=say("expect.unequal_hidden", place=place, got=repr(mine)),
                     section=view,
                 )
         if len(got_items) != len(expected):
             raise CheckFailed(
-                f"{what} : {len(got_items)} éléments, attendu {len(expected)}",
-                redacted=f"{what} : {len(got_items)} éléments, ce n'est pas le bon nombre",
+                say("expect.length", what=what, got=len(got_items), expected=len(expected)),
+                redacted=say("expect.length_hidden", what=what, got=len(got_items)),
                 section=view,
             )
         return
     if _normalise(got) != _normalise(expected):
         raise CheckFailed(
-            f"{what} : {got!r}, attendu {expected!r}", redacted=f"{what} : {got!r} est incorrect"
+            say("expect.unequal", place=what, got=repr(got), expected=repr(expected)),
+            redacted=say("expect.unequal_hidden", place=what, got=repr(got)),
         )
 
 
@@ -214,9 +236,8 @@ def no_library_call(nb: Any, function: str, forbidden: list[str], what: str | No
     for use in forbidden_uses(nb.source, function, forbidden):
         uses.setdefault((use.chain, use.code, use.dynamic), []).append(use.target)
     if uses:
-        raise CheckFailed(
-            " ; ".join(_use_message(*use, targets, what) for use, targets in uses.items())
-        )
+        said = [_use_message(*use, targets, what) for use, targets in uses.items()]
+        raise CheckFailed(said[0] if len(said) == 1 else say("join.clauses", items=said))
 
 
 CODE_SHOWN = 80  # characters of the student's code quoted in a message at most
@@ -224,26 +245,24 @@ CODE_SHOWN = 80  # characters of the student's code quoted in a message at most
 
 def _use_message(
     chain: tuple[str, ...], code: str, dynamic: bool, targets: list[str], what: str | None
-) -> str:
+) -> Message:
     """« `attention` appelle `_aide`, qui appelle `F.scaled_dot_product_attention` »."""
     code = code if len(code) <= CODE_SHOWN else code[: CODE_SHOWN - 1] + "…"
-    leaves = [target.split(".")[-1] for target in targets]
-    doubt = f" : compté comme un appel à {_names(leaves)}, que l'analyse ne peut pas exclure"
+    leaves = _names([target.split(".")[-1] for target in targets])
     if not code:
-        return f"le code du notebook est trop volumineux ou trop imbriqué pour être analysé{doubt}"
+        return say("static.unanalysable", names=leaves)
     if not chain:
-        return f"le notebook exécute du code connu seulement à l'exécution (`{code}`){doubt}"
-    names = [what or f"`{chain[0]}`", *(f"`{name}`" for name in chain[1:])]
-    path = names[0] + "".join(
-        f"{' appelle' if position == 0 else ', qui appelle'} {name}"
-        for position, name in enumerate(names[1:])
-    )
-    path += ", qui" if len(names) > 1 else ""
+        return say("static.runtime_code", code=code, names=leaves)
+    path: Message | str = what or f"`{chain[0]}`"
+    for position, name in enumerate(chain[1:]):
+        key = "static.path_first" if position == 0 else "static.path_next"
+        path = say(key, path=path, name=f"`{name}`")
+    subject = say("static.which", path=path) if len(chain) > 1 else path
     if dynamic:
-        return f"{path} accède dynamiquement à `{code}`{doubt}"
-    if any(code.endswith(leaf) for leaf in leaves):
-        return f"{path} appelle `{code}` au lieu de l'implémenter"
-    return f"{path} appelle `{code}` (c'est-à-dire {_names(targets)}) au lieu de l'implémenter"
+        return say("static.dynamic", subject=subject, code=code, names=leaves)
+    if any(code.endswith(target.split(".")[-1]) for target in targets):
+        return say("static.calls", subject=subject, code=code)
+    return say("static.calls_alias", subject=subject, code=code, names=_names(targets))
 
 
 def _names(names: list[str]) -> str:

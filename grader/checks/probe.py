@@ -35,11 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from grader import messages
+from grader.messages import Message, say
 from grader.results import ExecutionRecord, ExecutionStatus
-from grader.sandbox.bounded import JsonLimits, TooLarge, bounded_unpacker, french_count, loads
+from grader.sandbox.bounded import JsonLimits, TooLarge, bounded_unpacker, loads
 from grader.sandbox.execute import ExecutedNotebook
 from grader.sandbox.limits import Limits
-from grader.sandbox.messages import french_size
 from grader.sandbox.protocol import ProtocolViolation
 
 if TYPE_CHECKING:
@@ -56,11 +57,14 @@ ANSWER_TEXT_CHARS = 1_000_000  # one string that is not an array
 
 
 class ProbeError(Exception):
-    """The value could not be obtained; `message` is the French sentence a student reads."""
+    """The value could not be obtained; `message` is the French sentence a student reads,
+    `said` the same as data (grader.messages) when the grader wrote it."""
 
-    def __init__(self, message: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Message, detail: str | None = None) -> None:
+        text = message.text("fr") if isinstance(message, Message) else message
+        super().__init__(text)
+        self.message = text
+        self.said = message if isinstance(message, Message) else None
         self.detail = detail
 
 
@@ -81,11 +85,6 @@ class Unsupported:
     """A value of a type that cannot travel as data (a function, a model, a file handle)."""
 
     type_name: str
-
-
-@dataclass(frozen=True)
-class TorchArray:
-    """Marks an array that came back as a torch tensor (checks may require torch in, torch out)."""
 
 
 # Runs inside the kernel once, in a namespace of its own (it leaves no name in the student's):
@@ -222,8 +221,8 @@ def decode_value(value: Any, depth: int = 0, max_bytes: int = Limits.probe_answe
     if depth > 25:
         raise ValueError("structure too deep")
     if isinstance(value, str) and len(value) > ANSWER_TEXT_CHARS:
-        limit = f"{french_count(ANSWER_TEXT_CHARS)} caractères"
-        raise TooLarge(f"un texte de {french_count(len(value))} caractères", limit)
+        limit = say("large.characters", count=ANSWER_TEXT_CHARS)
+        raise TooLarge(say("large.text_chars", count=len(value)), limit)
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
@@ -257,8 +256,8 @@ def read_npy(raw: bytes, max_bytes: int) -> np.ndarray:
         raise ValueError(f"array of shape {shape} is not accepted")
     size = math.prod(shape) * dtype.itemsize
     if size > max_bytes:
-        what = f"un tableau de forme {str(shape)[:60]} ({french_count(size)} octets)"
-        raise TooLarge(what, french_size(max_bytes))
+        what = say("large.array", shape=str(shape)[:60], count=size)
+        raise TooLarge(what, messages.size(max_bytes))
     if size != len(raw) - stream.tell():
         raise ValueError(f"an array of shape {shape} and dtype {dtype} with other data")
     data = np.frombuffer(bytearray(raw), dtype, offset=stream.tell())  # writable, as np.load's
@@ -271,9 +270,21 @@ _NPY_HEADERS = {
 }
 
 
-def too_large(subject: str, exc: TooLarge) -> ProbeError:
+def too_large(subject: Message, exc: TooLarge) -> ProbeError:
     """The error of a probe whose answer passed a limit, saying which."""
-    return ProbeError(f"{subject} a renvoyé une réponse trop volumineuse : {exc}")
+    return ProbeError(say("probe.too_large", subject=subject, what=exc.what, limit=exc.limit))
+
+
+def _raised(subject: Message, raised: Any) -> Message:
+    """« la fonction `f` a levé ValueError : … »; a function whose NotImplementedError says
+    nothing is one the student has not written yet."""
+    raised = raised if isinstance(raised, dict) else {}
+    kind, text = str(raised.get("type")), str(raised.get("message") or "")
+    if kind == "NotImplementedError" and not text.strip() and subject.key == "subject.function":
+        return say("probe.not_implemented", subject=subject)
+    if not text.strip():
+        return say("probe.raised_bare", subject=subject, type=kind)
+    return say("probe.raised", subject=subject, type=kind, message=text)
 
 
 def _without_frames(problem: ProbeError) -> ProbeError:
@@ -348,16 +359,16 @@ class Notebook:
             "args": encode_value(list(args)),
             "kwargs": encode_value(kwargs),
         }
-        return self._ask(request, f"la fonction `{name}`")
+        return self._ask(request, say("subject.function", name=name))
 
     def get(self, name: str) -> Any:
         """The value of the student's variable `name`."""
-        return self._ask({"op": "get", "name": name}, f"la variable `{name}`")
+        return self._ask({"op": "get", "name": name}, say("subject.variable", name=name))
 
     def run(self, source: str, **inputs: Any) -> Any:
         """Run `source` against the student's names (and `inputs`); the last expression's value."""
         request = {"op": "run", "name": None, "source": source, "inputs": encode_value(inputs)}
-        return self._ask(request, "le code de vérification")
+        return self._ask(request, say("subject.your_code"))
 
     def outputs(self, cell: int) -> list[dict[str, Any]]:
         """What cell `cell` (0-based) displayed when it ran: untrusted, for display checks."""
@@ -389,32 +400,27 @@ class Notebook:
     def read_file(self, name: str, max_bytes: int) -> bytes:
         """A file the notebook wrote in its working folder: a plain name, never through a link."""
         if not _PLAIN_FILE_NAME.match(name) or self._workdir is None:
-            raise ProbeError(f"le fichier `{name}` ne peut pas être lu")
+            raise ProbeError(say("probe.file_unreadable", name=name))
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
         try:
             descriptor = os.open(self._workdir / name, flags)
         except FileNotFoundError:
-            raise ProbeError(
-                f"le fichier `{name}` est introuvable dans le dossier du notebook"
-            ) from None
+            raise ProbeError(say("probe.file_missing", name=name)) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise ProbeError(f"le fichier `{name}` est un lien symbolique : refusé") from None
-            raise ProbeError(f"le fichier `{name}` ne peut pas être lu", repr(exc)) from None
+                raise ProbeError(say("probe.file_symlink", name=name)) from None
+            raise ProbeError(say("probe.file_unreadable", name=name), repr(exc)) from None
         with os.fdopen(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise ProbeError(f"`{name}` n'est pas un fichier ordinaire")
+                raise ProbeError(say("probe.file_not_regular", name=name))
             content = handle.read(max_bytes + 1)
         if len(content) > max_bytes:
-            raise ProbeError(f"le fichier `{name}` dépasse {max_bytes} octets")
+            raise ProbeError(say("probe.file_too_large", name=name, limit=messages.size(max_bytes)))
         return content
 
-    def _ask(self, request: dict[str, Any], subject: str) -> Any:
+    def _ask(self, request: dict[str, Any], subject: Message) -> Any:
         if not self._alive or self._executed.client is None:
-            raise KernelUnavailable(
-                "le noyau ne tourne plus (voir le journal d'exécution) : "
-                f"{subject} n'a pas pu être vérifiée"
-            )
+            raise KernelUnavailable(say("probe.kernel_gone", subject=subject))
         try:
             answer = self._loop.run_until_complete(
                 self._exchange(self._executed.client, request, subject)
@@ -422,26 +428,21 @@ class Notebook:
         except ProbeError as problem:
             raise _without_frames(problem) from None
         if "__missing__" in answer:
-            what = "la fonction" if request["op"] == "call" else "la variable"
-            raise MissingName(
-                f"{what} `{answer['__missing__']}` n'est pas définie dans le notebook"
-            )
+            key = "probe.missing_function" if request["op"] == "call" else "probe.missing_variable"
+            raise MissingName(say(key, name=str(answer["__missing__"])))
         if "__raised__" in answer:
             raised = answer["__raised__"]
-            raise StudentCodeRaised(
-                f"{subject} a levé {raised.get('type')} : {raised.get('message')}",
-                detail=str(raised.get("traceback")),
-            )
+            raise StudentCodeRaised(_raised(subject, raised), detail=str(raised.get("traceback")))
         try:
             return decode_value(answer["value"], max_bytes=self._answer_limits.max_bytes)
         except TooLarge as exc:
             raise too_large(subject, exc) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise ProbeError(
-                f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
-            ) from None
+            raise ProbeError(say("probe.unreadable", subject=subject), detail=repr(exc)) from None
 
-    async def _exchange(self, client: Any, request: dict[str, Any], subject: str) -> dict[str, Any]:
+    async def _exchange(
+        self, client: Any, request: dict[str, Any], subject: Message
+    ) -> dict[str, Any]:
         if self._comm_id is None:
             await self._open_channel(client, subject)
         if self._stand_ins:
@@ -449,20 +450,18 @@ class Notebook:
         content = {"comm_id": self._comm_id, "data": {"request": json.dumps(request)}}
         payload = await self._until_done(client, _send(client.kc, "comm_msg", content), subject)
         if payload is None:
-            raise ProbeError(f"{subject} n'a renvoyé aucune valeur (noyau modifié ?)")
+            raise ProbeError(say("probe.no_value", subject=subject))
         try:
             answer = loads(payload, self._answer_limits)
         except TooLarge as exc:
             raise too_large(subject, exc) from None
         except ValueError as exc:
-            raise ProbeError(
-                f"{subject} a renvoyé une valeur illisible", detail=repr(exc)
-            ) from None
+            raise ProbeError(say("probe.unreadable", subject=subject), detail=repr(exc)) from None
         if not isinstance(answer, dict):
-            raise ProbeError(f"{subject} a renvoyé une valeur illisible")
+            raise ProbeError(say("probe.unreadable", subject=subject))
         return answer
 
-    async def _open_channel(self, client: Any, subject: str) -> None:
+    async def _open_channel(self, client: Any, subject: Message) -> None:
         """Bound what the kernel sends from now on; install the kernel side, then open a comm
         to it (each step awaited: ipykernel may dispatch a comm message before the execute
         request sent ahead of it has finished)."""
@@ -482,7 +481,7 @@ class Notebook:
         await self._until_done(client, _send(client.kc, "comm_open", content), subject)
         self._comm_id = comm_id
 
-    async def _until_done(self, client: Any, msg_id: str, subject: str) -> bytes | None:
+    async def _until_done(self, client: Any, msg_id: str, subject: Message) -> bytes | None:
         """The answer to request `msg_id` as soon as it comes; None if the kernel handled the
         request without answering."""
         kc = client.kc
@@ -491,7 +490,8 @@ class Notebook:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 await self._interrupt(client, msg_id)
-                raise ProbeError(f"{subject} n'a pas répondu en {self._timeout:g} s")
+                limit = messages.seconds(self._timeout)
+                raise ProbeError(say("probe.timeout", subject=subject, limit=limit))
             try:
                 msg = await kc.get_iopub_msg(timeout=min(remaining, 1.0))
             except TooLarge as exc:  # any message: while probing, the kernel only answers
@@ -499,21 +499,14 @@ class Notebook:
             except ProtocolViolation as violation:  # the box kills the kernel
                 self._alive = False
                 raise KernelUnavailable(
-                    f"pendant la vérification de {subject}, le noyau a envoyé un message que le "
-                    "protocole Jupyter interdit : il a été arrêté",
-                    detail=str(violation),
+                    say("probe.protocol", subject=subject), detail=str(violation)
                 ) from None
             except Exception:  # queue.Empty: check the kernel is still there
                 if not await client.async_km.is_alive():
                     self._alive = False
                     if self._executed.box.death_cause() is ExecutionStatus.OUTPUT_LIMIT:
-                        raise ProbeError(
-                            f"{subject} a renvoyé une valeur trop volumineuse : le noyau a été "
-                            "arrêté"
-                        ) from None
-                    raise KernelUnavailable(
-                        f"le noyau s'est arrêté pendant la vérification de {subject}"
-                    ) from None
+                        raise ProbeError(say("probe.too_large_killed", subject=subject)) from None
+                    raise KernelUnavailable(say("probe.kernel_died", subject=subject)) from None
                 continue
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue

@@ -10,14 +10,24 @@ import traceback
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark, Section
+from grader.checks.api import MARK, CheckFailed, CheckFunction, CheckMark
 from grader.checks.carry import StandIn, carry_forward, stand_ins
 from grader.checks.probe import KernelUnavailable, Notebook, ProbeError
 from grader.errors import ConfigError
-from grader.results import CheckResult, ExecutionRecord, ExecutionStatus, Outcome, Phase
+from grader.messages import Message, say
+from grader.results import (
+    CheckResult,
+    ExecutionRecord,
+    ExecutionStatus,
+    Outcome,
+    Phase,
+    Section,
+    message_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,6 @@ def load_checks(path: Path) -> list[Check]:
     return sorted(checks, key=lambda c: c.line)
 
 
-HIDDEN_MESSAGE = "vérification cachée : exécutée à la correction"  # in a self-check
-
-
 def check_rng(seed: int, check_id: str, student: str) -> np.random.Generator:
     """Inputs for one check: from the run's secret seed, distinct per check and per student."""
     return np.random.default_rng(
@@ -95,8 +102,8 @@ def run_checks(
                     check.id,
                     Outcome.SKIPPED,
                     Phase.CHECK,
-                    HIDDEN_MESSAGE,
                     hidden=True,
+                    **message_fields(say("check.hidden_skipped")),
                 )
             )
         elif nb is None:
@@ -118,54 +125,71 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
     started = time.monotonic()
 
     def result(
-        outcome: Outcome, message: str, detail: str | None = None, phase: Phase = Phase.CHECK
+        outcome: Outcome,
+        message: str | Message | None,
+        detail: str | None = None,
+        phase: Phase = Phase.CHECK,
     ) -> CheckResult:
         duration = round(time.monotonic() - started, 3)
-        return CheckResult(check.id, outcome, phase, message, check.hidden, detail, duration)
+        return CheckResult(
+            check.id,
+            outcome,
+            phase,
+            hidden=check.hidden,
+            detail=detail,
+            duration_s=duration,
+            **_fields(message),
+        )
 
     if nb is not None:
         nb.called.clear()  # the student functions this check calls: its upstream (carry.py)
     try:
         produced = check.function(nb, rng)
     except CheckFailed as failure:
-        failed = result(Outcome.FAILED, failure.message, failure.detail or failure.message)
-        return _as_shown(check, failed, failure.section, failure.redacted)
+        failed = result(
+            Outcome.FAILED, failure.said or failure.message, failure.detail or failure.message
+        )
+        return _as_shown(check, failed, failure.section, failure.redacted_said or failure.redacted)
     except KernelUnavailable as problem:
-        return result(Outcome.ERROR, problem.message, problem.detail, Phase.EXECUTE)
+        return result(Outcome.ERROR, problem.said or problem.message, problem.detail, Phase.EXECUTE)
     except ProbeError as problem:
-        return result(Outcome.ERROR, problem.message, problem.detail)
+        return result(Outcome.ERROR, problem.said or problem.message, problem.detail)
     except MemoryError:  # the grader worker's memory limit: an answer past the probe's bounds
-        return result(
-            Outcome.ERROR,
-            "la vérification a manqué de mémoire : une réponse du notebook est sans doute trop "
-            "volumineuse",
-            traceback.format_exc(limit=-6),
-        )
+        return result(Outcome.ERROR, say("check.out_of_memory"), traceback.format_exc(limit=-6))
     except Exception:  # the check's own code raised: the instructor's bug, not the student's
-        return result(
-            Outcome.CHECK_ERROR,
-            "le code de vérification a rencontré une erreur (à revoir par l'enseignant) : "
-            "aucun point n'est perdu, ceux du critère sont réservés",
-            traceback.format_exc(limit=-8),
-        )
-    passed = result(Outcome.PASSED, "correct")
+        return result(Outcome.CHECK_ERROR, say("check.check_error"), traceback.format_exc(limit=-8))
+    passed = result(Outcome.PASSED, say("check.passed"))
     return _as_shown(check, passed, produced if isinstance(produced, Section) else None)
 
 
-# Sections that draw the reference's values beside the student's.
-REVEALING_KINDS = frozenset({"array", "attention", "tokens"})
+# The section kinds that draw the student's own material only (a prompt benchmark's outputs,
+# their text): the only ones a hidden check may show. A new kind may draw the reference's values
+# (as array, attention and tokens do) until it is listed here.
+OWN_MATERIAL_KINDS = frozenset({"bench", "student-text"})
+
+
+def _fields(message: str | Message | None) -> dict[str, Any]:
+    """A result's message fields: a check author's text as written, the grader's as data."""
+    if isinstance(message, Message):
+        return message_fields(message)
+    return {"message": message or "", "message_key": None, "message_params": None}
 
 
 def _as_shown(
-    check: Check, result: CheckResult, section: Section | None, redacted: str | None = None
+    check: Check,
+    result: CheckResult,
+    section: Section | None,
+    redacted: str | Message | None = None,
 ) -> CheckResult:
     """What a student sees of a check, decided here only (reports, exports and the CLI show the
     result as it is). Of a hidden check: the redacted message, and a section only when the
     check passed and the section draws no reference value (a prompt benchmark's table of the
     student's own outputs, yes; an expected-vs-got window, never)."""
     if check.hidden:
-        result = result if redacted is None else replace(result, message=redacted)
-        if result.outcome is not Outcome.PASSED or (section and section.kind in REVEALING_KINDS):
+        result = result if redacted is None else replace(result, **_fields(redacted))
+        if result.outcome is not Outcome.PASSED or (
+            section and section.kind not in OWN_MATERIAL_KINDS
+        ):
             return result
     if section is None:
         return result
@@ -176,9 +200,16 @@ def _as_shown(
 
 def _not_run(check: Check, execution: ExecutionRecord) -> CheckResult:
     if execution.status is ExecutionStatus.STARTUP_FAILED:
-        message = "le notebook n'a pas pu être exécuté"
+        fields = message_fields(say("check.not_executed"))
         phase = Phase.EXECUTE
-    else:
-        message = execution.message or "le notebook n'a pas pu être chargé"
+    elif execution.message:  # why the notebook could not be loaded
+        fields = {
+            "message": execution.message,
+            "message_key": execution.message_key,
+            "message_params": execution.message_params,
+        }
         phase = Phase.LOAD
-    return CheckResult(check.id, Outcome.ERROR, phase, message, check.hidden)
+    else:
+        fields = message_fields(say("check.not_loaded"))
+        phase = Phase.LOAD
+    return CheckResult(check.id, Outcome.ERROR, phase, hidden=check.hidden, **fields)

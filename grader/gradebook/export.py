@@ -1,4 +1,4 @@
-"""Exports of graded results: the gradebook CSV (design.md §4), JSON and JUnit XML for CI."""
+"""Exports of graded results: the gradebook CSV, JSON and JUnit XML for CI."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from grader.formats import points
 from grader.results import CriterionScore, GradeReport
 from grader.text import SpreadsheetWriter
 
@@ -45,7 +46,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
     if report.late is not None:
         output = (
             f"{output}\nRetard : {report.late.days_late} jour(s), "
-            f"pénalité {report.late.penalty:g} point(s)."
+            f"pénalité {points(report.late.penalty)} point(s)."
         ).strip()
     return {
         "score": report.score,
@@ -69,11 +70,11 @@ def _criterion_output(criterion: CriterionScore) -> str:
 
 def _feedback(report: GradeReport) -> str:
     failing = report.not_passed
-    parts = [f"{report.score:g} / {report.max_score:g}"]
+    parts = [f"{points(report.score)} / {points(report.max_score)}"]
     if failing:
         parts.append(f"{failing} vérification(s) non réussie(s)")
     if report.late is not None:
-        parts.append(f"retard de {report.late.days_late} jour(s) : -{report.late.penalty:g}")
+        parts.append(f"retard de {report.late.days_late} jour(s) : -{points(report.late.penalty)}")
     parts += [  # the instructor's words on the manual criteria (grader manual import, grader mark)
         f"{c.title} : {c.comment}" for c in report.criteria if c.manual and c.marked and c.comment
     ]

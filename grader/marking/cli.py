@@ -14,11 +14,11 @@ from types import FrameType
 import click
 
 from grader.assignment.load import load_assignment
-from grader.batch import rerender
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes
 from grader.errors import GraderError, display_path
 from grader.gradebook.manual import template_sources
 from grader.gradebook.store import Gradebook
+from grader.graded_folder import rerender
 from grader.marking.server import Session, serve
 from grader.report.i18n import LANGS, Lang
 from grader.sandbox.limits import Limits

@@ -22,8 +22,8 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from grader.batch import rerender
 from grader.gradebook.manual import notebook_cells
+from grader.graded_folder import rerender
 from grader.marking.answers import Section, answer_parts, criterion_sections, sections
 from grader.marking.store import Answer, Conflict, Item, MarkingStore, Refused, answer_of
 from grader.report.i18n import Lang

@@ -2,7 +2,6 @@
 
 from grader.mirror.build import (
     DEFAULT_MODELS,
-    DEFAULT_ROOT,
     GPT2,
     MINILM,
     TINY_BERT,
@@ -12,6 +11,7 @@ from grader.mirror.build import (
     mirror_env,
     read_marker,
 )
+from grader.mirror.layout import DEFAULT_ROOT
 
 __all__ = [
     "DEFAULT_MODELS",

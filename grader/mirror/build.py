@@ -29,7 +29,6 @@ from grader.references.tokenization import (
     minilm_tokenizer,
 )
 
-DEFAULT_ROOT = Path.home() / ".cache" / "grader" / "mirror"  # unless --mirror names another
 MARKER = "grader-mirror.json"
 SCHEMA_VERSION = 1
 # Bumped whenever a built-in model's recipe changes, so that older mirrors are rebuilt.
@@ -117,7 +116,7 @@ def read_marker(root: Path) -> dict[str, Any]:
 
 
 def _write_marker(root: Path, models: dict[str, Any]) -> None:
-    from grader.results import write_json_atomic
+    from grader.atomic import write_json_atomic
 
     write_json_atomic(root / MARKER, {"schema_version": SCHEMA_VERSION, "models": models})
 

@@ -15,6 +15,8 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+DEFAULT_ROOT = Path.home() / ".cache" / "grader" / "mirror"  # unless --mirror names another
+
 
 def repo_folder(repo_id: str) -> str:
     """Folder of a model repository in the cache: 'org/name' -> 'models--org--name'."""

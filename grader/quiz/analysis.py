@@ -1,4 +1,4 @@
-"""Item analysis of a scored class: which questions worked (research/quiz_and_prompts.md §1.3).
+"""Item analysis of a scored class: which questions worked.
 
 Per item: facility, standard deviation, discrimination as the item–rest correlation (Moodle's
 discrimination index), option frequencies overall and in the upper and lower 27 % by rest

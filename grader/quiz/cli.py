@@ -12,13 +12,8 @@ from pathlib import Path
 
 import click
 
+from grader.atomic import write_json_atomic, write_text_atomic
 from grader.cli_common import Exit, errors_to_exit_codes
-from grader.quiz.export import to_gift, to_moodle_xml
-from grader.quiz.render import render_quiz_page
-from grader.quiz.run import safe_name, score_class, write_text_atomic
-from grader.quiz.shuffle import build_form
-from grader.quiz.spec import load_quiz
-from grader.results import write_json_atomic
 from grader.text import safe_text
 
 
@@ -78,6 +73,9 @@ def score(
     Example:
       grader quiz score quizzes/qcm-transformers.yaml reponses.csv --out notes/qcm
     """
+    from grader.quiz.run import score_class
+    from grader.quiz.spec import load_quiz
+
     loaded = load_quiz(quiz_file)
     run = score_class(
         loaded.spec,
@@ -146,6 +144,11 @@ def render(quiz_file: Path, students: tuple[str, ...], out: Path, self_check: bo
     Example:
       grader quiz render quizzes/qcm-transformers.yaml --student alice --out copies --self-check
     """
+    from grader.quiz.render import render_quiz_page
+    from grader.quiz.run import safe_name
+    from grader.quiz.shuffle import build_form
+    from grader.quiz.spec import load_quiz
+
     loaded = load_quiz(quiz_file)
     for student in students:
         form = build_form(loaded.spec, student)
@@ -182,6 +185,9 @@ def export(quiz_file: Path, export_format: str, out: Path | None) -> None:
     Example:
       grader quiz export quizzes/qcm-transformers.yaml --format moodle --out qcm.xml
     """
+    from grader.quiz.export import to_gift, to_moodle_xml
+    from grader.quiz.spec import load_quiz
+
     loaded = load_quiz(quiz_file)
     exported = to_moodle_xml(loaded.spec) if export_format == "moodle" else to_gift(loaded.spec)
     for warning in exported.warnings:

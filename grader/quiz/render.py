@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
+from grader import formats
 from grader.quiz.analysis import ItemAnalysis
 from grader.quiz.kinds import kind_of, worth
 from grader.quiz.plots import facility_discrimination, histogram
@@ -56,10 +57,7 @@ def markdown(text: str | None, inline: bool = False, source: TextFormat = "markd
 
 def fmt(value: float | None, digits: int = 2) -> str:
     """A number as read in French: decimal comma, no trailing zeros."""
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return (text if text not in {"-0", ""} else "0").replace(".", ",")
+    return "—" if value is None else formats.points(value, "fr", digits)
 
 
 def pct(value: float) -> str:

@@ -8,14 +8,13 @@ still scored and written, so nothing already scored is lost.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from grader.atomic import write_json_atomic, write_text_atomic
 from grader.errors import ConfigError
 from grader.quiz.analysis import ItemAnalysis, analyse
 from grader.quiz.answers import AnswerSheet, read_answers
@@ -24,7 +23,6 @@ from grader.quiz.responses import interpret
 from grader.quiz.scoring import QuizResult, result_to_dict, score_quiz
 from grader.quiz.shuffle import build_form
 from grader.quiz.spec import Quiz
-from grader.results import write_json_atomic
 from grader.text import SpreadsheetWriter
 
 Columns = Literal["question", "topic"]
@@ -117,15 +115,3 @@ def safe_name(student: str) -> str:
     """A student id usable as a file name: nothing that could leave the output folder."""
     name = re.sub(r"[^\w.@-]", "_", student).lstrip(".")
     return name or "_"
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -1,6 +1,6 @@
 """Scoring schemes as pure functions: a key and a student's ticks -> a mark and its reason.
 
-Formulas and defaults are those of research/quiz_and_prompts.md §1.1 (AMC, Moodle, R/exams).
+Formulas and defaults are those of AMC, Moodle and R/exams.
 A mark is in the scheme's own units (`raw` out of `raw_max`, e.g. 4 of 5 for AMC's default);
 the caller scales it to the question's points.
 """

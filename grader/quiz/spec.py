@@ -21,7 +21,7 @@ from grader.specfile import Loaded, Spec, load_spec, parse_spec
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
-# --- scoring schemes (research/quiz_and_prompts.md §1.1) ---------------------------------
+# --- scoring schemes (AMC's, Moodle's and R/exams' formulas) -----------------------------
 
 
 class AllOrNothing(Spec):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from grader.assignment.load import Assignment
-from grader.checks.runner import HIDDEN_MESSAGE
+from grader.formats import Lang
+from grader.messages import localized, say
 from grader.report.i18n import translator
 from grader.results import CellStatus, CheckResult, ExecutionRecord, ExecutionStatus, GradeReport
 from grader.scoring.indicative import indicative
@@ -20,12 +21,12 @@ from grader.text import safe_text
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·", "check-error": "?"}
 
 
-def execution_lines(execution: ExecutionRecord) -> Iterator[str]:
+def execution_lines(execution: ExecutionRecord, lang: Lang = "fr") -> Iterator[str]:
     """Nothing when every cell ran; otherwise the status, the limit hit and each troubled cell."""
-    t = translator("fr")
+    t = translator(lang)
     if execution.status is ExecutionStatus.OK and not execution.skipped_files:
         return
-    yield f"  Exécution : {t('status.' + execution.status)}"
+    yield "  " + say("selfcheck.execution", status=t("status." + execution.status)).text(lang)
     if execution.message:
         yield f"  ! {safe_text(execution.message)}"
     for skipped in execution.skipped_files:
@@ -35,23 +36,31 @@ def execution_lines(execution: ExecutionRecord) -> Iterator[str]:
             # a limit's cell says its limit; an error's adds the exception's last line
             error = cell.error if cell.status is CellStatus.ERROR and cell.error else ""
             error = f" — {_last_line(error)}" if error else ""
-            yield f"  ! cellule {cell.index + 1} : {t('cell.' + cell.status)}{error}"
+            said = say("selfcheck.cell", number=cell.index + 1, status=t("cell." + cell.status))
+            yield f"  ! {said.text(lang)}{error}"
 
 
-def check_line(result: CheckResult) -> str:
-    return f"  {MARKS[result.outcome]} {result.id} : {safe_text(result.message)}"
+def check_line(result: CheckResult, lang: Lang = "fr") -> str:
+    message = localized(result.message_key, result.message_params, result.message, lang)
+    return f"  {MARKS[result.outcome]} {result.id}{_colon(lang)}{safe_text(message)}"
 
 
-def hidden_line(check_id: str) -> str:
+def _colon(lang: Lang) -> str:
+    return " : " if lang == "fr" else ": "
+
+
+def hidden_line(check_id: str, lang: Lang = "fr") -> str:
     """A hidden check the self-check does not run (a released bundle does not hold it)."""
-    return f"  {MARKS['skipped']} {check_id} : {HIDDEN_MESSAGE}"
+    return f"  {MARKS['skipped']} {check_id}{_colon(lang)}{say('check.hidden_skipped').text(lang)}"
 
 
-def check_lines(results: Sequence[CheckResult], hidden: Sequence[str]) -> Iterator[str]:
+def check_lines(
+    results: Sequence[CheckResult], hidden: Sequence[str], lang: Lang = "fr"
+) -> Iterator[str]:
     """Each result's line, then the hidden checks not among the results."""
-    yield from (check_line(r) for r in results)
+    yield from (check_line(r, lang) for r in results)
     shown = {r.id for r in results}
-    yield from (hidden_line(i) for i in hidden if i not in shown)
+    yield from (hidden_line(i, lang) for i in hidden if i not in shown)
 
 
 def _last_line(error: str) -> str:
@@ -60,7 +69,7 @@ def _last_line(error: str) -> str:
 
 
 def self_check_lines(assignment: Assignment, report: GradeReport) -> Iterator[str]:
-    """Everything a self-check prints after its title."""
+    """Everything `grader check` prints after its title (in French: a student reads it)."""
     yield from execution_lines(report.execution)
     hidden = [i for ids in assignment.hidden_checks().values() for i in ids]
     yield from check_lines(report.checks, hidden)

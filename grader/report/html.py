@@ -5,18 +5,18 @@ from __future__ import annotations
 from importlib import resources
 
 import jinja2
+from markupsafe import Markup
 
+from grader import formats
+from grader.messages import localized
 from grader.report.i18n import Lang, translator
-from grader.report.i18n import format_points as _format_points
 from grader.report.sections import SECTION_RENDERERS, render_section
-from grader.results import GradeReport
+from grader.results import CheckResult, ExecutionRecord, GradeReport
 
-__all__ = ["SECTION_RENDERERS", "format_points", "render_report"]
+__all__ = ["SECTION_RENDERERS", "render_report"]
 
 
-def format_points(points: float) -> str:
-    """14.5 -> "14,5"; 20.0 -> "20" (French decimal comma)."""
-    return _format_points(points, "fr")
+_CSS = resources.files("grader.report").joinpath("templates/base.css").read_text("utf-8")
 
 
 def environment(lang: Lang) -> jinja2.Environment:
@@ -28,11 +28,21 @@ def environment(lang: Lang) -> jinja2.Environment:
     env.globals.update(
         lang=lang,
         t=translator(lang),
-        fmt=lambda points: _format_points(points, lang),
-        css=resources.files("grader.report").joinpath("templates/base.css").read_text("utf-8"),
+        fmt=lambda points: formats.points(points, lang),
+        percent=lambda value: formats.percent(value, lang),
+        seconds=lambda value: formats.seconds(value, lang),
+        size=lambda value: formats.size(int(value), lang),
+        date=lambda iso: formats.date(iso, lang),
+        said=lambda result: said(result, lang),
+        css=Markup(_CSS),  # ours: escaped, `.bar > span` became `.bar &gt; span` and no bar showed
         render_section=lambda section: render_section(section, lang),
     )
     return env
+
+
+def said(result: CheckResult | ExecutionRecord, lang: Lang) -> str:
+    """A result's message in `lang`: a check author's own text as written."""
+    return localized(result.message_key, result.message_params, result.message or "", lang)
 
 
 _ENVIRONMENTS = {lang: environment(lang) for lang in ("fr", "en")}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
-Lang = Literal["fr", "en"]
+from grader.formats import Lang as Lang
+from grader.messages import CATALOGUE as MESSAGES
+
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
 # key -> (French, English); a missing key is a bug, caught by the catalogue test.
@@ -31,35 +32,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cell.output-limit": ("sortie tronquée", "output cut"),
     "cell.killed": ("noyau arrêté", "kernel stopped"),
     "cell.not-run": ("non exécutée", "not run"),
-    # files of a submission the kernel never saw (grader/submission.py)
-    "skipped_file": ("fichier ignoré : {reason}", "file skipped: {reason}"),
+    # the student's report
     "skipped_files": (
         "Fichiers de votre dépôt qui n'ont pas été copiés pour l'exécution",
         "Files of your submission that were not copied for the run",
     ),
-    "skip.symlink": ("lien symbolique", "symbolic link"),
-    "skip.hardlink": ("lien physique", "hard link"),
-    "skip.fifo": ("tube nommé", "named pipe"),
-    "skip.socket": ("socket", "socket"),
-    "skip.device": ("périphérique", "device"),
-    "skip.budget": (
-        "budget de taille dépassé (ce fichier et les suivants n'ont pas été copiés)",
-        "size budget exceeded (this file and the following ones were not copied)",
-    ),
-    "skip.notebook-size": (
-        "budget de taille dépassé (notebook trop volumineux, non lu)",
-        "size budget exceeded (notebook too large, not read)",
-    ),
-    "skip.depth": (
-        "dossier trop profond ou chemin trop long",
-        "folder nested too deep, or path too long",
-    ),
-    "skip.unreadable": ("illisible ou impossible à copier", "unreadable, or could not be copied"),
-    "skip.too-many": (
-        "trop de fichiers ignorés, la copie s'arrête ici",
-        "too many files skipped, the copy stops here",
-    ),
-    # the student's report
+    "colon": (" :", ":"),  # French puts a space before a colon, English none
     "student": ("Étudiant·e", "Student"),
     "graded_on": ("corrigé le", "graded on"),
     "submission": ("dépôt", "submission"),
@@ -141,11 +119,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_failing": ("Aucun notebook en échec.", "No failing notebook."),
     "slowest_notebooks": ("Notebooks les plus lents", "Slowest notebooks"),
     "peak_memory_col": ("Mémoire maximale", "Peak memory"),
-    "mebibytes": ("{size} Mio", "{size} MiB"),
     "memory_peaks": (
-        "Mémoire maximale d'un noyau : médiane {median} Mio, maximum {max} Mio ({student}), "
+        "Mémoire maximale d'un noyau : médiane {median}, maximum {max} ({student}), "
         "sur {measured} notebook(s) mesuré(s).",
-        "Kernels' peak memory: median {median} MiB, max {max} MiB ({student}), "
+        "Kernels' peak memory: median {median}, max {max} ({student}), "
         "over {measured} measured notebook(s).",
     ),
     "students": ("Étudiant·es", "Students"),
@@ -234,17 +211,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 
 def translator(lang: Lang) -> Callable[..., str]:
-    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in."""
+    """t("late_text", days=2) -> the sentence in `lang`, with its fields filled in; the
+    messages of grader.messages (a skipped file's reason) by their key too."""
     column = LANGS.index(lang)
 
     def translate(key: str, **fields: object) -> str:
-        text = CATALOGUE[key][column]
+        text = (CATALOGUE.get(key) or MESSAGES[key])[column]
         return text.format(**fields) if fields else text
 
     return translate
-
-
-def format_points(points: float, lang: Lang = "fr") -> str:
-    """14.5 -> "14,5" in French, "14.5" in English; 20.0 -> "20"."""
-    text = f"{points:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if lang == "fr" else text

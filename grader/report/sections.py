@@ -11,14 +11,16 @@ What a student sees of a hidden check's section is decided in grader.checks.runn
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from markupsafe import Markup, escape
 
-from grader.checks.api import Section
+from grader import formats
 from grader.report.i18n import Lang, translator
+from grader.results import Section
 
 WINDOW = 8  # rows and columns of an array shown around its worst cell
 HEATMAP_CELLS = 16  # rows and columns drawn in an attention heatmap at most
@@ -128,7 +130,7 @@ def render_array(data: dict[str, Any], lang: Lang) -> str:
 def render_attention(data: dict[str, Any], lang: Lang) -> str:
     t = translator(lang)
     panes = [
-        f'<figure class="pane">{_heatmap(data[key], data["tokens"], t(label))}'
+        f'<figure class="pane">{_heatmap(data[key], data["tokens"], t(label), lang)}'
         f"<figcaption>{t(label)}</figcaption></figure>"
         for key, label in (("got", "your_weights"), ("expected", "reference_weights"))
     ]
@@ -171,33 +173,34 @@ def render_student_text(data: dict[str, Any], lang: Lang) -> str:
     return f'{note}<blockquote style="white-space: pre-wrap">{text}</blockquote>'
 
 
-def render_bench(data: dict[str, Any], lang: Lang) -> str:
-    """A prompt benchmark (grader.bench.records.result_to_dict), drawn by grader.bench (French)."""
-    from grader.bench.report import render_bench_data
-
-    return render_bench_data(data)
-
-
 SectionRenderer = Callable[[dict[str, Any], Lang], str]
 
-# Renderers by section kind; an assignment may register its own.
-SECTION_RENDERERS: dict[str, SectionRenderer] = {
+# Renderers by section kind: a function, or the "module:function" of one that a package above
+# the report provides (imported when a report first draws that kind). A new kind is one line.
+SECTION_RENDERERS: dict[str, SectionRenderer | str] = {
     "array": render_array,
     "attention": render_attention,
     "tokens": render_tokens,
-    "bench": render_bench,
+    "bench": "grader.bench.report:render_bench_kind",
     "student-text": render_student_text,
 }
 
 
 def render_section(section: dict[str, Any], lang: Lang = "fr") -> Markup:
-    renderer = SECTION_RENDERERS.get(section["kind"])
+    return Markup(section_renderer(section["kind"])(section["data"], lang))
+
+
+def section_renderer(kind: str) -> SectionRenderer:
+    renderer = SECTION_RENDERERS.get(kind)
     if renderer is None:
-        raise ValueError(f"no renderer for report sections of kind {section['kind']!r}")
-    return Markup(renderer(section["data"], lang))
+        raise ValueError(f"no renderer for report sections of kind {kind!r}")
+    if isinstance(renderer, str):
+        module, function = renderer.split(":")
+        renderer = SECTION_RENDERERS[kind] = getattr(importlib.import_module(module), function)
+    return renderer
 
 
-def _heatmap(matrix: list[list[float]], tokens: Sequence[str], label: str) -> str:
+def _heatmap(matrix: list[list[float]], tokens: Sequence[str], label: str, lang: Lang) -> str:
     size, pad = 18, 40 if tokens else 4
     rows, cols = len(matrix), len(matrix[0]) if matrix else 0
     width, height = pad + cols * size + 2, pad + rows * size + 2
@@ -212,7 +215,7 @@ def _heatmap(matrix: list[list[float]], tokens: Sequence[str], label: str) -> st
             parts.append(
                 f'<rect x="{pad + c * size}" y="{pad + r * size}" width="{size}" height="{size}" '
                 f'fill="rgb({red},{green},{blue})">'
-                f"<title>{r},{c}: {weight:.3g}</title></rect>"
+                f"<title>{r},{c}: {_number(weight, lang)}</title></rect>"
             )
     for i, token in enumerate(tokens[: max(rows, cols)]):
         name = escape(token[:5])
@@ -239,8 +242,7 @@ def _rounded(matrix: np.ndarray) -> list[list[float]]:
 
 
 def _number(value: float, lang: Lang) -> str:
-    text = f"{value:.4g}"
-    return text.replace(".", ",") if lang == "fr" else text
+    return formats.number(float(value), lang)
 
 
 def _visible(token: str) -> str:

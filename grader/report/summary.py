@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from grader.formats import points as format_points
 from grader.report.html import _ENVIRONMENTS
-from grader.report.i18n import Lang, format_points, translator
+from grader.report.i18n import Lang, translator
 from grader.results import ExecutionStatus, GradeReport, Outcome
 
 SLOWEST = 5
-MiB = 1024**2
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,6 @@ def render_summary(
             check_errors=[(r.student, c) for r in reports for c in r.check_errors],
             slowest=sorted(reports, key=lambda r: -r.execution.duration_s)[:SLOWEST],
             memory=memory_peaks(reports),
-            MiB=MiB,
             histogram=Markup(score_histogram(scores, max_score, lang)),
             quiz_analysis=Markup(quiz_analysis) if quiz_analysis else None,
             similarity=similarity,

@@ -27,9 +27,11 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from grader.report.i18n import format_points
-from grader.report.summary import MiB, memory_peaks
+from grader.formats import points as format_points
+from grader.report.summary import memory_peaks
 from grader.results import GradeReport
+
+MiB = 1024**2
 
 
 def report_line(report: GradeReport) -> str:
@@ -40,8 +42,8 @@ def report_line(report: GradeReport) -> str:
         note += f", {in_error} check error(s) to review"
     late = f", {report.late.days_late} day(s) late" if report.late else ""
     return (
-        f"  {report.student:<20} {format_points(report.score):>6} / "
-        f"{format_points(report.max_score):<4} {status}{note}{late}"
+        f"  {report.student:<20} {format_points(report.score, 'en'):>6} / "
+        f"{format_points(report.max_score, 'en'):<4} {status}{note}{late}"
     )
 
 
@@ -198,7 +200,7 @@ class BatchProgress:
             failing = report.not_passed
             table.add_row(
                 report.student,
-                f"{format_points(report.score)} / {format_points(report.max_score)}",
+                f"{format_points(report.score, 'en')} / {format_points(report.max_score, 'en')}",
                 report.execution.status.value,
                 str(failing or ""),
                 f"{report.late.days_late} d" if report.late else "",

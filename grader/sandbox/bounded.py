@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-from grader.sandbox.messages import french_size
+from grader.messages import Message, say, size
 
 
 @dataclass(frozen=True)
@@ -31,24 +31,19 @@ class JsonLimits:
 
 
 class TooLarge(Exception):
-    """A text, or a value in it, passed a limit: what it held and the limit, in French."""
+    """A text, or a value in it, passed a limit: what it held and the limit, as messages."""
 
-    def __init__(self, what: str, limit: str) -> None:
-        super().__init__(f"{what} (limite : {limit})")
+    def __init__(self, what: Message, limit: Message) -> None:
+        super().__init__(f"{what.text()} (limite : {limit.text()})")
         self.what = what
         self.limit = limit
-
-
-def french_count(number: int) -> str:
-    """12345 -> "12 345", as a French text writes it."""
-    return f"{number:,}".replace(",", " ")
 
 
 def measure(raw: bytes, limits: JsonLimits) -> None:
     """Raise TooLarge if the JSON text `raw` passes one of `limits`, ValueError if it is no
     JSON (a string that never ends, brackets that do not pair)."""
     if len(raw) > limits.max_bytes:
-        raise TooLarge(f"{french_size(len(raw))} de texte", french_size(limits.max_bytes))
+        raise TooLarge(say("large.text_bytes", size=size(len(raw))), size(limits.max_bytes))
     marks = raw.translate(_SQUARE, _NOT_MARKS)
     if b'"' in marks:  # strings may hold brackets and commas: skip them if those could matter
         if _count_values(marks) <= limits.max_values and marks.count(b"[") <= limits.max_depth:
@@ -69,8 +64,8 @@ def _count_values(marks: bytes) -> int:
 
 
 def _too_many_values(limits: JsonLimits) -> TooLarge:
-    number = french_count(limits.max_values)
-    return TooLarge(f"plus de {number} valeurs", f"{number} valeurs")
+    number = limits.max_values
+    return TooLarge(say("large.more_values", count=number), say("large.values", count=number))
 
 
 # What the structure is made of: brackets (braces become square ones), commas, quotes.
@@ -100,8 +95,8 @@ def _measure_depth(brackets: bytes, limits: JsonLimits) -> None:
         if inner == brackets:
             raise ValueError("brackets that do not pair")
         brackets = inner
-    number = french_count(limits.max_depth)
-    raise TooLarge(f"plus de {number} niveaux d'imbrication", f"{number} niveaux")
+    number = limits.max_depth
+    raise TooLarge(say("large.more_levels", count=number), say("large.levels", count=number))
 
 
 def loads(raw: bytes, limits: JsonLimits) -> Any:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Literal
 
 from grader.sandbox import policy
-from grader.sandbox.backend import home_environment, kernel_environment
-from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
+from grader.sandbox.boxes import home_environment, kernel_environment
+from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.confined import ConfinedBox
 from grader.sandbox.kernel_user import reachable
 from grader.sandbox.limits import Limits
 

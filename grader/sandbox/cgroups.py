@@ -8,7 +8,6 @@ directory with memory.max, pids.max and cgroup.kill).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import os
@@ -17,11 +16,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-from grader.results import ExecutionStatus
-from grader.sandbox.backend import KernelBox
-from grader.sandbox.kernel_user import hand_over, release
-from grader.sandbox.limits import Limits
 
 CONTROLLERS = ("memory", "pids")
 
@@ -189,10 +183,6 @@ class KernelCgroup:
         except (OSError, ValueError, IndexError):
             return None
 
-    def pids_limit_hits(self) -> int:
-        """How many forks the process limit refused."""
-        return _read_counter(self.pids_dir / "pids.events", "max")
-
     def pids(self) -> set[int]:
         found: set[int] = set()
         for procs in self.procs_files:
@@ -233,58 +223,3 @@ def _remove_dir(directory: Path) -> None:
             return
         except OSError:
             time.sleep(0.02)  # the last processes are still exiting
-
-
-class ConfinedBox(KernelBox):
-    """A box whose kernel runs in its own cgroup (when the machine has one) and under seccomp.
-
-    What bwrap and Landlock boxes share: the cgroup made before the launch, the cause of a death
-    read from it, and killing or removing everything in it.
-    """
-
-    def __init__(
-        self,
-        workdir: Path,
-        limits: Limits,
-        mirror: Path | None,
-        cgroups: CgroupLayout | None,
-        seccomp: bool,
-    ) -> None:
-        self.cgroups = cgroups
-        self.seccomp = seccomp
-        self.cgroup: KernelCgroup | None = None
-        super().__init__(workdir, limits, mirror)
-
-    async def _prepare(self) -> None:
-        hand_over(self.workdir)  # the kernel's user writes there, and nowhere else outside /tmp
-        if self.cgroups is not None:
-            self.cgroup = await asyncio.to_thread(
-                KernelCgroup, self.cgroups, self.limits.memory_bytes, self.limits.processes
-            )
-
-    def death_cause(self) -> ExecutionStatus:
-        cause = super().death_cause()
-        if cause is not ExecutionStatus.KILLED:
-            return cause
-        if self.cgroup is not None and self.cgroup.oom_kills() > 0:
-            return ExecutionStatus.MEMORY
-        return ExecutionStatus.KILLED
-
-    async def kill(self) -> None:
-        try:
-            await super().kill()
-        finally:
-            if self.cgroup is not None:
-                await asyncio.to_thread(self.cgroup.kill_all)
-
-    async def _release(self) -> None:
-        release(self.workdir)  # its staging bind, if the kernel's user needed one
-        if self.cgroup is not None:
-            # close() killed the tree: the high-water mark is final, and gone once removed.
-            self.peak_memory_bytes = await asyncio.to_thread(self.cgroup.peak_memory)
-            await asyncio.to_thread(self.cgroup.remove)
-            self.cgroup = None
-
-    def _cgroup_procs(self) -> list[Path]:
-        """The files the launcher writes its pid to, joining the cgroup before the kernel runs."""
-        return list(self.cgroup.procs_files) if self.cgroup else []

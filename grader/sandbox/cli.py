@@ -10,8 +10,6 @@ import click
 
 from grader.cli_common import FORMAT, errors_to_exit_codes
 from grader.errors import GraderError
-from grader.sandbox.backends import select_backend
-from grader.sandbox.doctor import diagnose
 
 
 @click.command()
@@ -28,6 +26,9 @@ def doctor(mirror: Path | None, output_format: str) -> None:
 
     Example: grader doctor --mirror ~/.cache/grader-mirror
     """
+    from grader.sandbox.doctor import diagnose
+    from grader.sandbox.selection import select_backend
+
     statuses = diagnose(mirror)
     try:
         chosen = select_backend("auto", "grade").notice

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.sandbox import backends
+from grader.sandbox import selection
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.kernel_user import drops_privileges, kernel_ids
 from grader.sandbox.warm import warm_problem
@@ -23,25 +23,25 @@ class PrimitiveStatus:
 
 
 def _bubblewrap() -> PrimitiveStatus:
-    if not os.access(backends.BWRAP, os.X_OK):
-        return PrimitiveStatus("bubblewrap", False, "not installed", backends.FIX_BWRAP)
+    if not os.access(selection.BWRAP, os.X_OK):
+        return PrimitiveStatus("bubblewrap", False, "not installed", selection.FIX_BWRAP)
     version = subprocess.run(
-        [backends.BWRAP, "--version"], capture_output=True, text=True, check=False
+        [selection.BWRAP, "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    return PrimitiveStatus("bubblewrap", True, f"{version} at {backends.BWRAP}")
+    return PrimitiveStatus("bubblewrap", True, f"{version} at {selection.BWRAP}")
 
 
 def _user_namespaces() -> PrimitiveStatus:
-    problem = backends.bwrap_problem()
+    problem = selection.bwrap_problem()
     if problem is None:
         return PrimitiveStatus("user namespaces", True, "bwrap creates user, pid, net namespaces")
-    if not os.access(backends.BWRAP, os.X_OK):
+    if not os.access(selection.BWRAP, os.X_OK):
         return PrimitiveStatus("user namespaces", False, "untested: bubblewrap is missing")
-    return PrimitiveStatus("user namespaces", False, problem, backends.FIX_USERNS)
+    return PrimitiveStatus("user namespaces", False, problem, selection.FIX_USERNS)
 
 
 def _cgroup(controller: str) -> PrimitiveStatus:
-    layout = backends.cgroup_layout()
+    layout = selection.cgroup_layout()
     name = f"cgroup {controller}"
     if isinstance(layout, CgroupLayout):
         directory = layout.memory_dir if controller == "memory" else layout.pids_dir
@@ -56,10 +56,10 @@ def _cgroup(controller: str) -> PrimitiveStatus:
 
 
 def _seccomp() -> PrimitiveStatus:
-    problem = backends.seccomp_problem()
+    problem = selection.seccomp_problem()
     if problem is None:
         return PrimitiveStatus("seccomp", True, "pyseccomp loads filters (IP sockets refused)")
-    return PrimitiveStatus("seccomp", False, problem, backends.FIX_SECCOMP)
+    return PrimitiveStatus("seccomp", False, problem, selection.FIX_SECCOMP)
 
 
 def _landlock() -> PrimitiveStatus:
@@ -70,7 +70,7 @@ def _landlock() -> PrimitiveStatus:
     abi = landlock_abi()
     if abi < 1:
         return PrimitiveStatus(
-            "Landlock", False, "not enabled in this kernel", backends.FIX_LANDLOCK
+            "Landlock", False, "not enabled in this kernel", selection.FIX_LANDLOCK
         )
     scope = "files, TCP, signals" if abi >= 6 else "files, TCP" if abi >= 4 else "files only"
     return PrimitiveStatus("Landlock", True, f"ABI {abi} ({scope})")
@@ -86,7 +86,7 @@ def _kernel_user() -> PrimitiveStatus:
 
 
 def _warm_start() -> PrimitiveStatus:
-    problem = warm_problem("bwrap") or backends.bwrap_problem()
+    problem = warm_problem("bwrap") or selection.bwrap_problem()
     if problem is None:
         detail = "kernels of an assignment with preload: fork from one warm parent"
         return PrimitiveStatus("warm start", True, detail)

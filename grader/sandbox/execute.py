@@ -20,8 +20,15 @@ from nbclient.exceptions import CellControlSignal, CellTimeoutError, DeadKernelE
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
-from grader.results import CellRecord, CellStatus, ExecutionRecord, ExecutionStatus
-from grader.sandbox.backend import KernelBox, StartupFailed
+from grader.messages import Message, sentences
+from grader.results import (
+    CellRecord,
+    CellStatus,
+    ExecutionRecord,
+    ExecutionStatus,
+    message_fields,
+)
+from grader.sandbox.boxes import KernelBox, StartupFailed
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,
@@ -131,7 +138,7 @@ class ExecutedNotebook:
 class _CellOutcome:
     record: CellRecord
     status: ExecutionStatus
-    message: str | None = None
+    message: Message | None = None
     kernel_lost: bool = False  # killed, or stuck: no later cell can run in this kernel
     deadline: bool = False  # the notebook's time is up: nothing more runs
     detail: str | None = None  # for the instructor: how the kernel broke the protocol
@@ -187,7 +194,9 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     records: dict[int, CellRecord] = {}
     lost: list[int] = []  # cells that lost a kernel: never run again
-    status, messages, details, alive = ExecutionStatus.OK, [], [], True
+    status, alive = ExecutionStatus.OK, True
+    messages: list[Message] = []
+    details: list[str] = []
     for position, index in enumerate(code_cells):
         outcome = await _run_cell(client, box, index, limits, deadline)
         records[index] = outcome.record
@@ -220,7 +229,7 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
         status=status,
         duration_s=round(time.monotonic() - started, 3),
         cells=cells,
-        message=" ".join(messages) or None,
+        **message_fields(sentences(messages)),
         sandbox=box.backend,
         detail="\n".join(details) or None,
     )
@@ -241,7 +250,7 @@ async def _start(
         record = ExecutionRecord(
             status=ExecutionStatus.STARTUP_FAILED,
             duration_s=round(time.monotonic() - started, 3),
-            message=limit_message(ExecutionStatus.STARTUP_FAILED, limits),
+            **message_fields(limit_message(ExecutionStatus.STARTUP_FAILED, limits)),
             sandbox=box.backend,
             detail=detail,
         )

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.sandbox import policy
-from grader.sandbox.backend import home_environment, kernel_environment
-from grader.sandbox.cgroups import CgroupLayout, ConfinedBox
+from grader.sandbox.boxes import home_environment, kernel_environment
+from grader.sandbox.cgroups import CgroupLayout
+from grader.sandbox.confined import ConfinedBox
 from grader.sandbox.kernel_user import drops_privileges, kernel_ids, reachable
 from grader.sandbox.limits import Limits
 

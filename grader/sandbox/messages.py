@@ -1,99 +1,66 @@
-"""The French sentence a student reads when a limit stopped their notebook.
+"""What a student reads when a limit stopped their notebook, as messages (grader.messages).
 
 Cells are numbered from 1 here, as the student sees them (nbformat indexes from 0).
 """
 
 from __future__ import annotations
 
+from grader import formats
+from grader.messages import Message, say, seconds, size
 from grader.results import ExecutionStatus
-from grader.sandbox.limits import Limits, format_size
+from grader.sandbox.limits import Limits
 
 
-def french_size(size: int) -> str:
-    """`format_size` in French units and decimals: 1.5 GiB -> "1,5 Gio"."""
-    number, unit = format_size(size).split(" ")
-    return f"{number.replace('.', ',')} {unit.replace('iB', 'io').replace('B', 'o')}"
+def french_size(value: int) -> str:
+    """1.5 GiB -> "1,5 Gio" (grader.formats.size in French)."""
+    return formats.size(value, "fr")
 
 
-def _seconds(value: float) -> str:
-    return f"{value:g}".replace(".", ",") + " s"
-
-
-def interrupted_message(limits: Limits, cell_index: int) -> str:
+def interrupted_message(limits: Limits, cell_index: int) -> Message:
     """A cell stopped by the interrupt at its time limit: the notebook went on."""
-    return (
-        f"La cellule {cell_index + 1} a dépassé la limite de {_seconds(limits.cell_timeout_s)} "
-        "et a été interrompue ; les cellules suivantes ont été exécutées."
-    )
+    return say("limit.interrupted", cell=cell_index + 1, limit=seconds(limits.cell_timeout_s))
 
 
-def truncated_message(limits: Limits, cell_index: int) -> str:
+def truncated_message(limits: Limits, cell_index: int) -> Message:
     """A cell whose output went over its cap: the rest was dropped, the notebook went on."""
     cap = min(limits.output_bytes_per_cell, limits.output_bytes)
-    return (
-        f"La sortie de la cellule {cell_index + 1} dépassait la limite de {french_size(cap)} : "
-        "elle a été tronquée."
-    )
+    return say("limit.truncated", cell=cell_index + 1, limit=size(cap))
 
 
-def disk_full_message(limits: Limits, cell_index: int) -> str:
+def disk_full_message(limits: Limits, cell_index: int) -> Message:
     """A cell whose write met the disk limit (its working folder, or /tmp): the cell failed."""
-    return (
-        f"La cellule {cell_index + 1} a dépassé l'espace disque autorisé "
-        f"({french_size(limits.disk_bytes)} pour le dossier du notebook, autant pour /tmp) : "
-        "l'écriture a échoué."
-    )
+    return say("limit.disk_full", cell=cell_index + 1, limit=size(limits.disk_bytes))
 
 
-def restart_message(cell_index: int) -> str:
+def restart_message(cell_index: int) -> Message:
     """The notebook went on after a lost kernel: earlier cells replayed in a fresh one."""
-    return (
-        f"Le notebook a été relancé dans un nouveau noyau sans la cellule {cell_index + 1} "
-        "(les cellules précédentes ont été réexécutées) pour vérifier la suite."
-    )
+    return say("limit.restarted", cell=cell_index + 1)
 
 
 def limit_message(
     status: ExecutionStatus, limits: Limits, cell_index: int | None = None
-) -> str | None:
-    """The sentence for a limit hit (None for OK and ERROR, which are not limits).
+) -> Message | None:
+    """The message for a limit hit (None for OK and ERROR, which are not limits).
     `cell_index` is the 0-based index of the cell that was running; None for the whole notebook."""
-    cell = f"la cellule {cell_index + 1}" if cell_index is not None else "le notebook"
-    subject = cell[0].upper() + cell[1:]
+    if cell_index is None:
+        where, subject = say("where.notebook"), say("subject.notebook")
+    else:
+        where, subject = (
+            say("where.cell", cell=cell_index + 1),
+            say("subject.cell", cell=cell_index + 1),
+        )
     if status == ExecutionStatus.TIMEOUT:
         if cell_index is None:
-            return (
-                f"Le notebook a dépassé sa durée limite de {_seconds(limits.notebook_timeout_s)} ; "
-                "les cellules suivantes n'ont pas été exécutées."
-            )
-        return (
-            f"{subject} a dépassé la limite de {_seconds(limits.cell_timeout_s)} et ne répondait "
-            "plus à l'interruption ; le noyau a été arrêté."
-        )
+            return say("limit.notebook_timeout", limit=seconds(limits.notebook_timeout_s))
+        return say("limit.cell_timeout", cell=cell_index + 1, limit=seconds(limits.cell_timeout_s))
     if status == ExecutionStatus.MEMORY:
-        return (
-            f"{subject} a dépassé la limite de mémoire de {french_size(limits.memory_bytes)} "
-            "(processus enfants compris) ; le noyau a été arrêté."
-        )
+        return say("limit.memory", subject=subject, limit=size(limits.memory_bytes))
     if status == ExecutionStatus.OUTPUT_LIMIT:
-        return (
-            f"{subject} a produit trop de sortie (plus de "
-            f"{french_size(limits.message_bytes)} d'un coup) ; le noyau a été arrêté."
-        )
+        return say("limit.output", subject=subject, limit=size(limits.message_bytes))
     if status == ExecutionStatus.KILLED:
-        return (
-            f"Le noyau s'est arrêté pendant l'exécution de {cell} "
-            "(sortie brutale, signal ou plantage) ; les cellules suivantes n'ont pas été exécutées."
-        )
+        return say("limit.killed", where=where)
     if status == ExecutionStatus.PROTOCOL_ERROR:
-        return (
-            f"Pendant l'exécution de {cell}, le noyau a envoyé au correcteur un message que le "
-            "protocole Jupyter interdit (illisible, rejoué, mal signé ou répondant à une demande "
-            "jamais faite) ; le noyau a été arrêté et les cellules suivantes n'ont pas été "
-            "exécutées."
-        )
+        return say("limit.protocol", where=where)
     if status == ExecutionStatus.STARTUP_FAILED:
-        return (
-            "Le noyau n'a pas pu démarrer : ce n'est pas de votre fait, l'enseignant a été prévenu."
-        )
+        return say("limit.startup_failed")
     return None

@@ -111,7 +111,7 @@ def _measured(unpack: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
         try:
             measure(raw, MESSAGE_JSON)
         except TooLarge as exc:
-            raise ValueError(f"a frame of {exc.what}") from None
+            raise ValueError(f"a frame of {exc.what.text('en')}") from None
         return unpack(raw)
 
     return measured

@@ -34,7 +34,7 @@ from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 from grader.sandbox import policy
-from grader.sandbox.backend import home_environment
+from grader.sandbox.boxes import home_environment
 from grader.sandbox.bwrap import SANDBOX_HOSTNAME, SANDBOX_UID, BwrapBox, box_environment
 from grader.sandbox.kernel_user import enter_private_mounts, kernel_ids
 from grader.sandbox.limits import Limits

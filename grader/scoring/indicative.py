@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grader.assignment.load import Assignment
-from grader.report.i18n import format_points
+from grader.formats import Lang
+from grader.messages import Message, points, say
 from grader.results import CheckResult, Outcome
 from grader.scoring.score import criterion_points
 
@@ -26,20 +27,19 @@ class Indicative:
     manual_max: float  # criteria the instructor marks
     total: float  # the assignment's full total
 
-    def line(self) -> str:
+    def line(self, lang: Lang = "fr") -> str:
         """« Note indicative : 12 / 12 sur les vérifications publiques ; 4 points de ... »."""
-        text = (
-            f"Note indicative : {format_points(self.points)} / "
-            f"{format_points(self.public_max)} sur les vérifications publiques"
-        )
+        text = say("selfcheck.total", points=points(self.points), public=points(self.public_max))
         to_come = []
         if self.hidden_max:
-            to_come.append(f"{format_points(self.hidden_max)} points de vérifications cachées")
+            to_come.append(say("selfcheck.hidden_to_come", points=points(self.hidden_max)))
         if self.manual_max:
-            to_come.append(f"{format_points(self.manual_max)} points notés à la main")
+            to_come.append(say("selfcheck.manual_to_come", points=points(self.manual_max)))
         if to_come:
-            text += f" ; {' et '.join(to_come)} s'y ajouteront à la correction"
-        return f"{text} (sur {format_points(self.total)})"
+            text = say(
+                "selfcheck.to_come", total=text, items=Message("join.and", {"items": to_come})
+            )
+        return say("selfcheck.out_of", text=text, total=points(self.total)).text(lang)
 
 
 def indicative(assignment: Assignment, results: Sequence[CheckResult]) -> Indicative:

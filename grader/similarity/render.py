@@ -11,6 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from grader import formats
 from grader.report.html import _ENVIRONMENTS
 from grader.report.i18n import Lang, translator
 from grader.similarity.compare import Comparison, Pair, cell_matches
@@ -75,7 +76,7 @@ def render_similarity(
             shown=shown,
             flagged=sum(comparison.flagged(p) for p in comparison.pairs),
             notes=[(safe_text(student, 200), _note(note, lang)) for student, note in notes],
-            percent=lambda share: _percent(share, lang),
+            percent=lambda share: formats.percent(round(100 * share), lang),
         )
     )
 
@@ -83,10 +84,6 @@ def render_similarity(
 def _note(note: Note, lang: Lang) -> str:
     fields = {name: safe_text(str(value), 500) for name, value in note.fields}
     return str(translator(lang)(f"similarity_note.{note.key}", **fields))
-
-
-def _percent(share: float, lang: Lang) -> str:
-    return f"{100 * share:.0f}\u202f%" if lang == "fr" else f"{100 * share:.0f}%"
 
 
 def _matches(

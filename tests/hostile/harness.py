@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.results import ExecutionStatus
-from grader.sandbox.backend import KernelBox
+from grader.sandbox.boxes import KernelBox
 
 
 @dataclass(frozen=True)

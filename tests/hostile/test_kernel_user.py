@@ -19,8 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from grader.sandbox.backends import landlock_problem
 from grader.sandbox.kernel_user import FILES_PER_KERNEL, KERNEL_UID
+from grader.sandbox.selection import landlock_problem
 from tests.conftest import EXAMPLES, gradebook_rows, grader_command, in_bwrap_boxes
 
 IDENTITY = """

@@ -20,9 +20,10 @@ from nbformat.v4 import new_markdown_cell
 from grader.assignment.public_checks import public_checks_source
 from grader.assignment.release import strip_solutions
 from grader.checks import expect
-from grader.checks.api import CheckFailed, Section
+from grader.checks.api import CheckFailed
 from grader.checks.runner import Check, load_checks, run_check
 from grader.errors import ConfigError
+from grader.results import Section
 from tests.conftest import ROOT, grader_command, in_bwrap_boxes, make_notebook, write_course
 
 CHECKS = '''"""Checks of tp-double. The hidden pool below holds the graded inputs."""
@@ -199,17 +200,17 @@ GOT = 0.5
     [
         (
             lambda: expect.close(np.array([GOT]), np.array([WANT]), what="sortie"),
-            "sortie, élément [0] : 0.5 est hors tolérance",
+            "sortie, élément [0] : 0,5 est hors tolérance",
             ["0.734", "0.234"],
         ),
         (
             lambda: expect.close(GOT, WANT, what="perplexité"),
-            "perplexité : 0.5 est hors tolérance",
+            "perplexité : 0,5 est hors tolérance",
             ["0.734", "0.234"],
         ),
         (
             lambda: expect.sums_to(np.array([[GOT, 0.2]]), WANT, what="poids"),
-            "poids, ligne 0 : somme 0.7, ce n'est pas la bonne",
+            "poids, ligne 0 : somme 0,7, ce n'est pas la bonne",
             ["0.734", "0.034"],
         ),
         (
@@ -230,7 +231,7 @@ def test_a_hidden_checks_message_says_where_never_the_expected_value(
     message = hidden_failure(lambda nb, rng: expectation())  # type: ignore[operator]
     assert message == shown
     for number in [*derived, "attendu", "écart"]:
-        assert number not in message
+        assert number not in message and number.replace(".", ",") not in message
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from grader.assignment.spec import LimitsSpec
 from grader.distributed import SubmissionFiles, grade_shipped
 from grader.grading import GradeOptions, find_submission
+from grader.messages import CATALOGUE
 from grader.quiz.answers import read_answers
-from grader.report.i18n import CATALOGUE
 from grader.results import SkipReason
 from grader.sandbox.limits import Limits
 from grader.submission import (

@@ -11,15 +11,11 @@ import nbformat
 
 from grader.assignment.load import Assignment
 from grader.assignment.release import template_notebook
-from grader.grading import (
-    GradeOptions,
-    Submission,
-    grade_submission,
-    import_in_background,
-    warm_kernels,
-)
+from grader.grading import GradeOptions, Submission, grade_submission
+from grader.preload_imports import import_in_background
 from grader.results import CellStatus, GradeReport, Outcome
-from grader.sandbox.backends import Backend
+from grader.sandbox.selection import Backend
+from grader.warm_start import warm_kernels
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def validate_assignment(
     # The checks run here, and need the libraries that the warm parent imports meanwhile.
     importing = import_in_background(assignment.spec.preload)
     with warm_kernels(assignment, options) as (options, notice):
-        if notice and options.warm_parent is None and options.sandbox.name == "bwrap":
+        if notice and options.warm_parent is None and options.sandbox.forks_kernels:
             problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
         solution = grade_submission(
             assignment, Submission("solution", assignment.source_notebook), options

@@ -11,24 +11,25 @@ import functools
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from grader.errors import SandboxUnavailable
 from grader.sandbox import policy
-from grader.sandbox.backend import KernelBox, UnsandboxedBox
+from grader.sandbox.boxes import KernelBox, UnsandboxedBox
 from grader.sandbox.bwrap import BWRAP as BWRAP
 from grader.sandbox.bwrap import BwrapBox
 from grader.sandbox.cgroups import CgroupLayout, CgroupUnavailable, detect_layout
+from grader.sandbox.confined import ConfinedBox
 from grader.sandbox.landlock import LandlockBox
 from grader.sandbox.limits import Limits
-from grader.sandbox.warm import WarmBox
+from grader.sandbox.warm import WarmBox, WarmParent, start_warm_parent
+from grader.sandbox_names import BACKEND_NAMES, BackendName
 
-BackendName = Literal["auto", "bwrap", "landlock", "none"]
+ConfinedName = Literal["bwrap", "landlock"]
 Command = Literal["grade", "check"]
-BACKEND_NAMES: tuple[BackendName, ...] = ("auto", "bwrap", "landlock", "none")
 
 FIX_BWRAP = "apt-get install bubblewrap"
 FIX_USERNS = "sysctl -w user.max_user_namespaces=15000 kernel.unprivileged_userns_clone=1"
@@ -38,7 +39,8 @@ FIX_LANDLOCK = "boot a kernel with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in 
 
 @dataclass(frozen=True)
 class Backend:
-    """Makes one box per submission. `notice` is the one line the CLI prints."""
+    """The run's sandbox, decided once: which confinement (or none, where the policy allowed
+    it), with this machine's cgroups and seccomp. `notice` is the one line the CLI prints."""
 
     name: Literal["bwrap", "landlock", "none"]
     notice: str
@@ -55,36 +57,56 @@ class Backend:
         warm_parent: Path | None = None,
     ) -> KernelBox:
         """A fresh box for one submission; SandboxUnavailable if it would expose `protected`.
-        With `warm_parent` (a bwrap backend's batch), its kernel is forked from that parent."""
-        if self.name == "bwrap" and warm_parent is not None:
-            return WarmBox(
-                workdir,
-                limits,
-                parent=warm_parent,
-                protected=protected,
-                mirror=mirror,
-                cgroups=self.cgroups,
-                seccomp=self.seccomp,
+        With `warm_parent` (a backend that forks kernels), its kernel is forked from that
+        parent."""
+        if self.name == "none":
+            return UnsandboxedBox(workdir, limits, mirror)
+        confinement = CONFINEMENTS[self.name]
+        options: dict[str, Any] = {
+            "protected": protected,
+            "mirror": mirror,
+            "cgroups": self.cgroups,
+            "seccomp": self.seccomp,
+        }
+        if warm_parent is not None and confinement.forked_box is not None:
+            return confinement.forked_box(workdir, limits, parent=warm_parent, **options)
+        return confinement.box(workdir, limits, **options)
+
+    @property
+    def forks_kernels(self) -> bool:
+        """Whether this backend's kernels can fork from a warm parent."""
+        return self.name != "none" and CONFINEMENTS[self.name].forked_box is not None
+
+    def start_warm_parent(
+        self, preload: Sequence[str], limits: Limits, mirror: Path | None
+    ) -> tuple[WarmParent | None, str]:
+        """A warm parent for this backend's kernels (None: they start fresh), and the line
+        that says which. The caller stops the parent."""
+        return start_warm_parent(preload, self.name, limits, mirror)
+
+    def on_this_machine(self) -> Backend:
+        """The same decision where this process runs (a Dask worker): the same confinement with
+        this machine's cgroups and seccomp; SandboxUnavailable where it cannot run, never a
+        weaker one."""
+        if self.name == "none":
+            return self  # the run's policy allowed it
+        problem = CONFINEMENTS[self.name].problem()
+        if problem is not None:
+            raise SandboxUnavailable(
+                f"sandbox: {self.name} does not work on this machine: {problem}"
             )
-        if self.name == "bwrap":
-            return BwrapBox(
-                workdir,
-                limits,
-                protected=protected,
-                mirror=mirror,
-                cgroups=self.cgroups,
-                seccomp=self.seccomp,
-            )
-        if self.name == "landlock":
-            return LandlockBox(
-                workdir,
-                limits,
-                protected=protected,
-                mirror=mirror,
-                cgroups=self.cgroups,
-                seccomp=self.seccomp,
-            )
-        return UnsandboxedBox(workdir, limits, mirror)
+        return _confined(self.name)
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """One way of confining kernels: its box, why it cannot run here, how the notice names it,
+    and its box around a kernel forked from a warm parent (None: it cannot fork kernels)."""
+
+    box: Callable[..., ConfinedBox]
+    problem: Callable[[], str | None]
+    label: str
+    forked_box: Callable[..., ConfinedBox] | None = None
 
 
 def _run_quietly(argv: list[str]) -> str | None:
@@ -155,12 +177,19 @@ def cgroup_layout() -> CgroupLayout | str:
         return str(exc)
 
 
-def _confined(name: Literal["bwrap", "landlock"]) -> Backend:
+# The confinements `auto` tries, best first; each name of ConfinedName has one (a test checks).
+CONFINEMENTS: dict[ConfinedName, Confinement] = {
+    "bwrap": Confinement(BwrapBox, bwrap_problem, "bubblewrap", WarmBox),
+    "landlock": Confinement(LandlockBox, landlock_problem, "Landlock, no namespaces"),
+}
+
+
+def _confined(name: ConfinedName) -> Backend:
     layout = cgroup_layout()
     cgroups = layout if isinstance(layout, CgroupLayout) else None
     seccomp = seccomp_problem() is None
     parts = [
-        "bubblewrap" if name == "bwrap" else "Landlock, no namespaces",
+        CONFINEMENTS[name].label,
         cgroups.describe() if cgroups else "no cgroup: memory and processes bounded per process",
         "seccomp" if seccomp else "no seccomp",
     ]
@@ -183,10 +212,10 @@ def select_backend(
             )
         return Backend("none", "sandbox: none (trusted code only: timeouts, no confinement)")
     problems: dict[str, str] = {}
-    for candidate in ("bwrap", "landlock"):
+    for candidate in CONFINEMENTS:
         if name not in ("auto", candidate):
             continue
-        problem = bwrap_problem() if candidate == "bwrap" else landlock_problem()
+        problem = CONFINEMENTS[candidate].problem()
         if problem is None:
             return _confined(candidate)
         problems[candidate] = problem
