@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from grader.assignment.load import Assignment
+from grader.assignment.self_check_cells import without_self_check
 from grader.checks.probe import Notebook
 from grader.checks.reference import using_store
 from grader.checks.runner import run_checks
@@ -204,9 +205,10 @@ def _parse_notebook(
         return None, handed_in.said
     try:
         text = handed_in.content.decode("utf-8")
-        return nbformat.reads(text, as_version=4), None  # type: ignore[no-untyped-call]
+        notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # invalid JSON, not a notebook: the student's file is unreadable
         return None, say("load.unreadable", name=path.name, error=type(exc).__name__)
+    return without_self_check(notebook), None  # the grader's kernels cannot import grader
 
 
 def _prepare_workdir(

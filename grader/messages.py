@@ -322,6 +322,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{title} — vérifications publiques de {name}",
         "{title} — public checks of {name}",
     ),
+    "selfcheck.title_live": ("{title} — vérifications publiques", "{title} — public checks"),
+    "selfcheck.unknown_part": (
+        "partie inconnue : {part} (les parties : {parts})",
+        "unknown part: {part} (the parts: {parts})",
+    ),
     "selfcheck.execution": ("Exécution : {status}", "Execution: {status}"),
     "selfcheck.cell": ("cellule {number} : {status}", "cell {number}: {status}"),
     "selfcheck.total": (

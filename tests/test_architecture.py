@@ -47,7 +47,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "grader.workers",
         ),
     ),
-    ("grading", ("grader.grading", "grader.preload_imports")),
+    ("grading", ("grader.grading", "grader.preload_imports", "grader.selfcheck")),
     (
         "domain",
         (

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
 
 from grader.assignment.load import load_assignment
 from grader.assignment.release import release
 from grader.results import CheckResult, Outcome, Phase
 from grader.scoring.indicative import Indicative, indicative
-from tests.conftest import grader_command, make_notebook, write_course, write_notebook
+from tests.conftest import ROOT, grader_command, make_notebook, write_course, write_notebook
 
 CHECKS = """
 from grader.checks import check, expect
@@ -95,6 +99,87 @@ def test_grader_check_shows_the_failing_cell_and_the_honest_total(tmp_path: Path
     assert checked.stdout.splitlines()[2:] == [  # after the sandbox and the title
         "  Exécution : terminée avec des erreurs",
         "  ! cellule 2 : erreur — ZeroDivisionError: division by zero",
+        "  ✓ double.exemple : correct",
+        "  · double.cache : vérification cachée : exécutée à la correction",
+        "  · triple.cache : vérification cachée : exécutée à la correction",
+        HONEST,
+    ]
+
+
+def run_in_plain_kernel(notebook: nbformat.NotebookNode, workdir: Path, stub: Path) -> None:
+    """Execute `notebook` with nbclient, as a student's Jupyter or Colab runs it: in `workdir`
+    (where no notebook file is), this checkout's grader and a `google.colab` stub importable."""
+    paths = [str(stub), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute(env=env)
+
+
+def printed(cell: nbformat.NotebookNode) -> list[str]:
+    """What a cell printed on stdout, line by line; an error's traceback fails the test."""
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert not errors, "\n".join(errors[0].traceback)
+    text = "".join(o.text for o in cell.outputs if o.output_type == "stream")
+    return text.splitlines()
+
+
+@pytest.fixture(scope="module")
+def colab_stub(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A `google.colab` package: what a Colab kernel has and a Jupyter one has not."""
+    stub = tmp_path_factory.mktemp("stub")
+    (stub / "google" / "colab").mkdir(parents=True)
+    (stub / "google" / "__init__.py").write_text("")
+    (stub / "google" / "colab" / "__init__.py").write_text('"""Stand-in for Colab."""\n')
+    return stub
+
+
+def self_check_cells(notebook: nbformat.NotebookNode) -> list[int]:
+    return [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.metadata.get("grader", {}).get("self_check")
+    ]
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_a_released_template_checks_itself_in_a_colab_like_kernel(
+    tmp_path: Path, colab_stub: Path
+) -> None:
+    bundle = release(load_assignment(small_course(tmp_path)), tmp_path / "released")
+    released = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
+    marked = self_check_cells(released)
+    assert marked[0] == 0 and [released.cells[i].source for i in marked[1:]] == [
+        'verifier("double")',
+        "verifier()",
+    ]
+    released.cells[1].source = "def double(x):\n    return 2 * x + (x == 7)"  # wrong at 7 only
+    released.cells.insert(
+        1,
+        new_code_cell(
+            "import google.colab\n"
+            "print('__file__' in globals(), list(__import__('pathlib').Path('.').iterdir()))"
+        ),
+    )
+    workdir = tmp_path / "colab"  # the notebook lives in Drive: nothing beside the kernel
+    workdir.mkdir()
+
+    run_in_plain_kernel(released, workdir, colab_stub)
+
+    assert printed(released.cells[1]) == ["False []"]
+    assert printed(released.cells[-2]) == [
+        "TP double — vérifications publiques",
+        "  ✓ double.exemple : correct",
+        "  · double.cache : vérification cachée : exécutée à la correction",
+    ]
+    assert printed(released.cells[-1]) == [
+        "TP double — vérifications publiques",
         "  ✓ double.exemple : correct",
         "  · double.cache : vérification cachée : exécutée à la correction",
         "  · triple.cache : vérification cachée : exécutée à la correction",
