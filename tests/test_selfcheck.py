@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from nbformat.v4 import new_code_cell
 
 from grader.assignment.load import load_assignment
 from grader.assignment.release import release
+from grader.assignment.self_check_cells import without_self_check
 from grader.results import CheckResult, Outcome, Phase
 from grader.scoring.indicative import Indicative, indicative
-from tests.conftest import ROOT, grader_command, make_notebook, write_course, write_notebook
+from tests.conftest import ROOT, grader_command, make_notebook, write_course
 
 CHECKS = """
 from grader.checks import check, expect
@@ -90,15 +92,19 @@ def test_the_bundle_and_the_instructors_assignment_count_the_same_total(tmp_path
 @pytest.mark.kernel
 @pytest.mark.slow
 def test_grader_check_shows_the_failing_cell_and_the_honest_total(tmp_path: Path) -> None:
+    """On the released template, its self-check cells included (which grading does not run:
+    its kernels cannot import grader)."""
     bundle = release(load_assignment(small_course(tmp_path)), tmp_path / "released")
-    notebook = write_notebook(bundle / "tp.ipynb", SOLUTION, "1 / 0", assignment="tp-double")
+    notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
+    notebook.cells.insert(-1, new_code_cell("1 / 0"))  # before the closing verifier()
+    nbformat.write(notebook, bundle / "tp-double.ipynb")
 
-    checked = grader_command("check", str(notebook))
+    checked = grader_command("check", str(bundle / "tp-double.ipynb"))
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.splitlines()[2:] == [  # after the sandbox and the title
         "  Exécution : terminée avec des erreurs",
-        "  ! cellule 2 : erreur — ZeroDivisionError: division by zero",
+        "  ! cellule 4 : erreur — ZeroDivisionError: division by zero",
         "  ✓ double.exemple : correct",
         "  · double.cache : vérification cachée : exécutée à la correction",
         "  · triple.cache : vérification cachée : exécutée à la correction",
@@ -125,7 +131,7 @@ def printed(cell: nbformat.NotebookNode) -> list[str]:
     """What a cell printed on stdout, line by line; an error's traceback fails the test."""
     errors = [o for o in cell.outputs if o.output_type == "error"]
     assert not errors, "\n".join(errors[0].traceback)
-    text = "".join(o.text for o in cell.outputs if o.output_type == "stream")
+    text = "".join(o.text for o in cell.outputs if o.get("name") == "stdout")
     return text.splitlines()
 
 
@@ -185,3 +191,32 @@ def test_a_released_template_checks_itself_in_a_colab_like_kernel(
         "  · triple.cache : vérification cachée : exécutée à la correction",
         HONEST,
     ]
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        {"cells": "not a list"},
+        {"cells": ["a cell that is text", None, 3]},
+        {"cells": [{"cell_type": "code", "metadata": ["grader"], "source": "x = 1"}]},
+        {"cells": [{"cell_type": "code", "metadata": {"grader": "self_check"}, "source": "x"}]},
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {"grader": {"self_check": 1}}, "source": "x"}
+            ]
+        },
+        {"cells": [{"cell_type": "markdown", "metadata": {"grader": {"self_check": True}}}]},
+    ],
+)
+def test_a_hostile_notebook_keeps_its_cells_when_self_check_cells_are_emptied(
+    notebook: dict[str, object],
+) -> None:
+    before = json.dumps(notebook)
+    assert json.dumps(without_self_check(nbformat.from_dict(notebook))) == before
+
+
+def test_only_a_marked_code_cell_is_emptied_and_every_cell_keeps_its_place() -> None:
+    marked = new_code_cell("verifier()", metadata={"grader": {"self_check": True}})
+    notebook = make_notebook("x = 1")
+    notebook.cells += [marked, new_code_cell("y = 2")]
+    assert [c.source for c in without_self_check(notebook).cells] == ["x = 1", "", "y = 2"]
