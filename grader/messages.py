@@ -327,6 +327,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "partie inconnue : {part} (les parties : {parts})",
         "unknown part: {part} (the parts: {parts})",
     ),
+    "selfcheck.usage": (
+        'verifier("partie") ou verifier() — les parties : {parts}',
+        'verifier("part") or verifier() — the parts: {parts}',
+    ),
+    "selfcheck.saved_notebook_only": (
+        "cette vérification lit le notebook enregistré (ses cellules, leurs sorties) : "
+        "lancez grader check sur le fichier",
+        "this check reads the saved notebook (its cells, their outputs): run grader check on "
+        "the file",
+    ),
     "selfcheck.execution": ("Exécution : {status}", "Execution: {status}"),
     "selfcheck.cell": ("cellule {number} : {status}", "cell {number}: {status}"),
     "selfcheck.total": (

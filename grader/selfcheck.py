@@ -9,8 +9,9 @@ within the same bounds), the public checks draw the same inputs (grader.checks.r
 seed) and the lines are grader check's (grader.report.check_lines): one verdict, three roads.
 
 It needs neither `__file__` nor a saved notebook, nor the network: in Colab as in Jupyter. What
-the live kernel cannot tell as a graded one does: how the cells ran (the self-check sees them
-as run), their outputs (none), and the code (IPython's input history, every version run).
+a live kernel cannot tell as a graded one does: how the cells ran, what they displayed and the
+markdown (a check that reads them says to run `grader check` on the file), and the code as
+saved (IPython's input history stands for it: every version run).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import yaml
 
 from grader.assignment.load import Assignment, load_assignment
 from grader.assignment.self_check_cells import BUNDLE_FILES, decode_bundle
-from grader.checks.probe import ANSWER_DEPTH, ANSWER_VALUES, KERNEL_ANSWERS, Notebook
+from grader.checks.probe import ANSWER_DEPTH, ANSWER_VALUES, KERNEL_ANSWERS, Notebook, ProbeError
 from grader.checks.runner import Check, run_checks
 from grader.checks.static import notebook_source
 from grader.messages import Message, say
@@ -55,15 +56,16 @@ class LiveNotebook(Notebook):
     def alive(self) -> bool:
         return True
 
+    # How the cells ran, what they showed, the markdown: only the saved notebook holds them.
     @property
     def execution(self) -> ExecutionRecord:
-        return ExecutionRecord(ExecutionStatus.OK, 0.0)
+        raise ProbeError(say("selfcheck.saved_notebook_only"))
 
     def outputs(self, cell: int) -> list[dict[str, Any]]:
-        return []
+        raise ProbeError(say("selfcheck.saved_notebook_only"))
 
     def cells(self) -> list[tuple[str, str]]:
-        return [("code", self.source)]
+        raise ProbeError(say("selfcheck.saved_notebook_only"))
 
     def _answer(self, request: dict[str, Any], subject: Message) -> dict[str, Any]:
         answer = self._answers(json.loads(self._request(request)))
@@ -92,8 +94,7 @@ class Verifier:
         print("\n".join(self.lines(parts)))
 
     def __repr__(self) -> str:
-        parts = ", ".join(self._parts())
-        return f'verifier("partie") ou verifier() — parties : {parts}'
+        return say("selfcheck.usage", parts=", ".join(self._parts())).text()
 
     def lines(self, parts: Sequence[str] = ()) -> list[str]:
         """What `verifier(*parts)` prints, in French."""

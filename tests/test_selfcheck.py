@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,7 @@ from grader.assignment.release import release
 from grader.assignment.self_check_cells import without_self_check
 from grader.results import CheckResult, Outcome, Phase
 from grader.scoring.indicative import Indicative, indicative
+from grader.selfcheck import load_self_check
 from tests.conftest import ROOT, grader_command, make_notebook, write_course
 
 CHECKS = """
@@ -220,3 +222,36 @@ def test_only_a_marked_code_cell_is_emptied_and_every_cell_keeps_its_place() -> 
     notebook = make_notebook("x = 1")
     notebook.cells += [marked, new_code_cell("y = 2")]
     assert [c.source for c in without_self_check(notebook).cells] == ["x = 1", "", "y = 2"]
+
+
+def loading_payload(bundle: Path) -> str:
+    """The bundle the released template's first cell carries."""
+    notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
+    return "".join(re.findall(r'^ +"([\w+/=]+)"$', notebook.cells[0].source, re.M))
+
+
+def test_verifier_in_this_process_names_parts_and_what_only_the_saved_notebook_tells(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reads_cells = '\n\n@check("texte.cellules")\ndef reads_cells(nb, rng):\n    nb.cells()\n'
+    criteria = CRITERIA + "  - {id: texte, title: Texte, points: 1, checks: [texte.cellules]}\n"
+    template = make_notebook(SOLUTION, assignment="tp-double")
+    spec = 'title: "TP double"\n'
+    course = write_course(tmp_path, "tp-double", spec, CHECKS + reads_cells, template, criteria)
+    bundle = release(load_assignment(course), tmp_path / "released")
+    namespace: dict[str, object] = {}
+    exec(SOLUTION, namespace)
+
+    verifier = load_self_check(loading_payload(bundle), namespace)
+    verifier("double", "nulle-part")
+    verifier("texte")
+
+    assert repr(verifier) == (
+        'verifier("partie") ou verifier() — les parties : double, triple, texte'
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "partie inconnue : nulle-part (les parties : double, triple, texte)",
+        "TP double — vérifications publiques",
+        "  ! texte.cellules : cette vérification lit le notebook enregistré (ses cellules, leurs "
+        "sorties) : lancez grader check sur le fichier",
+    ]
