@@ -350,12 +350,22 @@ def _print_class_summary(reports: list[GradeReport], out: Path) -> None:
     type=click.Path(path_type=Path),
     help="The assignment folder [default: found from the notebook's metadata].",
 )
+@click.option(
+    "--junit",
+    type=click.Path(path_type=Path),
+    help="Also write JUnit XML here (a student repository's CI: one test case per check).",
+)
 @SANDBOX
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
 def check(
-    notebook: Path, assignment: Path | None, sandbox: BackendName, mirror: Path, output_format: str
+    notebook: Path,
+    assignment: Path | None,
+    junit: Path | None,
+    sandbox: BackendName,
+    mirror: Path,
+    output_format: str,
 ) -> None:
     """Self-check NOTEBOOK before handing it in: the public checks only.
 
@@ -364,6 +374,8 @@ def check(
       grader check tp-attention.ipynb
     """
     from grader.api import check_notebook
+    from grader.atomic import write_text_atomic
+    from grader.gradebook.export import junit_xml
     from grader.messages import say
     from grader.report.check_lines import self_check_lines
     from grader.results import report_to_dict
@@ -373,6 +385,8 @@ def check(
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=output_format == "json")
     report = check_notebook(loaded, notebook, backend, mirror)
+    if junit is not None:
+        write_text_atomic(junit, junit_xml([report]))
     if output_format == "json":
         click.echo(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
     else:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import nbformat
 import pytest
+import yaml
 
+from grader.assignment.load import load_assignment
+from grader.assignment.release import release
 from tests.conftest import ROOT
+from tests.test_selfcheck import small_course
 
 pytestmark = pytest.mark.slow
 
@@ -44,3 +52,41 @@ def test_pip_install_gives_the_grader_command_under_the_new_name(venv: Path) -> 
         cwd=venv,
     )
     assert where.stdout.startswith(str(venv)), where.stdout + where.stderr
+
+
+def readme_ci_commands() -> dict[str, list[str]]:
+    """The shell commands of the README's GitHub Actions workflow and GitLab CI job."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(text) for text in re.findall(r"```yaml\n(.*?)```", readme, re.S)]
+    github = next(b for b in blocks if isinstance(b, dict) and "jobs" in b)
+    gitlab = next(b for b in blocks if isinstance(b, dict) and "script" in b.get("verifier", {}))
+    steps = [step for job in github["jobs"].values() for step in job["steps"]]
+    return {
+        "github": [step["run"] for step in steps if "run" in step],
+        "gitlab": list(gitlab["verifier"]["script"]),
+    }
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_readmes_ci_runs_in_a_student_repository(venv: Path, tmp_path: Path, ci: str) -> None:
+    """The commands run as a script in the fresh venv (whose `pip install .` stands for the
+    PyPI one), in a repository holding a released bundle: exit 1 and a JUnit file listing the
+    failure when a public check fails, exit 0 when they pass."""
+    commands = readme_ci_commands()[ci]
+    assert commands[0] == "pip install llm-course-grader"
+    script = "set -e\n" + "\n".join(commands[1:]).replace("tp-attention", "tp-double")
+    bundle = release(load_assignment(small_course(tmp_path)), tmp_path / "repository")
+    environment = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    environment.pop("PYTHONPATH", None)
+    notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
+    for source, code, failures in (("return 2 * x + 1", 1, "1"), ("return 2 * x", 0, "0")):
+        notebook.cells[1].source = f"def double(x):\n    {source}"
+        nbformat.write(notebook, bundle / "tp-double.ipynb")
+        run = subprocess.run(
+            ["bash", "-c", script], cwd=bundle, env=environment, capture_output=True, text=True
+        )
+        assert run.returncode == code, run.stdout + run.stderr
+        suite = ET.parse(bundle / "junit.xml").getroot().find("testsuite")
+        assert suite is not None and suite.get("failures") == failures
+        assert "double.exemple" in run.stdout
