@@ -19,9 +19,11 @@ def version() -> str:
     try:
         return importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        # an editable install made before the rename is still registered as `grader`
-        names = importlib.metadata.packages_distributions().get("grader", [])
-        return importlib.metadata.version(names[0]) if names else "unknown"
+        pass
+    try:  # an editable install made before the rename is still registered as `grader`
+        return importlib.metadata.version("grader")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def missing_extra(exc: ImportError, extra: str, feature: str) -> GraderError:

@@ -20,6 +20,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ class LiveNotebook(Notebook):
         self._workdir = Path.cwd()
         history = namespace.get("In")
         cells = [c for c in history if isinstance(c, str)] if isinstance(history, list) else []
-        self.source = notebook_source(cells)
+        self._source = partial(notebook_source, cells)
         self._answer_limits = JsonLimits(answer_bytes, ANSWER_VALUES, ANSWER_DEPTH)
         self.called: set[str] = set()
         self._stand_ins: dict[str, tuple[str, str]] = {}

@@ -28,7 +28,7 @@ import re
 import stat
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -325,7 +325,7 @@ class Notebook:
     def __init__(
         self,
         executed: ExecutedNotebook,
-        source: str,
+        source: str | Callable[[], str],
         probe_timeout_s: float,
         loop: asyncio.AbstractEventLoop,
         workdir: Path | None = None,
@@ -333,7 +333,9 @@ class Notebook:
     ) -> None:
         self._executed = executed
         self._workdir = workdir  # the kernel's working folder, where the notebook writes files
-        self.source = source  # the submission's code, magics turned into Python
+        # the submission's code, magics turned into Python; a callable computes it when a check
+        # first reads it (IPython's transformer takes a second to import)
+        self._source = source
         self._timeout = probe_timeout_s
         self._loop = loop
         self._alive = executed.alive
@@ -345,6 +347,12 @@ class Notebook:
     @property
     def alive(self) -> bool:
         return self._alive
+
+    @property
+    def source(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
 
     @contextlib.contextmanager
     def standing_in(self, stand_ins: Sequence[StandIn]) -> Iterator[None]:
