@@ -30,7 +30,7 @@ import yaml
 from grader.assignment.load import Assignment, load_assignment
 from grader.assignment.self_check_cells import BUNDLE_FILES, decode_bundle
 from grader.checks.probe import ANSWER_DEPTH, ANSWER_VALUES, KERNEL_ANSWERS, Notebook, ProbeError
-from grader.checks.runner import Check, run_checks
+from grader.checks.runner import PUBLIC_SEED, Check, run_checks
 from grader.checks.static import notebook_source
 from grader.messages import Message, say
 from grader.report.check_lines import check_lines
@@ -126,7 +126,8 @@ class Verifier:
         may be a later one's input: carry-forward judges them together), or of every part."""
         nb = LiveNotebook(self._namespace, self.assignment.limits.probe_answer_bytes)
         record = ExecutionRecord(ExecutionStatus.OK, 0.0)
-        return run_checks(self._checks_until(parts), nb, record, 0, "", public_only=True)
+        checks = self._checks_until(parts)  # public checks draw their inputs from PUBLIC_SEED
+        return run_checks(checks, nb, record, PUBLIC_SEED, "", public_only=True)
 
     def _parts(self) -> list[str]:
         checks = self.assignment.criterion_checks()
