@@ -81,12 +81,13 @@ def with_self_check(
 def without_self_check(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """`notebook` with its self-check cells emptied (the cells stay: their numbers count)."""
     for cell in notebook.get("cells", []) if isinstance(notebook.get("cells"), list) else []:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code" and _marked(cell):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and is_self_check_cell(cell):
             cell["source"] = ""
     return notebook
 
 
-def _marked(cell: dict[str, object]) -> bool:
+def is_self_check_cell(cell: dict[str, object]) -> bool:
+    """A cell `with_self_check` wrote: its metadata say so."""
     metadata = cell.get("metadata")
     grader = metadata.get("grader") if isinstance(metadata, dict) else None
     return isinstance(grader, dict) and grader.get(MARK) is True
