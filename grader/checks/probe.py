@@ -322,6 +322,8 @@ class ProbedArray(np.ndarray):
 class Notebook:
     """The probe handle a check receives as `nb`: values from the executed submission."""
 
+    _second_run: Any = None  # the notebook after a second run (`run_twice`); none in a subclass
+
     def __init__(
         self,
         executed: ExecutedNotebook,
@@ -333,7 +335,7 @@ class Notebook:
         second_run: Any = None,
     ) -> None:
         self._executed = executed
-        self._second_run = second_run  # the notebook after a second run (`run_twice`), or None
+        self._second_run = second_run
         self._workdir = workdir  # the kernel's working folder, where the notebook writes files
         # the submission's code, magics turned into Python; a callable computes it when a check
         # first reads it (IPython's transformer takes a second to import)
