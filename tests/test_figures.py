@@ -204,8 +204,16 @@ def test_a_log_log_slope_within_a_band() -> None:
         expect.slope(lengths, np.zeros(4), "attention", low=1.5, high=2.5)
 
 
-def test_a_floor() -> None:
+def test_a_floor_and_a_ceiling() -> None:
     expect.at_least(0.91, 0.8, "précision")
+    expect.at_most([0.1], 0.3, "précision")
     for below in (0.5, float("nan")):
         with pytest.raises(CheckFailed):
             expect.at_least(below, 0.8, "précision")
+    with pytest.raises(CheckFailed) as info:
+        expect.at_most(0.9, 0.3, "précision sur des étiquettes inversées")
+    assert info.value.message == "précision sur des étiquettes inversées : 0,9, attendu au plus 0,3"
+    assert (
+        info.value.redacted
+        == "précision sur des étiquettes inversées : 0,9 dépasse le seuil attendu"
+    )
