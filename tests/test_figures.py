@@ -4,7 +4,6 @@ hostile notebook meets, and one test per figure expectation (grader.checks.expec
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -78,9 +77,7 @@ def test_each_figure_says_which_cell_made_it_and_what_it_holds(nb: Notebook) -> 
 
 
 def test_a_hostile_notebook_meets_the_bounds(nb: Notebook) -> None:
-    started = time.monotonic()
-    figures = nb.figures()
-    assert time.monotonic() - started < 30  # a bound on the test, not a measure: see benchmarks
+    figures = nb.figures()  # its time: benchmarks/bench_figures.py
     assert len(figures) == FIGURES  # 600 more figures: not recorded
     huge = figures[4].axes[0].lines[0]
     assert huge.truncated and huge.x.shape == huge.y.shape == (POINTS // 2,)
