@@ -9,8 +9,6 @@ PdfUnreadable whose message a student reads; the grader itself never crashes on 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import subprocess
 import sys
@@ -20,9 +18,9 @@ from typing import Any
 
 from grader import messages
 from grader.messages import Message, say
+from grader.results import figure_png
 
 WORKER = Path(__file__).with_name("pdf_worker.py")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -109,13 +107,6 @@ def _run_worker(content: bytes, name: str, limits: PdfLimits) -> dict[str, Any]:
 
 
 def _pngs(encoded: object, limits: PdfLimits) -> list[str]:
-    """The worker's page images that are PNGs within the size limit, re-encoded cleanly."""
-    kept = []
-    for item in encoded if isinstance(encoded, list) else []:
-        try:
-            raw = base64.b64decode(str(item), validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        if raw.startswith(PNG_MAGIC) and len(raw) <= limits.image_bytes:
-            kept.append(base64.b64encode(raw).decode())
-    return kept[: limits.images]
+    """The worker's page images that are PNGs within the size limit (base64)."""
+    listed = encoded[: limits.images] if isinstance(encoded, list) else []
+    return [str(i) for i in listed if figure_png(i, limits.image_bytes) is not None]

@@ -6,7 +6,6 @@ Fields may be added to the JSON, never renamed; `schema_version` says which shap
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -15,11 +14,6 @@ from grader.messages import Message, known_key
 from grader.text import MESSAGE_LIMIT, TextBudget, student_id
 
 SCHEMA_VERSION = 1
-# Images a report section may hold (a PDF's pages: grader.pdf), beside the text budget: PNGs
-# only, a few, each small; anything else in a section's `images` is left out.
-SECTION_IMAGES = 6
-SECTION_IMAGE_BYTES = 400 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class Outcome(StrEnum):
@@ -215,6 +209,43 @@ def message_fields(said: Message | None) -> dict[str, Any]:
     return {"message": said.text("fr"), "message_key": said.key, "message_params": said.to_data()}
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FIGURE_BYTES = 1024**2  # the largest image of a student's figure kept in a report
+# A section's `images` (a PDF's pages: grader.pdf): a few small PNGs, the rest left out.
+SECTION_IMAGES = 6
+SECTION_IMAGE_BYTES = 400 * 1024
+
+
+def figure_png(encoded: Any, most: int = FIGURE_BYTES) -> bytes | None:
+    """The PNG of a `figure` section's data (base64 text, hostile when read back), or None
+    when it is not a PNG of at most `most` bytes."""
+    if not isinstance(encoded, str) or len(encoded) > (most + 2) // 3 * 4:
+        return None
+    try:
+        png = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return None
+    return png if png.startswith(PNG_MAGIC) else None
+
+
+def _bounded_section(section: dict[str, Any] | None, budget: TextBudget) -> dict[str, Any] | None:
+    """A section's texts within the budget; its images are no text: a figure's `png` kept whole
+    when it is a PNG (it is the student's own image), a section's `images` (a PDF's pages) kept
+    as a few small PNGs; anything else dropped."""
+    if not isinstance(section, dict) or not isinstance(section.get("data"), dict):
+        return budget.data(section)  # type: ignore[no-any-return]
+    data = dict(section["data"])
+    png = data.pop("png", None) if section.get("kind") == "figure" else None
+    images = data.pop("images", None)
+    bounded = budget.data({**section, "data": data})
+    if figure_png(png) is not None:
+        bounded["data"]["png"] = png
+    if images is not None:
+        listed = images[:SECTION_IMAGES] if isinstance(images, list) else []
+        bounded["data"]["images"] = [i for i in listed if figure_png(i, SECTION_IMAGE_BYTES)]
+    return bounded  # type: ignore[no-any-return]
+
+
 def bounded_report(report: GradeReport) -> GradeReport:
     """`report` with every text that came from a submission or a kernel made safe (grader.text):
     the funnel every report passes before it is stored or rendered.
@@ -236,7 +267,7 @@ def bounded_report(report: GradeReport) -> GradeReport:
                     check,
                     message=next(messages),
                     detail=budget.optional(check.detail),
-                    section=bounded_section(check.section, budget),
+                    section=_bounded_section(check.section, budget),
                     message_params=budget.data(check.message_params, MESSAGE_LIMIT),
                 )
             )
@@ -254,27 +285,6 @@ def bounded_report(report: GradeReport) -> GradeReport:
     return replace(
         report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
     )
-
-
-def bounded_section(section: dict[str, Any] | None, budget: TextBudget) -> Any:
-    """A check's section with its texts within the budget and its `images` (base64 PNGs, kept
-    out of the text budget) bounded in count and size, or dropped when they are not PNGs."""
-    data = section.get("data") if isinstance(section, dict) else None
-    if not isinstance(section, dict) or not isinstance(data, dict) or "images" not in data:
-        return budget.data(section)
-    images = data["images"] if isinstance(data["images"], list) else []
-    kept = [i for i in images[:SECTION_IMAGES] if isinstance(i, str) and _small_png(i)]
-    rest = budget.data({**section, "data": {k: v for k, v in data.items() if k != "images"}})
-    return {**rest, "data": {**rest["data"], "images": kept}}
-
-
-def _small_png(encoded: str) -> bool:
-    if len(encoded) > SECTION_IMAGE_BYTES * 4 // 3 + 4:
-        return False
-    try:
-        return base64.b64decode(encoded, validate=True).startswith(PNG_MAGIC)
-    except (binascii.Error, ValueError):
-        return False
 
 
 def report_to_dict(report: GradeReport) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import zlib
 import pytest
 
 from grader.pdf import PdfLimits, PdfUnreadable, read_pdf
-from grader.results import SECTION_IMAGE_BYTES, SECTION_IMAGES, bounded_section
+from grader.results import SECTION_IMAGE_BYTES, SECTION_IMAGES, _bounded_section
 from grader.text import TextBudget
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
@@ -146,10 +146,10 @@ def test_a_sections_images_are_kept_only_as_a_few_small_pngs() -> None:
     huge = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * SECTION_IMAGE_BYTES).decode()
     images = [png, "not base64!", base64.b64encode(b"GIF89a").decode(), huge, 12, *[png] * 10]
     section = {"kind": "pdf-pages", "title": "=cmd\x00", "data": {"images": images, "pages": 3}}
-    kept = bounded_section(section, TextBudget())
+    kept = _bounded_section(section, TextBudget())
     assert kept["data"]["images"] == [png] * (SECTION_IMAGES - 4)
     assert kept["data"]["pages"] == 3 and "\x00" not in kept["title"]
-    assert bounded_section(None, TextBudget()) is None
-    assert bounded_section({"kind": "x", "title": "t", "data": {"images": "no"}}, TextBudget())[
+    assert _bounded_section(None, TextBudget()) is None
+    assert _bounded_section({"kind": "x", "title": "t", "data": {"images": "no"}}, TextBudget())[
         "data"
     ] == {"images": []}
