@@ -10,6 +10,7 @@ What a student sees of a hidden check's section is decided in grader.checks.runn
 
 from __future__ import annotations
 
+import base64
 import difflib
 import importlib
 from collections.abc import Callable, Sequence
@@ -97,6 +98,26 @@ def student_text(text: str, title: str, note: str | None = None) -> Section:
     return Section(kind="student-text", title=title, data={"text": text, "note": note})
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FIGURE_BYTES = 1024**2  # the largest image of a student's figure put in a report
+
+
+def student_figure(png: bytes, cell: int, title: str) -> Section | None:
+    """The image a student's cell displayed (their own material), or None if it is not a PNG
+    within FIGURE_BYTES."""
+    if not is_png(png):
+        return None
+    return Section(
+        kind="figure",
+        title=title,
+        data={"cell": cell, "png": base64.b64encode(png).decode("ascii")},
+    )
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(PNG_MAGIC) and len(data) <= FIGURE_BYTES
+
+
 # --- renderers: section data (plain JSON) and the report's language -> an HTML fragment ---
 
 
@@ -173,6 +194,25 @@ def render_student_text(data: dict[str, Any], lang: Lang) -> str:
     return f'{note}<blockquote style="white-space: pre-wrap">{text}</blockquote>'
 
 
+def render_figure(data: dict[str, Any], lang: Lang) -> str:
+    """The student's figure, from data read back from a results file: base64 of a PNG only."""
+    t = translator(lang)
+    cell = data.get("cell")
+    encoded = data.get("png")
+    try:
+        png = base64.b64decode(str(encoded), validate=True)
+    except ValueError:
+        png = b""
+    if not isinstance(encoded, str) or not is_png(png) or not isinstance(cell, int):
+        return f'<p class="meta">{escape(t("figure_unreadable"))}</p>'
+    caption = escape(t("figure_of_cell", cell=cell + 1))
+    return (
+        f'<figure class="student-figure"><img alt="{caption}" style="max-width:100%" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
 SectionRenderer = Callable[[dict[str, Any], Lang], str]
 
 # Renderers by section kind: a function, or the "module:function" of one that a package above
@@ -183,6 +223,7 @@ SECTION_RENDERERS: dict[str, SectionRenderer | str] = {
     "tokens": render_tokens,
     "bench": "grader.bench.report:render_bench_kind",
     "student-text": render_student_text,
+    "figure": render_figure,
 }
 
 

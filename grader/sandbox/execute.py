@@ -29,6 +29,7 @@ from grader.results import (
     message_fields,
 )
 from grader.sandbox.boxes import KernelBox, StartupFailed
+from grader.sandbox.figures import INSTALL
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,
@@ -245,6 +246,7 @@ async def _start(
     try:
         client.kc = await box.start()
         client.kc.allow_stdin = False
+        await _watch_figures(client)
     except Exception as exc:  # StartupFailed, or a kernel that never answered
         detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
         record = ExecutionRecord(
@@ -256,6 +258,15 @@ async def _start(
         )
         return ExecutedNotebook(record, nb, None, box, alive=False)
     return client
+
+
+async def _watch_figures(client: CappedNotebookClient) -> None:
+    """Install the figure recorder (grader.sandbox.figures) before any cell runs."""
+    assert client.kc is not None
+    msg_id = client.kc.execute(
+        "", silent=True, store_history=False, user_expressions={"figures": INSTALL}
+    )
+    await client.async_wait_for_reply(msg_id)
 
 
 async def _replay(
