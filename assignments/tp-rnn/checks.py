@@ -12,7 +12,6 @@ the grader's whose first call is slow: without warm-up, the mean shows it.
 import math
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from grader.checks import CheckFailed, check, expect
 
@@ -20,11 +19,11 @@ T_VALEURS = [10, 20, 50, 100]
 T_TEMPS = [32, 64, 128, 256, 512, 1024]
 N_PAS = 30
 PREMIERS_PAS = 10  # gradient_moyen: the mean over the first steps, before Adam rescales
-MAX_CORRELATION = -0.8  # Spearman's rho of the gradient against T: one adjacent swap allowed
+MIN_CORRELATION = 0.79  # -Spearman's rho of the gradient against T: one adjacent swap (0.8)
 MIN_PRECISION_COURTE = 0.8  # T = 10 is learnt within 30 steps (T = 100 is, now and then)
 PENTE_ECART = 0.4  # attention's slope above the RNN's, measured by the grader (min of 3)
 PENTE_RNN = (0.4, 1.6)
-PENTE_ATTENTION_MIN = 1.3  # no upper bound: past the caches, a loaded machine makes it steeper
+PENTE_ATTENTION = (1.3, 10.0)  # no real upper bound: past the caches, load makes it steeper
 SONDE_LENTE, SONDE_RAPIDE = 0.3, 0.002  # seconds: the probe's first call, and every other
 SONDE_SEUIL = 0.02  # a mean above this counted the slow first call
 PENTE_TOLERANCE = 0.02
@@ -112,22 +111,34 @@ def reported_values(nb, rng):
 def gradient_vanishes(nb, rng):
     seed = int(rng.integers(0, 1000))
     gradients = [_training(nb, T, seed)[0] for T in T_VALEURS]
-    rho = spearmanr(T_VALEURS, gradients).statistic
-    if rho > MAX_CORRELATION + 1e-9:
-        raise CheckFailed(
-            f"sur une graine de correction, la norme du gradient ne décroît pas avec T "
-            f"(corrélation de rang {rho:.2f}, attendu {MAX_CORRELATION} ou moins)"
-        )
+    what = "norme moyenne du gradient selon T, sur une graine de correction"
+    expect.trend(T_VALEURS, gradients, what, increasing=False, at_least=MIN_CORRELATION)
 
 
 @check("exp3.precision", hidden=True)
 def short_dependency_learnt(nb, rng):
     precision = _training(nb, 10, int(rng.integers(0, 1000)))[1]
-    if precision < MIN_PRECISION_COURTE:
-        raise CheckFailed(
-            f"sur une graine de correction, précision {precision:.2f} pour T = 10 : le RNN "
-            f"devrait apprendre une dépendance courte (attendu {MIN_PRECISION_COURTE} ou plus)"
-        )
+    expect.at_least(precision, MIN_PRECISION_COURTE, "précision pour T = 10 (graine de correction)")
+
+
+def _plotting(nb, values, what):
+    """Some curve of the notebook's figures is `values`, else the check fails."""
+    for figure in nb.figures():
+        for axes in figure.axes:
+            try:
+                expect.plotted(axes, values, what, rtol=1e-3, atol=0)
+            except CheckFailed:
+                continue
+            return
+    raise CheckFailed(f"aucune courbe des figures ne trace `{what}`")
+
+
+@check("exp3.figures")
+def gradient_and_precision_plots(nb, rng):
+    found = expect.axes(nb, "norme moyenne du gradient selon T", yscale="log", labelled=True)
+    gradients = _numbers(nb.get("gradient_moyen"), "gradient_moyen", len(T_VALEURS))
+    expect.plotted(found[0], gradients, "gradient_moyen", rtol=1e-3, atol=0)
+    _plotting(nb, _numbers(nb.get("precisions"), "precisions", len(T_VALEURS)), "precisions")
 
 
 @check("exp7.blocs")
@@ -233,17 +244,24 @@ def _best_time(nb, block, T):
 
 @check("exp7.mesure", hidden=True)
 def measured_slopes(nb, rng):
-    slopes = {}
-    for block in ("BlocRNN", "BlocAttention"):
-        short, long = _best_time(nb, block, 256), _best_time(nb, block, 1024)
-        slopes[block] = math.log(long / short) / math.log(1024 / 256)
+    lengths, slopes = [256, 1024], {}
+    for block, (low, high) in (("BlocRNN", PENTE_RNN), ("BlocAttention", PENTE_ATTENTION)):
+        times = [_best_time(nb, block, T) for T in lengths]
+        what = f"pente log–log du temps de {block} mesurée à la correction"
+        slopes[block] = expect.slope(lengths, times, what, low=low, high=high)
     rnn, attention = slopes["BlocRNN"], slopes["BlocAttention"]
-    measured = f"(pentes mesurées à la correction : RNN {rnn:.2f}, attention {attention:.2f})"
-    if not PENTE_RNN[0] <= rnn <= PENTE_RNN[1]:
-        raise CheckFailed(f"le coût du BlocRNN n'est pas linéaire en T {measured}")
-    if attention < PENTE_ATTENTION_MIN:
-        raise CheckFailed(f"le coût du BlocAttention n'est pas quadratique en T {measured}")
     if attention - rnn < PENTE_ECART:
         raise CheckFailed(
-            f"la pente de l'attention devrait dépasser nettement celle du RNN {measured}"
+            "la pente de l'attention devrait dépasser nettement celle du RNN (pentes mesurées à "
+            f"la correction : RNN {rnn:.2f}, attention {attention:.2f})"
         )
+
+
+@check("exp7.figure")
+def timing_plot(nb, rng):
+    found = expect.axes(
+        nb, "temps selon T", xscale="log", yscale="log", lines=2, labelled=True, legend=2
+    )
+    for block in ("rnn", "attention"):
+        times = _numbers(nb.get(f"temps_{block}"), f"temps_{block}", len(T_TEMPS))
+        expect.plotted(found[0], times, f"temps_{block}", rtol=1e-3, atol=0)
