@@ -13,9 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command
+import grader
+from grader.checks.runner import run_checks
+from grader.scoring.score import score_rubric
+from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command, probed_notebook
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -104,3 +108,18 @@ def test_each_mistake_is_told(runs: Runs, student: str, check_id: str, message_p
 def test_a_failed_figure_check_shows_the_students_plot(runs: Runs) -> None:
     section = checks_of(runs[2], "hugo")["exp7.figure"]["section"]
     assert section["kind"] == "figure" and section["data"]["cell"] == 17
+
+
+def test_five_grading_seeds_give_the_same_score(tmp_path: Path) -> None:
+    """alice's notebook run once, its checks run under five seeds: the hidden inputs (training
+    seeds, lengths, the probe's passes) change, the verdicts do not."""
+    assignment = grader.load_assignment(ASSIGNMENT)
+    notebook = nbformat.read(SUBMISSIONS / "alice.ipynb", as_version=4)
+    cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    scores = set()
+    with probed_notebook(tmp_path, cells, assignment.limits, probe_timeout_s=60) as nb:
+        for seed in (1, 2, 3, 4, 5):
+            results = run_checks(assignment.checks, nb, nb.execution, seed, "alice")
+            assert [(r.id, r.message) for r in results if r.outcome.value != "passed"] == [], seed
+            scores.add(score_rubric(assignment.rubric, assignment.criterion_checks(), results)[1])
+    assert scores == {22.0}

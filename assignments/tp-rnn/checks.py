@@ -18,12 +18,12 @@ from grader.checks import CheckFailed, check, expect
 T_VALEURS = [10, 20, 50, 100]
 T_TEMPS = [32, 64, 128, 256, 512, 1024]
 N_PAS = 30
-PREMIERS_PAS = 10  # gradient_moyen: the mean over the first steps, before Adam rescales
+PREMIERS_PAS = 3  # gradient_moyen: the first steps (past 10, 1 seed in 40 breaks the trend)
 MIN_CORRELATION = 0.79  # -Spearman's rho of the gradient against T: one adjacent swap (0.8)
 MIN_PRECISION_COURTE = 0.8  # T = 10 is learnt within 30 steps (T = 100 is, now and then)
-PENTE_ECART = 0.4  # attention's slope above the RNN's, measured by the grader (min of 3)
+PENTE_ECART = 0.25  # attention's slope above the RNN's, measured by the grader (min of 5)
 PENTE_RNN = (0.4, 1.6)
-PENTE_ATTENTION = (1.3, 10.0)  # no real upper bound: past the caches, load makes it steeper
+PENTE_ATTENTION = (1.2, 10.0)  # no real upper bound: past the caches, load makes it steeper
 SONDE_LENTE, SONDE_RAPIDE = 0.3, 0.002  # seconds: the probe's first call, and every other
 SONDE_SEUIL = 0.02  # a mean above this counted the slow first call
 PENTE_TOLERANCE = 0.02
@@ -229,12 +229,12 @@ def reported_slopes(nb, rng):
 
 
 def _best_time(nb, block, T):
-    """The fastest of three means of the student's `mesurer_temps`: load only slows a run."""
+    """The fastest of five means of the student's `mesurer_temps`: load only slows a run."""
     source = (
         "torch.manual_seed(0)\n"
         f"_bloc = {block}(32).eval()\n"
         f"_x = torch.randn(1, {T}, 32, dtype=torch.get_default_dtype())\n"
-        "min(mesurer_temps(_bloc, _x, n_passes=10) for _ in range(3))"
+        "min(mesurer_temps(_bloc, _x, n_passes=5) for _ in range(5))"
     )
     value = nb.run(source)
     if not isinstance(value, int | float) or value <= 0:
@@ -242,9 +242,9 @@ def _best_time(nb, block, T):
     return float(value)
 
 
-@check("exp7.mesure", hidden=True)
-def measured_slopes(nb, rng):
-    lengths, slopes = [256, 1024], {}
+def _measured_slopes(nb):
+    """Both blocks' log-log slopes between T = 128 and 1024 (a range of 8: steadier than 4)."""
+    lengths, slopes = [128, 1024], {}
     for block, (low, high) in (("BlocRNN", PENTE_RNN), ("BlocAttention", PENTE_ATTENTION)):
         times = [_best_time(nb, block, T) for T in lengths]
         what = f"pente log–log du temps de {block} mesurée à la correction"
@@ -255,6 +255,14 @@ def measured_slopes(nb, rng):
             "la pente de l'attention devrait dépasser nettement celle du RNN (pentes mesurées à "
             f"la correction : RNN {rnn:.2f}, attention {attention:.2f})"
         )
+
+
+@check("exp7.mesure", hidden=True)
+def measured_slopes(nb, rng):
+    try:
+        _measured_slopes(nb)
+    except CheckFailed:  # a neighbour's burst can skew one measure: the second one decides
+        _measured_slopes(nb)
 
 
 @check("exp7.figure")
