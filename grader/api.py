@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,8 @@ class ClassRun:
     time_column: str = "submitted_at"  # that export's column of times
     mirror: Path = DEFAULT_ROOT  # the offline model cache
     similarity: bool = False  # then compare the class's code (grader/similarity)
+    moodle_zips: tuple[Path, ...] = ()  # Moodle's "Download all submissions" zips, also graded
+    moodle_roster: Path | None = None  # Moodle's grading worksheet: names its folders' students
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,12 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
     from grader.checks.reference import run_store
     from grader.cores import default_jobs
     from grader.output_tree import OutputTree
-    from grader.roster import collect_submissions
 
     listener = listener or ClassListener()
     assignment = load_assignment(run.assignment)
-    batch = collect_submissions(list(run.submissions))
     jobs = run.jobs or default_jobs()
     with contextlib.ExitStack() as stack:
+        batch = _collect(run, assignment, stack)
         # The batch's workers share their @reference values there (a Dask worker here too).
         store = stack.enter_context(run_store())
         options = _grade_options(run, assignment, batch, jobs, store)
@@ -128,15 +130,30 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
             completed = True
         finally:
             listener.grading_ended(completed)
-    current = tree.finish(run.junit)
-    if run.similarity:
-        from grader.similarity import similarity_report
+        current = tree.finish(run.junit)
+        if run.similarity:
+            from grader.similarity import similarity_report
 
-        similarity_report(run.out, assignment, lang=run.lang)
+            similarity_report(run.out, assignment, lang=run.lang)
     result.crashed.extend(tree.failed)
     students = {submission.student for submission in batch}
     result.reports = [report for report in current if report.student in students]
     return result
+
+
+def _collect(
+    run: ClassRun, assignment: Assignment, stack: contextlib.ExitStack
+) -> list[Submission]:
+    """The class's submissions, Moodle's zips extracted into a folder that lasts the run."""
+    from grader import moodle
+    from grader.roster import collect_submissions
+
+    paths = list(run.submissions)
+    if run.moodle_zips or any(path.suffix.lower() == ".zip" for path in paths):
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-moodle-"))
+        paths = moodle.expand_archives(paths, run.moodle_zips, Path(scratch), assignment.limits)
+    roster = moodle.read_roster(run.moodle_roster) if run.moodle_roster else None
+    return collect_submissions(paths, roster)
 
 
 def _grade_options(
