@@ -264,6 +264,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{what} : {got} est sous le seuil attendu",
         "{what}: {got} is below the expected threshold",
     ),
+    "bound.above": (
+        "{what} : {got}, attendu au plus {ceiling}",
+        "{what}: {got}, expected at most {ceiling}",
+    ),
+    "bound.above_hidden": (
+        "{what} : {got} dépasse le seuil attendu",
+        "{what}: {got} is above the expected threshold",
+    ),
     # figures as data (grader.checks.expect_figures)
     "figure.none": (
         "{what} : le notebook n'a tracé aucune figure matplotlib",

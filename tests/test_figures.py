@@ -4,7 +4,6 @@ hostile notebook meets, and one test per figure expectation (grader.checks.expec
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -78,12 +77,10 @@ def test_each_figure_says_which_cell_made_it_and_what_it_holds(nb: Notebook) -> 
 
 
 def test_a_hostile_notebook_meets_the_bounds(nb: Notebook) -> None:
-    started = time.monotonic()
-    figures = nb.figures()
-    assert time.monotonic() - started < 30  # a bound on the test, not a measure: see benchmarks
+    figures = nb.figures()  # its time: benchmarks/bench_figures.py
     assert len(figures) == FIGURES  # 600 more figures: not recorded
     huge = figures[4].axes[0].lines[0]
-    assert huge.truncated and huge.x.shape == (POINTS,)
+    assert huge.truncated and huge.x.shape == huge.y.shape == (POINTS // 2,)
 
 
 def test_a_tampered_answer_is_unreadable_not_a_crash() -> None:
@@ -204,8 +201,16 @@ def test_a_log_log_slope_within_a_band() -> None:
         expect.slope(lengths, np.zeros(4), "attention", low=1.5, high=2.5)
 
 
-def test_a_floor() -> None:
+def test_a_floor_and_a_ceiling() -> None:
     expect.at_least(0.91, 0.8, "précision")
+    expect.at_most([0.1], 0.3, "précision")
     for below in (0.5, float("nan")):
         with pytest.raises(CheckFailed):
             expect.at_least(below, 0.8, "précision")
+    with pytest.raises(CheckFailed) as info:
+        expect.at_most(0.9, 0.3, "précision sur des étiquettes inversées")
+    assert info.value.message == "précision sur des étiquettes inversées : 0,9, attendu au plus 0,3"
+    assert (
+        info.value.redacted
+        == "précision sur des étiquettes inversées : 0,9 dépasse le seuil attendu"
+    )

@@ -7,7 +7,7 @@ the wrong kind (not an array, a tuple of the wrong length) raises BadReturn: the
 judge it.
 
 Figures (`axes`, `figure`, `plotted`, `view`) come from grader.checks.expect_figures; `trend`,
-`slope` and `at_least` below judge noisy numbers by their properties, never exact values.
+`slope`, `at_least` and `at_most` below judge noisy numbers by their properties, never exact values.
 """
 
 from __future__ import annotations
@@ -319,12 +319,26 @@ def slope(x: Any, y: Any, what: str, *, low: float, high: float) -> float:
 
 def at_least(got: Any, floor: float, what: str) -> None:
     """A number at least `floor` (an accuracy on hidden data); NaN is below every floor."""
-    values = numbers(got, what)
-    if values.size != 1:
-        raise BadReturn(say("expect.not_number", what=what, got=_kind(got)))
-    value = float(values[0])
+    value = _number(got, what)
     if not value >= floor:
         raise CheckFailed(
             say("bound.below", what=what, got=value, floor=float(floor)),
             redacted=say("bound.below_hidden", what=what, got=value),
         )
+
+
+def at_most(got: Any, ceiling: float, what: str) -> None:
+    """A number at most `ceiling` (an accuracy on flipped labels); NaN is above every one."""
+    value = _number(got, what)
+    if not value <= ceiling:
+        raise CheckFailed(
+            say("bound.above", what=what, got=value, ceiling=float(ceiling)),
+            redacted=say("bound.above_hidden", what=what, got=value),
+        )
+
+
+def _number(got: Any, what: str) -> float:
+    values = numbers(got, what)
+    if values.size != 1:
+        raise BadReturn(say("expect.not_number", what=what, got=_kind(got)))
+    return float(values[0])

@@ -1,19 +1,16 @@
-"""Expectations on plots and on noisy numbers: figures as data, trends, slopes, floors.
+"""Expectations on a notebook's figures, read as data (grader.checks.figures).
 
-Check authors reach them through grader.checks.expect:
+Check authors reach them through grader.checks.expect, beside expect.trend, expect.slope,
+expect.at_least and expect.at_most for the noisy numbers the figures plot:
 
     found = expect.axes(nb, "courbes d'apprentissage", lines=3, labelled=True)
     expect.axes(nb, "frontières de décision", count=3, contour=True, scatter=True)
     expect.axes(nb, "temps contre T", xscale="log", yscale="log", lines=2)
     expect.plotted(found[0], rerun_values, "validation")   # the curve is what the code computes
-    expect.trend(sizes, gaps, "écart train - validation", increasing=False)
-    expect.slope(lengths, times, "attention", low=1.5, high=2.5)
-    expect.at_least(accuracy, 0.8, "précision sur les données cachées")
 
 `axes` looks for axes meeting every criterion among all the notebook's figures; when there are
 too few, it fails on the closest axes' first unmet criterion, with the student's own image of
-that figure (the PNG its cell displayed) beside the message. Randomness is tolerated by
-checking properties (a rank correlation, a slope in a band, a floor), never exact numbers.
+that figure (the PNG its cell displayed) beside the message.
 """
 
 from __future__ import annotations

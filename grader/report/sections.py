@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from grader import formats
 from grader.report.i18n import Lang, translator
-from grader.results import Section
+from grader.results import FIGURE_BYTES, PNG_MAGIC, Section, figure_png
 
 WINDOW = 8  # rows and columns of an array shown around its worst cell
 HEATMAP_CELLS = 16  # rows and columns drawn in an attention heatmap at most
@@ -98,10 +98,6 @@ def token_alignment(got: Sequence[str], expected: Sequence[str], what: str) -> S
 def student_text(text: str, title: str, note: str | None = None) -> Section:
     """The student's own words (a comment marked by hand), quoted for the instructor."""
     return Section(kind="student-text", title=title, data={"text": text, "note": note})
-
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-FIGURE_BYTES = 1024**2  # the largest image of a student's figure put in a report
 
 
 def student_figure(png: bytes, cell: int, title: str) -> Section | None:
@@ -210,13 +206,8 @@ def render_student_text(data: dict[str, Any], lang: Lang) -> str:
 def render_figure(data: dict[str, Any], lang: Lang) -> str:
     """The student's figure, from data read back from a results file: base64 of a PNG only."""
     t = translator(lang)
-    cell = data.get("cell")
-    encoded = data.get("png")
-    try:
-        png = base64.b64decode(str(encoded), validate=True)
-    except ValueError:
-        png = b""
-    if not isinstance(encoded, str) or not is_png(png) or not isinstance(cell, int):
+    cell, png = data.get("cell"), figure_png(data.get("png"))
+    if png is None or not isinstance(cell, int) or isinstance(cell, bool):
         return f'<p class="meta">{escape(t("figure_unreadable"))}</p>'
     caption = escape(t("figure_of_cell", cell=cell + 1))
     return (

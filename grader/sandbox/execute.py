@@ -274,7 +274,7 @@ async def _start(
         client.kc = await box.start()
         client.kc.allow_stdin = False
         await _without_shell(client.kc)
-        await _watch_figures(client)
+        await _watch_figures(client.kc)
     except Exception as exc:  # StartupFailed, or a kernel that never answered
         detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
         record = ExecutionRecord(
@@ -286,15 +286,6 @@ async def _start(
         )
         return ExecutedNotebook(record, nb, None, box, alive=False)
     return client
-
-
-async def _watch_figures(client: CappedNotebookClient) -> None:
-    """Install the figure recorder (grader.sandbox.figures) before any cell runs."""
-    assert client.kc is not None
-    msg_id = client.kc.execute(
-        "", silent=True, store_history=False, user_expressions={"figures": INSTALL}
-    )
-    await client.async_wait_for_reply(msg_id)
 
 
 def _clear_outputs(nb: NotebookNode) -> None:
@@ -336,6 +327,14 @@ async def _silent(
         if reply["parent_header"].get("msg_id") == msg_id:
             content: dict[str, Any] = reply["content"]
             return content
+
+
+async def _watch_figures(kc: Any) -> None:
+    """Install the figure recorder (grader.sandbox.figures) before any cell runs."""
+    reply = await _silent(kc, "", {"figures": INSTALL})
+    installed = (reply.get("user_expressions") or {}).get("figures") or {}
+    if installed.get("status") != "ok":
+        raise RuntimeError(f"the figure recorder's set-up failed: {installed!r:.500}")
 
 
 async def _replay(

@@ -10,9 +10,10 @@ imported for this: the closing is watched from the moment the notebook imports i
 
 Everything is bounded, for a notebook that makes 10 000 figures or a line of 10^8 points:
 FIGURES figures (later ones are not recorded), AXES axes per figure, ARTISTS artists of each
-kind per axes, POINTS values per artist and VALUES values in all (then the data is left out and the
-artist marked `truncated`). What the probe gets back (grader.checks.probe, op "figures") goes
-through the answer's caps as any value does; grader.checks.figures reads it as untrusted data.
+kind per axes, POINTS values per artist (a line of POINTS / 2 points) and VALUES values in
+all (past them the data is cut or left out, and the artist marked `truncated`). What the
+probe gets back (grader.checks.probe, op "figures") goes through the answer's caps as any value
+does; grader.checks.figures reads it as untrusted data.
 
 The figures are numbered by the execution count of the cell that made them, which the executed
 notebook keeps for each cell (cell_of_count below).
@@ -83,7 +84,7 @@ def lines(axes, budget):
     found = []
     for line in axes.get_lines()[:LIMITS["artists"]]:
         x, y = line.get_xdata(orig=True), line.get_ydata(orig=True)
-        size = budget.take(max(len(x), len(y)) if hasattr(x, "__len__") else 0)
+        size = budget.take(2 * max(len(x), len(y))) // 2 if hasattr(x, "__len__") else 0
         found.append(dict(xy_series(x, y, axes, size), label=label(line)))
     return found
 
