@@ -18,6 +18,7 @@ import pytest
 
 import grader
 from grader.checks.runner import run_checks
+from grader.results import figure_png
 from grader.scoring.score import score_rubric
 from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command, probed_notebook
 
@@ -108,6 +109,9 @@ def test_each_mistake_is_told(runs: Runs, student: str, check_id: str, message_p
 def test_a_failed_figure_check_shows_the_students_plot(runs: Runs) -> None:
     section = checks_of(runs[2], "hugo")["exp7.figure"]["section"]
     assert section["kind"] == "figure" and section["data"]["cell"] == 17
+    assert figure_png(section["data"]["png"]) is not None  # the whole PNG, kept in the results
+    report = (runs[2] / "reports" / "hugo.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in report
 
 
 def test_five_grading_seeds_give_the_same_score(tmp_path: Path) -> None:
