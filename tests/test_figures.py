@@ -13,8 +13,10 @@ from grader.checks import CheckFailed, expect
 from grader.checks.figures import read_figures
 from grader.checks.probe import Notebook, ProbeError
 from grader.report.sections import render_section
+from grader.results import PNG_MAGIC, _bounded_section
 from grader.sandbox.figures import FIGURES, POINTS
 from grader.sandbox.limits import Limits
+from grader.text import TextBudget
 from tests.conftest import probed_notebook
 
 pytestmark = pytest.mark.kernel
@@ -214,3 +216,11 @@ def test_a_floor_and_a_ceiling() -> None:
         info.value.redacted
         == "précision sur des étiquettes inversées : 0,9 dépasse le seuil attendu"
     )
+
+
+def test_the_report_funnel_keeps_a_png_whole_and_drops_anything_else() -> None:
+    png = PNG_MAGIC + bytes(200_000)  # past every text budget of a report
+    for encoded, kept in ((base64.b64encode(png).decode(), True), ("<svg onload=x>", False)):
+        section = {"kind": "figure", "title": "t", "data": {"cell": 1, "png": encoded}}
+        bounded = _bounded_section(section, TextBudget())
+        assert bounded is not None and bounded["data"].get("png") == (encoded if kept else None)
