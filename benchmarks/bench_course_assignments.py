@@ -21,7 +21,9 @@ ASSIGNMENTS = ("tp-attention", "tp1-generation", "mini-projet")
 
 
 def grade_examples(assignment: str, jobs: int) -> tuple[int, float, float]:
-    submissions = sorted((ROOT / "examples" / "submissions" / assignment).glob("*.ipynb"))
+    folder = ROOT / "examples" / "submissions" / assignment
+    # a notebook each, or a folder each (the mini-projet's pairs: notebook and PDF report)
+    submissions = sorted(p for p in folder.iterdir() if p.suffix == ".ipynb" or p.is_dir())
     with tempfile.TemporaryDirectory(prefix="bench-course-") as out:
         command = [
             sys.executable,
