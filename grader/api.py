@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from grader.grading import GradeOptions, Submission
     from grader.output_tree import OutputTree
     from grader.report.i18n import Lang
-    from grader.results import GradeReport
+    from grader.results import GradeReport, Group
     from grader.sandbox.selection import Backend
 
 
@@ -53,6 +53,7 @@ class ClassRun:
     time_column: str = "submitted_at"  # that export's column of times
     mirror: Path = DEFAULT_ROOT  # the offline model cache
     similarity: bool = False  # then compare the class's code (grader/similarity)
+    groups: Path | None = None  # a group roster: a group's submission graded once, for each
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ class ClassListener:
 
     def planned(self, plan: ClassPlan) -> None:
         """Before any kernel starts."""
+
+    def notice(self, line: str) -> None:
+        """Something the instructor should know, the class being graded all the same."""
 
     def warm_start(self, notice: str) -> None:
         """The line that says whether kernels fork from a warm parent, and why not."""
@@ -95,11 +99,10 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
     from grader.checks.reference import run_store
     from grader.cores import default_jobs
     from grader.output_tree import OutputTree
-    from grader.roster import collect_submissions
 
     listener = listener or ClassListener()
     assignment = load_assignment(run.assignment)
-    batch = collect_submissions(list(run.submissions))
+    batch, groups = _class(run, listener)
     jobs = run.jobs or default_jobs()
     with contextlib.ExitStack() as stack:
         # The batch's workers share their @reference values there (a Dask worker here too).
@@ -112,6 +115,7 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
             lang=run.lang,
             late=late_policy(assignment, run.extensions),
             submitted_at=_submission_times(run),
+            groups=groups,
         )
         pending = tree.plan(batch, run.force)
         plan = _plan(run, assignment, options, jobs, len(pending), len(batch) - len(pending))
@@ -134,9 +138,23 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
 
         similarity_report(run.out, assignment, lang=run.lang)
     result.crashed.extend(tree.failed)
-    students = {submission.student for submission in batch}
+    students = {student for s in batch for student in tree.rows(s.student)}
     result.reports = [report for report in current if report.student in students]
     return result
+
+
+def _class(run: ClassRun, listener: ClassListener) -> tuple[list[Submission], dict[str, Group]]:
+    """The submissions to grade, a group's under its name, and the groups handing in."""
+    from grader.gradebook.groups import read_groups
+    from grader.roster import collect_submissions, group_submissions
+
+    batch = collect_submissions(list(run.submissions))
+    if run.groups is None:
+        return batch, {}
+    grouped = group_submissions(batch, read_groups(run.groups))
+    for line in grouped.notices:
+        listener.notice(line)
+    return grouped.submissions, grouped.groups
 
 
 def _grade_options(

@@ -176,6 +176,12 @@ def main() -> None:
     show_default=True,
     help="The column of --submitted-at holding the time (ISO 8601).",
 )
+@click.option(
+    "--groups",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pairs and groups: a CSV group,student; a group's submission (named after the group "
+    "or a member) is graded once and every member gets a row.",
+)
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
@@ -196,6 +202,7 @@ def grade(
     extensions: Path | None,
     lms_export: Path | None,
     time_column: str,
+    groups: Path | None,
     mirror: Path,
     output_format: str,
 ) -> None:
@@ -232,6 +239,7 @@ def grade(
         time_column=time_column,
         mirror=mirror,
         similarity=compare_code,
+        groups=groups,
     )
     terminal = output_format == "terminal"
     listener = TerminalListener(backend.notice, quiet=not terminal)
@@ -282,6 +290,9 @@ class TerminalListener(ClassListener):
                 f"{plan.where}, {plan.threads} thread(s) and up to "
                 f"{format_size(plan.memory_bytes)} per kernel"
             )
+
+    def notice(self, line: str) -> None:
+        click.echo(f"grader: {line}", err=True)
 
     def warm_start(self, notice: str) -> None:
         click.echo(notice, err=self.quiet)

@@ -1,13 +1,18 @@
-"""The class named on the command line: one submission per path, one path per student."""
+"""The class named on the command line: one submission per path, one path per student, and
+with a group roster (`--groups`), one submission per group."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import GraderError
+from grader.errors import GraderError, display_path
+from grader.gradebook.groups import GroupRoster
 from grader.grading import Submission, find_submission
+from grader.results import Group
+from grader.text import safe_text
 
 
 def collect_submissions(paths: Sequence[Path]) -> list[Submission]:
@@ -24,3 +29,42 @@ def collect_submissions(paths: Sequence[Path]) -> list[Submission]:
     if not submissions:
         raise GraderError("no submission given")
     return list(submissions.values())
+
+
+@dataclass(frozen=True)
+class GroupedClass:
+    """The class with its groups: a group's submission under the group's name, once."""
+
+    submissions: list[Submission]
+    groups: dict[str, Group]  # by the submission's id: those handed in by a group
+    notices: list[str]  # what the roster and the class disagree on, graded all the same
+
+
+def group_submissions(submissions: Sequence[Submission], roster: GroupRoster) -> GroupedClass:
+    """Each submission named after a group, or after one of its members (who handed it in for
+    the group), becomes the group's; two of one group is a usage error. A submission that is no
+    group and no member is graded as itself, and a group without a submission is reported."""
+    found = GroupedClass([], {}, list(roster.notices))
+    given: dict[str, Path] = {}
+    where = display_path(roster.path)
+    for submission in submissions:
+        name = submission.student
+        group = name if name in roster.members else roster.group_of(name)
+        if group is None:
+            found.notices.append(
+                f"{display_path(submission.path)}: '{safe_text(name, 80)}' is neither a group "
+                f"nor a student of {where}: graded as itself, in no group"
+            )
+            found.submissions.append(submission)
+            continue
+        if group in given:
+            raise GraderError(
+                f"{submission.path}: group '{group}' of {where} already handed in {given[group]}"
+            )
+        given[group] = submission.path
+        found.groups[group] = Group(group, roster.members[group])
+        found.submissions.append(Submission(group, submission.path))
+    for group, line in roster.lines.items():
+        if group not in given:
+            found.notices.append(f"{where}:{line}: group: '{group}' has no submission")
+    return found

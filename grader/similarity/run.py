@@ -20,6 +20,7 @@ import nbformat
 from grader.assignment.load import Assignment, find_assignment
 from grader.assignment.release import template_notebook
 from grader.errors import GraderError
+from grader.gradebook.groups import read_groups
 from grader.gradebook.store import CurrentResult, Gradebook
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
@@ -32,7 +33,6 @@ from grader.similarity.documents import (
     notebook_cells,
     solution_kgrams,
 )
-from grader.similarity.groups import read_groups
 from grader.similarity.render import render_similarity, similarity_csv
 from grader.submission import read_notebook
 
@@ -62,7 +62,7 @@ def similarity_report(
 
     `instructor`: graded ids that are the instructor's own notebooks (examples), not compared.
     """
-    declared = read_groups(groups) if groups is not None else set()
+    declared = read_groups(groups).pairs() if groups is not None else set()
     gradebook = _open_gradebook(out)
     try:
         current = gradebook.current(assignment.id)
