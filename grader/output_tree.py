@@ -130,7 +130,8 @@ class OutputTree:
 
     def add(self, report: GradeReport) -> GradeReport:
         """Penalise lateness, keep manual marks, commit to the gradebook, then write the files;
-        a group's result once per member (the first member's is returned).
+        a group's result once per member (its first member's is returned, under the group's
+        name: the progress line says which submission was graded).
 
         A student whose result cannot be stored or written is recorded in `failed`; the batch
         and the class files go on without them."""
@@ -143,7 +144,7 @@ class OutputTree:
             for member in group.members
         ]
         added = [self._guarded(r.student, partial(self._add, r, path)) for r in rows]
-        return added[0] or rows[0]
+        return replace(added[0] or rows[0], student=group.name)
 
     def _add(self, report: GradeReport, submitted: Path | None = None) -> GradeReport:
         path = submitted or self.paths.get(report.student)

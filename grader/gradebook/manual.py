@@ -74,34 +74,11 @@ def export_manual(
     current: Mapping[str, CurrentResult], template_sources: set[str], sheet: Path, limits: Limits
 ) -> int:
     """Write the sheet (.yaml or .csv) and the plots beside it; returns the number of entries."""
-    plots_dir = sheet.parent / f"{sheet.stem}-plots"
     entries: list[dict[str, Any]] = []
     for student, result in sorted(_marked_once(current).items()):
-        manual = [c for c in result.report.criteria if c.manual]
-        if not manual:
-            continue
-        text, plots = "", list[bytes]()
-        if result.submission is not None:
-            text, plots = student_material(result.submission, template_sources, limits)
-        plot_paths = []
-        for index, image in enumerate(plots, start=1):
-            target = plots_dir / student / f"plot-{index}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(image)
-            plot_paths.append(str(target.relative_to(sheet.parent)))
-        for criterion in manual:
-            entries.append(
-                {
-                    "student": student,
-                    "criterion": criterion.id,
-                    "max_points": criterion.max_points,
-                    "points": criterion.points if criterion.marked else None,
-                    "comment": criterion.comment or "",
-                    "text": text,
-                    "plots": plot_paths,
-                }
-            )
-        entries.extend(_adjustment_entries(current, result.report))
+        if any(c.manual for c in result.report.criteria):
+            entries += _criterion_entries(student, result, template_sources, sheet, limits)
+        entries += _adjustment_entries(current, result.report)
     sheet.parent.mkdir(parents=True, exist_ok=True)
     if sheet.suffix.lower() == ".csv":
         out = io.StringIO()
@@ -120,6 +97,34 @@ def export_manual(
             yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     return len(entries)
+
+
+def _criterion_entries(
+    student: str, result: CurrentResult, template_sources: set[str], sheet: Path, limits: Limits
+) -> list[dict[str, Any]]:
+    """The entries of one submission's manual criteria, its plots written beside the sheet."""
+    text, plots = "", list[bytes]()
+    if result.submission is not None:
+        text, plots = student_material(result.submission, template_sources, limits)
+    plot_paths = []
+    for index, image in enumerate(plots, start=1):
+        target = sheet.parent / f"{sheet.stem}-plots" / student / f"plot-{index}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(image)
+        plot_paths.append(str(target.relative_to(sheet.parent)))
+    return [
+        {
+            "student": student,
+            "criterion": criterion.id,
+            "max_points": criterion.max_points,
+            "points": criterion.points if criterion.marked else None,
+            "comment": criterion.comment or "",
+            "text": text,
+            "plots": plot_paths,
+        }
+        for criterion in result.report.criteria
+        if criterion.manual
+    ]
 
 
 def _marked_once(current: Mapping[str, CurrentResult]) -> dict[str, CurrentResult]:
