@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from nbformat.v4 import new_code_cell
 
 from grader.errors import ConfigError
 from grader.gradebook.groups import MAX_MEMBERS, MAX_ROSTER_BYTES, NAME_LIMIT, read_groups
@@ -109,15 +110,30 @@ def test_a_roster_gives_every_pair_of_a_group(tmp_path: Path) -> None:
     }
 
 
+SHARED = """
+def moyenne_ponderee(valeurs, poids):
+    total_poids = sum(poids)
+    cumul = 0.0
+    for valeur, p in zip(valeurs, poids):
+        cumul += valeur * p
+    return cumul / total_poids if total_poids else float("nan")
+"""
+
+
 def write_class(folder: Path) -> list[Path]:
+    """binome-1 and zoe share a function: similarity compares them."""
     course(folder / "course")
-    chloe = student_notebook(folder, "chloe")
-    book = nbformat.read(chloe, as_version=4)
-    book.cells[1].source = "total = 5.0"
-    nbformat.write(book, chloe)
-    formula = student_notebook(folder, "formula").rename(folder / "class" / "=SUM(1).ipynb")
+    paths = [student_notebook(folder, name) for name in ("binome-1", "chloe", "formula", "zoe")]
+    for path in paths:
+        book = nbformat.read(path, as_version=4)
+        if path.stem == "chloe":
+            book.cells[1].source = "total = 5.0"
+        elif path.stem != "formula":
+            book.cells.append(new_code_cell(SHARED))
+        nbformat.write(book, path)
+    paths[2] = paths[2].rename(folder / "class" / "=SUM(1).ipynb")
     (folder / "groups.csv").write_bytes(ROSTER.encode("cp1252"))
-    return [student_notebook(folder, "binome-1"), chloe, formula, student_notebook(folder, "zoe")]
+    return paths
 
 
 @pytest.fixture(scope="module")
@@ -286,3 +302,17 @@ def test_the_marking_page_marks_a_group_once(out: Path, browser: DevTools) -> No
         "hélène": "8.00",
         "ivan": "8.00",
     }
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_a_groups_submission_is_compared_once_under_its_name(
+    graded: tuple[Path, subprocess.CompletedProcess[str]], out: Path
+) -> None:
+    assignment = str(course_root(graded[0]))
+    compared = grader_command("similarity", str(out), "--assignment", assignment)
+    assert compared.returncode == 0, compared.stderr
+    with open(out / "similarity.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names = {row[column] for row in rows for column in ("student_1", "student_2")}
+    assert names == {"binome-1", "zoe"}  # not alice and bruno, who handed in one notebook

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
 from grader.errors import ConfigError
+from grader.gradebook.store import CurrentResult
 from grader.quiz.answers import decode, separator
 from grader.text import safe_text, spreadsheet_text, student_id
 
@@ -41,6 +43,19 @@ class GroupRoster:
     def pairs(self) -> set[frozenset[str]]:
         """Every pair of students who share a group (grader/similarity does not flag them)."""
         return {frozenset(p) for names in self.members.values() for p in combinations(names, 2)}
+
+
+def by_submission(current: Mapping[str, CurrentResult]) -> dict[str, CurrentResult]:
+    """Each graded submission once: a group's under the group's name (its first member's
+    result, which every member's repeats), a student's under theirs."""
+    once: dict[str, CurrentResult] = {}
+    for student, result in current.items():
+        group = result.report.group
+        if group is None:
+            once[student] = result
+        elif group.name not in once or student == group.members[0]:
+            once[group.name] = result
+    return once
 
 
 def read_groups(path: Path) -> GroupRoster:

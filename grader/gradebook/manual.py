@@ -24,6 +24,7 @@ import nbformat
 import yaml
 
 from grader.errors import ConfigError
+from grader.gradebook.groups import by_submission
 from grader.gradebook.store import CurrentResult
 from grader.results import Adjustment, CriterionScore, GradeReport
 from grader.sandbox.limits import Limits
@@ -75,7 +76,7 @@ def export_manual(
 ) -> int:
     """Write the sheet (.yaml or .csv) and the plots beside it; returns the number of entries."""
     entries: list[dict[str, Any]] = []
-    for student, result in sorted(_marked_once(current).items()):
+    for student, result in sorted(by_submission(current).items()):
         if any(c.manual for c in result.report.criteria):
             entries += _criterion_entries(student, result, template_sources, sheet, limits)
         entries += _adjustment_entries(current, result.report)
@@ -125,18 +126,6 @@ def _criterion_entries(
         for criterion in result.report.criteria
         if criterion.manual
     ]
-
-
-def _marked_once(current: Mapping[str, CurrentResult]) -> dict[str, CurrentResult]:
-    """Each submission once: a group's under the group's name (its first member's result)."""
-    once: dict[str, CurrentResult] = {}
-    for student, result in current.items():
-        group = result.report.group
-        if group is None:
-            once[student] = result
-        elif group.name not in once or student == group.members[0]:
-            once[group.name] = result
-    return once
 
 
 def _adjustment_entries(
