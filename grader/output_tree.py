@@ -97,6 +97,9 @@ class OutputTree:
             elif stored.submission_hash != submission_hash(submission.path, self.assignment.limits):
                 self.changes.regraded(["the submission"])
                 pending.append(submission)
+            elif self._regrouped(submission.student):
+                self.changes.regraded(["the group's members"])
+                pending.append(submission)
             else:
                 changed = changed_parts(stored.report.fingerprint, self.fingerprint)
                 need = needs(changed)
@@ -116,6 +119,23 @@ class OutputTree:
         """The students a submission's result is recorded for: itself, or its group's members."""
         group = self.groups.get(submitted)
         return group.members if group is not None else (submitted,)
+
+    def _regrouped(self, submitted: str) -> bool:
+        """The roster changed the students this submission is recorded for: a member added,
+        or a student's own submission now a group's."""
+        group = self.groups.get(submitted)
+        stored = [self.previous.get(student) for student in self.rows(submitted)]
+        return any(s is None or s.report.group != group for s in stored)
+
+    def _group_marks(self, report: GradeReport) -> GradeReport | None:
+        """For a member new to a group, the marks the group was given (on another member's
+        result; not that member's adjustment)."""
+        name = report.group.name if report.group else None
+        for member in report.group.members if report.group else ():
+            stored = self.previous.get(member)
+            if stored is not None and stored.report.group and stored.report.group.name == name:
+                return replace(stored.report, adjustment=None)
+        return None
 
     def _rewrite(self, student: str) -> None:
         stored = self.previous.get(student)
@@ -154,7 +174,7 @@ class OutputTree:
                 report, lateness(self.late, report.student, when, report.max_score)
             )
         stored = self.previous.get(report.student)
-        report = carry_marks(report, stored.report if stored else None)
+        report = carry_marks(report, stored.report if stored else self._group_marks(report))
         where = Path(os.path.abspath(path)) if path else None  # a student's link is not followed
         self.gradebook.record(self.run_id, report, where)
         self._write_files(report)

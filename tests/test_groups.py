@@ -269,15 +269,19 @@ def test_a_group_mark_is_every_members_and_an_adjustment_one_members(
     assert "Ajustement individuel" in bruno and "Absent à la soutenance." in bruno
     assert "Ajustement individuel" not in (out / "reports" / "alice.html").read_text("utf-8")
 
-    # Graded again, the group's marks and bruno's adjustment stay.
+    # carol joins binome-1: its notebook is graded again (nothing else is), for her too, with
+    # the group's marks; bruno keeps his adjustment.
+    roster = out.parent / "groups.csv"
+    roster.write_text(ROSTER + "binome-1;carol\r\n", "utf-8")
+    paths = [folder / "class" / name for name in ("binome-1.ipynb", "zoe.ipynb")]
     regrade = subprocess.run(
-        [*grade_command(course_root(folder), [folder / "class" / "binome-1.ipynb"], out),
-         "--force", "--groups", str(folder / "groups.csv")],
+        [*grade_command(course_root(folder), paths, out), "--groups", str(roster)],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert regrade.returncode == 0, regrade.stderr
+    assert "1 graded again: the group's members changed (1)" in regrade.stdout
     again = {row["student"]: row for row in gradebook_rows(out)}
-    assert (again["alice"]["score"], again["bruno"]["score"]) == ("9.0", "7.5")
+    assert [again[s]["score"] for s in ("alice", "bruno", "carol")] == ["9.0", "7.5", "9.0"]
 
 
 @pytest.mark.kernel
