@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,8 @@ class ClassRun:
     time_column: str = "submitted_at"  # that export's column of times
     mirror: Path = DEFAULT_ROOT  # the offline model cache
     similarity: bool = False  # then compare the class's code (grader/similarity)
+    moodle_zips: tuple[Path, ...] = ()  # Moodle's "Download all submissions" zips, also graded
+    moodle_roster: Path | None = None  # Moodle's grading worksheet: names its folders' students
     groups: Path | None = None  # a group roster: a group's submission graded once, for each
 
 
@@ -102,9 +105,9 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
 
     listener = listener or ClassListener()
     assignment = load_assignment(run.assignment)
-    batch, groups = _class(run, listener)
     jobs = run.jobs or default_jobs()
     with contextlib.ExitStack() as stack:
+        batch, groups = _grouped(run, _collect(run, assignment, stack), listener)
         # The batch's workers share their @reference values there (a Dask worker here too).
         store = stack.enter_context(run_store())
         options = _grade_options(run, assignment, batch, jobs, store)
@@ -132,23 +135,39 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
             completed = True
         finally:
             listener.grading_ended(completed)
-    current = tree.finish(run.junit)
-    if run.similarity:
-        from grader.similarity import similarity_report
+        current = tree.finish(run.junit)
+        if run.similarity:
+            from grader.similarity import similarity_report
 
-        similarity_report(run.out, assignment, lang=run.lang)
+            similarity_report(run.out, assignment, lang=run.lang)
     result.crashed.extend(tree.failed)
     students = {student for s in batch for student in tree.rows(s.student)}
     result.reports = [report for report in current if report.student in students]
     return result
 
 
-def _class(run: ClassRun, listener: ClassListener) -> tuple[list[Submission], dict[str, Group]]:
+def _collect(
+    run: ClassRun, assignment: Assignment, stack: contextlib.ExitStack
+) -> list[Submission]:
+    """The class's submissions, Moodle's zips extracted into a folder that lasts the run."""
+    from grader import moodle
+    from grader.roster import collect_submissions
+
+    paths = list(run.submissions)
+    if run.moodle_zips or any(path.suffix.lower() == ".zip" for path in paths):
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-moodle-"))
+        paths = moodle.expand_archives(paths, run.moodle_zips, Path(scratch), assignment.limits)
+    roster = moodle.read_roster(run.moodle_roster) if run.moodle_roster else None
+    return collect_submissions(paths, roster)
+
+
+def _grouped(
+    run: ClassRun, batch: list[Submission], listener: ClassListener
+) -> tuple[list[Submission], dict[str, Group]]:
     """The submissions to grade, a group's under its name, and the groups handing in."""
     from grader.gradebook.groups import read_groups
-    from grader.roster import collect_submissions, group_submissions
+    from grader.roster import group_submissions
 
-    batch = collect_submissions(list(run.submissions))
     if run.groups is None:
         return batch, {}
     grouped = group_submissions(batch, read_groups(run.groups))

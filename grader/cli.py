@@ -108,7 +108,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
-@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("submissions", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     required=True,
@@ -177,6 +177,19 @@ def main() -> None:
     help="The column of --submitted-at holding the time (ISO 8601).",
 )
 @click.option(
+    "--from-moodle",
+    "moodle_archives",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Moodle\'s "Download all submissions" zip: its folders are graded (a zip of such '
+    "folders among SUBMISSIONS is recognised too).",
+)
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Moodle's grading worksheet (CSV): names each Moodle folder's student by username.",
+)
+@click.option(
     "--groups",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Pairs and groups: a CSV group,student; a group's submission (named after the group "
@@ -202,6 +215,8 @@ def grade(
     extensions: Path | None,
     lms_export: Path | None,
     time_column: str,
+    moodle_archives: tuple[Path, ...],
+    roster: Path | None,
     groups: Path | None,
     mirror: Path,
     output_format: str,
@@ -239,6 +254,8 @@ def grade(
         time_column=time_column,
         mirror=mirror,
         similarity=compare_code,
+        moodle_zips=moodle_archives,
+        moodle_roster=roster,
         groups=groups,
     )
     terminal = output_format == "terminal"
@@ -395,6 +412,12 @@ def validate(assignment: Path, sandbox: BackendName, mirror: Path, output_format
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=True)
     validation = grader.validate_assignment(loaded, grader.prepare_mirror(loaded, mirror), backend)
+    if validation.preload is not None and output_format != "json":
+        click.echo(
+            f"preload: the solution imports {len(validation.preload.modules)} module(s) in "
+            f"{validation.preload.seconds:.1f} s; recorded for `preload: auto`",
+            err=True,
+        )
     points, total = validation.automatic
     if output_format == "json":
         payload = {

@@ -122,7 +122,7 @@ def _worker_warm_start(assignment: Assignment, options: GradeOptions) -> GradeOp
     ended with the worker (fresh kernels where it cannot start, as in a local batch)."""
     limits = kernel_limits(assignment, options)
     key = (
-        tuple(assignment.spec.preload),
+        tuple(assignment.preload),
         limits,
         options.mirror,
         options.sandbox,

@@ -31,7 +31,7 @@ from grader.results import (
     message_fields,
 )
 from grader.sandbox.boxes import KernelBox
-from grader.sandbox.execute import execute_notebook
+from grader.sandbox.execute import execute_notebook, kernel_modules
 from grader.sandbox.kernel_user import (
     mount_working_folder,
     unmount_working_folder,
@@ -62,6 +62,8 @@ class GradeOptions:
     fresh_kernels: bool = False  # never fork kernels from a warm parent (--fresh-kernels)
     warm_parent: Path | None = None  # the socket of the batch's warm parent, when it has one
     reference_store: Path | None = None  # where the run's @reference values are shared
+    # `validate` only: gets the names of the modules the kernel held once the cells ran.
+    kernel_modules: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,11 +154,16 @@ def _execute_and_check(
 ) -> tuple[ExecutionRecord, list[CheckResult]]:
     loop = asyncio.new_event_loop()
     executed = None
-    importing = import_in_background(assignment.spec.preload)
+    importing = import_in_background(assignment.preload)
     try:
         executed = loop.run_until_complete(
             execute_notebook(notebook, partial(_open_box, workdir, limits, options), limits)
         )
+        if options.kernel_modules is not None and executed.client is not None and executed.alive:
+            assert executed.client.kc is not None  # a client of a live kernel
+            options.kernel_modules.append(
+                loop.run_until_complete(kernel_modules(executed.client.kc))
+            )
         importing.join()  # the checks may import the same modules: never both at once
         code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
         probe = Notebook(

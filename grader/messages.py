@@ -419,7 +419,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.interrupted": (
         "La cellule {cell} a dépassé la limite de {limit} et a été interrompue ; les cellules "
         "suivantes ont été exécutées.",
-        "Cell {cell} went over its {limit} limit and was interrupted; the next cells were run.",
+        "Cell {cell} went over its time limit, {limit}, and was interrupted; the next cells "
+        "were run.",
     ),
     "limit.truncated": (
         "La sortie de la cellule {cell} dépassait la limite de {limit} : elle a été tronquée.",
@@ -445,8 +446,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.cell_timeout": (
         "La cellule {cell} a dépassé la limite de {limit} et ne répondait plus à "
         "l'interruption ; le noyau a été arrêté.",
-        "Cell {cell} went over its {limit} limit and did not answer the interrupt; the kernel "
-        "was stopped.",
+        "Cell {cell} went over its time limit, {limit}, and did not answer the interrupt; the "
+        "kernel was stopped.",
     ),
     "limit.memory": (
         "{subject} a dépassé la limite de mémoire de {limit} (processus enfants compris) ; le "
@@ -476,6 +477,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.startup_failed": (
         "Le noyau n'a pas pu démarrer : ce n'est pas de votre fait, l'enseignant a été prévenu.",
         "The kernel could not start: this is not your doing, the instructor has been told.",
+    ),
+    "shell.skipped": (
+        "Les commandes shell sont ignorées à la correction ; les paquets du cours sont déjà "
+        "installés.",
+        "Shell commands are skipped at grading; the course's packages are already installed.",
+    ),
+    "limit.cell_time": (
+        "{cpu} de calcul ({wall} de durée au plus)",
+        "{cpu} of computing time ({wall} in all at most)",
     ),
     "where.cell": ("la cellule {cell}", "cell {cell}"),
     "where.notebook": ("le notebook", "the notebook"),

@@ -10,10 +10,11 @@ from pathlib import Path
 import nbformat
 
 from grader.assignment.load import Assignment
+from grader.assignment.preload import PreloadRecord, parse_kernel_modules, store
 from grader.assignment.release import template_notebook
 from grader.grading import GradeOptions, Submission, grade_submission
 from grader.preload_imports import import_in_background
-from grader.results import CellStatus, GradeReport, Outcome
+from grader.results import CellStatus, ExecutionStatus, GradeReport, Outcome
 from grader.sandbox.selection import Backend
 from grader.warm_start import warm_kernels
 
@@ -23,6 +24,7 @@ class Validation:
     solution: GradeReport
     template: GradeReport
     problems: list[str]
+    preload: PreloadRecord | None = None  # what the solution imports, recorded
 
     @property
     def ok(self) -> bool:
@@ -48,27 +50,34 @@ def validate_assignment(
 ) -> Validation:
     """Grade the source notebook and the released template with every check, hidden included
     (in `sandbox`, by default the best confinement that works here)."""
-    options = GradeOptions(seed=secrets.randbits(64), mirror=mirror)
+    modules: list[str] = []  # the solution's kernel's, for `preload: auto`
+    options = GradeOptions(seed=secrets.randbits(64), mirror=mirror, kernel_modules=modules)
     if sandbox is not None:
         options = replace(options, sandbox=sandbox)
     problems = []
     # The checks run here, and need the libraries that the warm parent imports meanwhile.
-    importing = import_in_background(assignment.spec.preload)
+    importing = import_in_background(assignment.preload)
     with warm_kernels(assignment, options) as (options, notice):
-        if notice and options.warm_parent is None and options.sandbox.forks_kernels:
+        failed = notice and assignment.preload and options.warm_parent is None
+        if failed and options.sandbox.forks_kernels:
             problems.append(f"assignment.yaml: preload: {notice}")  # grade would fall back
         solution = grade_submission(
             assignment, Submission("solution", assignment.source_notebook), options
         )
+        options = replace(options, kernel_modules=None)  # the template's do not count
         with tempfile.TemporaryDirectory(prefix="grader-template-") as folder:
             path = Path(folder) / "template.ipynb"
             nbformat.write(template_notebook(assignment), path)  # type: ignore[no-untyped-call]
             template = grade_submission(assignment, Submission("template", path), options)
     importing.join()
+    # Recorded only from a solution that ran whole: a crashed one imports less than it needs.
+    ran = modules and solution.execution.status is ExecutionStatus.OK
+    record = store(assignment, parse_kernel_modules(modules[0])) if ran else None
     return Validation(
         solution,
         template,
         [*problems, *_solution_problems(solution), *_template_problems(template)],
+        record,
     )
 
 
@@ -87,7 +96,7 @@ def _solution_problems(solution: GradeReport) -> list[str]:
                 f"solution: {check.id} {check.outcome.value}: {check.message}"
                 + "".join(f"\n    {line}" for line in (check.detail or "").strip().splitlines())
             )
-    if solution.execution.message:
+    if solution.execution.message and solution.execution.status is not ExecutionStatus.OK:
         problems.append(f"solution: {solution.execution.message}")
     return problems
 

@@ -18,12 +18,20 @@ def start_warm_parent_for(
 ) -> tuple[WarmParent | None, str | None]:
     """The warm parent of the run's kernels, which imported the assignment's `preload:` once
     (None: they start fresh), and the one line that says which (None: nothing to preload)."""
-    if not assignment.spec.preload:
+    if not assignment.preload:
+        if assignment.spec.preload == "auto":
+            return None, "warm start: off (preload: auto, not recorded: run grader validate)"
         return None, None
     if options.fresh_kernels:
         return None, "warm start: off (--fresh-kernels); every kernel starts fresh"
     limits = kernel_limits(assignment, options)
-    return options.sandbox.start_warm_parent(assignment.spec.preload, limits, options.mirror)
+    record = assignment.preload_record
+    return options.sandbox.start_warm_parent(
+        assignment.preload,
+        limits,
+        options.mirror,
+        solution_seconds=record.seconds if record is not None else None,
+    )
 
 
 @contextmanager

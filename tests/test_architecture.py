@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "grader.graded_folder",
             "grader.marking",
             "grader.output_tree",
+            "grader.moodle",
             "grader.roster",
             "grader.validate",
             "grader.warm_start",

@@ -40,7 +40,7 @@ def grader_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_validate_passes() -> None:
     completed = grader_cli("validate", str(ASSIGNMENT))
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "tp3-prompting: valid: the solution scores 20 / 20" in completed.stdout
+    assert "tp3-prompting: valid: the solution scores full marks, 20 / 20" in completed.stdout
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,8 @@ def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(tmp_path: Path
     executed = run(tmp_path, "while True:\n    pass", "print('après')")
     assert statuses(executed) == [CellStatus.TIMEOUT, CellStatus.OK]
     assert executed.record.message == (
-        "La cellule 1 a dépassé la limite de 3 s et a été interrompue ; "
+        "La cellule 1 a dépassé la limite de 3 s de calcul (120 s de durée au plus) et a été "
+        "interrompue ; "
         "les cellules suivantes ont été exécutées."
     )
     assert executed.record.cells[0].error is not None
@@ -71,7 +72,8 @@ def test_a_loop_that_ignores_the_interrupt_is_killed_and_the_notebook_goes_on(
     assert statuses(executed) == [CellStatus.OK, CellStatus.TIMEOUT, CellStatus.OK]
     assert executed.record.status is ExecutionStatus.TIMEOUT
     assert executed.record.message == (
-        "La cellule 2 a dépassé la limite de 3 s et ne répondait plus à l'interruption ; "
+        "La cellule 2 a dépassé la limite de 3 s de calcul (120 s de durée au plus) et ne "
+        "répondait plus à l'interruption ; "
         "le noyau a été arrêté. Le notebook a été relancé dans un nouveau noyau sans la "
         "cellule 2 (les cellules précédentes ont été réexécutées) pour vérifier la suite."
     )

@@ -79,7 +79,8 @@ def attacks(port: int, assignment: Path, host_file: Path) -> dict[str, str]:
 
 
 # Each cell stays under the cell limit; together they pass the notebook's deadline.
-PAST_DEADLINE = ["import time\ntime.sleep(8)"] * 8
+# Past the notebook's 120 s (wall clock), though each cell stays within its limits.
+PAST_DEADLINE = ["import time\ntime.sleep(8)"] * 16
 
 
 def hostile(path: Path, *cells: str) -> Submission:
@@ -104,7 +105,6 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     spec.write_text(
         spec.read_text()
         .replace("cell_timeout: 15", "cell_timeout: 10")
-        .replace("notebook_timeout: 120", "notebook_timeout: 60")
         .replace("processes: 128", "processes: 64\n  message_size: 8 MiB")
     )
     host_file = tmp_path / "host-file.txt"
@@ -147,14 +147,13 @@ def test_hostile_notebooks_get_the_right_verdict_and_leave_the_host_alone(
     assert status["ignores-interrupt"] == "timeout"
     hostile_cell = len(nbformat.read(EXAMPLES / "alice.ipynb", as_version=4).cells) + 1
     assert message["ignores-interrupt"].startswith(
-        f"La cellule {hostile_cell} a dépassé la limite de 10 s et ne répondait plus à "
-        "l'interruption"
+        f"La cellule {hostile_cell} a dépassé la limite de 10 s de calcul"
     )
     assert status["output-flood"] == "output-limit", reports["output-flood"].execution.detail
     assert status["exits"] == "killed"
     assert last_cell("environment")[0] == "ok"
     assert status["past-deadline"] == "timeout"
-    assert message["past-deadline"].startswith("Le notebook a dépassé sa durée limite de 60 s")
+    assert message["past-deadline"].startswith("Le notebook a dépassé sa durée limite de 120 s")
     # What the notebook did before the attack is still graded, but past the deadline nothing is.
     for name in cells:
         if name != "past-deadline":

@@ -31,6 +31,7 @@ from tests.conftest import ROOT
 README = ROOT / "README.md"
 REASONS = {
     "needs a Dask cluster",
+    "needs a Moodle export",
     "needs an OpenAI-compatible endpoint",
     "needs a Hugging Face cache holding the real models",
     "runs the test suite",

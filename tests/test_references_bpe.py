@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -12,12 +13,14 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers.convert_slow_tokenizer import bytes_to_unicode as transformers_bytes_to_unicode
 
 from grader.references.bpe import (
+    GPT2_PRETOKENIZE,
     ByteLevelBPE,
     bpe_tokenize,
     bytes_to_unicode,
     merge_by_rank,
     train_bpe,
     train_byte_bpe,
+    underlying_bytes,
 )
 from grader.references.tokenization import gpt2_merges, gpt2_tokenizer
 
@@ -144,3 +147,53 @@ def test_byte_level_merges_encode_like_huggingface_byte_level_bpe() -> None:
     new_text = "Les langages modèles : l'été internationaux !"
     assert bpe.tokenize(new_text) == reference.encode(new_text).tokens
     assert bpe.encode(new_text) == reference.encode(new_text).ids
+
+
+def test_byte_level_ties_compare_the_underlying_bytes() -> None:
+    # "at" and " a" each occur once. In bytes, (a, t) > (space, a); in GPT-2's stand-ins the
+    # space is "Ġ" (U+0120), which sorts after "a": the stand-ins would pick (Ġ, a).
+    assert train_byte_bpe("at a", 1).merges == (("a", "t"),)
+    assert train_byte_bpe("at a", 2).merges == (("a", "t"), ("Ġ", "a"))
+
+
+def _train_on_bytes(text: str, num_merges: int) -> list[tuple[bytes, bytes]]:
+    """Second byte-level trainer working on the bytes themselves, never on stand-ins."""
+    pieces = Counter(
+        tuple(bytes([b]) for b in piece.encode()) for piece in GPT2_PRETOKENIZE.findall(text)
+    )
+    merges: list[tuple[bytes, bytes]] = []
+    for _ in range(num_merges):
+        pairs: Counter[tuple[bytes, bytes]] = Counter()
+        for symbols, frequency in pieces.items():
+            for pair in pairwise(symbols):
+                pairs[pair] += frequency
+        if not pairs:
+            break
+        best = max(pairs, key=lambda pair: (pairs[pair], pair))
+        merges.append(best)
+        updated: Counter[tuple[bytes, ...]] = Counter()
+        for symbols, frequency in pieces.items():
+            updated[tuple(_merge_bytes(symbols, best))] += frequency
+        pieces = updated
+    return merges
+
+
+def _merge_bytes(symbols: tuple[bytes, ...], pair: tuple[bytes, bytes]) -> list[bytes]:
+    merged: list[bytes] = []
+    i = 0
+    while i < len(symbols):
+        if symbols[i : i + 2] == pair:
+            merged.append(pair[0] + pair[1])
+            i += 2
+        else:
+            merged.append(symbols[i])
+            i += 1
+    return merged
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_byte_level_training_matches_a_trainer_on_bytes(seed: int) -> None:
+    text = _random_text(np.random.default_rng(200 + seed), 60, "ab é\xff")
+    merges = train_byte_bpe(text, 30).merges
+    expected = _train_on_bytes(text, 30)
+    assert [(underlying_bytes(a), underlying_bytes(b)) for a, b in merges] == expected

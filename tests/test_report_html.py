@@ -11,8 +11,8 @@ import pytest
 from grader.checks.api import CheckFailed
 from grader.checks.runner import Check, run_check
 from grader.report.html import render_report
-from grader.report.i18n import CATALOGUE, translator
-from grader.report.sections import SECTION_RENDERERS, array_comparison
+from grader.report.i18n import CATALOGUE, Lang, translator
+from grader.report.sections import SECTION_RENDERERS, array_comparison, render_section
 from grader.report.summary import render_summary
 from grader.results import CriterionScore, Outcome, Section
 from tests.report_builders import SECRET, late, make_report
@@ -174,3 +174,15 @@ def test_array_window_is_centred_on_the_worst_cell(
     row, col = (worst[-2], worst[-1]) if len(shape) > 1 else (0, worst[0])
     assert data["worst"] == [[row - top, col - left]]
     assert len(data["got"]) <= 8 and all(len(line) <= 8 for line in data["got"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [("fr", "poids : forme () au lieu de 2×2"), ("en", "poids: shape () instead of 2×2")],
+)
+def test_arrays_of_different_shapes_show_the_two_shapes(lang: Lang, sentence: str) -> None:
+    """A student's scalar where a matrix was expected: the check author's comparison does not
+    raise (it would be a check error, the instructor's), it says the two shapes."""
+    section = array_comparison(0.5, np.eye(2), "poids")
+    assert section.kind == "shapes"
+    assert sentence in render_section({"kind": section.kind, "data": section.data}, lang)

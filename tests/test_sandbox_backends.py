@@ -227,7 +227,21 @@ def test_detects_cgroup_v2_with_memory_and_pids(tmp_path: Path) -> None:
     (tmp_path / "unified/grading/cgroup.controllers").write_text("cpu memory pids\n")
     (tmp_path / "unified/grading/cgroup.subtree_control").write_text("")
     layout = detect_layout(UNIFIED_MOUNTINFO.format(root=tmp_path), UNIFIED_CGROUP)
-    assert layout == CgroupLayout(2, tmp_path / "unified/grading", tmp_path / "unified/grading")
+    grading = tmp_path / "unified/grading"
+    assert layout == CgroupLayout(2, grading, grading, grading)  # cpu.stat is always there
+
+
+def test_a_cpuacct_hierarchy_times_the_kernels(tmp_path: Path) -> None:
+    mountinfo = (
+        HYBRID_MOUNTINFO + "33 31 0:30 / {root}/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+    )
+    for folder in ("memory/process_api/abc", "pids", "unified", "cpu,cpuacct/grading"):
+        (tmp_path / folder).mkdir(parents=True)
+    layout = detect_layout(
+        mountinfo.format(root=tmp_path), HYBRID_CGROUP + "2:cpu,cpuacct:/grading\n"
+    )
+    assert layout.cpu_dir == tmp_path / "cpu,cpuacct/grading"
+    assert layout.describe() == "cgroup v1 memory+pids+cpuacct"
 
 
 def test_no_usable_cgroup_says_what_to_do(tmp_path: Path) -> None:

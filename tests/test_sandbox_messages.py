@@ -17,7 +17,8 @@ LIMITS = Limits(cell_timeout_s=30, notebook_timeout_s=300, memory_bytes=2 * 1024
         (
             ExecutionStatus.TIMEOUT,
             6,
-            "La cellule 7 a dépassé la limite de 30 s et ne répondait plus à l'interruption ; "
+            "La cellule 7 a dépassé la limite de 30 s de calcul (120 s de durée au plus) et ne "
+            "répondait plus à l'interruption ; "
             "le noyau a été arrêté.",
         ),
         (

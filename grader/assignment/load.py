@@ -5,8 +5,10 @@ from __future__ import annotations
 import fnmatch
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from grader.assignment.preload import PreloadRecord, recorded
 from grader.assignment.spec import AssignmentSpec, RubricSpec
 from grader.checks.runner import Check, load_checks
 from grader.errors import ConfigError
@@ -31,6 +33,18 @@ class Assignment:
     @property
     def limits(self) -> Limits:
         return self.spec.limits.to_limits()
+
+    @cached_property
+    def preload_record(self) -> PreloadRecord | None:
+        """What `validate` measured of this version of the assignment (None: nothing yet)."""
+        return recorded(self)
+
+    @property
+    def preload(self) -> tuple[str, ...]:
+        """The modules the warm parent imports: `preload:`, or, for `auto`, those recorded."""
+        if self.spec.preload != "auto":
+            return tuple(self.spec.preload)
+        return self.preload_record.modules if self.preload_record is not None else ()
 
     @property
     def source_notebook(self) -> Path:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from grader.sandbox.limits import Limits, format_size, parse_size
 from grader.specfile import Spec
 
 Size = int | str
+WALL_BACKSTOP = 4  # a cell's wall-clock limit, in multiples of its CPU limit, by default
 DEFAULT = Limits()
 
 
@@ -18,7 +19,8 @@ class LimitsSpec(Spec):
     """Per-submission limits; times in seconds, sizes in bytes or as "512 MiB"."""
 
     # The defaults are Limits' (the one source): a key absent from the YAML keeps its default.
-    cell_timeout: float = Field(default=DEFAULT.cell_timeout_s, gt=0)
+    cell_timeout: float = Field(default=DEFAULT.cell_timeout_s, gt=0)  # CPU seconds of the kernel
+    cell_wall_timeout: float | None = Field(default=None, gt=0)  # default: 4 × cell_timeout
     notebook_timeout: float = Field(default=DEFAULT.notebook_timeout_s, gt=0)
     memory: Size = format_size(DEFAULT.memory_bytes)
     processes: int = Field(default=DEFAULT.processes, ge=16)
@@ -50,9 +52,19 @@ class LimitsSpec(Spec):
         parse_size(value)
         return value
 
+    @model_validator(mode="after")
+    def _backstop_above_limit(self) -> LimitsSpec:
+        if self.cell_wall_timeout is not None and self.cell_wall_timeout < self.cell_timeout:
+            raise ValueError(
+                f"cell_wall_timeout ({self.cell_wall_timeout:g} s) must be at least "
+                f"cell_timeout ({self.cell_timeout:g} s of CPU time)"
+            )
+        return self
+
     def to_limits(self) -> Limits:
         return Limits(
             cell_timeout_s=self.cell_timeout,
+            cell_wall_timeout_s=self.cell_wall_timeout or WALL_BACKSTOP * self.cell_timeout,
             notebook_timeout_s=self.notebook_timeout,
             memory_bytes=parse_size(self.memory),
             processes=self.processes,
@@ -88,8 +100,9 @@ class AssignmentSpec(Spec):
     rubric: str  # relative to the assignment's folder, e.g. ../../rubrics/tp-attention.yaml
     data: list[str] = []  # files of the assignment's folder copied next to every submission
     models: list[str] = []  # Hugging Face models the notebook loads, served by the offline mirror
-    # Modules imported once per batch by the kernels' warm parent (grader/sandbox/warm.py).
-    preload: list[Annotated[str, Field(pattern=MODULE_NAME)]] = []
+    # Modules imported once per batch by the kernels' warm parent (grader/sandbox/warm.py);
+    # "auto": those the solution imports, as `grader validate` recorded them.
+    preload: list[Annotated[str, Field(pattern=MODULE_NAME)]] | Literal["auto"] = "auto"
     limits: LimitsSpec = LimitsSpec()
     late: LateSpec | None = None
 

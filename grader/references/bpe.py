@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -51,11 +51,15 @@ def pair_counts(words: Mapping[Symbols, int]) -> Counter[Merge]:
     return counts
 
 
-def learn_merges(words: Mapping[Symbols, int], num_merges: int) -> list[Merge]:
+def learn_merges(
+    words: Mapping[Symbols, int],
+    num_merges: int,
+    order: Callable[[str], str | bytes] = str,
+) -> list[Merge]:
     """The BPE loop: merge the most frequent pair `num_merges` times.
 
-    Ties go to the greatest pair in Python's order: by first symbol, then second, comparing
-    strings code point by code point (so "é" > "z" > "a").
+    Ties go to the greatest pair: by first symbol, then second, each compared through `order`
+    (by default the string itself, code point by code point, so "é" > "z" > "a").
 
     Stops early when no word has two symbols left.
     """
@@ -67,7 +71,7 @@ def learn_merges(words: Mapping[Symbols, int], num_merges: int) -> list[Merge]:
         counts = pair_counts(current)
         if not counts:
             break
-        best = max(counts, key=lambda pair: (counts[pair], pair))
+        best = max(counts, key=lambda pair: (counts[pair], order(pair[0]), order(pair[1])))
         merges.append(best)
         updated: Counter[Symbols] = Counter()
         for symbols, frequency in current.items():
@@ -131,6 +135,17 @@ def to_byte_symbols(piece: str) -> Symbols:
     return tuple(table[byte] for byte in piece.encode("utf-8"))
 
 
+@cache
+def _unicode_to_bytes() -> dict[str, int]:
+    return {char: byte for byte, char in bytes_to_unicode().items()}
+
+
+def underlying_bytes(symbol: str) -> bytes:
+    """The bytes a symbol of GPT-2's printable stand-ins is made of: "Ġt" -> b" t"."""
+    byte_of = _unicode_to_bytes()
+    return bytes(byte_of[char] for char in symbol)
+
+
 def _split_special(text: str, special_tokens: tuple[str, ...]) -> list[tuple[str, bool]]:
     """Chunks of `text`, each flagged True when it is one of the special tokens."""
     if not special_tokens:
@@ -187,7 +202,7 @@ class ByteLevelBPE:
 
     def decode(self, ids: Iterable[int]) -> str:
         by_id = {index: token for token, index in self.vocab.items()}
-        byte_of = {char: byte for byte, char in bytes_to_unicode().items()}
+        byte_of = _unicode_to_bytes()
         out = bytearray()
         for index in ids:
             token = by_id[index]
@@ -202,11 +217,12 @@ def train_byte_bpe(text: str, num_merges: int, special_tokens: Iterable[str] = (
     """GPT-2's variant of the trainer: bytes as initial symbols, GPT-2's pre-tokenisation.
 
     Special tokens are cut out of the text first: they are never split nor merged with anything.
-    Ties are broken as in the course's trainer (greatest pair).
+    Ties go to the greatest pair comparing the underlying bytes, as byte-level trainers do, not
+    the printable stand-ins: a space (0x20, shown "Ġ" U+0120) sorts before "t", not after.
     """
     specials = tuple(dict.fromkeys(special_tokens))
     pieces: Counter[Symbols] = Counter()
     for chunk, special in _split_special(text, specials):
         if not special:
             pieces.update(to_byte_symbols(piece) for piece in GPT2_PRETOKENIZE.findall(chunk))
-    return ByteLevelBPE(tuple(learn_merges(pieces, num_merges)), specials)
+    return ByteLevelBPE(tuple(learn_merges(pieces, num_merges, underlying_bytes)), specials)

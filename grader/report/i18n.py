@@ -103,6 +103,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "tokens_match": ("les tokens coïncident", "the tokens match"),
     "first_difference": ("premier écart au token {index}", "first difference at token {index}"),
     "mean": ("moyenne", "mean"),
+    "shapes_differ": (
+        "{what} : forme {got} au lieu de {expected}",
+        "{what}: shape {got} instead of {expected}",
+    ),
     # the class summary
     "class_summary": ("synthèse de la classe", "class summary"),
     "submissions_count": ("dépôts", "submissions"),

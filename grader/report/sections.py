@@ -30,11 +30,13 @@ WORST_CELLS = 3
 def array_comparison(
     got: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-8
 ) -> Section:
-    """A window of at most WINDOW x WINDOW cells around the worst one, both arrays side by side."""
+    """A window of at most WINDOW x WINDOW cells around the worst one, both arrays side by side;
+    of arrays whose shapes differ, the two shapes only (no cell compares with another)."""
     values = np.asarray(got, dtype=np.float64)
     reference = np.asarray(expected, dtype=np.float64)
     if values.shape != reference.shape:
-        raise ValueError(f"shapes differ: {values.shape} and {reference.shape}")
+        shapes = {"got_shape": list(values.shape), "expected_shape": list(reference.shape)}
+        return Section(kind="shapes", title=what, data={"what": what, **shapes})
     with np.errstate(invalid="ignore"):  # inf - inf is NaN: counted as the worst below
         excess = np.abs(values - reference) - (atol + rtol * np.abs(reference))
     excess = np.where(np.isnan(excess), np.inf, excess)
@@ -127,6 +129,17 @@ def render_array(data: dict[str, Any], lang: Lang) -> str:
     return f'<p class="meta">{caption}</p><div class="panes">{"".join(tables)}</div>'
 
 
+def render_shapes(data: dict[str, Any], lang: Lang) -> str:
+    t = translator(lang)
+    got, expected = (_shape(data[key]) for key in ("got_shape", "expected_shape"))
+    sentence = t("shapes_differ", what=data["what"], got=got, expected=expected)
+    return f'<p class="meta">{escape(sentence)}</p>'
+
+
+def _shape(dimensions: list[int]) -> str:
+    return "×".join(map(str, dimensions)) if dimensions else "()"
+
+
 def render_attention(data: dict[str, Any], lang: Lang) -> str:
     t = translator(lang)
     panes = [
@@ -179,6 +192,7 @@ SectionRenderer = Callable[[dict[str, Any], Lang], str]
 # the report provides (imported when a report first draws that kind). A new kind is one line.
 SECTION_RENDERERS: dict[str, SectionRenderer | str] = {
     "array": render_array,
+    "shapes": render_shapes,
     "attention": render_attention,
     "tokens": render_tokens,
     "bench": "grader.bench.report:render_bench_kind",

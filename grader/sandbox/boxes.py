@@ -300,6 +300,11 @@ class KernelBox:
             return ExecutionStatus.OUTPUT_LIMIT
         return ExecutionStatus.KILLED
 
+    def cpu_seconds(self) -> float | None:
+        """The CPU time the kernel's process tree has used so far, in seconds; None when this
+        box cannot measure it (cells are then timed by the wall clock)."""
+        return None
+
     def log_tail(self, size: int = 2000) -> str:
         """The end of the kernel's stdout/stderr, read through the grader's own descriptor (never
         by path, and without moving the offset the kernel writes at)."""

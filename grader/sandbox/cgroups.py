@@ -1,9 +1,11 @@
-"""One cgroup per kernel: memory and process limits on the whole process tree.
+"""One cgroup per kernel: memory and process limits on the whole process tree, and its CPU time.
 
 RLIMIT_AS only bounds one process and RLIMIT_NPROC is ignored when the host uid is 0, so the
 cgroup is what bounds a kernel and everything it forks. Both hierarchies are supported:
 v1 (separate `memory` and `pids` controllers, as on the course's machines) and v2 (one unified
-directory with memory.max, pids.max and cgroup.kill).
+directory with memory.max, pids.max and cgroup.kill). The CPU time the tree used (v1's
+`cpuacct` controller when it is mounted, v2's cpu.stat always) is the clock of a cell's time
+limit, so that a loaded machine does not cost a student points (grader/sandbox/execute.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONTROLLERS = ("memory", "pids")
+CPU_CONTROLLER = "cpuacct"  # v1 only, and optional: without it, cells are timed by the clock
 
 
 class CgroupUnavailable(Exception):
@@ -31,9 +34,11 @@ class CgroupLayout:
     version: int
     memory_dir: Path
     pids_dir: Path
+    cpu_dir: Path | None = None  # where the kernel's CPU time is read (None: not measured)
 
     def describe(self) -> str:
-        return f"cgroup v{self.version} memory+pids"
+        cpu = "+cpuacct" if self.cpu_dir is not None else " (no CPU accounting)"
+        return f"cgroup v{self.version} memory+pids{cpu}"
 
 
 def _cgroup_mounts(mountinfo: str) -> list[tuple[Path, str, str, set[str]]]:
@@ -88,17 +93,17 @@ def detect_layout(mountinfo: str | None = None, proc_cgroup: str | None = None) 
                     "as root or in a delegated cgroup "
                     "(systemd-run --user --scope -p Delegate=yes grader ...)"
                 )
-            return CgroupLayout(2, base, base)
+            return CgroupLayout(2, base, base, base)
     found: dict[str, Path] = {}
-    for controller in CONTROLLERS:
+    for controller in (*CONTROLLERS, CPU_CONTROLLER):
         for mount, root, fstype, options in mounts:
             if fstype == "cgroup" and controller in options and controller in own:
                 directory = _below(mount, root, own[controller])
                 if os.access(directory, os.W_OK):
                     found[controller] = directory
                 break
-    if len(found) == len(CONTROLLERS):
-        return CgroupLayout(1, found["memory"], found["pids"])
+    if all(controller in found for controller in CONTROLLERS):
+        return CgroupLayout(1, found["memory"], found["pids"], found.get(CPU_CONTROLLER))
     missing = ", ".join(c for c in CONTROLLERS if c not in found)
     raise CgroupUnavailable(
         f"no writable cgroup for {missing} (uid {os.getuid()}; cgroup v2 offers "
@@ -127,11 +132,12 @@ class KernelCgroup:
         name = "grader-" + uuid.uuid4().hex[:12]
         self.memory_dir = layout.memory_dir / name
         self.pids_dir = layout.pids_dir / name
+        self.cpu_dir = layout.cpu_dir / name if layout.cpu_dir is not None else None
         if layout.version == 2:
             self._enable_v2_controllers()
         created: list[Path] = []
         try:
-            for directory in dict.fromkeys([self.memory_dir, self.pids_dir]):
+            for directory in self._directories:
                 directory.mkdir()
                 created.append(directory)
             if layout.version == 2:
@@ -164,9 +170,25 @@ class KernelCgroup:
             (base / "cgroup.subtree_control").write_text(wanted)
 
     @property
+    def _directories(self) -> list[Path]:
+        """The kernel's cgroup in each hierarchy (one directory in v2)."""
+        return list(dict.fromkeys(d for d in (self.memory_dir, self.pids_dir, self.cpu_dir) if d))
+
+    @property
     def procs_files(self) -> list[Path]:
         """The cgroup.procs files the launcher writes its pid into before exec'ing the box."""
-        return [d / "cgroup.procs" for d in dict.fromkeys([self.memory_dir, self.pids_dir])]
+        return [d / "cgroup.procs" for d in self._directories]
+
+    def cpu_seconds(self) -> float | None:
+        """The CPU time (user + system) the kernel's whole tree has used; None if not measured."""
+        if self.cpu_dir is None:
+            return None
+        if self.layout.version == 2:
+            return _read_counter(self.cpu_dir / "cpu.stat", "usage_usec") / 1e6
+        try:
+            return int((self.cpu_dir / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError):
+            return None
 
     def oom_kills(self) -> int:
         """How many processes the memory limit killed."""
@@ -204,7 +226,7 @@ class KernelCgroup:
 
     def remove(self) -> None:
         self.kill_all()
-        for directory in dict.fromkeys([self.memory_dir, self.pids_dir]):
+        for directory in self._directories:
             _remove_dir(directory)
 
 

@@ -66,6 +66,9 @@ class ConfinedBox(KernelBox):
             await asyncio.to_thread(self.cgroup.remove)
             self.cgroup = None
 
+    def cpu_seconds(self) -> float | None:
+        return self.cgroup.cpu_seconds() if self.cgroup is not None else None
+
     def _cgroup_procs(self) -> list[Path]:
         """The files the launcher writes its pid to, joining the cgroup before the kernel runs."""
         return list(self.cgroup.procs_files) if self.cgroup else []

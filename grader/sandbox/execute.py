@@ -3,6 +3,11 @@
 Every failure of the student's code becomes data in the ExecutionRecord: a cell that raises, a
 cell timeout (interrupt, then kill), the notebook deadline, a dead kernel, too much output, a
 message that breaks the Jupyter protocol. Nothing a student does raises out of here.
+
+A cell's time limit counts the CPU time of the kernel's process tree (read from its cgroup), not
+the wall clock: on a loaded machine a correct cell takes longer but uses the same CPU, so it
+gets the same grade. A wall-clock backstop several times larger still ends a cell that waits
+(a sleep, a lock); a box that cannot count CPU time falls back to the wall clock.
 """
 
 from __future__ import annotations
@@ -39,18 +44,45 @@ from grader.sandbox.messages import (
     truncated_message,
 )
 from grader.sandbox.protocol import ProtocolViolation, violation
+from grader.sandbox.shell import KERNEL_SETUP, SKIPPED_MESSAGE, runs_shell
 
 _TRUNCATED = "\n[grader : sortie tronquée, limite de {limit} atteinte]\n"
 
 
+CLOCK_TICK_S = 0.25  # how often a running cell's time is looked at
+
+
+class CellClock:
+    """The time a cell has used: CPU seconds of the kernel's tree when `cpu` measures them (None
+    otherwise), against its limit, and wall-clock seconds against the backstop."""
+
+    def __init__(self, cpu: Callable[[], float | None], limits: Limits) -> None:
+        self.cpu = cpu
+        self.limits = limits
+        self.restart()
+
+    def restart(self) -> None:
+        """Count from now: at the start of the cell, and again after the interrupt (the grace)."""
+        self.cpu_start = self.cpu()
+        self.wall_start = time.monotonic()
+
+    def expired(self) -> bool:
+        wall = time.monotonic() - self.wall_start
+        used = self.cpu()
+        if used is None or self.cpu_start is None:
+            return wall >= self.limits.cell_timeout_s
+        return used - self.cpu_start >= self.limits.cell_timeout_s or (
+            wall >= self.limits.cell_wall_timeout_s
+        )
+
+
 class CappedNotebookClient(NotebookClient):
-    """nbclient with output caps and a timeout that interrupts first, then gives up."""
+    """nbclient with output caps; the cell's time limit is watched beside it (_watch_clock)."""
 
     def __init__(self, nb: NotebookNode, limits: Limits, km: AsyncKernelManager) -> None:
         super().__init__(
             nb,
             km=km,
-            timeout=limits.cell_timeout_s,
             allow_errors=True,
             record_timing=False,
         )
@@ -60,6 +92,7 @@ class CappedNotebookClient(NotebookClient):
         self.cell_output: dict[int, int] = {}
         self.truncated_cells: set[int] = set()
         self.interrupted = False
+        self.clock = CellClock(lambda: None, limits)
 
     def process_message(
         self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
@@ -98,15 +131,6 @@ class CappedNotebookClient(NotebookClient):
         self.cell_output[index] = used + size
         self.notebook_output += size
         return super().output(outs, msg, display_id, index)
-
-    async def _async_handle_timeout(
-        self, timeout: int, cell: NotebookNode | None = None
-    ) -> dict[str, Any] | None:
-        if not self.interrupted:  # first expiry: KeyboardInterrupt in the cell, then wait again
-            self.interrupted = True
-            await self.async_km.interrupt_kernel()
-            return None
-        raise CellTimeoutError("the cell ignored the interrupt")
 
 
 def _content_size(content: dict[str, Any]) -> int:
@@ -187,6 +211,7 @@ async def execute_notebook(nb: NotebookNode, open_box: OpenBox, limits: Limits) 
 async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> ExecutedNotebook:
     started = time.monotonic()
     deadline = started + limits.notebook_timeout_s
+    _clear_outputs(nb)
     box = open_box()
     client = await _start(nb, box, limits)
     if isinstance(client, ExecutedNotebook):
@@ -197,6 +222,8 @@ async def _execute(nb: NotebookNode, open_box: OpenBox, limits: Limits) -> Execu
     status, alive = ExecutionStatus.OK, True
     messages: list[Message] = []
     details: list[str] = []
+    if any(runs_shell(nb.cells[i].source) for i in code_cells):
+        messages.append(SKIPPED_MESSAGE)
     for position, index in enumerate(code_cells):
         outcome = await _run_cell(client, box, index, limits, deadline)
         records[index] = outcome.record
@@ -245,6 +272,7 @@ async def _start(
     try:
         client.kc = await box.start()
         client.kc.allow_stdin = False
+        await _without_shell(client.kc)
     except Exception as exc:  # StartupFailed, or a kernel that never answered
         detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
         record = ExecutionRecord(
@@ -256,6 +284,47 @@ async def _start(
         )
         return ExecutedNotebook(record, nb, None, box, alive=False)
     return client
+
+
+def _clear_outputs(nb: NotebookNode) -> None:
+    """Only what runs at grading counts: the outputs saved in the notebook (a stale error in a
+    cell since emptied, say) are dropped before any cell runs."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+
+async def _without_shell(kc: Any) -> None:
+    """Run grader/sandbox/shell.py's setup in the new kernel, silently, before any cell."""
+    reply = await _silent(kc, KERNEL_SETUP, {})
+    if reply.get("status") != "ok":
+        raise RuntimeError(f"the kernel's set-up failed: {reply!r:.500}")
+
+
+MODULES_EXPRESSION = "'\\n'.join(sorted(__import__('sys').modules))"
+
+
+async def kernel_modules(kc: Any) -> str:
+    """The names of the modules the kernel holds, one a line, as the repr of a str (the text
+    of MODULES_EXPRESSION); "" if it does not say. For `preload: auto`."""
+    answer: Any = await _silent(kc, "", {"modules": MODULES_EXPRESSION})
+    for key in ("user_expressions", "modules", "data", "text/plain"):  # any shape: kernel data
+        answer = answer.get(key) if isinstance(answer, dict) else None
+    return answer if isinstance(answer, str) else ""
+
+
+async def _silent(
+    kc: Any, code: str, expressions: dict[str, str], timeout_s: float = 30
+) -> dict[str, Any]:
+    """The content of the kernel's reply to `code`, run without output nor history."""
+    msg_id = kc.execute(code, silent=True, store_history=False, user_expressions=expressions)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        reply = await kc.get_shell_msg(timeout=max(0.0, deadline - time.monotonic()))
+        if reply["parent_header"].get("msg_id") == msg_id:
+            content: dict[str, Any] = reply["content"]
+            return content
 
 
 async def _replay(
@@ -273,18 +342,25 @@ async def _run_cell(
 ) -> _CellOutcome:
     cell = client.nb.cells[index]
     client.interrupted = False
+    client.clock = CellClock(box.cpu_seconds, limits)
     started = time.monotonic()
 
     def outcome(status: CellStatus, error: str | None = None) -> CellRecord:
         return CellRecord(index, status, round(time.monotonic() - started, 3), error)
 
     task = asyncio.ensure_future(client.async_execute_cell(cell, index))
+    watch = asyncio.ensure_future(_watch_clock(client))
     try:
-        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - time.monotonic()))
-        if not done:
+        done, _ = await asyncio.wait(
+            {task, watch},
+            timeout=max(0.0, deadline - time.monotonic()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        watch.cancel()
+        if task not in done:
             task.cancel()  # nbclient reports its cancellation as a dead kernel: ignore that
-            await asyncio.gather(task, return_exceptions=True)
-            raise TimeoutError
+            await asyncio.gather(task, watch, return_exceptions=True)
+            raise CellTimeoutError("the cell ignored the interrupt") if done else TimeoutError
         task.result()
     except CellTimeoutError:  # the cell ignored the interrupt
         await box.kill()
@@ -316,6 +392,21 @@ async def _run_cell(
         sentence = disk_full_message(limits, index) if _DISK_FULL in error else None
         return _CellOutcome(outcome(CellStatus.ERROR, error), ExecutionStatus.ERROR, sentence)
     return _CellOutcome(outcome(CellStatus.OK), ExecutionStatus.OK)
+
+
+async def _watch_clock(client: CappedNotebookClient) -> None:
+    """Interrupt the running cell when its clock expires; return when it expires again (the
+    cell ignored the interrupt). Beside nbclient, whose own timeout would stop its watch of
+    the kernel's life at its first expiry."""
+    while True:
+        await asyncio.sleep(CLOCK_TICK_S)
+        if not client.clock.expired():
+            continue
+        if client.interrupted:
+            return
+        client.interrupted = True  # KeyboardInterrupt in the cell, then as long again
+        await client.async_km.interrupt_kernel()
+        client.clock.restart()
 
 
 _DISK_FULL = f"[Errno {errno.ENOSPC}]"  # OSError's text when a write met the disk limit

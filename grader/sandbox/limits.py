@@ -42,7 +42,8 @@ def format_size(size: int) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    cell_timeout_s: float = 30.0
+    cell_timeout_s: float = 30.0  # CPU time of the kernel's tree, where its cgroup counts it
+    cell_wall_timeout_s: float = 120.0  # the backstop: a cell that waits (sleep, input) ends too
     notebook_timeout_s: float = 300.0
     memory_bytes: int = 2 * 1024**3  # cgroup on the whole tree; RLIMIT_AS slightly below
     processes: int = 128  # tasks (threads count too: torch and ipykernel start a dozen)

@@ -16,9 +16,18 @@ def french_size(value: int) -> str:
     return formats.size(value, "fr")
 
 
+def _cell_limit(limits: Limits) -> Message:
+    """A cell's two limits as a student reads them: its computing time, and its whole duration."""
+    return say(
+        "limit.cell_time",
+        cpu=seconds(limits.cell_timeout_s),
+        wall=seconds(limits.cell_wall_timeout_s),
+    )
+
+
 def interrupted_message(limits: Limits, cell_index: int) -> Message:
     """A cell stopped by the interrupt at its time limit: the notebook went on."""
-    return say("limit.interrupted", cell=cell_index + 1, limit=seconds(limits.cell_timeout_s))
+    return say("limit.interrupted", cell=cell_index + 1, limit=_cell_limit(limits))
 
 
 def truncated_message(limits: Limits, cell_index: int) -> Message:
@@ -52,7 +61,7 @@ def limit_message(
     if status == ExecutionStatus.TIMEOUT:
         if cell_index is None:
             return say("limit.notebook_timeout", limit=seconds(limits.notebook_timeout_s))
-        return say("limit.cell_timeout", cell=cell_index + 1, limit=seconds(limits.cell_timeout_s))
+        return say("limit.cell_timeout", cell=cell_index + 1, limit=_cell_limit(limits))
     if status == ExecutionStatus.MEMORY:
         return say("limit.memory", subject=subject, limit=size(limits.memory_bytes))
     if status == ExecutionStatus.OUTPUT_LIMIT:

@@ -78,11 +78,16 @@ class Backend:
         return self.name != "none" and CONFINEMENTS[self.name].forked_box is not None
 
     def start_warm_parent(
-        self, preload: Sequence[str], limits: Limits, mirror: Path | None
+        self,
+        preload: Sequence[str],
+        limits: Limits,
+        mirror: Path | None,
+        solution_seconds: float | None = None,
     ) -> tuple[WarmParent | None, str]:
         """A warm parent for this backend's kernels (None: they start fresh), and the line
-        that says which. The caller stops the parent."""
-        return start_warm_parent(preload, self.name, limits, mirror)
+        that says which (and how much of the solution's import time it covers). The caller
+        stops the parent."""
+        return start_warm_parent(preload, self.name, limits, mirror, solution_seconds)
 
     def on_this_machine(self) -> Backend:
         """The same decision where this process runs (a Dask worker): the same confinement with

@@ -103,6 +103,7 @@ def serve(socket_path: str, config: dict[str, Any]) -> None:
         except Exception as exc:
             _say(ok=False, reason=f"preload: import {name} failed: {type(exc).__name__}: {exc}")
             return
+    preloaded = time.perf_counter() - started
     for name in ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "pyseccomp"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -122,7 +123,8 @@ def serve(socket_path: str, config: dict[str, Any]) -> None:
     listener.bind(socket_path)
     os.chmod(socket_path, stat.S_IRUSR | stat.S_IWUSR)
     listener.listen(64)
-    _say(ok=True, seconds=round(time.perf_counter() - started, 3), modules=len(sys.modules))
+    seconds = round(time.perf_counter() - started, 3)
+    _say(ok=True, seconds=seconds, preload_seconds=round(preloaded, 3), modules=len(sys.modules))
     _serve_forever(listener)
 
 
