@@ -11,10 +11,10 @@ from pathlib import Path
 from grader.errors import GraderError, display_path
 from grader.gradebook.groups import GroupRoster
 from grader.grading import Submission, find_submission
-from grader.moodle import moodle_student
+from grader.moodle import moodle_student, parse_folder
 from grader.results import Group
 from grader.submission import is_folder
-from grader.text import safe_text
+from grader.text import safe_text, student_id
 
 
 def collect_submissions(
@@ -48,14 +48,15 @@ class GroupedClass:
 
 def group_submissions(submissions: Sequence[Submission], roster: GroupRoster) -> GroupedClass:
     """Each submission named after a group, or after one of its members (who handed it in for
-    the group), becomes the group's; two of one group is a usage error. A submission that is no
-    group and no member is graded as itself, and a group without a submission is reported."""
+    the group), or a Moodle group submission's folder, becomes the group's; two of one group is
+    a usage error. A submission that is no group and no member is graded as itself, and a group
+    without a submission is reported."""
     found = GroupedClass([], {}, list(roster.notices))
     given: dict[str, Path] = {}
     where = display_path(roster.path)
     for submission in submissions:
         name = submission.student
-        group = name if name in roster.members else roster.group_of(name)
+        group = _group(submission, roster)
         if group is None:
             found.notices.append(
                 f"{display_path(submission.path)}: '{safe_text(name, 80)}' is neither a group "
@@ -74,3 +75,17 @@ def group_submissions(submissions: Sequence[Submission], roster: GroupRoster) ->
         if group not in given:
             found.notices.append(f"{where}:{line}: group: '{group}' has no submission")
     return found
+
+
+def _group(submission: Submission, roster: GroupRoster) -> str | None:
+    """The group a submission is handed in by: named after it, after a member, or a Moodle
+    group submission's folder `<group>_<group number>_assignsubmission_file_`."""
+    name = submission.student
+    if name in roster.members:
+        return name
+    if (member := roster.group_of(name)) is not None:
+        return member
+    folder = parse_folder(submission.path.name) if is_folder(submission.path) else None
+    if folder is None or folder.plugin != "file":
+        return None
+    return roster.moodle_group(student_id(folder.name))

@@ -3,8 +3,8 @@ then a class graded once by the real CLI with a roster (real kernels), its per-m
 group's manual marks and one member's adjustment, and the marking page naming the group once.
 
 The class: binome-1 hands in `binome-1.ipynb` (right: 4 points), chloe hands in `chloe.ipynb` for
-binome-2 (wrong: 0), the group `=SUM(1)` (a formula) hands in under its name, zoe is in no group,
-binome-3 hands in nothing. The roster is a French spreadsheet's: cp1252, `;`, `groupe;étudiant`.
+binome-2 (wrong: 0), binome_3 through Moodle's group submission folder, the group `=SUM(1)` (a
+formula) under its name; zoe is in no group, binome-4 hands in nothing. The roster is a French spreadsheet's: cp1252, `;`, `groupe;étudiant`.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ __all__ = ["browser"]  # the fixture, shared with tests/test_marking.py
 
 ROSTER = (
     "groupe;étudiant\r\nbinome-1;alice\r\nbinome-1;bruno\r\nbinome-2;chloe\r\nbinome-2;david\r\n"
-    "binome-3;eve\r\nbinome-3;farid\r\n=SUM(1);hélène\r\n=SUM(1);ivan\r\n"
+    "binome_3;eve\r\nbinome_3;farid\r\n=SUM(1);hélène\r\n=SUM(1);ivan\r\n"
+    "binome-4;gaspard\r\nbinome-4;hugo\r\n"
 )
-MEMBERS = ["alice", "bruno", "chloe", "david", "hélène", "ivan"]
+MEMBERS = ["alice", "bruno", "chloe", "david", "eve", "farid", "hélène", "ivan"]
+MOODLE = "binome 3_42_assignsubmission_file_"  # Moodle writes a group's _ as a space
 
 
 def roster_file(tmp_path: Path, content: bytes) -> Path:
@@ -132,8 +134,10 @@ def write_class(folder: Path) -> list[Path]:
             book.cells.append(new_code_cell(SHARED))
         nbformat.write(book, path)
     paths[2] = paths[2].rename(folder / "class" / "=SUM(1).ipynb")
+    (folder / "class" / MOODLE).mkdir()
+    moodle = student_notebook(folder, "eve").rename(folder / "class" / MOODLE / "rendu.ipynb")
     (folder / "groups.csv").write_bytes(ROSTER.encode("cp1252"))
-    return paths
+    return [*paths, moodle.parent]
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +177,7 @@ def test_a_group_is_graded_once_and_every_member_gets_a_row(
     assert {s: (float(r["score"]), r["group"]) for s, r in rows.items()} == {
         "alice": (4.0, "binome-1"), "bruno": (4.0, "binome-1"),
         "chloe": (0.0, "binome-2"), "david": (0.0, "binome-2"),
+        "eve": (4.0, "binome_3"), "farid": (4.0, "binome_3"),
         "hélène": (4.0, "'=SUM(1)"), "ivan": (4.0, "'=SUM(1)"),  # no formula runs
         "zoe": (4.0, ""),
     }  # fmt: skip
@@ -180,7 +185,7 @@ def test_a_group_is_graded_once_and_every_member_gets_a_row(
         s: float(r["score"]) for s, r in rows.items()
     }
     assert "groupe binome-2 : chloe, david" in moodle(out)["david"]["TP rédaction (feedback)"]
-    assert "graded 4 notebook(s)" in done.stdout  # once per group
+    assert "graded 5 notebook(s)" in done.stdout  # once per group
     for member in MEMBERS:
         scope = json.loads((out / "gradescope" / f"{member}.json").read_text("utf-8"))
         assert scope["score"] == float(rows[member]["score"])
@@ -193,13 +198,14 @@ def test_a_group_is_graded_once_and_every_member_gets_a_row(
         stored = dict(db.execute("SELECT student, submission FROM results").fetchall())
     assert stored["alice"] == stored["bruno"] == str(folder / "class" / "binome-1.ipynb")
     assert stored["david"] == str(folder / "class" / "chloe.ipynb")
+    assert stored["farid"] == str(folder / "class" / MOODLE)
     bruno = (out / "reports" / "bruno.html").read_text("utf-8")
     assert "Groupe binome-1" in bruno and "rendu en groupe avec alice, bruno" in bruno
     roster = folder / "groups.csv"
     assert f"{roster}: not UTF-8, read as cp1252 or Latin-1" in done.stderr
     assert f"'zoe' is neither a group nor a student of {roster}: graded as itself" in done.stderr
-    assert f"{roster}:6: group: 'binome-3' has no submission" in done.stderr
-    assert "eve" not in rows
+    assert f"{roster}:10: group: 'binome-4' has no submission" in done.stderr
+    assert "hugo" not in rows
 
 
 @pytest.mark.parametrize(
@@ -294,6 +300,7 @@ def test_the_marking_page_marks_a_group_once(out: Path, browser: DevTools) -> No
             "=SUM(1) (hélène, ivan)",
             "binome-1 (alice, bruno)",
             "binome-2 (chloe, david)",
+            "binome_3 (eve, farid)",
             "zoe",
         ]
         add_item(page, "4", "Analyse juste.")

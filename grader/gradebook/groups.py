@@ -40,6 +40,11 @@ class GroupRoster:
     def group_of(self, student: str) -> str | None:
         return next((g for g, names in self.members.items() if student in names), None)
 
+    def moodle_group(self, shown: str) -> str | None:
+        """The group a Moodle group submission's folder names: Moodle writes the group's name
+        with its underscores as spaces (then cleans it as a file name)."""
+        return next((g for g in self.members if g.replace("_", " ") == shown), None)
+
     def pairs(self) -> set[frozenset[str]]:
         """Every pair of students who share a group (grader/similarity does not flag them)."""
         return {frozenset(p) for names in self.members.values() for p in combinations(names, 2)}
