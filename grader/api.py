@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from grader.assignment.load import Assignment
     from grader.batch import BatchResult
+    from grader.gradebook.groups import GroupRoster
     from grader.gradebook.late import LatePolicy
     from grader.grading import GradeOptions, Submission
     from grader.output_tree import OutputTree
@@ -101,13 +102,15 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
     from grader.batch import grade_batch
     from grader.checks.reference import run_store
     from grader.cores import default_jobs
+    from grader.gradebook.groups import read_groups
     from grader.output_tree import OutputTree
 
     listener = listener or ClassListener()
     assignment = load_assignment(run.assignment)
     jobs = run.jobs or default_jobs()
     with contextlib.ExitStack() as stack:
-        batch, groups = _grouped(run, _collect(run, assignment, stack), listener)
+        roster = read_groups(run.groups) if run.groups else None
+        batch, groups = _grouped(run, _collect(run, assignment, stack, roster), roster, listener)
         # The batch's workers share their @reference values there (a Dask worker here too).
         store = stack.enter_context(run_store())
         options = _grade_options(run, assignment, batch, jobs, store)
@@ -147,7 +150,10 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
 
 
 def _collect(
-    run: ClassRun, assignment: Assignment, stack: contextlib.ExitStack
+    run: ClassRun,
+    assignment: Assignment,
+    stack: contextlib.ExitStack,
+    groups: GroupRoster | None = None,
 ) -> list[Submission]:
     """The class's submissions, Moodle's zips extracted into a folder that lasts the run."""
     from grader import moodle
@@ -158,19 +164,24 @@ def _collect(
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-moodle-"))
         paths = moodle.expand_archives(paths, run.moodle_zips, Path(scratch), assignment.limits)
     roster = moodle.read_roster(run.moodle_roster) if run.moodle_roster else None
-    return collect_submissions(paths, roster)
+    return collect_submissions(paths, roster, groups)
 
 
 def _grouped(
-    run: ClassRun, batch: list[Submission], listener: ClassListener
+    run: ClassRun, batch: list[Submission], roster: GroupRoster | None, listener: ClassListener
 ) -> tuple[list[Submission], dict[str, Group]]:
     """The submissions to grade, a group's under its name, and the groups handing in."""
-    from grader.gradebook.groups import read_groups
     from grader.roster import group_submissions
 
-    if run.groups is None:
+    if roster is None:
         return batch, {}
-    grouped = group_submissions(batch, read_groups(run.groups))
+    grouped = group_submissions(batch, roster)
+    if run.moodle_roster is not None:  # the class list: its students in no group are named
+        from grader.moodle import read_roster
+        from grader.roster import ungrouped
+
+        names = read_roster(run.moodle_roster).values()
+        grouped.notices.extend(ungrouped(run.moodle_roster, names, roster))
     for line in grouped.notices:
         listener.notice(line)
     return grouped.submissions, grouped.groups

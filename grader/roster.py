@@ -4,7 +4,7 @@ with a group roster (`--groups`), one submission per group."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +18,20 @@ from grader.text import safe_text, student_id
 
 
 def collect_submissions(
-    paths: Sequence[Path], roster: Mapping[str, str] | None = None
+    paths: Sequence[Path],
+    roster: Mapping[str, str] | None = None,
+    groups: GroupRoster | None = None,
 ) -> list[Submission]:
     """One submission per path; two paths giving one student id is a usage error. A Moodle
-    folder's student is named by `roster` (participant number -> username; grader/moodle.py)."""
+    folder's student is named by `roster` (participant number -> username; grader/moodle.py),
+    unless it is the group submission of one of `groups` (its number is the group's, which a
+    participant may hold too)."""
     submissions: dict[str, Submission] = {}
     for path in paths:
         if not os.path.lexists(path):  # a link, even a broken one, is graded: its report says why
             raise GraderError(f"{path}: no such submission (a notebook or a student's folder)")
-        moodle = moodle_student(path, roster) if is_folder(path) else None
+        worksheet = None if groups is not None and moodle_group(path, groups) else roster
+        moodle = moodle_student(path, worksheet) if is_folder(path) else None
         submission = Submission(moodle, path) if moodle else find_submission(path)
         if submission.student in submissions:
             other = submissions[submission.student].path
@@ -79,13 +84,29 @@ def group_submissions(submissions: Sequence[Submission], roster: GroupRoster) ->
 
 def _group(submission: Submission, roster: GroupRoster) -> str | None:
     """The group a submission is handed in by: named after it, after a member, or a Moodle
-    group submission's folder `<group>_<group number>_assignsubmission_file_`."""
+    group submission's folder."""
     name = submission.student
     if name in roster.members:
         return name
     if (member := roster.group_of(name)) is not None:
         return member
-    folder = parse_folder(submission.path.name) if is_folder(submission.path) else None
+    return moodle_group(submission.path, roster)
+
+
+def moodle_group(path: Path, roster: GroupRoster) -> str | None:
+    """The group of a Moodle group submission's folder:
+    `<group>_<group number>_assignsubmission_file_`."""
+    folder = parse_folder(path.name) if is_folder(path) else None
     if folder is None or folder.plugin != "file":
         return None
     return roster.moodle_group(student_id(folder.name))
+
+
+def ungrouped(worksheet: Path, students: Iterable[str], roster: GroupRoster) -> list[str]:
+    """A line for each student of the class list (Moodle's worksheet) in no group."""
+    where = display_path(roster.path)
+    return [
+        f"{display_path(worksheet)}: '{safe_text(name, 80)}' is in no group of {where}"
+        for name in sorted({student_id(student) for student in students})
+        if roster.group_of(name) is None
+    ]

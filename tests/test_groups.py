@@ -137,6 +137,11 @@ def write_class(folder: Path) -> list[Path]:
     (folder / "class" / MOODLE).mkdir()
     moodle = student_notebook(folder, "eve").rename(folder / "class" / MOODLE / "rendu.ipynb")
     (folder / "groups.csv").write_bytes(ROSTER.encode("cp1252"))
+    worksheet = (
+        "Identifier,Username\nParticipant 42,zoe\nParticipant 43,jules\nParticipant 44,ivan\n"
+    )
+    # Moodle's worksheet, the class list; participant 42 shares the group's number 42.
+    (folder / "worksheet.csv").write_text(worksheet, "utf-8")
     return [*paths, moodle.parent]
 
 
@@ -147,7 +152,10 @@ def graded(
     """The class graded once by the real CLI with its roster; tests use copies of `out`."""
     folder = tmp_path_factory.mktemp("groups")
     paths = write_class(folder)
-    command = grade_command(course_root(folder), paths, folder / "out", "--groups")
+    worksheet = str(folder / "worksheet.csv")
+    command = grade_command(
+        course_root(folder), paths, folder / "out", "--roster", worksheet, "--groups"
+    )
     done = subprocess.run(
         [*command, str(folder / "groups.csv")], capture_output=True, text=True, cwd=ROOT
     )
@@ -206,6 +214,10 @@ def test_a_group_is_graded_once_and_every_member_gets_a_row(
     assert f"'zoe' is neither a group nor a student of {roster}: graded as itself" in done.stderr
     assert f"{roster}:10: group: 'binome-4' has no submission" in done.stderr
     assert "hugo" not in rows
+    worksheet = folder / "worksheet.csv"
+    assert [line for line in done.stderr.splitlines() if "in no group of" in line] == [
+        f"grader: {worksheet}: '{name}' is in no group of {roster}" for name in ("jules", "zoe")
+    ]
 
 
 @pytest.mark.parametrize(
