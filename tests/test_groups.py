@@ -286,6 +286,11 @@ def test_a_group_mark_is_every_members_and_an_adjustment_one_members(
     bruno = (out / "reports" / "bruno.html").read_text("utf-8")
     assert "Ajustement individuel" in bruno and "Absent à la soutenance." in bruno
     assert "Ajustement individuel" not in (out / "reports" / "alice.html").read_text("utf-8")
+    english = grader_command("report", str(out), "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    bruno = (out / "reports" / "bruno.html").read_text("utf-8")
+    assert "Group binome-1" in bruno and "handed in as a group with alice, bruno" in bruno
+    assert "Individual adjustment" in bruno and "-1.5 point(s) on your grade alone" in bruno
 
     # carol joins binome-1: its notebook is graded again (nothing else is), for her too, with
     # the group's marks; bruno keeps his adjustment.
