@@ -223,6 +223,7 @@ def _marked_students(name: str, current: Mapping[str, GradeReport]) -> list[str]
 
 
 def _apply_mark(sheet: Path, mark: Mark, report: GradeReport, field: str) -> GradeReport:
+    """One entry of the sheet in one student's report: a criterion's mark or an adjustment."""
     if mark.criterion == ADJUSTMENT:
         if abs(mark.points) > report.max_score:
             raise ConfigError(
