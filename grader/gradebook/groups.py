@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from grader.errors import ConfigError
+from grader.errors import ConfigError, display_path
 from grader.gradebook.store import CurrentResult
 from grader.quiz.answers import decode, separator
 from grader.text import safe_text, spreadsheet_text, student_id
@@ -74,7 +74,7 @@ def read_groups(path: Path) -> GroupRoster:
         raise ConfigError(path, f"the group roster is larger than {MAX_ROSTER_BYTES} bytes")
     guessed: list[str] = []
     text = decode(path, content, None, guessed)
-    notices = [f"{path}: not UTF-8, read as cp1252 or Latin-1"] if guessed else []
+    notices = [f"{display_path(path)}: not UTF-8, read as cp1252 or Latin-1"] if guessed else []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
     columns = _columns(path, next(reader, []))
     roster = GroupRoster(path, {}, {}, notices)
