@@ -14,7 +14,7 @@ TEST_PACKAGES := $(DEMO_PACKAGES) chromium
 install-demo:
 	$(call apt_install,$(DEMO_PACKAGES))
 	$(PIP) install -q torch==2.13.0  # first: a CPU build; a later range must not pull CUDA
-	$(PIP) install -q -e .
+	$(PIP) install -q -e '.[instructor]'  # every extra: the demo grades a class in the sandbox
 
 # What the tests need besides: Chromium (the reports are opened in it) and the dev tools.
 install:

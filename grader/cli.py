@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import grader
+from grader import distribution
 from grader.api import ClassListener, ClassPlan, ClassRun
 from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
@@ -63,6 +64,8 @@ class Commands(click.Group):
         "similarity": "grader.similarity.cli:similarity",
     }
 
+    extras = {"mark": "mark"}  # a command whose module imports an extra's package
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
@@ -83,9 +86,25 @@ class Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             module, attribute = self.lazy[name].split(":")
-            command: click.Command = getattr(importlib.import_module(module), attribute)
+            try:
+                loaded = importlib.import_module(module)
+            except ImportError as exc:
+                extra = self.extras.get(name)
+                if extra is None:
+                    raise
+                raise click.ClickException(
+                    str(distribution.missing_extra(exc, extra, f"grader {name}"))
+                ) from exc
+            command: click.Command = getattr(loaded, attribute)
             return command
         return super().get_command(ctx, name)
+
+
+def _show_version(ctx: click.Context, value: bool) -> None:
+    """--version, looked up only when asked (click's own looks the distribution up by name)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"grader ({distribution.DISTRIBUTION}) {distribution.version()}")
+        ctx.exit()
 
 
 def _short_help(target: str, width: int) -> str:
@@ -101,7 +120,14 @@ def _short_help(target: str, width: int) -> str:
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="grader")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _show_version(ctx, value),
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Grade Jupyter notebooks in sandboxed kernels against reference implementations."""
 
@@ -352,12 +378,22 @@ def _print_class_summary(reports: list[GradeReport], out: Path) -> None:
     type=click.Path(path_type=Path),
     help="The assignment folder [default: found from the notebook's metadata].",
 )
+@click.option(
+    "--junit",
+    type=click.Path(path_type=Path),
+    help="Also write JUnit XML here (a student repository's CI: one test case per check).",
+)
 @SANDBOX
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
 def check(
-    notebook: Path, assignment: Path | None, sandbox: BackendName, mirror: Path, output_format: str
+    notebook: Path,
+    assignment: Path | None,
+    junit: Path | None,
+    sandbox: BackendName,
+    mirror: Path,
+    output_format: str,
 ) -> None:
     """Self-check NOTEBOOK before handing it in: the public checks only.
 
@@ -366,6 +402,10 @@ def check(
       grader check tp-attention.ipynb
     """
     from grader.api import check_notebook
+    from grader.atomic import write_text_atomic
+    from grader.gradebook.export import junit_xml
+    from grader.messages import say
+    from grader.report.check_lines import self_check_lines
     from grader.results import report_to_dict
     from grader.sandbox.selection import select_backend
 
@@ -373,23 +413,15 @@ def check(
     backend = select_backend(sandbox, "check")
     click.echo(backend.notice, err=output_format == "json")
     report = check_notebook(loaded, notebook, backend, mirror)
+    if junit is not None:
+        write_text_atomic(junit, junit_xml([report]))
     if output_format == "json":
         click.echo(json.dumps(report_to_dict(report), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{loaded.spec.title} — vérifications publiques de {notebook.name}")
-        if report.execution.message:
-            click.echo(f"  ! {report.execution.message}")
-        for skipped in report.execution.skipped_files:
-            click.echo(f"  ! {skipped.path} : {skipped.message}")
-        for result in report.checks:
-            mark = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "·", "check-error": "?"}[
-                result.outcome
-            ]
-            click.echo(f"  {mark} {result.id} : {result.message}")
-        click.echo(
-            f"Note indicative (vérifications publiques seulement) : "
-            f"{format_points(report.score)} / {format_points(report.max_score)}"
-        )
+        title = say("selfcheck.title", title=loaded.spec.title, name=notebook.name)
+        click.echo(title.text("fr"))
+        for line in self_check_lines(loaded, report):
+            click.echo(line)
     sys.exit(verdict(report.all_passed, bool(report.check_errors)))
 
 

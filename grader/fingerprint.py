@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 import grader.references
+from grader import distribution
 from grader.assignment.load import Assignment
 
 RUBRIC = "rubric"
@@ -100,7 +101,7 @@ def _references_digest() -> str:
 
 @cache
 def _grader_version() -> str:
-    return importlib.metadata.version("grader")
+    return distribution.version()
 
 
 @cache

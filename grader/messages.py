@@ -115,6 +115,12 @@ def _size(value: Any, lang: Lang) -> str:
     return formats.size(value, lang)
 
 
+def _points(value: Any, lang: Lang) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError("points are a number")
+    return formats.points(float(value), lang)
+
+
 def _seconds(value: Any, lang: Lang) -> str:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError("a duration is a number")
@@ -122,7 +128,7 @@ def _seconds(value: Any, lang: Lang) -> str:
 
 
 # Quantities with a unit: say("size", value=1024**3) -> "1 Gio" / "1 GiB".
-_UNITS = {"size": _size, "seconds": _seconds}
+_UNITS = {"size": _size, "seconds": _seconds, "points": _points}
 
 
 def size(value: int) -> Message:
@@ -133,11 +139,16 @@ def seconds(value: float) -> Message:
     return Message("seconds", {"value": value})
 
 
+def points(value: float) -> Message:
+    return Message("points", {"value": value})
+
+
 # key -> (French, English). Placeholders are the parameters; `join.*` entries are separators.
 CATALOGUE: dict[str, tuple[str, str]] = {
     "join.sentences": (" ", " "),
     "join.clauses": (" ; ", "; "),
     "join.or": (" ou ", " or "),
+    "join.and": (" et ", " and "),
     # what a value is (grader.checks.expect)
     "kind.object": ("un objet {type}", "a {type} object"),
     "kind.array": ("un tableau de forme {shape}", "an array of shape {shape}"),
@@ -306,6 +317,45 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "le notebook {name} est illisible ({error})",
         "the notebook {name} cannot be read ({error})",
     ),
+    # a self-check's lines: grader check and verifier() (grader.report.check_lines)
+    "selfcheck.title": (
+        "{title} — vérifications publiques de {name}",
+        "{title} — public checks of {name}",
+    ),
+    "selfcheck.title_live": ("{title} — vérifications publiques", "{title} — public checks"),
+    "selfcheck.unknown_part": (
+        "partie inconnue : {part} (les parties : {parts})",
+        "unknown part: {part} (the parts: {parts})",
+    ),
+    "selfcheck.usage": (
+        'verifier("partie") ou verifier() — les parties : {parts}',
+        'verifier("part") or verifier() — the parts: {parts}',
+    ),
+    "selfcheck.saved_notebook_only": (
+        "cette vérification lit le notebook enregistré (ses cellules, leurs sorties) : "
+        "lancez grader check sur le fichier",
+        "this check reads the saved notebook (its cells, their outputs): run grader check on "
+        "the file",
+    ),
+    "selfcheck.execution": ("Exécution : {status}", "Execution: {status}"),
+    "selfcheck.cell": ("cellule {number} : {status}", "cell {number}: {status}"),
+    "selfcheck.total": (
+        "Note indicative : {points} / {public} sur les vérifications publiques",
+        "Indicative mark: {points} / {public} on the public checks",
+    ),
+    "selfcheck.hidden_to_come": (
+        "{points} points de vérifications cachées",
+        "{points} points of hidden checks",
+    ),
+    "selfcheck.manual_to_come": (
+        "{points} points notés à la main",
+        "{points} points marked by hand",
+    ),
+    "selfcheck.to_come": (
+        "{total} ; {items} s'y ajouteront à la correction",
+        "{total}; {items} will be added at grading",
+    ),
+    "selfcheck.out_of": ("{text} (sur {total})", "{text} (out of {total})"),
     # grader.checks.runner
     "check.passed": ("correct", "correct"),
     "check.hidden_skipped": (

@@ -48,7 +48,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "grader.workers",
         ),
     ),
-    ("grading", ("grader.grading", "grader.preload_imports")),
+    ("grading", ("grader.grading", "grader.preload_imports", "grader.selfcheck")),
     (
         "domain",
         (
@@ -78,6 +78,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "grader.atomic",
             "grader.cores",
             "grader.crashes",
+            "grader.distribution",
             "grader.errors",
             "grader.formats",
             "grader.lazy",

@@ -36,6 +36,7 @@ REASONS = {
     "needs a Hugging Face cache holding the real models",
     "runs the test suite",
     "serves a page until Ctrl-C",
+    "installs from PyPI",
 }
 BLOCK = re.compile(r"(?:<!-- readme-test: (?P<mark>[^>]*?) -->\n)?```bash\n(?P<body>.*?)```", re.S)
 

@@ -25,7 +25,7 @@ from grader.graded_folder import rerender
 from grader.similarity.compare import outlier_threshold
 from grader.similarity.documents import fingerprint, make_template, notebook_cells
 from grader.similarity.run import code_cells, similarity_report
-from tests.conftest import EXAMPLES, TP_ATTENTION, grader_command
+from tests.conftest import EXAMPLES, TP_ATTENTION, grader_command, make_notebook
 from tests.similarity_class import (
     disguised,
     graded_folder,
@@ -103,6 +103,14 @@ def test_the_template_renamed_and_commented_has_no_fingerprint() -> None:
     found = make_template(code_cells(template))
     cells, _ = notebook_cells(nbformat.writes(disguised(template)).encode())
     assert fingerprint("vide", cells, found).fingerprints == {}
+
+
+def test_the_released_self_check_cells_are_not_compared() -> None:
+    """Every student's notebook holds the loading cell grader release wrote: it is no one's."""
+    notebook = make_notebook("def f(x):\n    return x * 3 + 1", "verifier()")
+    notebook.cells[1].metadata["grader"] = {"self_check": True}
+    cells, _ = notebook_cells(nbformat.writes(notebook).encode())
+    assert [cell.source for cell in cells] == ["def f(x):\n    return x * 3 + 1"]
 
 
 def test_declared_groups_are_marked_not_flagged(compared: Compared) -> None:

@@ -65,6 +65,17 @@ class Assignment:
             for criterion in self.rubric.criteria
         }
 
+    def hidden_checks(self) -> dict[str, list[str]]:
+        """Criterion id -> the ids of its hidden checks: those checks.py defines, or, in a
+        released bundle, those its rubric names without shipping them."""
+        hidden = {c.id for c in self.checks if c.hidden}
+        return {
+            criterion.id: [i for i in checks if i in hidden] + criterion.hidden_checks
+            for criterion, checks in zip(
+                self.rubric.criteria, self.criterion_checks().values(), strict=True
+            )
+        }
+
 
 def load_assignment(path: str | Path) -> Assignment:
     """`path` is the assignment's folder or its assignment.yaml."""
@@ -153,8 +164,14 @@ def _cross_check(rubric: Loaded[RubricSpec], checks: list[Check], checks_path: P
         seen_ids.add(criterion.id)
         if criterion.manual and criterion.checks:
             raise rubric.error(("criteria", number, "checks"), "a manual criterion has no checks")
-        if not criterion.manual and not criterion.checks:
+        if not criterion.manual and not (criterion.checks or criterion.hidden_checks):
             raise rubric.error(("criteria", number), "lists no checks (or set manual: true)")
+        for position, check_id in enumerate(criterion.hidden_checks):
+            if any(c.id == check_id for c in checks):
+                raise rubric.error(
+                    ("criteria", number, "hidden_checks", position),
+                    f"'{check_id}' is defined in {checks_path.name}: list it in `checks`",
+                )
         for position, pattern in enumerate(criterion.checks):
             matched = [c.id for c in checks if fnmatch.fnmatchcase(c.id, pattern)]
             if not matched:

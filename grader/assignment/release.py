@@ -13,6 +13,7 @@ import yaml
 
 from grader.assignment.load import Assignment
 from grader.assignment.public_checks import public_checks_source
+from grader.assignment.self_check_cells import with_self_check
 from grader.errors import ConfigError
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -69,26 +70,43 @@ def template_notebook(assignment: Assignment) -> nbformat.NotebookNode:
 
 
 def public_rubric(assignment: Assignment) -> str:
-    """The rubric as students see it: each criterion with its public checks only."""
+    """The rubric as students see it: each criterion with its public checks, and the ids of its
+    hidden ones (their code stays behind) so that a self-check names them and their points."""
     public = [check.id for check in assignment.checks if not check.hidden]
+    hidden = assignment.hidden_checks()
     criteria = []
     for criterion in assignment.rubric.criteria:
         kept = [p for p in criterion.checks if any(fnmatch.fnmatchcase(i, p) for i in public)]
-        if kept or criterion.manual:
-            criteria.append({**criterion.model_dump(mode="json"), "checks": kept})
+        dumped = criterion.model_dump(mode="json", exclude_defaults=True)
+        entry = {**dumped, "checks": kept}
+        if hidden[criterion.id]:
+            entry["hidden_checks"] = hidden[criterion.id]
+        criteria.append(entry)
     rubric = {"assignment": assignment.id, "criteria": criteria}
     return yaml.safe_dump(rubric, allow_unicode=True, sort_keys=False)
 
 
+def bundle_files(assignment: Assignment) -> dict[str, str]:
+    """The bundle's texts a self-check needs: the public checks, the public rubric and the
+    assignment's spec naming them (its data files are the student's, beside the notebook)."""
+    spec = assignment.spec.model_dump(mode="json", exclude_defaults=True)
+    spec.update(
+        notebook=Path(assignment.spec.notebook).name, checks="checks.py", rubric="rubric.yaml"
+    )
+    spec.pop("data", None)
+    return {
+        "assignment.yaml": yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
+        "checks.py": public_checks_source(assignment.checks_path, assignment.checks),
+        "rubric.yaml": public_rubric(assignment),
+    }
+
+
 def release(assignment: Assignment, out: Path) -> Path:
-    """Write the student bundle to out/<id>/ and return that folder."""
+    """Write the student bundle to out/<id>/ and return that folder: the template with its
+    self-check cells (grader.assignment.self_check_cells), the public files, the data."""
     bundle = out / assignment.id
     bundle.mkdir(parents=True, exist_ok=True)
-    notebook_name = Path(assignment.spec.notebook).name
-    nbformat.write(template_notebook(assignment), bundle / notebook_name)  # type: ignore[no-untyped-call]
-    checks = public_checks_source(assignment.checks_path, assignment.checks)
-    (bundle / "checks.py").write_text(checks, "utf-8")
-    (bundle / "rubric.yaml").write_text(public_rubric(assignment), encoding="utf-8")
+    files = bundle_files(assignment)
     data = []
     for relative in assignment.spec.data:
         source, target = assignment.root / relative, bundle / Path(relative).name
@@ -97,10 +115,17 @@ def release(assignment: Assignment, out: Path) -> Path:
         else:
             shutil.copyfile(source, target)
         data.append(Path(relative).name)
-    spec = assignment.spec.model_dump(mode="json", exclude_defaults=True)
-    spec.update(notebook=notebook_name, checks="checks.py", rubric="rubric.yaml")
     if data:
-        spec["data"] = data
-    text = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
-    (bundle / "assignment.yaml").write_text(text, encoding="utf-8")
+        spec = yaml.safe_load(files["assignment.yaml"])
+        files_on_disk = {**files, "assignment.yaml": _with_data(spec, data)}
+    else:
+        files_on_disk = files
+    for name, text in files_on_disk.items():
+        (bundle / name).write_text(text, encoding="utf-8")
+    template = with_self_check(template_notebook(assignment), assignment, files)
+    nbformat.write(template, bundle / Path(assignment.spec.notebook).name)  # type: ignore[no-untyped-call]
     return bundle
+
+
+def _with_data(spec: dict[str, object], data: list[str]) -> str:
+    return yaml.safe_dump({**spec, "data": data}, allow_unicode=True, sort_keys=False)

@@ -117,6 +117,9 @@ class CriterionSpec(Spec):
     # « erreur reportée »: a check that passes with the reference of a wrong upstream function
     # (grader/checks/carry.py) counts as passed
     carry_forward: bool = True
+    # In a released rubric only: the ids of the criterion's hidden checks, which the bundle does
+    # not ship; a self-check names them and counts their points as still to come.
+    hidden_checks: list[str] = []
 
 
 class RubricSpec(Spec):

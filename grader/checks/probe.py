@@ -28,7 +28,7 @@ import re
 import stat
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,8 +89,9 @@ class Unsupported:
 
 # Runs inside the kernel once, in a namespace of its own (it leaves no name in the student's):
 # registers the comm target TARGET, whose every message is one request, answered by one comm
-# message holding JSON. Whatever it sends back is untrusted.
-_KERNEL_SIDE = r"""
+# message holding JSON. Whatever it sends back is untrusted. An in-notebook self-check
+# (grader.selfcheck) runs the same answers in the student's own process, without the comm.
+KERNEL_ANSWERS = r"""
 import base64, io, json, traceback
 import numpy as np
 
@@ -178,7 +179,10 @@ def respond(request, ns):
         return {"value": encode(result)}
     except BaseException as exc:
         return raised(exc)
+"""
 
+# The kernel side proper: a comm target whose every message is one request.
+_KERNEL_COMM = r"""
 def opened(comm, open_message):
     def reply(message):
         request = json.loads(message["content"]["data"]["request"])
@@ -187,6 +191,7 @@ def opened(comm, open_message):
 
 get_ipython().kernel.comm_manager.register_target(TARGET, opened)
 """
+_KERNEL_SIDE = KERNEL_ANSWERS + _KERNEL_COMM
 
 # Evaluated as a user expression of an empty execute request, the target's name appended: not
 # as cell code, which ipykernel hashes in pure Python (~0.4 ms per KB) and IPython tokenises.
@@ -320,7 +325,7 @@ class Notebook:
     def __init__(
         self,
         executed: ExecutedNotebook,
-        source: str,
+        source: str | Callable[[], str],
         probe_timeout_s: float,
         loop: asyncio.AbstractEventLoop,
         workdir: Path | None = None,
@@ -328,7 +333,9 @@ class Notebook:
     ) -> None:
         self._executed = executed
         self._workdir = workdir  # the kernel's working folder, where the notebook writes files
-        self.source = source  # the submission's code, magics turned into Python
+        # the submission's code, magics turned into Python; a callable computes it when a check
+        # first reads it (IPython's transformer takes a second to import)
+        self._source = source
         self._timeout = probe_timeout_s
         self._loop = loop
         self._alive = executed.alive
@@ -340,6 +347,12 @@ class Notebook:
     @property
     def alive(self) -> bool:
         return self._alive
+
+    @property
+    def source(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
 
     @contextlib.contextmanager
     def standing_in(self, stand_ins: Sequence[StandIn]) -> Iterator[None]:
@@ -419,14 +432,22 @@ class Notebook:
         return content
 
     def _ask(self, request: dict[str, Any], subject: Message) -> Any:
-        if not self._alive or self._executed.client is None:
-            raise KernelUnavailable(say("probe.kernel_gone", subject=subject))
         try:
-            answer = self._loop.run_until_complete(
-                self._exchange(self._executed.client, request, subject)
-            )
+            answer = self._answer(request, subject)
         except ProbeError as problem:
             raise _without_frames(problem) from None
+        return self._value(answer, request, subject)
+
+    def _answer(self, request: dict[str, Any], subject: Message) -> dict[str, Any]:
+        """The kernel's answer to `request`, bounded and parsed, not yet decoded."""
+        if not self._alive or self._executed.client is None:
+            raise KernelUnavailable(say("probe.kernel_gone", subject=subject))
+        return self._loop.run_until_complete(
+            self._exchange(self._executed.client, request, subject)
+        )
+
+    def _value(self, answer: dict[str, Any], request: dict[str, Any], subject: Message) -> Any:
+        """The value an answer holds, or the probe's error it says."""
         if "__missing__" in answer:
             key = "probe.missing_function" if request["op"] == "call" else "probe.missing_variable"
             raise MissingName(say(key, name=str(answer["__missing__"])))
@@ -445,10 +466,18 @@ class Notebook:
     ) -> dict[str, Any]:
         if self._comm_id is None:
             await self._open_channel(client, subject)
+        content = {"comm_id": self._comm_id, "data": {"request": self._request(request)}}
+        payload = await self._until_done(client, _send(client.kc, "comm_msg", content), subject)
+        return self._parsed(payload, subject)
+
+    def _request(self, request: dict[str, Any]) -> str:
+        """The request as the kernel side reads it, with the current stand-ins."""
         if self._stand_ins:
             request = {**request, "stand_ins": self._stand_ins}
-        content = {"comm_id": self._comm_id, "data": {"request": json.dumps(request)}}
-        payload = await self._until_done(client, _send(client.kc, "comm_msg", content), subject)
+        return json.dumps(request)
+
+    def _parsed(self, payload: bytes | None, subject: Message) -> dict[str, Any]:
+        """The kernel side's JSON answer, within the answer's bounds."""
         if payload is None:
             raise ProbeError(say("probe.no_value", subject=subject))
         try:

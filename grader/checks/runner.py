@@ -85,6 +85,18 @@ def check_rng(seed: int, check_id: str, student: str) -> np.random.Generator:
     )
 
 
+PUBLIC_SEED = 0
+
+
+def inputs_rng(check: Check, seed: int, student: str) -> np.random.Generator:
+    """A hidden check's inputs are secret (`check_rng`); a public check's are the same for every
+    run and student: its code is in the student's hands anyway, and so `grader grade`, `grader
+    check` and the in-notebook `verifier()` say the same thing of the same answer."""
+    if check.hidden:
+        return check_rng(seed, check.id, student)
+    return check_rng(PUBLIC_SEED, check.id, "")
+
+
 def run_checks(
     checks: list[Check],
     nb: Notebook | None,
@@ -109,14 +121,14 @@ def run_checks(
         elif nb is None:
             results.append(_not_run(check, execution))
         else:
-            results.append(run_check(check, nb, check_rng(seed, check.id, student)))
+            results.append(run_check(check, nb, inputs_rng(check, seed, student)))
             called[check.id] = set(nb.called)
     if nb is None:
         return results
     probe = nb
 
     def rerun(check: Check) -> CheckResult:
-        return run_check(check, probe, check_rng(seed, check.id, student))
+        return run_check(check, probe, inputs_rng(check, seed, student))
 
     return carry_forward(checks, results, called, probe, rerun)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.distribution import missing_extra
 from grader.similarity.documents import Document, K
 
 SOLUTION_WEIGHT = 0.2
@@ -122,7 +123,10 @@ def shared_weights(documents: Sequence[Document], weights: dict[int, float]) -> 
 
     One sparse product, in C: a fingerprint held by half of a class of 300 adds its weight to
     11 000 pairs, which a loop over pairs in Python would pay for each fingerprint."""
-    from scipy import sparse  # 0.8 s to import: `import grader` (every command) does not pay it
+    try:
+        from scipy import sparse  # 0.8 s to import: `import grader` (every command) does not pay it
+    except ImportError as exc:
+        raise missing_extra(exc, "similarity", "grader similarity") from exc
 
     columns = {h: column for column, h in enumerate(weights)}
     rows, cols = [], []

@@ -19,6 +19,7 @@ from nbformat.v4 import new_markdown_cell
 
 from grader.assignment.public_checks import public_checks_source
 from grader.assignment.release import strip_solutions
+from grader.assignment.self_check_cells import BUNDLE_FILES, decode_bundle
 from grader.checks import expect
 from grader.checks.api import CheckFailed
 from grader.checks.runner import Check, load_checks, run_check
@@ -274,13 +275,19 @@ def test_the_released_bundle_leaks_nothing_and_checks_the_template(tmp_path: Pat
     completed = grader_command("release", str(folder), "--out", str(tmp_path / "dist"))
     assert completed.returncode == 0, completed.stderr
     bundle = tmp_path / "dist" / "tp-double"
-    shipped = "".join(p.read_text() for p in bundle.iterdir())
-    assert "17.25" not in shipped and "POOL" not in shipped and "return 2 * x" not in shipped
     notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
-    assert [c.source for c in notebook.cells][1:] == ["", "Réponse."]
+    carried = decode_bundle(
+        "".join(re.findall(r'^ +"([\w+/=]+)"$', notebook.cells[0].source, re.M))
+    )
+    assert carried == {name: (bundle / name).read_text() for name in BUNDLE_FILES}
+    shipped = "".join([*(p.read_text() for p in bundle.iterdir()), *carried.values()])
+    assert "17.25" not in shipped and "POOL" not in shipped and "return 2 * x" not in shipped
+    template = [c.source for c in notebook.cells if "grader" not in c.metadata]
+    assert template[1:] == ["", "Réponse."]
     checked = grader_command("check", str(bundle / "tp-double.ipynb"))
     assert checked.returncode == 1, checked.stderr  # the template implements nothing
-    assert "double.exemple" in checked.stdout and "double.cache" not in checked.stdout
+    assert "double.exemple : la fonction `double` n'est pas encore implémentée" in checked.stdout
+    assert "double.cache : vérification cachée : exécutée à la correction" in checked.stdout
 
 
 def test_release_refusal_exits_2_naming_the_line(tmp_path: Path) -> None:

@@ -479,4 +479,4 @@ def test_grader_check_of_a_linked_notebook_says_it_was_not_read(tmp_path: Path) 
     assert checked.returncode == 1, checked.stdout + checked.stderr
     assert "  ! le notebook tp.ipynb n'a pas été lu : lien symbolique\n" in checked.stdout
     assert "  ! tp.ipynb : fichier ignoré : lien symbolique\n" in checked.stdout
-    assert "Note indicative (vérifications publiques seulement) : 0 / 20" in checked.stdout
+    assert "Note indicative : 0 / 10,43 sur les vérifications publiques ;" in checked.stdout
