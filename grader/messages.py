@@ -239,6 +239,103 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{what} : {got} éléments, ce n'est pas le bon nombre",
         "{what}: {got} items, which is the wrong number",
     ),
+    "expect.not_number": (
+        "{what} : un nombre est attendu, reçu {got}",
+        "{what}: a number was expected, got {got}",
+    ),
+    "trend.unusable": (
+        "{what} : il faut au moins deux valeurs finies, autant que de points en abscisse",
+        "{what}: at least two finite values are needed, as many as the points on the x axis",
+    ),
+    "trend.not_increasing": (
+        "{what} : la tendance n'est pas croissante (corrélation de rang {rho})",
+        "{what}: the trend is not increasing (rank correlation {rho})",
+    ),
+    "trend.not_decreasing": (
+        "{what} : la tendance n'est pas décroissante (corrélation de rang {rho})",
+        "{what}: the trend is not decreasing (rank correlation {rho})",
+    ),
+    "slope.unusable": (
+        "{what} : une pente log–log demande au moins deux points strictement positifs",
+        "{what}: a log–log slope needs at least two strictly positive points",
+    ),
+    "slope.outside": (
+        "{what} : pente log–log {got}, attendu entre {low} et {high}",
+        "{what}: log–log slope {got}, expected between {low} and {high}",
+    ),
+    "slope.outside_hidden": (
+        "{what} : la pente log–log {got} n'est pas dans l'intervalle attendu",
+        "{what}: the log–log slope {got} is outside the expected range",
+    ),
+    "bound.below": (
+        "{what} : {got}, attendu au moins {floor}",
+        "{what}: {got}, expected at least {floor}",
+    ),
+    "bound.below_hidden": (
+        "{what} : {got} est sous le seuil attendu",
+        "{what}: {got} is below the expected threshold",
+    ),
+    "bound.above": (
+        "{what} : {got}, attendu au plus {ceiling}",
+        "{what}: {got}, expected at most {ceiling}",
+    ),
+    "bound.above_hidden": (
+        "{what} : {got} dépasse le seuil attendu",
+        "{what}: {got} is above the expected threshold",
+    ),
+    # figures as data (grader.checks.expect_figures)
+    "figure.none": (
+        "{what} : le notebook n'a tracé aucune figure matplotlib",
+        "{what}: the notebook drew no matplotlib figure",
+    ),
+    "figure.unmet": ("{what} : {reason}", "{what}: {reason}"),
+    "figure.too_few": (
+        "{found} graphique(s) conforme(s) sur {count} attendus ; le plus proche des autres : "
+        "{reason}",
+        "{found} matching plot(s) out of {count}; the closest of the others: {reason}",
+    ),
+    "figure.lines": (
+        "le graphique a {got} courbe(s), au moins {count} attendues",
+        "the plot has {got} curve(s), at least {count} expected",
+    ),
+    "figure.legend": (
+        "la légende a {got} entrée(s), au moins {count} attendues",
+        "the legend has {got} entries, at least {count} expected",
+    ),
+    "figure.legend_entry": (
+        "aucune entrée de la légende ne contient « {text} »",
+        "no legend entry contains “{text}”",
+    ),
+    "figure.labels": (
+        "les axes ne sont pas tous les deux nommés (xlabel, ylabel)",
+        "the axes are not both labelled (xlabel, ylabel)",
+    ),
+    "figure.scale": (
+        "l'axe {axis} est en échelle « {got} », « {expected} » attendue",
+        "the {axis} axis has the “{got}” scale, “{expected}” expected",
+    ),
+    "figure.scatter": (
+        "le graphique ne montre pas de nuage de points (scatter)",
+        "the plot shows no scatter points",
+    ),
+    "figure.contour": (
+        "le graphique ne trace pas de contour (la frontière de décision)",
+        "the plot draws no contour (the decision boundary)",
+    ),
+    "figure.heatmap": (
+        "le graphique ne montre pas de carte de chaleur de forme {shape}",
+        "the plot shows no heatmap of shape {shape}",
+    ),
+    "figure.bars": (
+        "le graphique a moins de {count} barres",
+        "the plot has fewer than {count} bars",
+    ),
+    "figure.not_plotted": (
+        "{what} : aucune courbe tracée ne correspond aux valeurs que votre code calcule "
+        "(courbe saisie à la main, ou calculée autrement ?)",
+        "{what}: no plotted curve matches the values your code computes (typed in by hand, or "
+        "computed otherwise?)",
+    ),
     # grader.checks.static, through expect.no_library_call
     "static.unanalysable": (
         "le code du notebook est trop volumineux ou trop imbriqué pour être analysé : compté "
@@ -382,6 +479,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "subject.function": ("la fonction `{name}`", "the function `{name}`"),
     "subject.variable": ("la variable `{name}`", "the variable `{name}`"),
     "subject.your_code": ("votre code", "your code"),
+    "subject.figures": (
+        "le relevé des figures du notebook",
+        "the record of the notebook's figures",
+    ),
     "probe.kernel_gone": (
         "le noyau ne tourne plus (voir le journal d'exécution) : impossible de vérifier {subject}",
         "the kernel is no longer running (see the execution log): {subject} could not be checked",

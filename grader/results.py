@@ -5,6 +5,7 @@ Fields may be added to the JSON, never renamed; `schema_version` says which shap
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -228,6 +229,36 @@ def message_fields(said: Message | None) -> dict[str, Any]:
     return {"message": said.text("fr"), "message_key": said.key, "message_params": said.to_data()}
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FIGURE_BYTES = 1024**2  # the largest image of a student's figure kept in a report
+
+
+def figure_png(encoded: Any) -> bytes | None:
+    """The PNG of a `figure` section's data (base64 text, hostile when read back), or None
+    when it is not a PNG of at most FIGURE_BYTES."""
+    if not isinstance(encoded, str) or len(encoded) > (FIGURE_BYTES + 2) // 3 * 4:
+        return None
+    try:
+        png = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return None
+    return png if png.startswith(PNG_MAGIC) else None
+
+
+def _bounded_section(section: dict[str, Any] | None, budget: TextBudget) -> dict[str, Any] | None:
+    """A section's texts within the budget; a figure's image is no text: kept whole when it is
+    a PNG (it is the student's own image), dropped otherwise."""
+    figure = section is not None and section.get("kind") == "figure"
+    if section is None or not figure or not isinstance(section.get("data"), dict):
+        return budget.data(section)  # type: ignore[no-any-return]
+    data = dict(section["data"])
+    png = data.pop("png", None)
+    bounded = budget.data({**section, "data": data})
+    if figure_png(png) is not None:
+        bounded["data"]["png"] = png
+    return bounded  # type: ignore[no-any-return]
+
+
 def bounded_report(report: GradeReport) -> GradeReport:
     """`report` with every text that came from a submission or a kernel made safe (grader.text):
     the funnel every report passes before it is stored or rendered.
@@ -249,7 +280,7 @@ def bounded_report(report: GradeReport) -> GradeReport:
                     check,
                     message=next(messages),
                     detail=budget.optional(check.detail),
-                    section=budget.data(check.section),
+                    section=_bounded_section(check.section, budget),
                     message_params=budget.data(check.message_params, MESSAGE_LIMIT),
                 )
             )

@@ -8,8 +8,11 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +63,36 @@ def gradebook_rows(out: Path) -> list[dict[str, str]]:
     """The rows of a graded class's gradebook.csv."""
     with open(out / "gradebook.csv", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A class graded by `grader grade`: what the command printed, its gradebook's rows."""
+
+    done: subprocess.CompletedProcess[str]
+    rows: list[dict[str, str]]
+
+
+def grade_notebooks(
+    folder: Path, notebooks: Sequence[Path], out: Path, *options: str, status: int = 0
+) -> Graded:
+    """`grader grade` of `notebooks` into `out` in a subprocess, which must exit with `status`
+    (else the assertion shows all it printed)."""
+    done = grader_command("grade", str(folder), *map(str, notebooks), "--out", str(out), *options)
+    assert done.returncode == status, done.stdout + done.stderr
+    return Graded(done, gradebook_rows(out))
+
+
+def equal_checks(check_id: str, expected: dict[str, object]) -> str:
+    """A checks.py of one check, `check_id`: each variable of `expected` holds its value."""
+    lines = [
+        f"    expect.equal(nb.get({name!r}), {value!r}, {name!r})\n"
+        for name, value in expected.items()
+    ]
+    return (
+        f"from grader.checks import check, expect\n\n\n@check({check_id!r})\n"
+        f"def values(nb, rng):\n{''.join(lines)}"
+    )
 
 
 def checks_of(out: Path, student: str) -> dict[str, dict[str, Any]]:
@@ -128,6 +161,19 @@ def assignment_copy(tmp_path: Path) -> Path:
         ROOT / "rubrics" / "tp-attention.yaml", target / "rubrics" / "tp-attention.yaml"
     )
     return target / "assignments" / "tp-attention"
+
+
+@contextmanager
+def local_endpoint(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` served on a free loopback port, in a thread, until the block ends: the base
+    URL (`…/v1`) of the OpenAI-compatible endpoint it plays."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @contextmanager

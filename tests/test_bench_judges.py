@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from grader.bench.grading import tools_for
 from grader.bench.load import parse_rubric
 from grader.bench.rubric import JudgeEndpoint
 from grader.errors import ConfigError
+from tests.conftest import local_endpoint
 
 
 class JudgeServer(BaseHTTPRequestHandler):
@@ -67,12 +67,8 @@ class JudgeServer(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def judge_url() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), JudgeServer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_endpoint(JudgeServer) as url:
+        yield url
 
 
 RUBRIC = """\

@@ -4,9 +4,7 @@ checks' helpers on French tables, and the "bench" report section rendered from i
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,7 @@ from grader.checks.api import CheckFailed
 from grader.checks.probe import MissingName, Notebook
 from grader.report.html import render_section
 from grader.sandbox.limits import Limits
-from tests.conftest import probed_notebook
+from tests.conftest import local_endpoint, probed_notebook
 from tests.test_bench_providers import ChatServer
 
 RUBRIC = load_rubric(Path(__file__).parent.parent / "rubrics" / "tp3-prompting-bench.yaml")
@@ -236,12 +234,8 @@ def chat_server() -> Iterator[str]:
     """A local chat-completions endpoint: « négatif » when the prompt says déçu, cassé or
     Impossible, else « positif »."""
     ChatServer.received = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatServer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_endpoint(ChatServer) as url:
+        yield url
 
 
 @pytest.mark.kernel

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from grader.bench.providers import (
 )
 from grader.bench.rubric import Case
 from grader.bench.scoring import score_student
+from tests.conftest import local_endpoint
 
 RUBRIC = Path(__file__).parent.parent / "rubrics" / "tp3-prompting-bench.yaml"
 
@@ -64,12 +64,8 @@ class ChatServer(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     ChatServer.received = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ChatServer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_endpoint(ChatServer) as url:
+        yield url
 
 
 def test_openai_compatible_sends_a_greedy_chat_request(server: str) -> None:

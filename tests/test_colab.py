@@ -12,24 +12,16 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from grader.sandbox.shell import SKIPPED_MESSAGE, runs_shell
 from tests.conftest import (
-    gradebook_rows,
-    grader_command,
+    equal_checks,
+    grade_notebooks,
     in_bwrap_boxes,
     make_notebook,
     write_course,
 )
 
-CHECKS = """\
-from grader.checks import check, expect
-
-
-@check("colab.valeurs")
-def values(nb, rng):
-    expect.equal(nb.get("resultat"), 42, "resultat")
-    expect.equal(nb.get("apres_pip"), True, "apres_pip")
-    expect.equal(nb.get("sur_colab"), False, "sur_colab")
-    expect.equal(nb.get("fichiers"), [], "fichiers")
-"""
+CHECKS = equal_checks(
+    "colab.valeurs", {"resultat": 42, "apres_pip": True, "sur_colab": False, "fichiers": []}
+)
 CRITERIA = "  - {id: colab, title: Colab, points: 2, checks: [colab.valeurs]}\n"
 STALE_ERROR = new_output(
     "error", ename="NameError", evalue="name 'x' is not defined", traceback=["NameError"]
@@ -86,10 +78,8 @@ def test_a_colab_notebook_is_graded_as_its_content_deserves(tmp_path: Path) -> N
     nbformat.write(colab_notebook(), notebook)
     out = tmp_path / "out"
 
-    done = grader_command("grade", str(folder), str(notebook), "--out", str(out))
+    [row] = grade_notebooks(folder, [notebook], out).rows
 
-    assert done.returncode == 0, done.stdout + done.stderr
-    [row] = gradebook_rows(out)
     assert (row["score"], row["status"]) == ("2.0", "ok")
     result = json.loads((out / "results" / "zoe.json").read_text())
     assert result["execution"]["message"] == SKIPPED_MESSAGE.text("fr")

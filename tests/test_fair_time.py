@@ -21,22 +21,15 @@ from grader.sandbox.execute import ExecutedNotebook, execute_notebook
 from grader.sandbox.limits import Limits
 from grader.sandbox.warm import WarmBox, WarmParent
 from tests.conftest import (
-    gradebook_rows,
-    grader_command,
+    equal_checks,
+    grade_notebooks,
     in_bwrap_boxes,
     make_notebook,
     write_course,
     write_notebook,
 )
 
-CHECKS = """\
-from grader.checks import check, expect
-
-
-@check("calcul.resultat")
-def result(nb, rng):
-    expect.equal(nb.get("resultat"), 42, "resultat")
-"""
+CHECKS = equal_checks("calcul.resultat", {"resultat": 42})
 
 # Two seconds of CPU, whatever the machine's speed and load, then the answer: against a 3 s CPU
 # limit, it passes; beside 4 hogs on 2 cores it takes well over 3 s of wall clock.
@@ -72,11 +65,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict
     ]
     runs: dict[str, dict[str, dict[str, str]]] = {}
     for name, hogs in (("idle", 0), ("loaded", 4)):
-        out = root / name
         with cpu_hogs(hogs):
-            done = grader_command("grade", str(folder), *map(str, students), "--out", str(out))
-        assert done.returncode == 1, done.stdout + done.stderr  # basile fails his check
-        runs[name] = {row["student"]: row for row in gradebook_rows(out)}
+            graded = grade_notebooks(folder, students, root / name, status=1)  # basile fails
+        runs[name] = {row["student"]: row for row in graded.rows}
     return runs
 
 

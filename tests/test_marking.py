@@ -282,11 +282,24 @@ def test_every_request_needs_the_token_the_loopback_host_and_json(out: Path) -> 
         assert server.request("POST", "/api/mark", mark, {"Content-Type": "text/plain"})[0] == 415
         status, headers, _ = server.request("GET", f"/?token={server.token}")
         assert status == 200 and "script-src 'nonce-" in headers["Content-Security-Policy"]
-        for bad in ({"free_points": "nan"}, {"version": 0}, {"items": ["1"]}, {"items": [99]}):
+        for bad in ({"free_points": "nan"}, {"version": 0}, {"items": ["1"]}):
             assert server.request("POST", "/api/mark", {**mark, **bad})[0] == 400
         assert server.request("POST", "/api/mark", {**mark, "student": "nobody"})[0] == 404
+        status, _, body = server.request("POST", "/api/mark", {**mark, "items": [99]})
+        assert (status, json.loads(body)) == (
+            400,
+            {"error": "no rubric item 99 for criterion analyse"},
+        )
         assert server.request("POST", "/api/mark", mark)[0] == 200
         assert server.request("POST", "/api/mark", mark)[0] == 409  # that version is gone
+        added = {"criterion": "analyse", "points": 1, "comment": "Clair."}
+        item = json.loads(server.request("POST", "/api/items", added)[2])["item"]
+        stale = {"points": 2, "comment": "Net.", "version": item["version"] + 1}
+        status, _, body = server.request("POST", f"/api/items/{item['id']}", stale)
+        assert (status, json.loads(body)) == (409, {"conflict": {"item": item}})
+        unknown = {**stale, "version": item["version"]}
+        status, _, body = server.request("POST", "/api/items/999", unknown)
+        assert (status, json.loads(body)) == (404, {"error": "no rubric item 999"})
 
 
 def test_a_sheet_imported_meanwhile_is_a_conflict_too(out: Path, graded: Path) -> None:

@@ -13,21 +13,15 @@ import pytest
 from grader.assignment.load import load_assignment
 from grader.assignment.preload import heavy_modules, parse_kernel_modules, record_path
 from tests.conftest import (
-    gradebook_rows,
+    equal_checks,
+    grade_notebooks,
     grader_command,
     in_bwrap_boxes,
     make_notebook,
     write_course,
 )
 
-CHECKS = """\
-from grader.checks import check, expect
-
-
-@check("auto.valeur")
-def value(nb, rng):
-    expect.equal(nb.get("n"), 3, "n")
-"""
+CHECKS = equal_checks("auto.valeur", {"n": 3})
 SOLUTION = (
     "import json\nimport numpy as np\nfrom numpy.polynomial import polynomial\nimport yaml\nn = 3"
 )
@@ -75,10 +69,9 @@ def test_validate_records_what_the_solution_imports_and_grade_preloads_it(
     student.write_text(json.dumps(make_notebook(SOLUTION)))
 
     def grade(out: str) -> str:
-        done = grader_command("grade", str(folder), str(student), "--out", str(tmp_path / out))
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert [row["score"] for row in gradebook_rows(tmp_path / out)] == ["1.0"]
-        return next(line for line in done.stdout.splitlines() if line.startswith("warm start"))
+        graded = grade_notebooks(folder, [student], tmp_path / out)
+        assert [row["score"] for row in graded.rows] == ["1.0"]
+        return next(line for line in graded.done.stdout.splitlines() if line.startswith("warm"))
 
     assert grade("before") == "warm start: off (preload: auto, not recorded: run grader validate)"
 

@@ -13,8 +13,7 @@ import pytest
 
 from grader.checks.reference import reference, run_store, using_store
 from tests.conftest import (
-    gradebook_rows,
-    grader_command,
+    grade_notebooks,
     in_bwrap_boxes,
     make_notebook,
     write_course,
@@ -159,17 +158,19 @@ def test_a_batch_computes_each_reference_once(
     folder, students = squares_course(tmp_path)
     log = tmp_path / "log"
     out = tmp_path / "out"
-    command = ["grade", str(folder), *map(str, students), "--out", str(out), "--sandbox", "bwrap"]
     monkeypatch.setenv(LOG, str(log))  # the worker processes inherit it
-    if where == "local":
-        result = grader_command(*command, "-j", "2")
+    bwrap = ("--sandbox", "bwrap")
+    if where == "local":  # the odd students square 3 wrong
+        graded = grade_notebooks(folder, students, out, *bwrap, "-j", "2", status=1)
     else:
         distributed = pytest.importorskip("distributed", reason="Dask is not installed")
         with distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
         ) as cluster:
-            result = grader_command(*command, "--scheduler", cluster.scheduler_address)
-    assert result.returncode == 1, result.stderr  # the odd students square 3 wrong
-    scores = {row["student"]: float(row["score"]) for row in gradebook_rows(out)}
+            address = cluster.scheduler_address
+            graded = grade_notebooks(
+                folder, students, out, *bwrap, "--scheduler", address, status=1
+            )
+    scores = {row["student"]: float(row["score"]) for row in graded.rows}
     assert scores == {f"eleve{i}": 3.0 if i % 2 == 0 else 2.0 for i in range(6)}
     assert sorted(computed(log)) == ["2", "3"]  # six students, two workers, two inputs

@@ -17,8 +17,7 @@ import pytest
 from grader.cli_common import Exit
 from tests.conftest import (
     ROOT,
-    gradebook_rows,
-    grader_command,
+    grade_notebooks,
     in_bwrap_boxes,
     make_notebook,
     write_course,
@@ -99,15 +98,14 @@ def test_workers_grade_with_the_graders_environment_and_survive_a_death(
     monkeypatch.setenv("GRADER_TEST_WORKERS_MARK", "du correcteur")
     (tmp_path / "tmp").mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    command = ["grade", str(folder), *map(str, students), "--out", str(out), "-j", str(jobs)]
-    command += ["--sandbox", "bwrap", *(["--fresh-kernels"] if kernels == "fresh" else [])]
+    options = ["-j", str(jobs), "--sandbox", "bwrap"]
+    options += ["--fresh-kernels"] if kernels == "fresh" else []
 
-    result = grader_command(*command)
+    graded = grade_notebooks(folder, students, out, *options, status=Exit.BUG)
 
-    assert result.returncode == Exit.BUG, result.stderr
-    assert "grading 'dora' hit a bug in grader" in result.stderr
-    assert "the worker grading dora died 2 times (exit status -9)" in result.stderr
-    scores = {row["student"]: float(row["score"]) for row in gradebook_rows(out)}
+    assert "grading 'dora' hit a bug in grader" in graded.done.stderr
+    assert "the worker grading dora died 2 times (exit status -9)" in graded.done.stderr
+    scores = {row["student"]: float(row["score"]) for row in graded.rows}
     assert scores == {"ada": 1.0, "blaise": 1.0, "carl": 1.0}  # carl's second worker graded him
     lines = log.read_text().splitlines()
     assert sorted(line.split()[0] for line in lines) == [

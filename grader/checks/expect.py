@@ -5,6 +5,9 @@ and a redacted form for hidden checks: what is wrong and where, never the expect
 number it can be derived from (a difference, an expected shape, length or total). A value of
 the wrong kind (not an array, a tuple of the wrong length) raises BadReturn: the check cannot
 judge it.
+
+Figures (`axes`, `figure`, `plotted`, `view`) come from grader.checks.expect_figures; `trend`,
+`slope`, `at_least` and `at_most` below judge noisy numbers by their properties, never exact values.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from typing import Any
 import numpy as np
 
 from grader.checks.api import CheckFailed
+from grader.checks.expect_figures import axes as axes
+from grader.checks.expect_figures import figure as figure
+from grader.checks.expect_figures import plotted as plotted
+from grader.checks.expect_figures import view as view
 from grader.checks.probe import ProbedArray, ProbeError, Unsupported
 from grader.checks.static import forbidden_uses
 from grader.messages import Message, say
@@ -63,6 +70,19 @@ def array(value: Any, what: str) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         raise BadReturn(say("expect.not_array", what=what, got=_kind(value)))
     return np.asarray(value)
+
+
+def numbers(value: Any, what: str) -> np.ndarray:
+    """A number, a list or tuple of numbers, or a real array, as a flat float64 array."""
+    if isinstance(value, list | tuple):
+        try:
+            value = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise BadReturn(say("expect.not_array", what=what, got=_kind(value))) from None
+    values = array(value, what)
+    if values.dtype.kind not in "biuf":
+        raise BadReturn(say("expect.not_real", what=what, dtype=str(values.dtype)))
+    return values.astype(np.float64).ravel()
 
 
 def parts(value: Any, count: int, what: str) -> tuple[Any, ...]:
@@ -267,3 +287,58 @@ def _use_message(
 
 def _names(names: list[str]) -> str:
     return ", ".join(f"`{name}`" for name in names)
+
+
+def trend(x: Any, y: Any, what: str, *, increasing: bool = True, at_least: float = 0.8) -> None:
+    """`y` rises (or falls) with `x`: Spearman's rank correlation at least `at_least` (or at most
+    its opposite). Ranks, not values: noise that keeps the order is no failure."""
+    from scipy.stats import spearmanr
+
+    xs, ys = numbers(x, what), numbers(y, what)
+    if xs.shape != ys.shape or xs.size < 2 or not np.isfinite(ys).all():
+        raise CheckFailed(say("trend.unusable", what=what))
+    rho = float(spearmanr(xs, ys).statistic) if np.ptp(ys) > 0 else 0.0
+    if (rho if increasing else -rho) < at_least:
+        key = "trend.not_increasing" if increasing else "trend.not_decreasing"
+        raise CheckFailed(say(key, what=what, rho=round(rho, 2)))
+
+
+def slope(x: Any, y: Any, what: str, *, low: float, high: float) -> float:
+    """The slope of log y against log x (least squares) lies in [low, high]; returned."""
+    xs, ys = numbers(x, what), numbers(y, what)
+    if xs.shape != ys.shape or xs.size < 2 or not (xs > 0).all() or not (ys > 0).all():
+        raise CheckFailed(say("slope.unusable", what=what))
+    fitted = float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
+    if not low <= fitted <= high:
+        raise CheckFailed(
+            say("slope.outside", what=what, got=round(fitted, 2), low=float(low), high=float(high)),
+            redacted=say("slope.outside_hidden", what=what, got=round(fitted, 2)),
+        )
+    return fitted
+
+
+def at_least(got: Any, floor: float, what: str) -> None:
+    """A number at least `floor` (an accuracy on hidden data); NaN is below every floor."""
+    value = _number(got, what)
+    if not value >= floor:
+        raise CheckFailed(
+            say("bound.below", what=what, got=value, floor=float(floor)),
+            redacted=say("bound.below_hidden", what=what, got=value),
+        )
+
+
+def at_most(got: Any, ceiling: float, what: str) -> None:
+    """A number at most `ceiling` (an accuracy on flipped labels); NaN is above every one."""
+    value = _number(got, what)
+    if not value <= ceiling:
+        raise CheckFailed(
+            say("bound.above", what=what, got=value, ceiling=float(ceiling)),
+            redacted=say("bound.above_hidden", what=what, got=value),
+        )
+
+
+def _number(got: Any, what: str) -> float:
+    values = numbers(got, what)
+    if values.size != 1:
+        raise BadReturn(say("expect.not_number", what=what, got=_kind(got)))
+    return float(values[0])

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader import messages
+from grader.checks.figures import Figure, read_figures
 from grader.messages import Message, say
 from grader.results import ExecutionRecord, ExecutionStatus
 from grader.sandbox.bounded import JsonLimits, TooLarge, bounded_unpacker, loads
@@ -159,6 +160,9 @@ def raised(exc):
 
 def respond(request, ns):
     try:
+        if request["op"] == "figures":
+            recorded = getattr(get_ipython(), "grader_figures", None)
+            return {"value": encode(recorded() if callable(recorded) else None)}
         if request["name"] is not None and request["name"] not in ns:
             return {"__missing__": request["name"]}
         if request["op"] == "get":
@@ -397,6 +401,16 @@ class Notebook:
             for output in self.outputs(cell)
             if "image/png" in output.get("data", {})
         ]
+
+    def figures(self) -> list[Figure]:
+        """The matplotlib figures the notebook's cells made, as data (grader.checks.figures),
+        in the order they were made; each says which cell made it."""
+        answer = self._ask({"op": "figures", "name": None}, say("subject.figures"))
+        try:
+            return read_figures(answer, self._executed.notebook.cells)
+        except ValueError as exc:
+            subject = say("subject.figures")
+            raise ProbeError(say("probe.unreadable", subject=subject), detail=repr(exc)) from None
 
     @property
     def execution(self) -> ExecutionRecord:

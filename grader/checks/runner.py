@@ -177,7 +177,7 @@ def run_check(check: Check, nb: Notebook, rng: np.random.Generator) -> CheckResu
 # The section kinds that draw the student's own material only (a prompt benchmark's outputs,
 # their text): the only ones a hidden check may show. A new kind may draw the reference's values
 # (as array, attention and tokens do) until it is listed here.
-OWN_MATERIAL_KINDS = frozenset({"bench", "student-text"})
+OWN_MATERIAL_KINDS = frozenset({"bench", "student-text", "figure"})
 
 
 def _fields(message: str | Message | None) -> dict[str, Any]:

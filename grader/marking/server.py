@@ -13,13 +13,15 @@ import hmac
 import math
 import secrets
 import threading
+from collections.abc import Iterator
 from contextlib import closing as _closing
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, request
+from flask import Flask, Response, abort, jsonify, make_response, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from grader.gradebook.manual import notebook_cells
@@ -205,20 +207,15 @@ def create_app(session: Session) -> Flask:
             _points(body.get("free_points"), optional=True),
             _comment(body.get("comment")),
         )
-        with _closing(session.store()) as store:
+        with _closing(session.store()) as store, _store_answers(refused=400):
             student = session.student(store, body.get("student"))
-            try:
-                saved = store.save_mark(
-                    session.assignment,
-                    (student, str(body.get("criterion"))),
-                    given,
-                    _mark_version(body),
-                    session.run(store),
-                )
-            except Conflict as conflict:
-                return jsonify(conflict=_conflict_json(conflict)), 409
-            except Refused as refused:
-                return jsonify(error=str(refused)), 400
+            saved = store.save_mark(
+                session.assignment,
+                (student, str(body.get("criterion"))),
+                given,
+                _mark_version(body),
+                session.run(store),
+            )
         return jsonify(mark=_answer_json(saved)), 200
 
     @app.post("/api/items")
@@ -249,20 +246,15 @@ def create_app(session: Session) -> Flask:
     @app.post("/api/items/<int:item>")
     def edit_item(item: int) -> tuple[Response, int]:
         body = _body()
-        with _closing(session.store()) as store:
-            try:
-                edited, changed = store.edit_item(
-                    session.assignment,
-                    item,
-                    _points(body.get("points")) or 0.0,
-                    _comment(body.get("comment")),
-                    _item_version(body),
-                    session.run(store),
-                )
-            except Conflict as conflict:
-                return jsonify(conflict=_conflict_json(conflict)), 409
-            except Refused as refused:
-                return jsonify(error=str(refused)), 404
+        with _closing(session.store()) as store, _store_answers(refused=404):
+            edited, changed = store.edit_item(
+                session.assignment,
+                item,
+                _points(body.get("points")) or 0.0,
+                _comment(body.get("comment")),
+                _item_version(body),
+                session.run(store),
+            )
             marks = [
                 {"student": session.shown(store, student), **_answer_json(answer)}
                 for student, answer in changed.items()
@@ -289,6 +281,18 @@ def _answer_json(answer: Answer) -> dict[str, Any]:
         "marked": answer.marked,
         "version": answer.version,
     }
+
+
+@contextmanager
+def _store_answers(refused: int) -> Iterator[None]:
+    """The store's Conflict as a 409 with what the mark or item is now, its Refused as a
+    `refused` with why."""
+    try:
+        yield
+    except Conflict as conflict:
+        abort(make_response(jsonify(conflict=_conflict_json(conflict)), 409))
+    except Refused as error:
+        abort(make_response(jsonify(error=str(error)), refused))
 
 
 def _conflict_json(conflict: Conflict) -> dict[str, Any]:

@@ -76,22 +76,29 @@ class Out:
         )
 
     def shuffled(self, question: ChoiceQuestion) -> bool:
-        shuffled = self.quiz.shuffle.options and question.shuffle
-        if shuffled and any(option.fixed for option in question.options):
-            self.warnings.append(
-                f"{question.id}: Moodle cannot keep a `fixed` option in place; "
-                "answer shuffling is turned off for this question"
-            )
-            return False
-        return shuffled
+        """Whether Moodle shuffles the options: not when one is `fixed`, said in a warning."""
+        return self._shuffles(question) and not self._fixed_lost(
+            question,
+            "Moodle cannot keep a `fixed` option in place; "
+            "answer shuffling is turned off for this question",
+        )
 
     def fixed_in_gift(self, question: ChoiceQuestion) -> None:
-        shuffled = self.quiz.shuffle.options and question.shuffle
-        if shuffled and any(option.fixed for option in question.options):
-            self.warnings.append(
-                f"{question.id}: GIFT cannot keep a `fixed` option in place nor turn "
-                "shuffling off; untick 'Shuffle the choices' for it in Moodle"
-            )
+        self._fixed_lost(
+            question,
+            "GIFT cannot keep a `fixed` option in place nor turn "
+            "shuffling off; untick 'Shuffle the choices' for it in Moodle",
+        )
+
+    def _shuffles(self, question: ChoiceQuestion) -> bool:
+        return self.quiz.shuffle.options and question.shuffle
+
+    def _fixed_lost(self, question: ChoiceQuestion, why: str) -> bool:
+        """A shuffled question with a `fixed` option: warns `why` and says True."""
+        lost = self._shuffles(question) and any(option.fixed for option in question.options)
+        if lost:
+            self.warnings.append(f"{question.id}: {why}")
+        return lost
 
 
 def html_field(parent: ET.Element, tag: str, html: str) -> None:

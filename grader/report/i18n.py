@@ -96,6 +96,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "les cases les plus éloignées de la référence sont surlignées",
         "the cells furthest from the reference are highlighted",
     ),
+    "figure_of_cell": ("votre figure (cellule {cell})", "your figure (cell {cell})"),
+    "figure_unreadable": (
+        "la figure n'a pas pu être affichée (image illisible)",
+        "the figure could not be shown (unreadable image)",
+    ),
     "your_weights": ("vos poids d'attention", "your attention weights"),
     "reference_weights": ("poids de référence", "reference weights"),
     "your_tokens": ("vos tokens", "your tokens"),

@@ -10,6 +10,7 @@ What a student sees of a hidden check's section is decided in grader.checks.runn
 
 from __future__ import annotations
 
+import base64
 import difflib
 import importlib
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from markupsafe import Markup, escape
 
 from grader import formats
 from grader.report.i18n import Lang, translator
-from grader.results import Section
+from grader.results import FIGURE_BYTES, PNG_MAGIC, Section, figure_png
 
 WINDOW = 8  # rows and columns of an array shown around its worst cell
 HEATMAP_CELLS = 16  # rows and columns drawn in an attention heatmap at most
@@ -97,6 +98,22 @@ def token_alignment(got: Sequence[str], expected: Sequence[str], what: str) -> S
 def student_text(text: str, title: str, note: str | None = None) -> Section:
     """The student's own words (a comment marked by hand), quoted for the instructor."""
     return Section(kind="student-text", title=title, data={"text": text, "note": note})
+
+
+def student_figure(png: bytes, cell: int, title: str) -> Section | None:
+    """The image a student's cell displayed (their own material), or None if it is not a PNG
+    within FIGURE_BYTES."""
+    if not is_png(png):
+        return None
+    return Section(
+        kind="figure",
+        title=title,
+        data={"cell": cell, "png": base64.b64encode(png).decode("ascii")},
+    )
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(PNG_MAGIC) and len(data) <= FIGURE_BYTES
 
 
 # --- renderers: section data (plain JSON) and the report's language -> an HTML fragment ---
@@ -186,6 +203,20 @@ def render_student_text(data: dict[str, Any], lang: Lang) -> str:
     return f'{note}<blockquote style="white-space: pre-wrap">{text}</blockquote>'
 
 
+def render_figure(data: dict[str, Any], lang: Lang) -> str:
+    """The student's figure, from data read back from a results file: base64 of a PNG only."""
+    t = translator(lang)
+    cell, png = data.get("cell"), figure_png(data.get("png"))
+    if png is None or not isinstance(cell, int) or isinstance(cell, bool):
+        return f'<p class="meta">{escape(t("figure_unreadable"))}</p>'
+    caption = escape(t("figure_of_cell", cell=cell + 1))
+    return (
+        f'<figure class="student-figure"><img alt="{caption}" style="max-width:100%" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
 SectionRenderer = Callable[[dict[str, Any], Lang], str]
 
 # Renderers by section kind: a function, or the "module:function" of one that a package above
@@ -197,6 +228,7 @@ SECTION_RENDERERS: dict[str, SectionRenderer | str] = {
     "tokens": render_tokens,
     "bench": "grader.bench.report:render_bench_kind",
     "student-text": render_student_text,
+    "figure": render_figure,
 }
 
 

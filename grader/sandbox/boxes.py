@@ -197,7 +197,7 @@ def kernel_environment(workdir: Path, limits: Limits, mirror: Path | None) -> di
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
             "HOME": str(workdir),
             "LANG": "C.UTF-8",
-            "MPLBACKEND": "agg",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # figures as in Jupyter
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "TOKENIZERS_PARALLELISM": "false",
             "PYTHONDONTWRITEBYTECODE": "1",

@@ -151,6 +151,8 @@ class BwrapBox(ConfinedBox):
         return args
 
     def _kernel_argv(self) -> list[str]:
-        inner = policy.inner_command(self.limits, INNER_IN_BOX, seccomp=self.seccomp)
+        inner = policy.inner_command(
+            self.limits, INNER_IN_BOX, seccomp=self.seccomp, pids_cgroup=self.cgroup is not None
+        )
         box = [*policy.as_kernel_user(), *self.bwrap_arguments(), *inner]
         return policy.outer_command(self._cgroup_procs(), box)

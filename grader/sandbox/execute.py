@@ -34,6 +34,7 @@ from grader.results import (
     message_fields,
 )
 from grader.sandbox.boxes import KernelBox, StartupFailed
+from grader.sandbox.figures import INSTALL
 from grader.sandbox.limits import Limits
 from grader.sandbox.messages import (
     disk_full_message,
@@ -273,6 +274,7 @@ async def _start(
         client.kc = await box.start()
         client.kc.allow_stdin = False
         await _without_shell(client.kc)
+        await _watch_figures(client.kc)
     except Exception as exc:  # StartupFailed, or a kernel that never answered
         detail = str(exc) if isinstance(exc, StartupFailed) else f"{exc!r}\n{box.log_tail()}"
         record = ExecutionRecord(
@@ -325,6 +327,14 @@ async def _silent(
         if reply["parent_header"].get("msg_id") == msg_id:
             content: dict[str, Any] = reply["content"]
             return content
+
+
+async def _watch_figures(kc: Any) -> None:
+    """Install the figure recorder (grader.sandbox.figures) before any cell runs."""
+    reply = await _silent(kc, "", {"figures": INSTALL})
+    installed = (reply.get("user_expressions") or {}).get("figures") or {}
+    if installed.get("status") != "ok":
+        raise RuntimeError(f"the figure recorder's set-up failed: {installed!r:.500}")
 
 
 async def _replay(

@@ -87,6 +87,7 @@ class LandlockBox(ConfinedBox):
             self.limits,
             str(reachable(policy.INNER_LAUNCHER)),
             seccomp=self.seccomp,
+            pids_cgroup=self.cgroup is not None,
             landlock=rules,
             python=_reachable_python(),
         )

@@ -77,18 +77,23 @@ def check_protected(visible: Iterable[Path], protected: Sequence[Path]) -> None:
                 )
 
 
-def rlimits(limits: Limits) -> dict[str, int]:
+def rlimits(limits: Limits, pids_cgroup: bool) -> dict[str, int]:
     """Per-process limits set inside the box: AS gives the student a readable MemoryError
-    (the cgroup bounds the whole tree), CPU is the last backstop behind the timeouts."""
-    return {
+    (the cgroup bounds the whole tree), CPU is the last backstop behind the timeouts.
+
+    RLIMIT_NPROC counts every process and thread of the kernel's host user, and every kernel
+    runs as the same one (nobody): a per-user limit would be shared by the whole class, and a
+    kernel holding its threads would starve the next student's. It is set only where no pids
+    cgroup bounds the kernel's own tree."""
+    limited = {
         "RLIMIT_AS": limits.memory_bytes,
         "RLIMIT_DATA": limits.memory_bytes,  # not the grader worker's, which it would inherit
         "RLIMIT_FSIZE": limits.file_bytes,
         "RLIMIT_NOFILE": NOFILE,
         "RLIMIT_CORE": 0,
-        "RLIMIT_NPROC": limits.processes,  # ignored when the host uid is 0: the cgroup holds
         "RLIMIT_CPU": int(limits.notebook_timeout_s) + 60,
     }
+    return limited if pids_cgroup else {**limited, "RLIMIT_NPROC": limits.processes}
 
 
 def inner_command(
@@ -96,12 +101,13 @@ def inner_command(
     inner: str,
     *,
     seccomp: bool,
+    pids_cgroup: bool,
     landlock: dict[str, list[str]] | None = None,
     python: str | None = None,
 ) -> list[str]:
     """The kernel's command line: the inner launcher, then ipykernel's own arguments.
     -P keeps the launcher's directory off sys.path, -s the user site."""
-    config = {"rlimits": rlimits(limits), "seccomp": seccomp, "landlock": landlock}
+    config = {"rlimits": rlimits(limits, pids_cgroup), "seccomp": seccomp, "landlock": landlock}
     python = python or kernel_python()
     return [python, "-P", "-s", inner, json.dumps(config), "-f", "{connection_file}"]
 

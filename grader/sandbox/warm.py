@@ -214,7 +214,7 @@ class WarmBox(BwrapBox):
             "root": str(self.root),
             "workdir": str(self.workdir),
             "environment": box_environment(self.limits, self.mirror),
-            "rlimits": policy.rlimits(self.limits),
+            "rlimits": policy.rlimits(self.limits, pids_cgroup=self.cgroup is not None),
             "seccomp": self.seccomp,
             "threads": self.limits.cpu_threads,
             "cgroup_procs": [str(path) for path in self._cgroup_procs()],

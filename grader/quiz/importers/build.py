@@ -17,6 +17,11 @@ from typing import Any
 from grader.quiz.richtext import to_html
 
 DEFAULT_TOLERANCE = 1e-4  # percent
+CATEGORY_PREFIX = re.compile(r"^\$(course|system|module|cat\d+)\$/(top/)?")
+NOTHING_ACCEPTED = {
+    "numeric": "no numeric answer worth more than 0 %",
+    "short-text": "no answer worth more than 0 %",
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,31 @@ def _default_weights(count: int, correct: set[int], single: bool) -> list[float]
 def wildcard_regex(answer: str) -> str:
     """Moodle's short answers use `*` for any text."""
     return ".*".join(re.escape(part) for part in answer.split("*"))
+
+
+def accepted_answer(entry: dict[str, Any], fraction: float, feedback: str) -> dict[str, Any]:
+    """An answer a typed question accepts (its `value` or `text`/`regex` in `entry`), with its
+    credit when its fraction is below 100 % and its feedback if it has one."""
+    if fraction < 100:
+        entry["credit"] = fraction / 100
+    if feedback:
+        entry["feedback"] = feedback
+    return entry
+
+
+def typed_answers(data: dict[str, Any], kind: str, accepted: list[dict[str, Any]]) -> str | None:
+    """`accepted` made the answers of a `kind` (numeric, short-text) question, or why they
+    cannot be: none is worth anything."""
+    if not accepted:
+        return NOTHING_ACCEPTED[kind]
+    data["kind"] = kind
+    data["answers"] = accepted
+    return None
+
+
+def plain_number(value: float) -> float | int:
+    """An integral value as an int (as YAML shows it), unless too large to be exact."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 def _number(value: float) -> float | int:

@@ -40,6 +40,12 @@ class Draft:
     pools: list[dict[str, Any]] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set)
 
+    def add(self, question: dict[str, Any], pool: dict[str, Any] | None) -> None:
+        """`question` added to the quiz, and to `pool`'s questions when it is drawn from one."""
+        self.questions.append(question)
+        if pool is not None:
+            pool["questions"].append(question["id"])
+
     def skip(self, line: int | None, what: str) -> None:
         self.skipped.append(Skipped(line, what))
 

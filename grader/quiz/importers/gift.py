@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from grader.quiz.importers.build import (
+    CATEGORY_PREFIX,
     Choice,
     Text,
+    accepted_answer,
     base,
     choice_options,
     convert,
     number,
+    plain_number,
     question_format,
+    typed_answers,
     wildcard_regex,
 )
 from grader.quiz.importers.draft import Draft
@@ -32,7 +37,6 @@ UNESCAPE = {placeholder: char for char, placeholder in ESCAPES.items()}
 FORMATS = {"html": "html", "markdown": "markdown", "moodle": "moodle_auto_format",
            "plain": "plain_text"}  # fmt: skip
 WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
-CATEGORY_PREFIX = re.compile(r"^\$(course|system|module|cat\d+)\$/(top/)?")
 POOL = re.compile(r"^grader pool: draw (\d+)$")
 
 
@@ -47,7 +51,7 @@ def read(text: str, path: Path) -> Draft:
 class _State:
     def __init__(self) -> None:
         self.base: str | None = None
-        self.pool: dict[str, object] | None = None
+        self.pool: dict[str, Any] | None = None
 
 
 def _blocks(text: str) -> list[tuple[int, list[str]]]:
@@ -100,11 +104,7 @@ def _block(draft: Draft, state: _State, line: int, lines: list[str]) -> None:
         return
     data = _question(draft, line, text, meta)
     if data is not None:
-        draft.questions.append(data)
-        if state.pool is not None:
-            pooled = state.pool["questions"]
-            assert isinstance(pooled, list)
-            pooled.append(data["id"])
+        draft.add(data, state.pool)
 
 
 def _category(draft: Draft, state: _State, name: str, meta: dict[str, str]) -> None:
@@ -264,17 +264,9 @@ def _numeric(data: dict[str, object], body: str, fmt: str) -> str | None:
         entry = _numeric_entry(restore(value_text).strip())
         if entry is None:
             return f"cannot read the number '{restore(value_text).strip()}'"
-        if fraction <= 0:
-            continue
-        if fraction < 100:
-            entry["credit"] = fraction / 100
-        if feedback.strip():
-            entry["feedback"] = convert(_text(feedback, fmt), fmt)
-        accepted.append(entry)
-    if not accepted:
-        return "no numeric answer worth more than 0 %"
-    data["answers"] = accepted
-    return None
+        if fraction > 0:
+            accepted.append(accepted_answer(entry, fraction, convert(_text(feedback, fmt), fmt)))
+    return typed_answers(data, "numeric", accepted)
 
 
 def _numeric_entry(text: str) -> dict[str, object] | None:
@@ -283,16 +275,16 @@ def _numeric_entry(text: str) -> dict[str, object] | None:
         low_value, high_value = number(low), number(high)
         if low_value is None or high_value is None:
             return None
-        return {"value": _plain((low_value + high_value) / 2),
-                "tolerance": _plain(abs(high_value - low_value) / 2)}  # fmt: skip
+        return {"value": plain_number((low_value + high_value) / 2),
+                "tolerance": plain_number(abs(high_value - low_value) / 2)}  # fmt: skip
     value_text, _, tolerance_text = text.partition(":")
     value = number(value_text)
     tolerance = number(tolerance_text) if tolerance_text else 0.0
     if value is None or tolerance is None:
         return None
-    entry: dict[str, object] = {"value": _plain(value)}
+    entry: dict[str, object] = {"value": plain_number(value)}
     if tolerance:
-        entry["tolerance"] = _plain(abs(tolerance))
+        entry["tolerance"] = plain_number(abs(tolerance))
     return entry
 
 
@@ -312,16 +304,5 @@ def _short(data: dict[str, object], body: str, fmt: str) -> str | None:
         entry: dict[str, object] = (
             {"regex": wildcard_regex(answer)} if "*" in answer else {"text": answer}
         )
-        if fraction < 100:
-            entry["credit"] = fraction / 100
-        if feedback.strip():
-            entry["feedback"] = convert(_text(feedback, fmt), fmt)
-        accepted.append(entry)
-    if not accepted:
-        return "no answer worth more than 0 %"
-    data["answers"] = accepted
-    return None
-
-
-def _plain(value: float) -> float | int:
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        accepted.append(accepted_answer(entry, fraction, convert(_text(feedback, fmt), fmt)))
+    return typed_answers(data, "short-text", accepted)

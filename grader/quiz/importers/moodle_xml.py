@@ -13,21 +13,25 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from grader.errors import ConfigError
 from grader.quiz.importers.build import (
+    CATEGORY_PREFIX,
     Choice,
     Text,
+    accepted_answer,
     base,
     choice_options,
     convert,
     number,
+    plain_number,
     question_format,
+    typed_answers,
     wildcard_regex,
 )
 from grader.quiz.importers.draft import Draft
 
-CATEGORY_PREFIX = re.compile(r"^\$(course|system|module|cat\d+)\$/(top/)?")
 POOL = re.compile(r"grader pool: draw (\d+)")
 KINDS = {"multichoice", "truefalse", "numerical", "shortanswer"}
 
@@ -60,7 +64,7 @@ class _Reader:
         self.draft = draft
         self.base: str | None = None
         self.topic: str | None = None
-        self.pool: dict[str, object] | None = None
+        self.pool: dict[str, Any] | None = None
 
     def question(self, element: ET.Element, line: int) -> None:
         kind = element.get("type", "")
@@ -69,11 +73,7 @@ class _Reader:
         elif kind in KINDS:
             data = self.convert(element, kind, line)
             if data is not None:
-                self.draft.questions.append(data)
-                if self.pool is not None:
-                    pooled = self.pool["questions"]
-                    assert isinstance(pooled, list)
-                    pooled.append(data["id"])
+                self.draft.add(data, self.pool)
         else:
             name = _text(element, "name/text")
             self.draft.skip(line, f"question '{name}' of type '{kind}'")
@@ -168,21 +168,12 @@ def _numerical(
         value, fraction = number(_text(answer, "text")), _fraction(answer)
         if value is None or fraction <= 0:
             continue  # `*` (any other answer) or a feedback-only answer: nothing to accept
-        entry: dict[str, object] = {"value": _plain_number(value)}
+        entry: dict[str, object] = {"value": plain_number(value)}
         tolerance = number(_text(answer, "tolerance") or "0")
         if tolerance:
-            entry["tolerance"] = _plain_number(abs(tolerance))
-        if fraction < 100:
-            entry["credit"] = fraction / 100
-        feedback = convert(_rich(answer, "feedback"), fmt)
-        if feedback:
-            entry["feedback"] = feedback
-        accepted.append(entry)
-    if not accepted:
-        return "no numeric answer worth more than 0 %"
-    data["kind"] = "numeric"
-    data["answers"] = accepted
-    return None
+            entry["tolerance"] = plain_number(abs(tolerance))
+        accepted.append(accepted_answer(entry, fraction, convert(_rich(answer, "feedback"), fmt)))
+    return typed_answers(data, "numeric", accepted)
 
 
 def _shortanswer(
@@ -196,19 +187,10 @@ def _shortanswer(
         entry: dict[str, object] = (
             {"regex": wildcard_regex(text)} if "*" in text else {"text": text}
         )
-        if fraction < 100:
-            entry["credit"] = fraction / 100
-        feedback = convert(_rich(answer, "feedback"), fmt)
-        if feedback:
-            entry["feedback"] = feedback
-        accepted.append(entry)
-    if not accepted:
-        return "no answer worth more than 0 %"
-    data["kind"] = "short-text"
-    data["answers"] = accepted
+        accepted.append(accepted_answer(entry, fraction, convert(_rich(answer, "feedback"), fmt)))
     if _text(element, "usecase") == "1":
         data["normalise"] = {"case": False}
-    return None
+    return typed_answers(data, "short-text", accepted)
 
 
 _BODIES = {
@@ -234,7 +216,3 @@ def _rich(element: ET.Element, path: str) -> Text | None:
 def _fraction(answer: ET.Element) -> float:
     value = number(answer.get("fraction", "0"))
     return 0.0 if value is None else value
-
-
-def _plain_number(value: float) -> float | int:
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value

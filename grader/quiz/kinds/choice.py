@@ -8,25 +8,16 @@ from typing import Any
 from markupsafe import Markup
 
 from grader.quiz.answers import RawAnswer
-from grader.quiz.kinds.base import (
-    SEPARATORS,
-    BadAnswer,
-    Marked,
-    PageOptions,
-    Response,
-    Ticks,
-    choice_key,
-    fold_text,
-)
+from grader.quiz.kinds.base import SEPARATORS, BadAnswer, PageOptions, Response, Ticks, fold_text
+from grader.quiz.kinds.ticked import TickedKind
 from grader.quiz.moodle import Out, answer, gift_escape, gift_feedback, html_field, rich
 from grader.quiz.richtext import to_html
-from grader.quiz.schemes import choice_max, score_choice
 from grader.quiz.shuffle import FormQuestion, display_label
-from grader.quiz.spec import ChoiceQuestion, MultipleChoice, Scheme
+from grader.quiz.spec import ChoiceQuestion, MultipleChoice
 from grader.text import safe_text
 
 
-class Choice:
+class Choice(TickedKind):
     moodle_type = "multichoice"
 
     def read(
@@ -54,21 +45,12 @@ class Choice:
             ticked.add(by_text[fold_text(part)])
         return Ticks(frozenset(ticked), text)
 
-    def mark(self, question: ChoiceQuestion, scheme: Scheme, response: Response | None) -> Marked:
-        key = choice_key(question)
-        ticks = response if isinstance(response, Ticks) else Ticks(frozenset(), "")
-        selected = tuple(oid for oid in key.options if oid in ticks.options)
-        return Marked(score_choice(scheme, key, ticks.options), ticks.given or None, selected)
-
     def key(self, question: ChoiceQuestion) -> tuple[str, ...]:
         correct = question.correct_ids()
         return tuple(oid for oid in question.option_ids() if oid in correct)
 
     def labels(self, question: ChoiceQuestion, option_order: tuple[str, ...]) -> dict[str, str]:
         return {oid: display_label(position) for position, oid in enumerate(option_order)}
-
-    def raw_max(self, question: ChoiceQuestion, scheme: Scheme) -> float:
-        return choice_max(scheme, choice_key(question))
 
     def moodle(self, question: ChoiceQuestion, element: ET.Element, out: Out) -> None:
         single = not isinstance(question, MultipleChoice)

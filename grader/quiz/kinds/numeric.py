@@ -6,9 +6,8 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from grader.quiz.answers import RawAnswer
 from grader.quiz.kinds.base import Marked, PageOptions, Response
-from grader.quiz.kinds.typed import mark_typed, read_typed, typed_raw_max
+from grader.quiz.kinds.typed import TypedKind, mark_typed
 from grader.quiz.moodle import (
     Out,
     answer,
@@ -22,16 +21,8 @@ from grader.quiz.shuffle import FormQuestion
 from grader.quiz.spec import Numeric, Scheme
 
 
-class NumericKind:
+class NumericKind(TypedKind):
     moodle_type = "numerical"
-
-    def read(
-        self, question: Numeric, asked: FormQuestion, raw: RawAnswer, displayed: bool
-    ) -> Response:
-        return read_typed(raw)
-
-    def read_text(self, question: Numeric, text: str) -> Response:
-        return read_typed(text)
 
     def mark(self, question: Numeric, scheme: Scheme, response: Response | None) -> Marked:
         return mark_typed(scheme, response, lambda text: credit_of(question, text))
@@ -43,12 +34,6 @@ class NumericKind:
             credit = "" if accepted.credit == 1 else f" [{accepted.credit:.0%}]"
             shown.append(f"{accepted.value:g} ± {tolerance}{credit}")
         return tuple(shown)
-
-    def labels(self, question: Numeric, option_order: tuple[str, ...]) -> dict[str, str]:
-        return {}
-
-    def raw_max(self, question: Numeric, scheme: Scheme) -> float:
-        return typed_raw_max(scheme)
 
     def moodle(self, question: Numeric, element: ET.Element, out: Out) -> None:
         out.typed(question)

@@ -6,36 +6,21 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from grader.quiz.answers import RawAnswer
 from grader.quiz.kinds.base import Marked, PageOptions, Response, fold_text
-from grader.quiz.kinds.typed import mark_typed, read_typed, typed_raw_max
+from grader.quiz.kinds.typed import TypedKind, mark_typed
 from grader.quiz.moodle import Out, answer, gift_escape, gift_feedback, html_field, rich
 from grader.quiz.shuffle import FormQuestion
 from grader.quiz.spec import Scheme, ShortText
 
 
-class ShortTextKind:
+class ShortTextKind(TypedKind):
     moodle_type = "shortanswer"
-
-    def read(
-        self, question: ShortText, asked: FormQuestion, raw: RawAnswer, displayed: bool
-    ) -> Response:
-        return read_typed(raw)
-
-    def read_text(self, question: ShortText, text: str) -> Response:
-        return read_typed(text)
 
     def mark(self, question: ShortText, scheme: Scheme, response: Response | None) -> Marked:
         return mark_typed(scheme, response, lambda text: credit_of(question, text))
 
     def key(self, question: ShortText) -> tuple[str, ...]:
         return tuple(a.text if a.text is not None else f"/{a.regex}/" for a in question.answers)
-
-    def labels(self, question: ShortText, option_order: tuple[str, ...]) -> dict[str, str]:
-        return {}
-
-    def raw_max(self, question: ShortText, scheme: Scheme) -> float:
-        return typed_raw_max(scheme)
 
     def moodle(self, question: ShortText, element: ET.Element, out: Out) -> None:
         out.typed(question)

@@ -8,25 +8,16 @@ from typing import Any
 from markupsafe import Markup
 
 from grader.quiz.answers import RawAnswer
-from grader.quiz.kinds.base import (
-    FALSE_WORDS,
-    TRUE_WORDS,
-    BadAnswer,
-    Marked,
-    PageOptions,
-    Response,
-    Ticks,
-    choice_key,
-)
+from grader.quiz.kinds.base import FALSE_WORDS, TRUE_WORDS, BadAnswer, PageOptions, Response, Ticks
+from grader.quiz.kinds.ticked import TickedKind
 from grader.quiz.moodle import Out, answer, gift_feedback, html_field, rich
 from grader.quiz.richtext import to_html
-from grader.quiz.schemes import choice_max, score_choice
 from grader.quiz.shuffle import FormQuestion
-from grader.quiz.spec import Scheme, TrueFalse
+from grader.quiz.spec import TrueFalse
 from grader.text import safe_text
 
 
-class TrueOrFalse:
+class TrueOrFalse(TickedKind):
     moodle_type = "truefalse"
 
     def read(
@@ -37,20 +28,11 @@ class TrueOrFalse:
     def read_text(self, question: TrueFalse, text: str) -> Response:
         return _word(text, "True ou False")
 
-    def mark(self, question: TrueFalse, scheme: Scheme, response: Response | None) -> Marked:
-        key = choice_key(question)
-        ticks = response if isinstance(response, Ticks) else Ticks(frozenset(), "")
-        selected = tuple(oid for oid in key.options if oid in ticks.options)
-        return Marked(score_choice(scheme, key, ticks.options), ticks.given or None, selected)
-
     def key(self, question: TrueFalse) -> tuple[str, ...]:
         return ("vrai",) if question.answer else ("faux",)
 
     def labels(self, question: TrueFalse, option_order: tuple[str, ...]) -> dict[str, str]:
         return {"vrai": "Vrai", "faux": "Faux"}  # never shuffled
-
-    def raw_max(self, question: TrueFalse, scheme: Scheme) -> float:
-        return choice_max(scheme, choice_key(question))
 
     def moodle(self, question: TrueFalse, element: ET.Element, out: Out) -> None:
         fractions = out.choice(question)

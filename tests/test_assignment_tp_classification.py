@@ -1,0 +1,138 @@
+"""tp-classification: `grader validate` passes, the example class gets its expected scores,
+and the test labels never reach a student: not in the released bundle, not in a kernel."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import grader
+from grader.results import Outcome
+from grader.sandbox.selection import select_backend
+from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command, in_bwrap_boxes
+
+ASSIGNMENT = ROOT / "assignments" / "tp-classification"
+SEED = "4"
+SUBMISSIONS = ROOT / "examples" / "submissions" / "tp-classification"
+EXPECTED = {
+    "alice": 18.0,  # all correct (the 4 points of the analysis are marked by hand)
+    "bruno": 16.0,  # the classifier trained on train + dev: dev's words are in its vocabulary
+    "chloe": 17.0,  # acc_tfidf measured on the training set
+    "david": 15.0,  # the prompt never contains the text of the review
+    "emma": 15.0,  # parsing: "positif" in the answer, case and accents kept, never None
+    "farid": 0.0,  # the released template
+    "gaspard": 16.0,  # each training text carries its label
+}
+
+Runs = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    out = tmp_path_factory.mktemp("tp-classification")
+    validate = subprocess.Popen(
+        [sys.executable, "-m", "grader", "validate", str(ASSIGNMENT), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
+    graded = grader_command(
+        "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2", "--seed", SEED
+    )
+    stdout, stderr = validate.communicate(timeout=600)
+    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
+    return validated, graded, out
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_validate_passes(runs: Runs) -> None:
+    validated = runs[0]
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert json.loads(validated.stdout) == {
+        "assignment": "tp-classification",
+        "ok": True,
+        "problems": [],
+        "automatic_points": 18,
+        "automatic_total": 18,
+        "manual": {"analyse": 4},
+        "check_errors": [],
+    }
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_examples_get_their_expected_scores(runs: Runs) -> None:
+    _, graded, out = runs
+    assert graded.returncode == 1, graded.stdout + graded.stderr  # some checks fail
+    rows = gradebook_rows(out)
+    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
+    assert {float(row["max_score"]) for row in rows} == {22.0}
+    for result in (out / "results").glob("*.json"):
+        assert json.loads(result.read_text())["execution"]["duration_s"] < 60, result.stem
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("student", "check_id", "message_part"),
+    [
+        (
+            "bruno",
+            "tfidf.fuite",
+            "absent(s) des textes d'entraînement (par exemple « désagréable »",
+        ),
+        ("chloe", "tfidf.exactitude", "étiquettes de dev donnent 0.850"),
+        ("david", "prompt.texte", "le prompt ne contient pas le texte de l'avis"),
+        ("emma", "parsing.exemples", "extraire_classe(\"C'est POSITIF !\") : 'négatif'"),
+        ("gaspard", "tfidf.fuite", "les étiquettes sont entrées dans les textes"),
+    ],
+)
+def test_each_mistake_is_told(runs: Runs, student: str, check_id: str, message_part: str) -> None:
+    check = checks_of(runs[2], student)[check_id]
+    assert check["outcome"] == "failed" and message_part in check["message"], check
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_the_method_is_graded_not_the_zero_shot_number(runs: Runs) -> None:
+    """The stand-in's zero-shot accuracy is what it is: alice passes every zero-shot check."""
+    checks = checks_of(runs[2], "alice")
+    assert all(checks[c]["outcome"] == "passed" for c in checks if c.startswith("zeroshot."))
+
+
+def test_release_ships_the_data_but_never_the_test_labels(tmp_path: Path) -> None:
+    completed = grader_command("release", str(ASSIGNMENT), "--out", str(tmp_path / "dist"))
+    assert completed.returncode == 0, completed.stderr
+    shipped = {p.relative_to(tmp_path / "dist").as_posix() for p in tmp_path.rglob("*")}
+    assert not any("hidden" in name or "test_labels" in name for name in shipped)
+    assert {"donnees/train.csv", "donnees/dev.csv", "donnees/test.csv"} <= {
+        name.split("/", 1)[1] for name in shipped if "/" in name
+    }
+    public_checks = next((tmp_path / "dist").rglob("checks.py")).read_text()
+    assert "prompt.texte" in public_checks and "test_labels" not in public_checks
+
+
+@in_bwrap_boxes
+def test_the_test_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
+    """A notebook that reads the hidden labels to predict the test set finds no such file."""
+    assignment = grader.load_assignment(ASSIGNMENT)
+    labels = ASSIGNMENT / "hidden" / "test_labels.csv"
+    cell = f"import csv\npredictions_test = [r['label'] for r in csv.DictReader(open({str(labels)!r}))]"
+    path = tmp_path / "tricheur.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
+    options = grader.GradeOptions(
+        seed=7, sandbox=select_backend("bwrap"), protected=(assignment.root,)
+    )
+    report = grader.grade_submission(assignment, grader.Submission("tricheur", path), options)
+    error = report.execution.cells[0].error
+    assert error is not None and error.startswith(("FileNotFoundError", "PermissionError"))
+    checks = {c.id: c for c in report.checks}
+    assert checks["tfidf.test"].outcome is Outcome.ERROR

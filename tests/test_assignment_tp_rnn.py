@@ -1,0 +1,129 @@
+"""tp-rnn: `grader validate` passes, and the example class gets its expected scores.
+
+The checks judge properties of random training runs and of timings on a loaded machine (a
+rank correlation, slopes in a band, a probe whose first call is slow), so these scores must
+not depend on the grading seed nor on the load: the class is graded once, with a fixed seed,
+while `validate` runs beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import grader
+from grader.checks.runner import run_checks
+from grader.results import figure_png
+from grader.scoring.score import score_rubric
+from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command, probed_notebook
+
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]
+
+ASSIGNMENT = ROOT / "assignments" / "tp-rnn"
+SEED = "4"
+SUBMISSIONS = ROOT / "examples" / "submissions" / "tp-rnn"
+EXPECTED = {
+    "alice": 22.0,  # all correct (the 6 points of the analyses are marked by hand)
+    "bruno": 20.33,  # times without warm-up: the first, slow call counts in the mean
+    "chloe": 19.0,  # a gradient curve typed in from the slides, not computed
+    "david": 20.0,  # the label is the last element of the sequence, not the first
+    "emma": 20.33,  # slopes fitted on the times, not their logarithm
+    "farid": 0.0,  # the released template
+    "gaspard": 20.0,  # the gradient taken on the recurrent weights: it does not vanish
+    "hugo": 20.0,  # the timing plot on linear axes
+    "ines": 20.0,  # the gradient plot draws numbers typed in, not gradient_moyen
+}
+
+Runs = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    out = tmp_path_factory.mktemp("tp-rnn")
+    validate = subprocess.Popen(
+        [sys.executable, "-m", "grader", "validate", str(ASSIGNMENT), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
+    graded = grader_command(
+        "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2", "--seed", SEED
+    )
+    stdout, stderr = validate.communicate(timeout=600)
+    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
+    return validated, graded, out
+
+
+def test_validate_passes(runs: Runs) -> None:
+    validated = runs[0]
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert json.loads(validated.stdout) == {
+        "assignment": "tp-rnn",
+        "ok": True,
+        "problems": [],
+        "automatic_points": 22,
+        "automatic_total": 22,
+        "manual": {"analyse-3": 3, "analyse-7": 3},
+        "check_errors": [],
+    }
+
+
+def test_examples_get_their_expected_scores(runs: Runs) -> None:
+    _, graded, out = runs
+    assert graded.returncode == 1, graded.stdout + graded.stderr  # some checks fail
+    rows = gradebook_rows(out)
+    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
+    assert {float(row["max_score"]) for row in rows} == {28.0}
+
+
+def test_each_example_grades_within_a_minute(runs: Runs) -> None:
+    for result in (runs[2] / "results").glob("*.json"):
+        assert json.loads(result.read_text())["execution"]["duration_s"] < 60, result.stem
+
+
+@pytest.mark.parametrize(
+    ("student", "check_id", "message_part"),
+    [
+        ("bruno", "exp7.echauffement", "aucun passage d'échauffement"),
+        ("chloe", "exp3.valeurs", "ces nombres ne viennent pas de votre code"),
+        ("david", "exp3.sequences", "l'étiquette est le premier élément"),
+        ("emma", "exp7.pentes", "`pente_rnn` ="),
+        ("gaspard", "exp3.disparition", "la tendance n'est pas décroissante"),
+        ("hugo", "exp7.figure", "l'axe x est en échelle « linear », « log » attendue"),
+        ("ines", "exp3.figures", "aucune courbe tracée ne correspond aux valeurs"),
+        ("farid", "exp3.figures", "le notebook n'a tracé aucune figure"),
+    ],
+)
+def test_each_mistake_is_told(runs: Runs, student: str, check_id: str, message_part: str) -> None:
+    check = checks_of(runs[2], student)[check_id]
+    assert check["outcome"] == "failed" and message_part in check["message"], check
+
+
+def test_a_failed_figure_check_shows_the_students_plot(runs: Runs) -> None:
+    section = checks_of(runs[2], "hugo")["exp7.figure"]["section"]
+    assert section["kind"] == "figure" and section["data"]["cell"] == 17
+    assert figure_png(section["data"]["png"]) is not None  # the whole PNG, kept in the results
+    report = (runs[2] / "reports" / "hugo.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in report
+
+
+def test_five_grading_seeds_give_the_same_score(tmp_path: Path) -> None:
+    """alice's notebook run once, its checks run under five seeds: the hidden inputs (training
+    seeds, lengths, the probe's passes) change, the verdicts do not."""
+    assignment = grader.load_assignment(ASSIGNMENT)
+    notebook = nbformat.read(SUBMISSIONS / "alice.ipynb", as_version=4)
+    cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    scores = set()
+    with probed_notebook(tmp_path, cells, assignment.limits, probe_timeout_s=60) as nb:
+        for seed in (1, 2, 3, 4, 5):
+            results = run_checks(assignment.checks, nb, nb.execution, seed, "alice")
+            assert [(r.id, r.message) for r in results if r.outcome.value != "passed"] == [], seed
+            scores.add(score_rubric(assignment.rubric, assignment.criterion_checks(), results)[1])
+    assert scores == {22.0}
