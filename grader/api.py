@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 
     from grader.assignment.load import Assignment
     from grader.batch import BatchResult
+    from grader.gradebook.groups import GroupRoster
     from grader.gradebook.late import LatePolicy
     from grader.grading import GradeOptions, Submission
     from grader.output_tree import OutputTree
     from grader.report.i18n import Lang
-    from grader.results import GradeReport
+    from grader.results import GradeReport, Group
     from grader.sandbox.selection import Backend
 
 
@@ -56,6 +57,7 @@ class ClassRun:
     similarity: bool = False  # then compare the class's code (grader/similarity)
     moodle_zips: tuple[Path, ...] = ()  # Moodle's "Download all submissions" zips, also graded
     moodle_roster: Path | None = None  # Moodle's grading worksheet: names its folders' students
+    groups: Path | None = None  # a group roster: a group's submission graded once, for each
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class ClassListener:
     def planned(self, plan: ClassPlan) -> None:
         """Before any kernel starts."""
 
+    def notice(self, line: str) -> None:
+        """Something the instructor should know, the class being graded all the same."""
+
     def warm_start(self, notice: str) -> None:
         """The line that says whether kernels fork from a warm parent, and why not."""
 
@@ -97,13 +102,15 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
     from grader.batch import grade_batch
     from grader.checks.reference import run_store
     from grader.cores import default_jobs
+    from grader.gradebook.groups import read_groups
     from grader.output_tree import OutputTree
 
     listener = listener or ClassListener()
     assignment = load_assignment(run.assignment)
     jobs = run.jobs or default_jobs()
     with contextlib.ExitStack() as stack:
-        batch = _collect(run, assignment, stack)
+        roster = read_groups(run.groups) if run.groups else None
+        batch, groups = _grouped(run, _collect(run, assignment, stack, roster), roster, listener)
         # The batch's workers share their @reference values there (a Dask worker here too).
         store = stack.enter_context(run_store())
         options = _grade_options(run, assignment, batch, jobs, store)
@@ -114,6 +121,7 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
             lang=run.lang,
             late=late_policy(assignment, run.extensions),
             submitted_at=_submission_times(run),
+            groups=groups,
         )
         pending = tree.plan(batch, run.force)
         plan = _plan(run, assignment, options, jobs, len(pending), len(batch) - len(pending))
@@ -136,13 +144,16 @@ def grade_class(run: ClassRun, listener: ClassListener | None = None) -> BatchRe
 
             similarity_report(run.out, assignment, lang=run.lang)
     result.crashed.extend(tree.failed)
-    students = {submission.student for submission in batch}
+    students = {student for s in batch for student in tree.rows(s.student)}
     result.reports = [report for report in current if report.student in students]
     return result
 
 
 def _collect(
-    run: ClassRun, assignment: Assignment, stack: contextlib.ExitStack
+    run: ClassRun,
+    assignment: Assignment,
+    stack: contextlib.ExitStack,
+    groups: GroupRoster | None = None,
 ) -> list[Submission]:
     """The class's submissions, Moodle's zips extracted into a folder that lasts the run."""
     from grader import moodle
@@ -153,7 +164,27 @@ def _collect(
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-moodle-"))
         paths = moodle.expand_archives(paths, run.moodle_zips, Path(scratch), assignment.limits)
     roster = moodle.read_roster(run.moodle_roster) if run.moodle_roster else None
-    return collect_submissions(paths, roster)
+    return collect_submissions(paths, roster, groups)
+
+
+def _grouped(
+    run: ClassRun, batch: list[Submission], roster: GroupRoster | None, listener: ClassListener
+) -> tuple[list[Submission], dict[str, Group]]:
+    """The submissions to grade, a group's under its name, and the groups handing in."""
+    from grader.roster import group_submissions
+
+    if roster is None:
+        return batch, {}
+    grouped = group_submissions(batch, roster)
+    if run.moodle_roster is not None:  # the class list: its students in no group are named
+        from grader.moodle import read_roster
+        from grader.roster import ungrouped
+
+        names = read_roster(run.moodle_roster).values()
+        grouped.notices.extend(ungrouped(run.moodle_roster, names, roster))
+    for line in grouped.notices:
+        listener.notice(line)
+    return grouped.submissions, grouped.groups
 
 
 def _grade_options(

@@ -215,6 +215,12 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Moodle's grading worksheet (CSV): names each Moodle folder's student by username.",
 )
+@click.option(
+    "--groups",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pairs and groups: a CSV group,student; a group's submission (named after the group "
+    "or a member) is graded once and every member gets a row.",
+)
 @MIRROR
 @FORMAT
 @errors_to_exit_codes
@@ -237,6 +243,7 @@ def grade(
     time_column: str,
     moodle_archives: tuple[Path, ...],
     roster: Path | None,
+    groups: Path | None,
     mirror: Path,
     output_format: str,
 ) -> None:
@@ -275,6 +282,7 @@ def grade(
         similarity=compare_code,
         moodle_zips=moodle_archives,
         moodle_roster=roster,
+        groups=groups,
     )
     terminal = output_format == "terminal"
     listener = TerminalListener(backend.notice, quiet=not terminal)
@@ -325,6 +333,9 @@ class TerminalListener(ClassListener):
                 f"{plan.where}, {plan.threads} thread(s) and up to "
                 f"{format_size(plan.memory_bytes)} per kernel"
             )
+
+    def notice(self, line: str) -> None:
+        click.echo(f"grader: {line}", err=True)
 
     def warm_start(self, notice: str) -> None:
         click.echo(notice, err=self.quiet)

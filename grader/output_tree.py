@@ -4,12 +4,17 @@ The folder holds results/<student>.json, reports/<student>.html, gradebook.sqlit
 class files derived from the gradebook: gradebook.csv, gradebook.json, summary.html,
 moodle.csv, gradescope/<student>.json (and JUnit XML where asked). A killed batch restarted on
 the same folder grades only what the gradebook does not hold yet.
+
+A group's submission (grader/gradebook/groups.py) is graded once, under the group's name; each
+member gets the result as their own row, report and exports, naming the group, with their own
+late penalty (their extension) and the manual marks and adjustment they had.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -28,7 +33,7 @@ from grader.gradebook.store import Gradebook
 from grader.grading import GradeOptions, Submission
 from grader.report.html import render_report
 from grader.report.i18n import Lang
-from grader.results import GradeReport, report_to_dict
+from grader.results import GradeReport, Group, report_to_dict
 from grader.scoring.score import rescore_report
 from grader.submission import submission_hash
 
@@ -51,12 +56,14 @@ class OutputTree:
         lang: Lang = "fr",
         late: LatePolicy | None = None,
         submitted_at: Mapping[str, datetime] | None = None,
+        groups: Mapping[str, Group] | None = None,
     ) -> None:
         self.out = out
         self.assignment = assignment
         self.lang: Lang = lang
         self.late = late
         self.submitted_at = dict(submitted_at or {})  # from an LMS export; else the file's time
+        self.groups = dict(groups or {})  # the groups handing in, by the submission's id
         (out / "results").mkdir(parents=True, exist_ok=True)
         (out / "reports").mkdir(parents=True, exist_ok=True)
         self.gradebook = Gradebook(out / "gradebook.sqlite")
@@ -84,11 +91,14 @@ class OutputTree:
         pending = []
         for submission in submissions:
             self.paths[submission.student] = submission.path
-            stored = self.previous.get(submission.student)
+            stored = self.previous.get(self.rows(submission.student)[0])
             if force or stored is None:
                 pending.append(submission)
             elif stored.submission_hash != submission_hash(submission.path, self.assignment.limits):
                 self.changes.regraded(["the submission"])
+                pending.append(submission)
+            elif self._regrouped(submission.student):
+                self.changes.regraded(["the group's members"])
                 pending.append(submission)
             else:
                 changed = changed_parts(stored.report.fingerprint, self.fingerprint)
@@ -98,10 +108,39 @@ class OutputTree:
                     pending.append(submission)
                 elif need is Need.RESCORE:
                     self.changes.rescored += 1
-                    self.add(self._rescored(stored.report))
+                    rescored = self._rescored(stored.report)
+                    self.add(replace(rescored, student=submission.student))
                 else:
-                    self._guarded(stored.report.student, partial(self._write_files, stored.report))
+                    for student in self.rows(submission.student):
+                        self._rewrite(student)
         return pending
+
+    def rows(self, submitted: str) -> tuple[str, ...]:
+        """The students a submission's result is recorded for: itself, or its group's members."""
+        group = self.groups.get(submitted)
+        return group.members if group is not None else (submitted,)
+
+    def _regrouped(self, submitted: str) -> bool:
+        """The roster changed the students this submission is recorded for: a member added,
+        or a student's own submission now a group's."""
+        group = self.groups.get(submitted)
+        stored = [self.previous.get(student) for student in self.rows(submitted)]
+        return any(s is None or s.report.group != group for s in stored)
+
+    def _group_marks(self, report: GradeReport) -> GradeReport | None:
+        """For a member new to a group, the marks the group was given (on another member's
+        result; not that member's adjustment)."""
+        name = report.group.name if report.group else None
+        for member in report.group.members if report.group else ():
+            stored = self.previous.get(member)
+            if stored is not None and stored.report.group and stored.report.group.name == name:
+                return replace(stored.report, adjustment=None)
+        return None
+
+    def _rewrite(self, student: str) -> None:
+        stored = self.previous.get(student)
+        if stored is not None:
+            self._guarded(student, partial(self._write_files, stored.report))
 
     def _rescored(self, report: GradeReport) -> GradeReport:
         assignment = self.assignment
@@ -110,21 +149,32 @@ class OutputTree:
         )
 
     def add(self, report: GradeReport) -> GradeReport:
-        """Penalise lateness, keep manual marks, commit to the gradebook, then write the files.
+        """Penalise lateness, keep manual marks, commit to the gradebook, then write the files;
+        a group's result once per member (its first member's is returned, under the group's
+        name: the progress line says which submission was graded).
 
         A student whose result cannot be stored or written is recorded in `failed`; the batch
         and the class files go on without them."""
-        return self._guarded(report.student, partial(self._add, report)) or report
-
-    def _add(self, report: GradeReport) -> GradeReport:
+        group = self.groups.get(report.student)
+        if group is None:
+            return self._guarded(report.student, partial(self._add, report)) or report
         path = self.paths.get(report.student)
+        rows = [  # each member's own adjustment is carried back by _add
+            replace(report, student=member, group=group, adjustment=None)
+            for member in group.members
+        ]
+        added = [self._guarded(r.student, partial(self._add, r, path)) for r in rows]
+        return replace(added[0] or rows[0], student=group.name)
+
+    def _add(self, report: GradeReport, submitted: Path | None = None) -> GradeReport:
+        path = submitted or self.paths.get(report.student)
         if self.late is not None and path is not None and os.path.lexists(path):
             when = self.submitted_at.get(report.student) or file_time(path, self.assignment.limits)
             report = apply_lateness(
                 report, lateness(self.late, report.student, when, report.max_score)
             )
         stored = self.previous.get(report.student)
-        report = carry_marks(report, stored.report if stored else None)
+        report = carry_marks(report, stored.report if stored else self._group_marks(report))
         where = Path(os.path.abspath(path)) if path else None  # a student's link is not followed
         self.gradebook.record(self.run_id, report, where)
         self._write_files(report)

@@ -159,6 +159,24 @@ class Lateness:
 
 
 @dataclass(frozen=True)
+class Group:
+    """The group a submission was handed in by (grader/gradebook/groups.py): each member gets
+    the group's result as their own."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """An instructor's change to one member's total, recorded as such: points added (negative
+    to take off) after the group's marks and the late penalty, and why."""
+
+    points: float
+    comment: str
+
+
+@dataclass(frozen=True)
 class GradeReport:
     assignment: str
     student: str
@@ -169,6 +187,8 @@ class GradeReport:
     submission_hash: str = ""
     graded_at: str = ""
     late: Lateness | None = None
+    group: Group | None = None  # handed in by a group: this is one member's row
+    adjustment: Adjustment | None = None  # this member's individual adjustment
     # What the grade is a function of besides the submission (grader/fingerprint.py): one digest
     # per part (checks, rubric, data...), so a rerun knows what changed since.
     fingerprint: dict[str, str] = field(default_factory=dict)
@@ -282,8 +302,19 @@ def bounded_report(report: GradeReport) -> GradeReport:
         detail=budget.optional(execution.detail),
         message_params=budget.data(execution.message_params, MESSAGE_LIMIT),
     )
+    group = report.group
+    if group is not None:
+        group = Group(student_id(group.name), tuple(student_id(m) for m in group.members))
+    adjustment = report.adjustment
+    if adjustment is not None:
+        adjustment = replace(adjustment, comment=budget.text(adjustment.comment))
     return replace(
-        report, student=student_id(report.student), criteria=tuple(criteria), execution=execution
+        report,
+        student=student_id(report.student),
+        criteria=tuple(criteria),
+        execution=execution,
+        group=group,
+        adjustment=adjustment,
     )
 
 
@@ -359,6 +390,14 @@ def report_from_dict(data: dict[str, Any]) -> GradeReport:
         submission_hash=data.get("submission_hash", ""),
         graded_at=data.get("graded_at", ""),
         late=Lateness(**data["late"]) if data.get("late") else None,
+        group=_group(data.get("group")),
+        adjustment=Adjustment(**data["adjustment"]) if data.get("adjustment") else None,
         fingerprint={str(k): str(v) for k, v in (data.get("fingerprint") or {}).items()},
     )
     return bounded_report(report)  # stored by an older grader, or edited: hostile all the same
+
+
+def _group(data: dict[str, Any] | None) -> Group | None:
+    if not data:
+        return None
+    return Group(str(data["name"]), tuple(str(m) for m in data["members"]))

@@ -92,6 +92,10 @@ def test_export_then_import_marks_in_yaml(graded: tuple[Path, Path]) -> None:
             "marks.csv:2: alice.attention: not a manual criterion of the rubric",
         ),
         ("zoe,redaction,4,3,", "marks.csv:2: zoe.redaction: no graded submission for this student"),
+        (
+            "alice,(adjustment),,-15,",
+            "marks.csv:2: alice.(adjustment): an adjustment must be between -14 and 14, got -15",
+        ),
     ],
 )
 def test_bad_marks_name_file_line_and_field(

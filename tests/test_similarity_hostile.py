@@ -14,7 +14,6 @@ import nbformat
 import pytest
 
 from grader.assignment.load import load_assignment
-from grader.errors import ConfigError
 from grader.similarity.compare import Comparison, Pair
 from grader.similarity.documents import (
     MAX_CELL_CHARS,
@@ -23,7 +22,6 @@ from grader.similarity.documents import (
     MAX_TOKENS,
     Note,
 )
-from grader.similarity.groups import MAX_ROSTER_BYTES, read_groups
 from grader.similarity.render import similarity_csv
 from grader.similarity.run import SimilarityResult, similarity_report
 from grader.similarity.tokens import cell_tokens
@@ -140,36 +138,3 @@ def test_csv_cells_are_never_formulas() -> None:
     text = similarity_csv(Comparison([pair], 0.5, 2, {}))
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["student_1"].startswith("'=") and row["student_2"].startswith("'+")
-
-
-@pytest.mark.parametrize(
-    ("roster", "message"),
-    [
-        (b"team,name\na,b\n", "groups.csv:1: expected the columns group and student"),
-        (b"group,student\ng1,alba\ng1,\n", "groups.csv:3: student: empty"),
-        (b"group,student\ng1,alba\n\xff\n", "groups.csv:3: not UTF-8 text"),
-    ],
-    ids=["columns", "empty-field", "not-utf-8"],
-)
-def test_a_bad_roster_names_its_line_and_field(tmp_path: Path, roster: bytes, message: str) -> None:
-    path = tmp_path / "groups.csv"
-    path.write_bytes(roster)
-    with pytest.raises(ConfigError) as error:
-        read_groups(path)
-    assert message in str(error.value)
-
-
-def test_a_roster_too_large_is_refused_unread(tmp_path: Path) -> None:
-    path = tmp_path / "groups.csv"
-    path.write_bytes(b"group,student\n" + b"g,s\n" * (MAX_ROSTER_BYTES // 4))
-    with pytest.raises(ConfigError, match=r"groups\.csv: the group roster is larger than"):
-        read_groups(path)
-
-
-def test_a_roster_gives_every_pair_of_a_group(tmp_path: Path) -> None:
-    path = tmp_path / "groups.csv"
-    path.write_text("group,student\ng1,alba\ng1,boris\ng1,cyril\ng2,dalia\n", "utf-8")
-    pairs = read_groups(path)
-    assert pairs == {
-        frozenset(p) for p in (("alba", "boris"), ("alba", "cyril"), ("boris", "cyril"))
-    }

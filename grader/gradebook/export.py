@@ -12,17 +12,21 @@ from grader.text import SpreadsheetWriter
 
 
 def gradebook_csv(reports: Sequence[GradeReport]) -> str:
-    """student, score, max_score, percent, one column per criterion, status."""
+    """student, score, max_score, percent, one column per criterion, status; and when a group
+    handed in, the member's group and individual adjustment (empty: none)."""
     criteria: list[str] = []
     for report in reports:
         for criterion in report.criteria:
             if criterion.id not in criteria:
                 criteria.append(criterion.id)
+    grouped = any(report.group for report in reports)
     out = io.StringIO()
     writer = SpreadsheetWriter(out)
-    writer.writerow(["student", "score", "max_score", "percent", *criteria, "status"])
+    extra = ["group", "adjustment"] if grouped else []
+    writer.writerow(["student", "score", "max_score", "percent", *criteria, "status", *extra])
     for report in sorted(reports, key=lambda r: r.student):
         points = {c.id: c.points for c in report.criteria}
+        adjustment = report.adjustment.points if report.adjustment else ""
         writer.writerow(
             [
                 report.student,
@@ -31,6 +35,7 @@ def gradebook_csv(reports: Sequence[GradeReport]) -> str:
                 report.percent,
                 *(points.get(c, "") for c in criteria),
                 report.execution.status.value,
+                *([report.group.name if report.group else "", adjustment] if grouped else []),
             ]
         )
     return out.getvalue()

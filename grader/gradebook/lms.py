@@ -42,7 +42,7 @@ def gradescope_results(report: GradeReport) -> dict[str, Any]:
                 "visibility": "after_published" if hidden else "visible",
             }
         )
-    output = report.execution.message or ""
+    output = "\n".join([report.execution.message or "", *_group_lines(report)]).strip()
     if report.late is not None:
         output = (
             f"{output}\nRetard : {report.late.days_late} jour(s), "
@@ -73,9 +73,22 @@ def _feedback(report: GradeReport) -> str:
     parts = [f"{points(report.score)} / {points(report.max_score)}"]
     if failing:
         parts.append(f"{failing} vérification(s) non réussie(s)")
+    parts += _group_lines(report)
     if report.late is not None:
         parts.append(f"retard de {report.late.days_late} jour(s) : -{points(report.late.penalty)}")
     parts += [  # the instructor's words on the manual criteria (grader manual import, grader mark)
         f"{c.title} : {c.comment}" for c in report.criteria if c.manual and c.marked and c.comment
     ]
     return " ; ".join(parts)
+
+
+def _group_lines(report: GradeReport) -> list[str]:
+    """The group a member handed in with, and their individual adjustment, in French."""
+    lines = []
+    if report.group is not None:
+        lines.append(f"groupe {report.group.name} : {', '.join(report.group.members)}")
+    if report.adjustment is not None:
+        sign = "+" if report.adjustment.points > 0 else ""
+        said = f"ajustement individuel : {sign}{points(report.adjustment.points)}"
+        lines.append(f"{said} ({report.adjustment.comment})" if report.adjustment.comment else said)
+    return lines

@@ -4,6 +4,10 @@
 free-text cells and the plots their notebook shows (saved as PNG files beside the sheet); the
 instructor fills `points` and `comment`; `import_marks` validates the sheet and returns the
 updated reports, which the caller records (a new gradebook row each: the history stays).
+
+A group's submission (grader/gradebook/groups.py) has its entries once, under the group's name:
+its marks go to every member. Each member also has an entry of the criterion `(adjustment)`:
+points added to that member's total alone (negative to take off), with a comment saying why.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ import nbformat
 import yaml
 
 from grader.errors import ConfigError
+from grader.gradebook.groups import by_submission
 from grader.gradebook.store import CurrentResult
-from grader.results import CriterionScore, GradeReport
+from grader.results import Adjustment, CriterionScore, GradeReport
 from grader.sandbox.limits import Limits
 from grader.submission import read_notebook
 from grader.text import SpreadsheetWriter, clean_text, spreadsheet_text
 
 FIELDS = ("student", "criterion", "max_points", "points", "comment", "text", "plots")
+ADJUSTMENT = "(adjustment)"  # a sheet's criterion: one member's individual adjustment
 
 
 @dataclass(frozen=True)
@@ -69,34 +75,11 @@ def export_manual(
     current: Mapping[str, CurrentResult], template_sources: set[str], sheet: Path, limits: Limits
 ) -> int:
     """Write the sheet (.yaml or .csv) and the plots beside it; returns the number of entries."""
-    plots_dir = sheet.parent / f"{sheet.stem}-plots"
     entries: list[dict[str, Any]] = []
-    for student in sorted(current):
-        result = current[student]
-        manual = [c for c in result.report.criteria if c.manual]
-        if not manual:
-            continue
-        text, plots = "", list[bytes]()
-        if result.submission is not None:
-            text, plots = student_material(result.submission, template_sources, limits)
-        plot_paths = []
-        for index, image in enumerate(plots, start=1):
-            target = plots_dir / student / f"plot-{index}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(image)
-            plot_paths.append(str(target.relative_to(sheet.parent)))
-        for criterion in manual:
-            entries.append(
-                {
-                    "student": student,
-                    "criterion": criterion.id,
-                    "max_points": criterion.max_points,
-                    "points": criterion.points if criterion.marked else None,
-                    "comment": criterion.comment or "",
-                    "text": text,
-                    "plots": plot_paths,
-                }
-            )
+    for student, result in sorted(by_submission(current).items()):
+        if any(c.manual for c in result.report.criteria):
+            entries += _criterion_entries(student, result, template_sources, sheet, limits)
+        entries += _adjustment_entries(current, result.report)
     sheet.parent.mkdir(parents=True, exist_ok=True)
     if sheet.suffix.lower() == ".csv":
         out = io.StringIO()
@@ -115,6 +98,58 @@ def export_manual(
             yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
     return len(entries)
+
+
+def _criterion_entries(
+    student: str, result: CurrentResult, template_sources: set[str], sheet: Path, limits: Limits
+) -> list[dict[str, Any]]:
+    """The entries of one submission's manual criteria, its plots written beside the sheet."""
+    text, plots = "", list[bytes]()
+    if result.submission is not None:
+        text, plots = student_material(result.submission, template_sources, limits)
+    plot_paths = []
+    for index, image in enumerate(plots, start=1):
+        target = sheet.parent / f"{sheet.stem}-plots" / student / f"plot-{index}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(image)
+        plot_paths.append(str(target.relative_to(sheet.parent)))
+    return [
+        {
+            "student": student,
+            "criterion": criterion.id,
+            "max_points": criterion.max_points,
+            "points": criterion.points if criterion.marked else None,
+            "comment": criterion.comment or "",
+            "text": text,
+            "plots": plot_paths,
+        }
+        for criterion in result.report.criteria
+        if criterion.manual
+    ]
+
+
+def _adjustment_entries(
+    current: Mapping[str, CurrentResult], report: GradeReport
+) -> list[dict[str, Any]]:
+    """A group's members' adjustment entries, where the sheet gives the group's marks."""
+    if report.group is None:
+        return []
+    entries: list[dict[str, Any]] = []
+    for member in report.group.members:
+        found = current.get(member)
+        adjusted = found.report.adjustment if found else None
+        entries.append(
+            {
+                "student": member,
+                "criterion": ADJUSTMENT,
+                "max_points": "",
+                "points": adjusted.points if adjusted else None,
+                "comment": adjusted.comment if adjusted else "",
+                "text": "",
+                "plots": [],
+            }
+        )
+    return entries
 
 
 def read_marks(sheet: Path) -> list[Mark]:
@@ -170,37 +205,78 @@ def apply_marks(
     """The reports with the marks in; every mark must name a manual criterion, within bounds."""
     updated: dict[str, GradeReport] = {}
     for mark in marks:
-        report = updated.get(mark.student) or current.get(mark.student)
         field = f"{mark.student}.{mark.criterion}"
-        if report is None:
+        students = _marked_students(mark.student, current)
+        if not students:
             raise ConfigError(sheet, "no graded submission for this student", mark.line, field)
-        criterion = next((c for c in report.criteria if c.id == mark.criterion), None)
-        if criterion is None or not criterion.manual:
-            raise ConfigError(sheet, "not a manual criterion of the rubric", mark.line, field)
-        if not 0 <= mark.points <= criterion.max_points:
-            raise ConfigError(
-                sheet,
-                f"points must be between 0 and {criterion.max_points:g}, got {mark.points:g}",
-                mark.line,
-                field,
-            )
-        marked = replace(criterion, points=mark.points, marked=True, comment=mark.comment)
-        updated[mark.student] = rescore(report, marked)
+        for student in students:
+            report = updated.get(student) or current[student]
+            updated[student] = _apply_mark(sheet, mark, report, field)
     return [updated[student] for student in sorted(updated)]
 
 
+def _marked_students(name: str, current: Mapping[str, GradeReport]) -> list[str]:
+    """The student a sheet's entry names, or the members of the group it names."""
+    if name in current:
+        return [name]
+    return [s for s, r in current.items() if r.group is not None and r.group.name == name]
+
+
+def _apply_mark(sheet: Path, mark: Mark, report: GradeReport, field: str) -> GradeReport:
+    """One entry of the sheet in one student's report: a criterion's mark or an adjustment."""
+    if mark.criterion == ADJUSTMENT:
+        if abs(mark.points) > report.max_score:
+            raise ConfigError(
+                sheet,
+                f"an adjustment must be between -{report.max_score:g} and "
+                f"{report.max_score:g}, got {mark.points:g}",
+                mark.line,
+                field,
+            )
+        return adjusted(report, Adjustment(mark.points, mark.comment or ""))
+    criterion = next((c for c in report.criteria if c.id == mark.criterion), None)
+    if criterion is None or not criterion.manual:
+        raise ConfigError(sheet, "not a manual criterion of the rubric", mark.line, field)
+    if not 0 <= mark.points <= criterion.max_points:
+        raise ConfigError(
+            sheet,
+            f"points must be between 0 and {criterion.max_points:g}, got {mark.points:g}",
+            mark.line,
+            field,
+        )
+    marked = replace(criterion, points=mark.points, marked=True, comment=mark.comment)
+    return rescore(report, marked)
+
+
 def rescore(report: GradeReport, changed: CriterionScore) -> GradeReport:
-    """The report with one criterion replaced and its total (late penalty included) recomputed."""
+    """The report with one criterion replaced and its total (late penalty and individual
+    adjustment included) recomputed."""
     criteria = tuple(changed if c.id == changed.id else c for c in report.criteria)
+    return _totalled(replace(report, criteria=criteria))
+
+
+def adjusted(report: GradeReport, adjustment: Adjustment) -> GradeReport:
+    """The report with its member's adjustment (none when 0 points and no comment)."""
+    keep = adjustment if adjustment.points or adjustment.comment else None
+    return _totalled(replace(report, adjustment=keep))
+
+
+def _totalled(report: GradeReport) -> GradeReport:
+    """The total: the criteria's points, less the late penalty, plus the adjustment, kept
+    within 0 and the maximum."""
     penalty = report.late.penalty if report.late else 0.0
-    score = max(0.0, round(sum(c.points for c in criteria) - penalty, 2))
-    return replace(report, criteria=criteria, score=score)
+    extra = report.adjustment.points if report.adjustment else 0.0
+    total = sum(c.points for c in report.criteria) - penalty + extra
+    return replace(report, score=min(max(0.0, round(total, 2)), report.max_score))
 
 
 def carry_marks(new: GradeReport, previous: GradeReport | None) -> GradeReport:
-    """A regrade of the same submission keeps the instructor's manual marks."""
+    """A regrade of the same submission keeps the instructor's manual marks and a member's
+    adjustment."""
     if previous is None or previous.submission_hash != new.submission_hash:
         return new
+    if previous.adjustment is not None:
+        new = adjusted(new, previous.adjustment)
     for criterion in previous.criteria:
         if criterion.manual and criterion.marked:
             mine = next((c for c in new.criteria if c.id == criterion.id and c.manual), None)

@@ -60,6 +60,7 @@ class Session:
     _run: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _names: dict[str, str] = field(default_factory=dict)  # what the page shows -> student id
+    _groups: dict[str, str] = field(default_factory=dict)  # a group's first member -> its name
 
     def store(self) -> MarkingStore:
         return MarkingStore(self.out / "gradebook.sqlite")
@@ -73,14 +74,28 @@ class Session:
             return self._run
 
     def shown(self, store: MarkingStore, student: str) -> str:
-        name = store.pseudonym(student) if self.anonymous else student
+        name = store.pseudonym(student) if self.anonymous else self._groups.get(student, student)
         self._names[name] = student
         return name
+
+    def markable(self, store: MarkingStore) -> dict[str, GradeReport]:
+        """The current results, a group's once: its first member's, which the page names after
+        the group and its members (a mark given there is every member's: MarkingStore)."""
+        current = {s: c.report for s, c in store.current(self.assignment).items()}
+        once = {}
+        for student, report in current.items():
+            group = report.group
+            if group is not None:
+                if student != next((m for m in group.members if m in current), student):
+                    continue
+                self._groups[student] = f"{group.name} ({', '.join(group.members)})"
+            once[student] = report
+        return once
 
     def student(self, store: MarkingStore, shown: object) -> str:
         """The student a name of the page stands for (404 for any other)."""
         if isinstance(shown, str) and shown not in self._names:
-            for student in store.current(self.assignment):
+            for student in self.markable(store):
                 self.shown(store, student)
         if not isinstance(shown, str) or shown not in self._names:
             abort(404)
@@ -142,7 +157,7 @@ def create_app(session: Session) -> Flask:
     @app.get("/api/state")
     def state() -> Response:
         with _closing(session.store()) as store:
-            current = {s: c.report for s, c in store.current(session.assignment).items()}
+            current = session.markable(store)
             marks = store.marks(session.assignment)
             students = sorted(
                 (session.shown(store, s), s) for s, r in current.items() if _manual(r)

@@ -2,7 +2,8 @@
 
 Append-only like the results: an item's edit is a new version row, a mark a new row, and each
 mark writes, in the same transaction, the student's rescored report as a new result (the rows
-`grader manual import` writes). A mark's version is the id of its last row: a save naming an
+`grader manual import` writes); a group's mark, given on its first member's result, writes every
+member's. A mark's version is the id of its last row: a save naming an
 older version is refused with the mark as it now is (two markers never overwrite each other).
 """
 
@@ -274,6 +275,7 @@ class MarkingStore(Gradebook):
         comment = "\n".join(t for t in [*(i.comment for i in used), free_comment] if t.strip())
         score = replace(score, points=points, marked=marked, comment=comment or None)
         row = self.insert_result(run, rescore(result.report, score), result.submission)
+        self._mark_members(run, result.report, score)
         mark_id = self._db.execute(
             "INSERT INTO marking_marks (assignment, student, criterion, items, free_points, "
             "free_comment, points, comment, result_id, saved_at) "
@@ -301,6 +303,18 @@ class MarkingStore(Gradebook):
             id=int(mark_id or 0),
         )
         return answer_of(mark, score)
+
+    def _mark_members(self, run: int, report: GradeReport, score: CriterionScore) -> None:
+        """The other members of `report`'s group get its mark (each keeps their adjustment)."""
+        for member in report.group.members if report.group else ():
+            found = self.current_result(report.assignment, member)
+            mine = _manual_criterion(found.report if found else None, score.id)
+            if member == report.student or found is None or mine is None:
+                continue
+            if found.report.group != report.group:  # graded alone or elsewhere since
+                continue
+            marked = replace(mine, points=score.points, marked=score.marked, comment=score.comment)
+            self.insert_result(run, rescore(found.report, marked), found.submission)
 
 
 def _manual_criterion(report: GradeReport | None, criterion: str) -> CriterionScore | None:

@@ -72,6 +72,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Toutes les cellules se sont exécutées sans erreur.",
         "Every cell ran without error.",
     ),
+    "group": ("Groupe", "Group"),
+    "group_text": (
+        "rendu en groupe avec {members} : le dépôt est noté une fois, pour chacun·e.",
+        "handed in as a group with {members}: the submission is graded once, for each member.",
+    ),
+    "adjustment": ("Ajustement individuel", "Individual adjustment"),
+    "adjustment_text": (
+        "{points} point(s) sur votre note seule, après la note du groupe.",
+        "{points} point(s) on your grade alone, after the group's grade.",
+    ),
     "late": ("Retard", "Late submission"),
     "late_text": (
         "rendu le {submitted} pour une échéance au {due} : {days} jour(s) de retard, "

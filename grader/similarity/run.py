@@ -1,7 +1,8 @@
 """`grader similarity OUT`: compare the graded class's notebooks, write similarity.html/.csv.
 
 The class is what OUT's gradebook holds for the assignment: each student's current result
-names the submission it graded. The released template is rebuilt from the assignment as
+names the submission it graded (a group's members name one: it is compared once, under the
+group's name). The released template is rebuilt from the assignment as
 `grader release` makes it; the instructor's solution only lowers the weight of what it holds,
 and a submission inside the assignment's own folder, or named as the instructor's (examples
 graded beside the class), is never compared.
@@ -20,6 +21,7 @@ import nbformat
 from grader.assignment.load import Assignment, find_assignment
 from grader.assignment.release import template_notebook
 from grader.errors import GraderError
+from grader.gradebook.groups import by_submission, read_groups
 from grader.gradebook.store import CurrentResult, Gradebook
 from grader.report.i18n import Lang
 from grader.report.summary import render_summary
@@ -32,7 +34,6 @@ from grader.similarity.documents import (
     notebook_cells,
     solution_kgrams,
 )
-from grader.similarity.groups import read_groups
 from grader.similarity.render import render_similarity, similarity_csv
 from grader.submission import read_notebook
 
@@ -62,7 +63,7 @@ def similarity_report(
 
     `instructor`: graded ids that are the instructor's own notebooks (examples), not compared.
     """
-    declared = read_groups(groups) if groups is not None else set()
+    declared = read_groups(groups).pairs() if groups is not None else set()
     gradebook = _open_gradebook(out)
     try:
         current = gradebook.current(assignment.id)
@@ -71,7 +72,8 @@ def similarity_report(
         gradebook.close()
     if not current:
         raise GraderError(f"{gradebook.path}: no graded submission of {assignment.id} here")
-    documents, notes = _documents(assignment, current, frozenset(instructor))
+    # A group's members hold one submission: it is compared once, under the group's name.
+    documents, notes = _documents(assignment, by_submission(current), frozenset(instructor))
     solution = solution_kgrams(code_cells(nbformat.read(assignment.source_notebook, 4)))  # type: ignore[no-untyped-call]
     comparison = compare(documents, solution, declared)
     page = render_similarity(comparison, documents, title, notes, lang)
