@@ -223,10 +223,6 @@ GROUPS = SUBMISSIONS / "groups.csv"  # ten pairs, two members each
 
 @pytest.mark.kernel
 @pytest.mark.slow
-@pytest.mark.skip(
-    reason="needs `grader grade --groups` (issue 23, branch groups: passes merged with its "
-    "282ec2e), not in main yet: remove this mark when groups lands"
-)
 def test_every_member_gets_the_pairs_row(tmp_path: Path) -> None:
     """The acceptance's per-member rows: each pair graded once, each member its row."""
     submissions = sorted(str(p) for p in SUBMISSIONS.glob("binome-*"))
