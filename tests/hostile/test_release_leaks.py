@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_markdown_cell
 
+from grader.assignment.load import load_assignment
 from grader.assignment.public_checks import public_checks_source
-from grader.assignment.release import strip_solutions
+from grader.assignment.release import bundle_files, strip_solutions
 from grader.assignment.self_check_cells import BUNDLE_FILES, decode_bundle
 from grader.checks import expect
 from grader.checks.api import CheckFailed
@@ -163,9 +164,12 @@ HIDDEN_POOLS = {
 def test_each_course_assignment_releases_its_public_checks_only(
     tmp_path: Path, assignment: str
 ) -> None:
+    """The released bundle (checks, public rubric and spec: a check may read the spec beside it,
+    as the mini-projet's reads its PDF limits) loads and holds the public checks only."""
     folder = ROOT / "assignments" / assignment
     checks = load_checks(folder / "checks.py")
-    (tmp_path / "checks.py").write_text(public_checks_source(folder / "checks.py", checks))
+    for name, text in bundle_files(load_assignment(folder)).items():
+        (tmp_path / name).write_text(text)
     released = load_checks(tmp_path / "checks.py")
     assert [c.id for c in released] == [c.id for c in checks if not c.hidden]
     shipped = (tmp_path / "checks.py").read_text()
