@@ -126,9 +126,8 @@ def _parts_after_cells(assignment: Assignment) -> dict[int, list[str]]:
 
 def _defined_names(source: str) -> set[str]:
     """The module-level names a cell binds: functions, classes, assigned variables."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = _parsed(source)
+    if tree is None:
         return set()
     names = set()
     for node in tree.body:
@@ -195,8 +194,14 @@ def _first_literal(node: ast.AST) -> tuple[str, str] | None:
 
 
 def _read_names(code: str) -> set[str]:
+    tree = _parsed(code)
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} if tree else set()
+
+
+def _parsed(source: str) -> ast.Module | None:
+    """A student's cell as a tree; None when it is not valid Python (it binds and reads nothing
+    that release could follow)."""
     try:
-        tree = ast.parse(code)
+        return ast.parse(source)
     except SyntaxError:
-        return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        return None
