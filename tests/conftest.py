@@ -59,6 +59,30 @@ def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+ValidatedAndGraded = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
+
+
+def validate_and_grade(
+    assignment: Path, submissions: Path, out: Path, seed: str
+) -> ValidatedAndGraded:
+    """`grader validate` of an assignment, while `grader grade` grades its example class (every
+    notebook of `submissions`, two at a time) into `out`."""
+    validate = subprocess.Popen(
+        [sys.executable, "-m", "grader", "validate", str(assignment), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    notebooks = sorted(str(p) for p in submissions.glob("*.ipynb"))
+    graded = grader_command(
+        "grade", str(assignment), *notebooks, "--out", str(out), "-j", "2", "--seed", seed
+    )
+    stdout, stderr = validate.communicate(timeout=600)
+    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
+    return validated, graded, out
+
+
 def gradebook_rows(out: Path) -> list[dict[str, str]]:
     """The rows of a graded class's gradebook.csv."""
     with open(out / "gradebook.csv", newline="") as handle:

@@ -4,8 +4,6 @@ and the test labels never reach a student: not in the released bundle, not in a 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -14,7 +12,15 @@ import pytest
 import grader
 from grader.results import Outcome
 from grader.sandbox.selection import select_backend
-from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command, in_bwrap_boxes
+from tests.conftest import (
+    ROOT,
+    ValidatedAndGraded,
+    checks_of,
+    gradebook_rows,
+    grader_command,
+    in_bwrap_boxes,
+    validate_and_grade,
+)
 
 ASSIGNMENT = ROOT / "assignments" / "tp-classification"
 SEED = "4"
@@ -29,26 +35,14 @@ EXPECTED = {
     "gaspard": 16.0,  # each training text carries its label
 }
 
-Runs = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
+Runs = ValidatedAndGraded
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    out = tmp_path_factory.mktemp("tp-classification")
-    validate = subprocess.Popen(
-        [sys.executable, "-m", "grader", "validate", str(ASSIGNMENT), "--format", "json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
+    return validate_and_grade(
+        ASSIGNMENT, SUBMISSIONS, tmp_path_factory.mktemp("tp-classification"), SEED
     )
-    notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
-    graded = grader_command(
-        "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2", "--seed", SEED
-    )
-    stdout, stderr = validate.communicate(timeout=600)
-    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
-    return validated, graded, out
 
 
 @pytest.mark.kernel

@@ -9,8 +9,6 @@ while `validate` runs beside it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -20,7 +18,14 @@ import grader
 from grader.checks.runner import run_checks
 from grader.results import figure_png
 from grader.scoring.score import score_rubric
-from tests.conftest import ROOT, checks_of, gradebook_rows, grader_command, probed_notebook
+from tests.conftest import (
+    ROOT,
+    ValidatedAndGraded,
+    checks_of,
+    gradebook_rows,
+    probed_notebook,
+    validate_and_grade,
+)
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -39,26 +44,12 @@ EXPECTED = {
     "ines": 20.0,  # the gradient plot draws numbers typed in, not gradient_moyen
 }
 
-Runs = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
+Runs = ValidatedAndGraded
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    out = tmp_path_factory.mktemp("tp-rnn")
-    validate = subprocess.Popen(
-        [sys.executable, "-m", "grader", "validate", str(ASSIGNMENT), "--format", "json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    notebooks = sorted(str(p) for p in SUBMISSIONS.glob("*.ipynb"))
-    graded = grader_command(
-        "grade", str(ASSIGNMENT), *notebooks, "--out", str(out), "-j", "2", "--seed", SEED
-    )
-    stdout, stderr = validate.communicate(timeout=600)
-    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
-    return validated, graded, out
+    return validate_and_grade(ASSIGNMENT, SUBMISSIONS, tmp_path_factory.mktemp("tp-rnn"), SEED)
 
 
 def test_validate_passes(runs: Runs) -> None:
