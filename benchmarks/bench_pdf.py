@@ -12,51 +12,13 @@ from __future__ import annotations
 
 import argparse
 import time
-import zlib
 from pathlib import Path
 
 from grader.pdf import PdfUnreadable, read_pdf
+from tests.pdfs import deflate_bomb, pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "submissions" / "mini-projet"
-
-
-def minimal_pdf(contents: list[bytes], filters: bytes = b"") -> bytes:
-    """A PDF whose pages draw the raw streams `contents`."""
-    count = len(contents)
-    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(count))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
-    ]
-    for i, content in enumerate(contents):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R >>"
-            % (4 + 2 * i)
-        )
-        objects.append(
-            b"<< /Length %d %s>>\nstream\n%s\nendstream" % (len(content), filters, content)
-        )
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def bomb() -> bytes:
-    compressor = zlib.compressobj(9)
-    chunk = b" " * (64 * 1024**2)
-    stream = b"".join(compressor.compress(chunk) for _ in range(32)) + compressor.flush()
-    return minimal_pdf([stream], b"/Filter /FlateDecode ")
 
 
 def peak_kib() -> int:
@@ -73,8 +35,8 @@ def main() -> None:
     cases = {
         "2-page report": (EXAMPLES / "binome-01" / "rapport.pdf").read_bytes(),
         "5-page report": (EXAMPLES / "binome-02" / "rapport.pdf").read_bytes(),
-        "500 pages": minimal_pdf([b"BT ET"] * 500),
-        "2 GiB bomb": bomb(),
+        "500 pages": pdf([b"BT ET"] * 500),
+        "2 GiB bomb": deflate_bomb(),
     }
     for name, content in cases.items():
         best, found = float("inf"), ""

@@ -20,13 +20,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+import grader
 from grader.checks.probe import Notebook
 from grader.mirror import GPT2, MINILM, build_mirror
 from grader.sandbox.boxes import UnsandboxedBox
 from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
-from grader.sandbox.selection import bwrap_problem, cgroup_layout
+from grader.sandbox.selection import bwrap_problem, cgroup_layout, select_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 TP_ATTENTION = ROOT / "assignments" / "tp-attention"
@@ -46,6 +47,15 @@ def in_bwrap_boxes(test: Test) -> Test:
     for mark in IN_BWRAP_BOXES:
         test = mark(test)
     return test
+
+
+def grade_in_bwrap(assignment_root: Path, notebook: Path) -> grader.GradeReport:
+    """`notebook` graded as the student of its name in a bwrap box, the assignment protected."""
+    assignment = grader.load_assignment(assignment_root)
+    options = grader.GradeOptions(
+        seed=7, sandbox=select_backend("bwrap"), protected=(assignment.root,)
+    )
+    return grader.grade_submission(assignment, grader.Submission(notebook.stem, notebook), options)
 
 
 def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:

@@ -20,8 +20,15 @@ from PIL import Image
 
 import grader
 from grader.results import Outcome
-from grader.sandbox.selection import select_backend
-from tests.conftest import ROOT, checks_of, gradebook_rows, in_bwrap_boxes, make_notebook
+from tests.conftest import (
+    ROOT,
+    checks_of,
+    grade_in_bwrap,
+    gradebook_rows,
+    in_bwrap_boxes,
+    make_notebook,
+    write_notebook,
+)
 from tests.test_marking import serving
 from tests.test_report_browser import open_in_chromium, problems
 
@@ -317,15 +324,12 @@ def test_predictions_are_read_by_the_grader_with_a_size_cap(tmp_path: Path) -> N
 @in_bwrap_boxes
 def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     """A notebook that copies the hidden labels into its predictions finds no such file."""
-    assignment = grader.load_assignment(ASSIGNMENT)
     labels = ASSIGNMENT / "hidden" / "test_labels.csv"
     cell = f"import shutil\nshutil.copyfile({str(labels)!r}, 'predictions.csv')"
-    path = tmp_path / "tricheur.ipynb"
-    nbformat.write(make_notebook('SUJET = "classification"', cell, assignment="mini-projet"), path)
-    options = grader.GradeOptions(
-        seed=7, sandbox=select_backend("bwrap"), protected=(assignment.root,)
+    path = write_notebook(
+        tmp_path / "tricheur.ipynb", 'SUJET = "classification"', cell, assignment="mini-projet"
     )
-    report = grader.grade_submission(assignment, grader.Submission("tricheur", path), options)
+    report = grade_in_bwrap(ASSIGNMENT, path)
     assert report.execution.cells[1].error is not None
     assert report.execution.cells[1].error.startswith(("FileNotFoundError", "PermissionError"))
     checks = {c.id: c for c in report.checks}

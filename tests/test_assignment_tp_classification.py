@@ -6,20 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
-import grader
 from grader.results import Outcome
-from grader.sandbox.selection import select_backend
 from tests.conftest import (
     ROOT,
     ValidatedAndGraded,
     checks_of,
+    grade_in_bwrap,
     gradebook_rows,
     grader_command,
     in_bwrap_boxes,
     validate_and_grade,
+    write_notebook,
 )
 
 ASSIGNMENT = ROOT / "assignments" / "tp-classification"
@@ -117,15 +116,9 @@ def test_release_ships_the_data_but_never_the_test_labels(tmp_path: Path) -> Non
 @in_bwrap_boxes
 def test_the_test_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     """A notebook that reads the hidden labels to predict the test set finds no such file."""
-    assignment = grader.load_assignment(ASSIGNMENT)
     labels = ASSIGNMENT / "hidden" / "test_labels.csv"
     cell = f"import csv\npredictions_test = [r['label'] for r in csv.DictReader(open({str(labels)!r}))]"
-    path = tmp_path / "tricheur.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
-    options = grader.GradeOptions(
-        seed=7, sandbox=select_backend("bwrap"), protected=(assignment.root,)
-    )
-    report = grader.grade_submission(assignment, grader.Submission("tricheur", path), options)
+    report = grade_in_bwrap(ASSIGNMENT, write_notebook(tmp_path / "tricheur.ipynb", cell))
     error = report.execution.cells[0].error
     assert error is not None and error.startswith(("FileNotFoundError", "PermissionError"))
     checks = {c.id: c for c in report.checks}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import formats
-from grader.messages import CATALOGUE, localized, say, seconds, size
+from grader import formats, messages
+from grader.messages import localized, say, seconds, size
 from grader.report import i18n
 from tests.conftest import EXAMPLES, ROOT, TP_ATTENTION
 
@@ -31,7 +31,7 @@ def words(text: str) -> set[str]:
 
 def catalogue_french_words() -> set[str]:
     """Words of the catalogues' French side that their English side never uses."""
-    both = [*CATALOGUE.values(), *i18n.CATALOGUE.values()]
+    both = [*messages.catalogue().values(), *i18n.catalogue().values()]
     french = set().union(*(words(fr) for fr, _ in both))
     english = set().union(*(words(en) for _, en in both))
     return {w for w in french if w not in english and len(w) > 1}

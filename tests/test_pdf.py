@@ -1,6 +1,6 @@
 """grader.pdf against hostile PDFs: each is a French sentence or a bounded reading, never a crash.
 
-The PDFs are written byte by byte here (a hand-made file says exactly what it holds): a
+The PDFs are written byte by byte (tests/pdfs.py: a hand-made file says exactly what it holds): a
 truncated one, 500 pages, a content stream that inflates to gigabytes, JavaScript and an
 embedded file, megabytes of text.
 """
@@ -8,56 +8,13 @@ embedded file, megabytes of text.
 from __future__ import annotations
 
 import base64
-import zlib
 
 import pytest
 
 from grader.pdf import PdfLimits, PdfUnreadable, read_pdf
 from grader.results import SECTION_IMAGE_BYTES, SECTION_IMAGES, _bounded_section
 from grader.text import TextBudget
-
-FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-
-
-def text_stream(*lines: str) -> bytes:
-    shown = b"".join(b"(" + line.encode("latin-1") + b") Tj 0 -16 Td " for line in lines)
-    return b"BT /F1 12 Tf 72 760 Td " + shown + b"ET"
-
-
-def pdf(
-    contents: list[bytes], extra: bytes = b"", filters: bytes = b"", catalog: bytes = b""
-) -> bytes:
-    """A PDF whose pages draw `contents` (raw streams), `extra` objects appended after them."""
-    count = len(contents)
-    kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
-        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count,
-        FONT,
-    ]
-    for i, content in enumerate(contents):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (5 + 2 * i)
-        )
-        objects.append(
-            b"<< /Length %d " % len(content) + filters + b">>\nstream\n" + content + b"\nendstream"
-        )
-    if extra:
-        objects.append(extra)
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+from tests.pdfs import deflate_bomb, pdf, text_stream
 
 
 def test_a_plain_pdf_gives_pages_text_and_page_images() -> None:
@@ -99,12 +56,9 @@ def test_five_hundred_pages_are_counted_and_few_are_read() -> None:
 def test_a_compression_bomb_stops_at_the_limits() -> None:
     """A content stream of 2 GiB of spaces, 2 MiB compressed: the worker meets its limits (or
     pypdf its own) and the grader says so; the grader's process never holds the inflated text."""
-    compressor = zlib.compressobj(9)
-    chunk = b" " * (64 * 1024**2)
-    bomb = b"".join(compressor.compress(chunk) for _ in range(32)) + compressor.flush()
     limits = PdfLimits(memory_bytes=512 * 1024**2, cpu_s=5)
     try:
-        report = read_pdf(pdf([bomb], filters=b"/Filter /FlateDecode "), "rapport.pdf", limits)
+        report = read_pdf(deflate_bomb(), "rapport.pdf", limits)
     except PdfUnreadable as refused:
         assert "rapport.pdf" in str(refused)
     else:

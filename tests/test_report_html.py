@@ -8,10 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from grader import messages
 from grader.checks.api import CheckFailed
 from grader.checks.runner import Check, run_check
+from grader.report import i18n
 from grader.report.html import render_report
-from grader.report.i18n import CATALOGUE, Lang, translator
+from grader.report.i18n import Lang, translator
 from grader.report.sections import SECTION_RENDERERS, array_comparison, render_section
 from grader.report.summary import render_summary
 from grader.results import CriterionScore, Outcome, Section
@@ -19,7 +21,9 @@ from tests.report_builders import SECRET, late, make_report
 
 
 def test_every_catalogue_entry_has_both_languages() -> None:
-    assert all(len(pair) == 2 and all(pair) for pair in CATALOGUE.values())
+    for catalogue in (i18n.catalogue(), messages.catalogue()):
+        for key, texts in catalogue.items():
+            assert len(texts) == 2 and all(isinstance(t, str) and t for t in texts), key
     assert translator("en")("late_text", submitted="a", due="b", days=2, penalty="1").startswith(
         "handed in on a"
     )

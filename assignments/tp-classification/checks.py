@@ -56,6 +56,17 @@ def _accuracy(labels, predicted):
     return sum(label == p for label, p in zip(labels, predicted, strict=True)) / len(labels)
 
 
+def _reported_accuracy(nb, name, dev, predicted, compared, hint=""):
+    """The notebook's variable `name` must be the accuracy of `predicted` on dev."""
+    reported = nb.get(name)
+    expected = _accuracy([row["label"] for row in dev], predicted)
+    if not isinstance(reported, int | float) or abs(reported - expected) > 1e-9:
+        raise CheckFailed(
+            f"`{name}` = {reported!r}, mais {compared} aux étiquettes de dev donnent "
+            f"{expected:.3f}{hint}"
+        )
+
+
 def _text(value, what):
     if not isinstance(value, str):
         raise CheckFailed(f"{what} : attendu un texte, reçu {type(value).__name__}")
@@ -188,13 +199,7 @@ def accuracy_function(nb, rng):
 def zero_shot_accuracy(nb, rng):
     dev = _read("donnees/dev.csv")
     predicted = _labels(nb.get("predictions_zero_shot"), "predictions_zero_shot", len(dev), True)
-    reported = nb.get("acc_zero_shot")
-    expected = _accuracy([row["label"] for row in dev], predicted)
-    if not isinstance(reported, int | float) or abs(reported - expected) > 1e-9:
-        raise CheckFailed(
-            f"`acc_zero_shot` = {reported!r}, mais `predictions_zero_shot` comparées aux "
-            f"étiquettes de dev donnent {expected:.3f}"
-        )
+    _reported_accuracy(nb, "acc_zero_shot", dev, predicted, "`predictions_zero_shot` comparées")
 
 
 @check("tfidf.exactitude")
@@ -203,13 +208,14 @@ def classifier_accuracy(nb, rng):
     source = "[str(p) for p in modele.predict(textes)]"
     predicted = nb.run(source, textes=[row["texte"] for row in dev])
     predicted = _labels(predicted, "modele.predict(textes_dev)", len(dev), False)
-    reported = nb.get("acc_tfidf")
-    expected = _accuracy([row["label"] for row in dev], predicted)
-    if not isinstance(reported, int | float) or abs(reported - expected) > 1e-9:
-        raise CheckFailed(
-            f"`acc_tfidf` = {reported!r}, mais les prédictions de `modele` sur dev comparées aux "
-            f"étiquettes de dev donnent {expected:.3f} (exactitude mesurée sur d'autres données ?)"
-        )
+    _reported_accuracy(
+        nb,
+        "acc_tfidf",
+        dev,
+        predicted,
+        "les prédictions de `modele` sur dev comparées",
+        " (exactitude mesurée sur d'autres données ?)",
+    )
 
 
 @check("tfidf.fuite")

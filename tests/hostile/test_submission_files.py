@@ -21,10 +21,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 from pydantic import ValidationError
 
+from grader import messages
 from grader.assignment.spec import LimitsSpec
 from grader.distributed import SubmissionFiles, grade_shipped
 from grader.grading import GradeOptions, find_submission
-from grader.messages import CATALOGUE
 from grader.quiz.answers import read_answers
 from grader.results import SkipReason
 from grader.sandbox.limits import Limits
@@ -113,7 +113,7 @@ def test_a_copy_skips_links_hard_links_and_special_files_and_keeps_odd_names(
 
 
 def test_every_reason_has_its_words_in_both_languages() -> None:
-    assert all(f"skip.{reason}" in CATALOGUE for reason in SkipReason)
+    assert all(f"skip.{reason}" in messages.catalogue() for reason in SkipReason)
 
 
 def test_odd_names_are_shown_escaped() -> None:
