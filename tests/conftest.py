@@ -93,6 +93,26 @@ def validate_and_grade(
     return validated, graded, out
 
 
+def assert_green(
+    validated: subprocess.CompletedProcess[str],
+    assignment: Path,
+    points: float,
+    manual: dict[str, float],
+) -> None:
+    """`grader validate --format json` said the solution earns every automatic point (`points`)
+    and named the criteria marked by hand."""
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert json.loads(validated.stdout) == {
+        "assignment": assignment.name,
+        "ok": True,
+        "problems": [],
+        "automatic_points": points,
+        "automatic_total": points,
+        "manual": manual,
+        "check_errors": [],
+    }
+
+
 def gradebook_rows(out: Path) -> list[dict[str, str]]:
     """The rows of a graded class's gradebook.csv."""
     with open(out / "gradebook.csv", newline="") as handle:

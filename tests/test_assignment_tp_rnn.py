@@ -21,6 +21,7 @@ from grader.scoring.score import score_rubric
 from tests.conftest import (
     ROOT,
     ValidatedAndGraded,
+    assert_green,
     checks_of,
     gradebook_rows,
     probed_notebook,
@@ -54,16 +55,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 def test_validate_passes(runs: Runs) -> None:
     validated = runs[0]
-    assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert json.loads(validated.stdout) == {
-        "assignment": "tp-rnn",
-        "ok": True,
-        "problems": [],
-        "automatic_points": 22,
-        "automatic_total": 22,
-        "manual": {"analyse-3": 3, "analyse-7": 3},
-        "check_errors": [],
-    }
+    assert_green(validated, ASSIGNMENT, 22, {"analyse-3": 3, "analyse-7": 3})
 
 
 def test_examples_get_their_expected_scores(runs: Runs) -> None:
