@@ -32,6 +32,7 @@ from grader.assignment.self_check_cells import BUNDLE_FILES, decode_bundle
 from grader.checks.probe import ANSWER_DEPTH, ANSWER_VALUES, KERNEL_ANSWERS, Notebook, ProbeError
 from grader.checks.runner import PUBLIC_SEED, Check, run_checks
 from grader.checks.static import notebook_source
+from grader.distribution import DISTRIBUTION, version
 from grader.messages import Message, say
 from grader.report.check_lines import check_lines
 from grader.results import CheckResult, ExecutionRecord, ExecutionStatus
@@ -148,9 +149,22 @@ class Verifier:
         return [c for c in public if c.id in wanted]
 
 
-def load_self_check(payload: str, namespace: dict[str, Any] | None = None) -> Verifier:
+def load_self_check(
+    payload: str, namespace: dict[str, Any] | None = None, released_with: str | None = None
+) -> Verifier:
     """The `verifier` of the bundle `payload`, on `namespace`: IPython's user namespace when
-    there is one, else the caller's globals."""
+    there is one, else the caller's globals. A bundle released with another grader than the
+    one installed is said first: checks may judge differently from one version to the next."""
+    installed = version()
+    if released_with is not None and released_with != installed:
+        print(
+            say(
+                "selfcheck.other_version",
+                released=released_with,
+                installed=installed,
+                distribution=DISTRIBUTION,
+            ).text()
+        )
     files = decode_bundle(payload)
     with tempfile.TemporaryDirectory(prefix="grader-selfcheck-") as folder:
         for name in BUNDLE_FILES:

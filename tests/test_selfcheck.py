@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell
 from grader.assignment.load import load_assignment
 from grader.assignment.release import release
 from grader.assignment.self_check_cells import without_self_check
+from grader.distribution import version
 from grader.results import CheckResult, Outcome, Phase
 from grader.scoring.indicative import Indicative, indicative
 from grader.selfcheck import load_self_check
@@ -227,7 +228,7 @@ def test_only_a_marked_code_cell_is_emptied_and_every_cell_keeps_its_place() -> 
 def loading_payload(bundle: Path) -> str:
     """The bundle the released template's first cell carries."""
     notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
-    return "".join(re.findall(r'^ +"([\w+/=]+)"$', notebook.cells[0].source, re.M))
+    return "".join(re.findall(r'^ +"([\w+/=]+)",?$', notebook.cells[0].source, re.M))
 
 
 def test_verifier_in_this_process_names_parts_and_what_only_the_saved_notebook_tells(
@@ -255,3 +256,22 @@ def test_verifier_in_this_process_names_parts_and_what_only_the_saved_notebook_t
         "  ! texte.cellules : cette vérification lit le notebook enregistré (ses cellules, leurs "
         "sorties) : lancez grader check sur le fichier",
     ]
+
+
+def test_a_notebook_released_with_another_grader_says_which_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The loading cell pins the version it was released with, for Colab's %pip line and for
+    the comparison with the grader installed: another one is said, with the line to run."""
+    bundle = release(load_assignment(small_course(tmp_path)), tmp_path / "released")
+    loading = nbformat.read(bundle / "tp-double.ipynb", as_version=4).cells[0].source
+    assert f"%pip install -q llm-course-grader=={version()}\n" in loading
+
+    exec(loading, {})  # the version installed: nothing said
+    assert capsys.readouterr().out == ""
+    exec(loading.replace(f"released_with={version()!r}", "released_with='0.0.1'"), {})
+    assert capsys.readouterr().out == (
+        f"Ce notebook a été publié avec grader 0.0.1, la version installée est {version()} : "
+        "les vérifications peuvent différer de celles de la correction. Installez la même : "
+        "%pip install -q llm-course-grader==0.0.1\n"
+    )

@@ -31,6 +31,7 @@ import nbformat
 
 from grader.assignment.load import Assignment
 from grader.checks.runner import Check
+from grader.distribution import DISTRIBUTION, version
 
 MARK = "self_check"
 BUNDLE_FILES = ("assignment.yaml", "rubric.yaml", "checks.py")
@@ -38,7 +39,7 @@ PAYLOAD_WIDTH = 88  # characters of the bundle per line of the loading cell
 LOADING = (
     '# Auto-vérification : verifier("partie") lance les vérifications publiques d\'une partie,\n'
     "# verifier() celles de tout le notebook, avec la note indicative. Les vérifications cachées\n"
-    "# s'exécutent à la correction. Dans Colab : %pip install -q llm-course-grader\n"
+    "# s'exécutent à la correction. Dans Colab : %pip install -q {distribution}=={version}\n"
     "from grader.selfcheck import load_self_check\n\n"
 )
 
@@ -100,9 +101,13 @@ def _cell(source: str) -> nbformat.NotebookNode:
 
 
 def _loading_source(payload: str) -> str:
+    """The first cell: the bundle, and the grader version it was released with (the one the
+    Colab line installs, and the one `load_self_check` compares with what is installed)."""
     lines = textwrap.wrap(payload, PAYLOAD_WIDTH)
-    quoted = "".join(f'    "{line}"\n' for line in lines)
-    return f"{LOADING}verifier = load_self_check(\n{quoted})"
+    quoted = "\n".join(f'    "{line}"' for line in lines)
+    released = version()
+    opening = LOADING.format(distribution=DISTRIBUTION, version=released)
+    return f"{opening}verifier = load_self_check(\n{quoted},\n    released_with={released!r},\n)"
 
 
 def _parts_after_cells(assignment: Assignment) -> dict[int, list[str]]:

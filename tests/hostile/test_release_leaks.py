@@ -27,6 +27,7 @@ from grader.checks.runner import Check, load_checks, run_check
 from grader.errors import ConfigError
 from grader.results import Section
 from tests.conftest import ROOT, grader_command, in_bwrap_boxes, make_notebook, write_course
+from tests.test_selfcheck import loading_payload
 
 CHECKS = '''"""Checks of tp-double. The hidden pool below holds the graded inputs."""
 
@@ -280,9 +281,7 @@ def test_the_released_bundle_leaks_nothing_and_checks_the_template(tmp_path: Pat
     assert completed.returncode == 0, completed.stderr
     bundle = tmp_path / "dist" / "tp-double"
     notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
-    carried = decode_bundle(
-        "".join(re.findall(r'^ +"([\w+/=]+)"$', notebook.cells[0].source, re.M))
-    )
+    carried = decode_bundle(loading_payload(bundle))
     assert carried == {name: (bundle / name).read_text() for name in BUNDLE_FILES}
     shipped = "".join([*(p.read_text() for p in bundle.iterdir()), *carried.values()])
     assert "17.25" not in shipped and "POOL" not in shipped and "return 2 * x" not in shipped
