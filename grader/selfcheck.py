@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -109,15 +109,7 @@ class Verifier:
             ]
         title = say("selfcheck.title_live", title=self.assignment.spec.title).text()
         results = self.results(parts)
-        hidden = self.assignment.hidden_checks()
-        shown = self._shown(parts)
-        lines = [
-            title,
-            *check_lines(
-                [r for r in results if r.id in shown],
-                [i for c in (parts or known) for i in hidden[c]],
-            ),
-        ]
+        lines = [title, *check_lines(self.assignment, results, parts)]
         if not parts:
             lines.append(indicative(self.assignment, results).line())
         return lines
@@ -133,10 +125,6 @@ class Verifier:
     def _parts(self) -> list[str]:
         checks = self.assignment.criterion_checks()
         return [c.id for c in self.assignment.rubric.criteria if checks[c.id] or c.hidden_checks]
-
-    def _shown(self, parts: Iterable[str]) -> set[str]:
-        checks = self.assignment.criterion_checks()
-        return {i for part in (parts or checks) for i in checks[part]}
 
     def _checks_until(self, parts: Sequence[str]) -> list[Check]:
         public = [c for c in self.assignment.checks if not c.hidden]

@@ -275,3 +275,34 @@ def test_a_notebook_released_with_another_grader_says_which_to_install(
         "les vérifications peuvent différer de celles de la correction. Installez la même : "
         "%pip install -q llm-course-grader==0.0.1\n"
     )
+
+
+def test_hidden_checks_are_listed_under_their_own_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verifier() and grader check list part by part: a part's public lines, then its hidden
+    checks, before the next part's."""
+    triple = '\n\n@check("triple.exemple")\ndef triple_example(nb, rng):\n'
+    triple += '    expect.close(nb.call("triple", 2), 6, what="triple(2)")\n'
+    criteria = CRITERIA.replace("checks: [triple.cache]", "checks: [triple.exemple, triple.cache]")
+    template = make_notebook(SOLUTION, assignment="tp-double")
+    spec = 'title: "TP double"\n'
+    course = write_course(tmp_path, "tp-double", spec, CHECKS + triple, template, criteria)
+    bundle = release(load_assignment(course), tmp_path / "released")
+    namespace: dict[str, object] = {}
+    exec(SOLUTION, namespace)
+    load_self_check(loading_payload(bundle), namespace)()
+    listed = [
+        "  ✓ double.exemple : correct",
+        "  · double.cache : vérification cachée : exécutée à la correction",
+        "  ✓ triple.exemple : correct",
+        "  · triple.cache : vérification cachée : exécutée à la correction",
+    ]
+    assert capsys.readouterr().out.splitlines()[1:-1] == listed
+    notebook = bundle / "tp-double.ipynb"
+    solved = nbformat.read(notebook, as_version=4)
+    solved.cells.insert(1, new_code_cell(SOLUTION))
+    nbformat.write(solved, notebook)
+    checked = grader_command("check", str(notebook))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert [line for line in checked.stdout.splitlines() if line.startswith("  ")] == listed

@@ -55,12 +55,29 @@ def hidden_line(check_id: str, lang: Lang = "fr") -> str:
 
 
 def check_lines(
-    results: Sequence[CheckResult], hidden: Sequence[str], lang: Lang = "fr"
+    assignment: Assignment,
+    results: Sequence[CheckResult],
+    parts: Sequence[str] = (),
+    lang: Lang = "fr",
 ) -> Iterator[str]:
-    """Each result's line, then the hidden checks not among the results."""
-    yield from (check_line(r, lang) for r in results)
-    shown = {r.id for r in results}
-    yield from (hidden_line(i, lang) for i in hidden if i not in shown)
+    """Part by part (`parts`, or every rubric criterion in its order): the lines of the part's
+    results, in the order they ran, then its hidden checks that did not run. Without `parts`,
+    a result of no criterion comes last."""
+    checks = assignment.criterion_checks()
+    hidden = assignment.hidden_checks()
+    said: set[str] = set()
+    for part in parts or [criterion.id for criterion in assignment.rubric.criteria]:
+        mine = set(checks[part])
+        for result in results:
+            if result.id in mine and result.id not in said:
+                said.add(result.id)
+                yield check_line(result, lang)
+        for check_id in hidden[part]:
+            if check_id not in said and all(r.id != check_id for r in results):
+                said.add(check_id)
+                yield hidden_line(check_id, lang)
+    if not parts:
+        yield from (check_line(r, lang) for r in results if r.id not in said)
 
 
 def _last_line(error: str) -> str:
@@ -71,6 +88,5 @@ def _last_line(error: str) -> str:
 def self_check_lines(assignment: Assignment, report: GradeReport) -> Iterator[str]:
     """Everything `grader check` prints after its title (in French: a student reads it)."""
     yield from execution_lines(report.execution)
-    hidden = [i for ids in assignment.hidden_checks().values() for i in ids]
-    yield from check_lines(report.checks, hidden)
+    yield from check_lines(assignment, report.checks)
     yield indicative(assignment, report.checks).line()
