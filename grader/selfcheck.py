@@ -16,19 +16,25 @@ saved (IPython's input history stands for it: every version run).
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import tempfile
 from collections.abc import Sequence
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import nbformat
 import yaml
 
 from grader.assignment.load import Assignment, load_assignment
-from grader.assignment.self_check_cells import BUNDLE_FILES, decode_bundle
+from grader.assignment.self_check_cells import (
+    BUNDLE_FILES,
+    DATA_BYTES,
+    DATA_TEXT,
+    decode_bundle,
+)
 from grader.checks.probe import ANSWER_DEPTH, ANSWER_VALUES, KERNEL_ANSWERS, Notebook, ProbeError
 from grader.checks.runner import PUBLIC_SEED, Check, run_checks
 from grader.checks.static import notebook_source
@@ -88,9 +94,15 @@ def _kernel_answers(namespace: dict[str, Any]) -> Any:
 class Verifier:
     """`verifier(*parts)`: the public checks of these parts (rubric criteria), or of all."""
 
-    def __init__(self, assignment: Assignment, namespace: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        assignment: Assignment,
+        namespace: dict[str, Any],
+        folder: tempfile.TemporaryDirectory[str] | None = None,
+    ) -> None:
         self.assignment = assignment
         self._namespace = namespace
+        self._folder = folder  # the bundle's files, removed with the verifier
 
     def __call__(self, *parts: str) -> None:
         print("\n".join(self.lines(parts)))
@@ -154,16 +166,34 @@ def load_self_check(
             ).text()
         )
     files = decode_bundle(payload)
-    with tempfile.TemporaryDirectory(prefix="grader-selfcheck-") as folder:
-        for name in BUNDLE_FILES:
-            Path(folder, name).write_text(files.get(name, ""), encoding="utf-8")
-        # the running notebook is the one checked: the loader only needs its file to exist
-        spec = yaml.safe_load(files.get("assignment.yaml", ""))
-        notebook = spec.get("notebook") if isinstance(spec, dict) else None
-        if isinstance(notebook, str) and Path(notebook).name not in ("", *BUNDLE_FILES):
-            nbformat.write(nbformat.v4.new_notebook(), Path(folder, Path(notebook).name))  # type: ignore[no-untyped-call]
-        assignment = load_assignment(folder)
-    return Verifier(assignment, namespace if namespace is not None else _user_namespace())
+    # the checks' folder lives as long as the verifier: a check may read a data file beside it
+    folder = tempfile.TemporaryDirectory(prefix="grader-selfcheck-")
+    root = Path(folder.name)
+    for name in BUNDLE_FILES:
+        (root / name).write_text(files.get(name, ""), encoding="utf-8")
+    for name, content in files.items():
+        if name.startswith(DATA_TEXT):
+            _write_data(root, name.removeprefix(DATA_TEXT), content.encode("utf-8"))
+        elif name.startswith(DATA_BYTES):
+            _write_data(root, name.removeprefix(DATA_BYTES), base64.b64decode(content))
+    # the running notebook is the one checked: the loader only needs its file to exist
+    spec = yaml.safe_load(files.get("assignment.yaml", ""))
+    notebook = spec.get("notebook") if isinstance(spec, dict) else None
+    if isinstance(notebook, str) and Path(notebook).name not in ("", *BUNDLE_FILES):
+        nbformat.write(nbformat.v4.new_notebook(), root / Path(notebook).name)  # type: ignore[no-untyped-call]
+    assignment = load_assignment(root)
+    namespace = namespace if namespace is not None else _user_namespace()
+    return Verifier(assignment, namespace, folder)
+
+
+def _write_data(root: Path, relative: str, content: bytes) -> None:
+    """A data file of the bundle, at its place below `root` and nowhere else."""
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        raise ValueError(f"not a self-check bundle: a data file named {relative!r}")
+    target = root.joinpath(*parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
 
 
 def _user_namespace() -> dict[str, Any]:

@@ -29,6 +29,7 @@ from tests.conftest import (
     make_notebook,
     write_notebook,
 )
+from tests.selfcheck_parity import assert_self_check_agrees
 from tests.test_marking import serving
 from tests.test_report_browser import open_in_chromium, problems
 
@@ -335,3 +336,11 @@ def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     checks = {c.id: c for c in report.checks}
     assert checks["sujet.sorties"].message.endswith("introuvable dans le dossier du notebook")
     assert all(checks[f"sujet.mesure.{n}"].outcome is Outcome.ERROR for n in (1, 2, 3))
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_the_notebook_says_what_grading_says(runs: Runs, tmp_path: Path) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("binome-*"))
+    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, checks_of, gradebook_rows
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -109,3 +110,11 @@ def test_the_comment_is_shown_to_the_instructor(runs: Runs) -> None:
     assert "Commentaire (à noter par l" in html
     assert "une température haute aplatit la distribution" in html
     assert "une température haute aplatit" not in (out / "reports" / "damien.html").read_text()
+
+
+def test_the_notebook_says_what_grading_says(
+    runs: Runs, tmp_path: Path, course_mirror: Path
+) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path, course_mirror)

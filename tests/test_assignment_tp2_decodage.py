@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, assert_green, checks_of, gradebook_rows, grader_command
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -79,3 +80,11 @@ def test_hidden_failures_keep_the_reference_text_secret(graded: Path) -> None:
     )
     assert hidden["hidden"] and hidden["outcome"] == "failed"
     assert "attendu" not in hidden["message"]
+
+
+def test_the_notebook_says_what_grading_says(
+    graded: Path, tmp_path: Path, course_mirror: Path
+) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, graded, tmp_path, course_mirror)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import IN_BWRAP_BOXES, ROOT
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [*IN_BWRAP_BOXES, pytest.mark.slow]
 
@@ -151,3 +152,9 @@ def test_released_bundle_checks_without_the_bench_rubric(tmp_path: Path) -> None
     )
     # named, its code not shipped: its points are among those still to come
     assert "· exp10.benchmark : vérification cachée : exécutée à la correction" in completed.stdout
+
+
+def test_the_notebook_says_what_grading_says(graded: Path, tmp_path: Path) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(EXAMPLES.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, graded, tmp_path)

@@ -21,6 +21,7 @@ from tests.conftest import (
     validate_and_grade,
     write_notebook,
 )
+from tests.selfcheck_parity import assert_self_check_agrees
 
 ASSIGNMENT = ROOT / "assignments" / "tp-classification"
 SEED = "4"
@@ -115,3 +116,11 @@ def test_the_test_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     assert error is not None and error.startswith(("FileNotFoundError", "PermissionError"))
     checks = {c.id: c for c in report.checks}
     assert checks["tfidf.test"].outcome is Outcome.ERROR
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+def test_the_notebook_says_what_grading_says(runs: Runs, tmp_path: Path) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path)

@@ -19,6 +19,7 @@ from tests.conftest import (
     grader_command,
     probed_notebook,
 )
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -106,3 +107,9 @@ def test_the_same_score_under_five_grading_seeds(tmp_path: Path, student: str) -
             results = run_checks(assignment.checks, nb, nb.execution, seed, student)
             scores.add(score_rubric(assignment.rubric, assignment.criterion_checks(), results)[1])
     assert scores == {EXPECTED[student]}
+
+
+def test_the_notebook_says_what_grading_says(graded: Path, tmp_path: Path) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, graded, tmp_path)

@@ -27,6 +27,7 @@ from tests.conftest import (
     probed_notebook,
     validate_and_grade,
 )
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -110,3 +111,9 @@ def test_five_grading_seeds_give_the_same_score(tmp_path: Path) -> None:
             assert [(r.id, r.message) for r in results if r.outcome.value != "passed"] == [], seed
             scores.add(score_rubric(assignment.rubric, assignment.criterion_checks(), results)[1])
     assert scores == {22.0}
+
+
+def test_the_notebook_says_what_grading_says(runs: Runs, tmp_path: Path) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, assert_green, checks_of, gradebook_rows, grader_command
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -79,3 +80,11 @@ def test_the_data_file_reaches_the_kernel(graded: Path) -> None:
     execution = json.loads((graded / "results" / "alice.json").read_text())["execution"]
     assert execution["status"] == "ok"
     assert [cell["status"] for cell in execution["cells"]] == ["ok"] * len(execution["cells"])
+
+
+def test_the_notebook_says_what_grading_says(
+    graded: Path, tmp_path: Path, course_mirror: Path
+) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(SUBMISSIONS.glob("*.ipynb"))
+    assert_self_check_agrees(ASSIGNMENT, examples, graded, tmp_path, course_mirror)

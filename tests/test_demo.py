@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT, TP_ATTENTION, checks_of, gradebook_rows
+from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -145,3 +146,11 @@ def test_terminal_lists_each_student(demo: tuple[subprocess.CompletedProcess[str
     for student in EXPECTED:
         assert student in completed.stdout
     assert "class summary in" in completed.stdout
+
+
+def test_the_notebook_says_what_grading_says(
+    demo: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path, course_mirror: Path
+) -> None:
+    """What `verifier()` prints in each example's own kernel is what grading said of it."""
+    examples = sorted(EXAMPLES.glob("*.ipynb"))
+    assert_self_check_agrees(TP_ATTENTION, examples, demo[1], tmp_path, course_mirror)

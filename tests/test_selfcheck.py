@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell
 
 from grader.assignment.load import load_assignment
 from grader.assignment.release import release
-from grader.assignment.self_check_cells import without_self_check
+from grader.assignment.self_check_cells import encode_bundle, without_self_check
 from grader.distribution import version
 from grader.results import CheckResult, Outcome, Phase
 from grader.scoring.indicative import Indicative, indicative
@@ -306,3 +306,37 @@ def test_hidden_checks_are_listed_under_their_own_part(
     checked = grader_command("check", str(notebook))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert [line for line in checked.stdout.splitlines() if line.startswith("  ")] == listed
+
+
+def test_a_public_check_reads_the_data_files_the_notebook_carries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A public check may read the assignment's data beside checks.py, as in grading: the
+    loading cell carries them (text as it is, other files in base64), where `grader release`
+    puts them; in the notebook, the check reads what grading reads."""
+    reads_data = (
+        "\n\nfrom pathlib import Path\n\n\n"
+        '@check("donnees.lues")\ndef reads_data(nb, rng):\n'
+        '    words = Path(__file__).with_name("mots.txt").read_text().split()\n'
+        '    raw = (Path(__file__).parent / "corpus" / "octets.bin").read_bytes()\n'
+        '    expect.equal(nb.get("compte"), len(words) + len(raw), "compte")\n'
+    )
+    criteria = CRITERIA + "  - {id: donnees, title: Données, points: 1, checks: [donnees.lues]}\n"
+    template = make_notebook(SOLUTION, assignment="tp-double")
+    spec = 'title: "TP double"\ndata: [mots.txt, corpus]\n'
+    course = write_course(tmp_path, "tp-double", spec, CHECKS + reads_data, template, criteria)
+    (course / "mots.txt").write_text("un deux trois")
+    (course / "corpus").mkdir()
+    (course / "corpus" / "octets.bin").write_bytes(b"\xff\xfe\x00")
+    bundle = release(load_assignment(course), tmp_path / "released")
+    namespace: dict[str, object] = {"compte": 6}
+    verifier = load_self_check(loading_payload(bundle), namespace)
+    verifier("donnees")
+    assert capsys.readouterr().out.splitlines()[1:] == ["  ✓ donnees.lues : correct"]
+
+
+@pytest.mark.parametrize("name", ["../hors.txt", "/etc/hors.txt", "", "a/../../hors.txt"])
+def test_a_bundle_whose_data_file_points_outside_is_refused(name: str) -> None:
+    files = {"assignment.yaml": "id: x\n", "rubric.yaml": "", "checks.py": "", f"data/{name}": "x"}
+    with pytest.raises(ValueError, match="not a self-check bundle: a data file named"):
+        load_self_check(encode_bundle(files), {})

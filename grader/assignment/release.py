@@ -13,7 +13,7 @@ import yaml
 
 from grader.assignment.load import Assignment
 from grader.assignment.public_checks import public_checks_source
-from grader.assignment.self_check_cells import with_self_check
+from grader.assignment.self_check_cells import data_files, with_self_check
 from grader.errors import ConfigError
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -122,7 +122,8 @@ def release(assignment: Assignment, out: Path) -> Path:
         files_on_disk = files
     for name, text in files_on_disk.items():
         (bundle / name).write_text(text, encoding="utf-8")
-    template = with_self_check(template_notebook(assignment), assignment, files)
+    carried = {**files, **data_files(assignment)}
+    template = with_self_check(template_notebook(assignment), assignment, carried)
     nbformat.write(template, bundle / Path(assignment.spec.notebook).name)  # type: ignore[no-untyped-call]
     return bundle
 

@@ -1,9 +1,9 @@
 """The self-check cells of a released template, and the bundle they carry.
 
 A student checks a part where they write it: the template's first code cell loads the
-assignment's public bundle (checks.py, rubric.yaml, assignment.yaml) and binds `verifier`; a
-`verifier("part")` cell closes each part, and `verifier()` ends the notebook (grader.selfcheck
-runs them in the student's own kernel).
+assignment's public bundle (checks.py, rubric.yaml, assignment.yaml, the data files) and binds
+`verifier`; a `verifier("part")` cell closes each part, and `verifier()` ends the notebook
+(grader.selfcheck runs them in the student's own kernel).
 
 The bundle travels inside the first cell, compressed: a Colab kernel has no file beside the
 notebook (it lives in Drive) and the course's notebooks are not all in the installed package, so
@@ -26,6 +26,7 @@ import json
 import textwrap
 import zlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import nbformat
 
@@ -35,6 +36,9 @@ from grader.distribution import DISTRIBUTION, version
 
 MARK = "self_check"
 BUNDLE_FILES = ("assignment.yaml", "rubric.yaml", "checks.py")
+# The data files, under their path in the released folder: a public check may read them
+# (`Path(__file__).with_name("texte_fr.txt")`). Text as it is, other files in base64.
+DATA_TEXT, DATA_BYTES = "data/", "data-base64/"
 PAYLOAD_WIDTH = 88  # characters of the bundle per line of the loading cell
 LOADING = (
     '# Auto-vérification : verifier("partie") lance les vérifications publiques d\'une partie,\n'
@@ -42,6 +46,24 @@ LOADING = (
     "# s'exécutent à la correction. Dans Colab : %pip install -q {distribution}=={version}\n"
     "from grader.selfcheck import load_self_check\n\n"
 )
+
+
+def data_files(assignment: Assignment) -> dict[str, str]:
+    """The assignment's data files as bundle entries, each where `grader release` puts it."""
+    entries = {}
+    for relative in assignment.spec.data:
+        source = assignment.root / relative
+        inside = sorted(source.rglob("*")) if source.is_dir() else [source]
+        for path in inside:
+            if not path.is_file():
+                continue
+            released = Path(source.name, path.relative_to(source))  # a file: its own name
+            content = path.read_bytes()
+            try:
+                entries[DATA_TEXT + released.as_posix()] = content.decode("utf-8")
+            except UnicodeDecodeError:
+                entries[DATA_BYTES + released.as_posix()] = base64.b64encode(content).decode()
+    return entries
 
 
 def encode_bundle(files: dict[str, str]) -> str:

@@ -282,7 +282,7 @@ def test_the_released_bundle_leaks_nothing_and_checks_the_template(tmp_path: Pat
     bundle = tmp_path / "dist" / "tp-double"
     notebook = nbformat.read(bundle / "tp-double.ipynb", as_version=4)
     carried = decode_bundle(loading_payload(bundle))
-    assert carried == {name: (bundle / name).read_text() for name in BUNDLE_FILES}
+    assert carried == {name: (bundle / name).read_text() for name in BUNDLE_FILES}  # no data
     shipped = "".join([*(p.read_text() for p in bundle.iterdir()), *carried.values()])
     assert "17.25" not in shipped and "POOL" not in shipped and "return 2 * x" not in shipped
     template = [c.source for c in notebook.cells if "grader" not in c.metadata]
