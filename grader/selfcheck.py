@@ -35,6 +35,7 @@ from grader.assignment.self_check_cells import (
     DATA_TEXT,
     decode_bundle,
 )
+from grader.checks.figures import Figure
 from grader.checks.probe import ANSWER_DEPTH, ANSWER_VALUES, KERNEL_ANSWERS, Notebook, ProbeError
 from grader.checks.runner import PUBLIC_SEED, Check, run_checks
 from grader.checks.static import notebook_source
@@ -64,7 +65,8 @@ class LiveNotebook(Notebook):
     def alive(self) -> bool:
         return True
 
-    # How the cells ran, what they showed, the markdown: only the saved notebook holds them.
+    # How the cells ran, what they showed (figures too), the markdown: only the saved notebook
+    # holds them.
     @property
     def execution(self) -> ExecutionRecord:
         raise ProbeError(say("selfcheck.saved_notebook_only"))
@@ -73,6 +75,9 @@ class LiveNotebook(Notebook):
         raise ProbeError(say("selfcheck.saved_notebook_only"))
 
     def cells(self) -> list[tuple[str, str]]:
+        raise ProbeError(say("selfcheck.saved_notebook_only"))
+
+    def figures(self) -> list[Figure]:
         raise ProbeError(say("selfcheck.saved_notebook_only"))
 
     def _answer(self, request: dict[str, Any], subject: Message) -> dict[str, Any]:

@@ -116,4 +116,5 @@ def test_five_grading_seeds_give_the_same_score(tmp_path: Path) -> None:
 def test_the_notebook_says_what_grading_says(runs: Runs, tmp_path: Path) -> None:
     """What `verifier()` prints in each example's own kernel is what grading said of it."""
     examples = sorted(SUBMISSIONS.glob("*.ipynb"))
-    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path)
+    timed = frozenset({"exp7.pentes"})  # quotes the slope of the student's own timings
+    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path, measured=timed)

@@ -2,8 +2,9 @@
 notebook, `grader check` and the public part of `grader grade` give each public check the same
 outcome and the same message, and the notebook and `grader check` the same indicative total.
 
-One assignment in the default run (tp-perplexite: six examples, numpy only, the cheapest to
-execute); the others differ only in their checks, which all three roads run the same way.
+`grader check` is grading with the public checks only; it is run here on tp-perplexite (six
+examples, numpy only, the cheapest to execute). Every other assignment's test module compares
+the notebook's road with its graded examples (tests/selfcheck_parity.py).
 """
 
 from __future__ import annotations
