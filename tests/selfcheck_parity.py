@@ -51,6 +51,7 @@ def assert_self_check_agrees(
     for line against the public lines of its graded report. The messages of the `measured`
     checks quote what the student's code timed: their numbers may differ from run to run."""
     assignment = load_assignment(assignment_root)
+    assert mirror is not None or not assignment.spec.models, "its models need the course mirror"
     released = load_assignment(release(assignment, scratch / "released"))
     loading = nbformat.read(released.source_notebook, as_version=4).cells[0]
     assert examples
@@ -108,7 +109,7 @@ def assert_the_notebook_says_what_grading_says(
     that reads the saved notebook, which says so in the notebook; hidden checks are named."""
     shown = [line for line in in_notebook if not line.endswith(HIDDEN)]
     graded_by_id = {_check_id(line): line for line in graded}
-    assert sorted(map(_check_id, shown)) == sorted(graded_by_id), student
+    assert sorted(map(_check_id, shown)) == sorted(graded_by_id), (student, shown, graded)
 
     def same(line: str, other: str) -> bool:
         if _check_id(line) in measured:
@@ -120,7 +121,7 @@ def assert_the_notebook_says_what_grading_says(
         for line in shown
         if not line.endswith(SAVED_ONLY) and not same(line, graded_by_id[_check_id(line)])
     ]
-    assert differ == [], student
+    assert differ == [], (student, differ)
 
 
 def _check_id(line: str) -> str:

@@ -120,7 +120,9 @@ def test_the_test_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_the_notebook_says_what_grading_says(runs: Runs, tmp_path: Path) -> None:
+def test_the_notebook_says_what_grading_says(
+    runs: Runs, tmp_path: Path, course_mirror: Path
+) -> None:
     """What `verifier()` prints in each example's own kernel is what grading said of it."""
     examples = sorted(SUBMISSIONS.glob("*.ipynb"))
-    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path)
+    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path, course_mirror)

@@ -61,9 +61,13 @@ HONEST = (
 )
 
 
-def small_course(root: Path) -> Path:
+def small_course(
+    root: Path, more_checks: str = "", criteria: str = CRITERIA, spec: str = ""
+) -> Path:
+    """tp-double: CHECKS and `more_checks`, its rubric `criteria`; the assignment's folder."""
     template = make_notebook(SOLUTION, assignment="tp-double")
-    return write_course(root, "tp-double", 'title: "TP double"\n', CHECKS, template, CRITERIA)
+    spec = f'title: "TP double"\n{spec}'
+    return write_course(root, "tp-double", spec, CHECKS + more_checks, template, criteria)
 
 
 def test_the_honest_total_reads_as_the_issue_asks() -> None:
@@ -236,9 +240,7 @@ def test_verifier_in_this_process_names_parts_and_what_only_the_saved_notebook_t
 ) -> None:
     reads_cells = '\n\n@check("texte.cellules")\ndef reads_cells(nb, rng):\n    nb.cells()\n'
     criteria = CRITERIA + "  - {id: texte, title: Texte, points: 1, checks: [texte.cellules]}\n"
-    template = make_notebook(SOLUTION, assignment="tp-double")
-    spec = 'title: "TP double"\n'
-    course = write_course(tmp_path, "tp-double", spec, CHECKS + reads_cells, template, criteria)
+    course = small_course(tmp_path, reads_cells, criteria)
     bundle = release(load_assignment(course), tmp_path / "released")
     namespace: dict[str, object] = {}
     exec(SOLUTION, namespace)
@@ -285,10 +287,9 @@ def test_hidden_checks_are_listed_under_their_own_part(
     triple = '\n\n@check("triple.exemple")\ndef triple_example(nb, rng):\n'
     triple += '    expect.close(nb.call("triple", 2), 6, what="triple(2)")\n'
     criteria = CRITERIA.replace("checks: [triple.cache]", "checks: [triple.exemple, triple.cache]")
-    template = make_notebook(SOLUTION, assignment="tp-double")
-    spec = 'title: "TP double"\n'
-    course = write_course(tmp_path, "tp-double", spec, CHECKS + triple, template, criteria)
-    bundle = release(load_assignment(course), tmp_path / "released")
+    bundle = release(
+        load_assignment(small_course(tmp_path, triple, criteria)), tmp_path / "released"
+    )
     namespace: dict[str, object] = {}
     exec(SOLUTION, namespace)
     load_self_check(loading_payload(bundle), namespace)()
@@ -322,9 +323,7 @@ def test_a_public_check_reads_the_data_files_the_notebook_carries(
         '    expect.equal(nb.get("compte"), len(words) + len(raw), "compte")\n'
     )
     criteria = CRITERIA + "  - {id: donnees, title: Données, points: 1, checks: [donnees.lues]}\n"
-    template = make_notebook(SOLUTION, assignment="tp-double")
-    spec = 'title: "TP double"\ndata: [mots.txt, corpus]\n'
-    course = write_course(tmp_path, "tp-double", spec, CHECKS + reads_data, template, criteria)
+    course = small_course(tmp_path, reads_data, criteria, "data: [mots.txt, corpus]\n")
     (course / "mots.txt").write_text("un deux trois")
     (course / "corpus").mkdir()
     (course / "corpus" / "octets.bin").write_bytes(b"\xff\xfe\x00")
