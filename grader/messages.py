@@ -146,12 +146,23 @@ def points(value: float) -> Message:
 
 
 def load_catalogue(path: Path) -> dict[str, tuple[str, str]]:
-    """key -> (French, English), from a YAML file of `key: {fr: …, en: …}` (grader's own data)."""
+    """key -> (French, English), from a YAML file of `key: {fr: …, en: …}` (grader's own data).
+    Read from YAML's nodes, so that a key written twice is an error, not the last one silently
+    kept, and every text is a string."""
     import yaml  # when a message is first rendered: `grader --help` never reads a catalogue
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when it is there
-    entries = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    return {key: (entry["fr"], entry["en"]) for key, entry in entries.items()}
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=loader)
+    if not isinstance(root, yaml.MappingNode):
+        raise ValueError(f"{path}: a mapping of keys is expected")
+    entries: dict[str, tuple[str, str]] = {}
+    for key, texts in root.value:
+        if key.value in entries:
+            line = key.start_mark.line + 1
+            raise ValueError(f"{path}:{line}: '{key.value}' is defined twice")
+        fields = {name.value: text.value for name, text in texts.value}
+        entries[key.value] = (fields["fr"], fields["en"])
+    return entries
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from grader import messages
 from grader.checks.api import CheckFailed
 from grader.checks.runner import Check, run_check
+from grader.messages import load_catalogue
 from grader.report import i18n
 from grader.report.html import render_report
 from grader.report.i18n import Lang, translator
@@ -27,6 +29,16 @@ def test_every_catalogue_entry_has_both_languages() -> None:
     assert translator("en")("late_text", submitted="a", due="b", days=2, penalty="1").startswith(
         "handed in on a"
     )
+
+
+def test_a_key_written_twice_in_a_catalogue_is_an_error(tmp_path: Path) -> None:
+    """A dict literal had ruff to catch a repeated key; the YAML catalogues have their loader."""
+    path = tmp_path / "words.yaml"
+    path.write_text(
+        'a:\n  fr: "un"\n  en: "one"\nb:\n  fr: "x"\n  en: "y"\na:\n  fr: "deux"\n  en: "two"\n'
+    )
+    with pytest.raises(ValueError, match=r"words.yaml:7: 'a' is defined twice"):
+        load_catalogue(path)
 
 
 @pytest.mark.parametrize(
