@@ -174,13 +174,13 @@ def load_self_check(
     # the checks' folder lives as long as the verifier: a check may read a data file beside it
     folder = tempfile.TemporaryDirectory(prefix="grader-selfcheck-")
     root = Path(folder.name)
-    for name in BUNDLE_FILES:
-        (root / name).write_text(files.get(name, ""), encoding="utf-8")
     for name, content in files.items():
         if name.startswith(DATA_TEXT):
             _write_data(root, name.removeprefix(DATA_TEXT), content.encode("utf-8"))
         elif name.startswith(DATA_BYTES):
             _write_data(root, name.removeprefix(DATA_BYTES), base64.b64decode(content))
+    for name in BUNDLE_FILES:  # after the data, as `grader release` writes them: they win
+        (root / name).write_text(files.get(name, ""), encoding="utf-8")
     # the running notebook is the one checked: the loader only needs its file to exist
     spec = yaml.safe_load(files.get("assignment.yaml", ""))
     notebook = spec.get("notebook") if isinstance(spec, dict) else None

@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell
 
 from grader.assignment.load import load_assignment
 from grader.assignment.release import release
-from grader.assignment.self_check_cells import encode_bundle, without_self_check
+from grader.assignment.self_check_cells import decode_bundle, encode_bundle, without_self_check
 from grader.distribution import version
 from grader.results import CheckResult, Outcome, Phase
 from grader.scoring.indicative import Indicative, indicative
@@ -332,6 +332,19 @@ def test_a_public_check_reads_the_data_files_the_notebook_carries(
     verifier = load_self_check(loading_payload(bundle), namespace)
     verifier("donnees")
     assert capsys.readouterr().out.splitlines()[1:] == ["  ✓ donnees.lues : correct"]
+
+
+def test_a_data_file_named_like_the_checks_never_replaces_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As in the released folder, the bundle's own files win over data of the same name."""
+    bundle = release(load_assignment(small_course(tmp_path)), tmp_path / "released")
+    files = decode_bundle(loading_payload(bundle))
+    files["data/checks.py"] = "raise SystemExit('remplacé')\n"
+    namespace: dict[str, object] = {}
+    exec(SOLUTION, namespace)
+    load_self_check(encode_bundle(files), namespace)("double")
+    assert capsys.readouterr().out.splitlines()[1] == "  ✓ double.exemple : correct"
 
 
 @pytest.mark.parametrize("name", ["../hors.txt", "/etc/hors.txt", "", "a/../../hors.txt"])
