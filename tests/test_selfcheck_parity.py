@@ -9,7 +9,6 @@ the notebook's road with its graded examples (tests/selfcheck_parity.py).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
@@ -20,10 +19,10 @@ from grader.api import check_notebook
 from grader.assignment.load import Assignment, load_assignment
 from grader.assignment.release import release
 from grader.report.check_lines import check_line
-from grader.results import report_from_dict
 from grader.sandbox.selection import select_backend
 from grader.scoring.indicative import indicative
 from tests.conftest import ROOT, grader_command
+from tests.selfcheck_parity import graded_public_lines
 from tests.test_selfcheck import colab_stub, printed, run_in_plain_kernel
 
 ASSIGNMENT = ROOT / "assignments" / "tp-perplexite"
@@ -58,12 +57,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     out = tmp_path_factory.mktemp("graded")
     completed = grader_command("grade", str(ASSIGNMENT), *map(str, EXAMPLES), "--out", str(out))
     assert completed.returncode in (0, 1), completed.stdout + completed.stderr
-    lines = {}
-    for example in EXAMPLES:
-        data = json.loads((out / "results" / f"{example.stem}.json").read_text())
-        report = report_from_dict(data)
-        lines[example.stem] = [check_line(r) for r in report.checks if not r.hidden]
-    return lines
+    return {example.stem: graded_public_lines(out, example.stem) for example in EXAMPLES}
 
 
 def test_the_notebook_grader_check_and_grading_agree(
