@@ -332,7 +332,8 @@ def test_model_mirror_is_read_only_and_offline(
 
 
 def test_a_box_that_cannot_start_says_why(scratch: Path, layout: CgroupLayout) -> None:
-    box = BwrapBox(scratch, LIMITS, cgroups=layout, bwrap="/nonexistent/bwrap")
+    box = BwrapBox(scratch, LIMITS, cgroups=layout)
+    box.bwrap = "/nonexistent/bwrap"
     try:
         with pytest.raises(StartupFailed, match="/nonexistent/bwrap"):
             asyncio.run(box.start(timeout_s=10))

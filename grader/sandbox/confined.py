@@ -7,9 +7,12 @@ from it (out of memory or killed) and everything the kernel forked dies and is r
 from __future__ import annotations
 
 import asyncio
+from abc import abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 
 from grader.results import ExecutionStatus
+from grader.sandbox import policy
 from grader.sandbox.boxes import KernelBox
 from grader.sandbox.cgroups import CgroupLayout, KernelCgroup
 from grader.sandbox.kernel_user import hand_over, release
@@ -27,14 +30,33 @@ class ConfinedBox(KernelBox):
         self,
         workdir: Path,
         limits: Limits,
-        mirror: Path | None,
-        cgroups: CgroupLayout | None,
-        seccomp: bool,
+        *,
+        protected: Sequence[Path] = (),
+        mirror: Path | None = None,
+        cgroups: CgroupLayout | None = None,
+        seccomp: bool = True,
     ) -> None:
+        """SandboxUnavailable, before anything is made, if the kernel would see `protected`;
+        then the box's own files, which must not expose it either."""
+        policy.check_protected(self._visible(workdir, mirror), protected)
         self.cgroups = cgroups
         self.seccomp = seccomp
         self.cgroup: KernelCgroup | None = None
         super().__init__(workdir, limits, mirror)
+        try:
+            self._furnish(protected)
+        except BaseException:
+            self._abandon()
+            raise
+
+    @staticmethod
+    @abstractmethod
+    def _visible(workdir: Path, mirror: Path | None) -> list[Path]:
+        """The host paths the kernel will be able to read."""
+
+    @abstractmethod
+    def _furnish(self, protected: Sequence[Path]) -> None:
+        """The box's own files, made once its runtime folder exists."""
 
     async def _prepare(self) -> None:
         hand_over(self.workdir)  # the kernel's user writes there, and nowhere else outside /tmp

@@ -18,10 +18,8 @@ from pathlib import Path
 
 from grader.sandbox import policy
 from grader.sandbox.boxes import home_environment, kernel_environment
-from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.confined import ConfinedBox
 from grader.sandbox.kernel_user import drops_privileges, kernel_ids, reachable
-from grader.sandbox.limits import Limits
 
 READABLE = ("/proc", "/dev/urandom", "/dev/random", "/sys/devices/system/cpu", "/etc/passwd")
 WRITABLE = ("/dev/null",)
@@ -30,37 +28,22 @@ WRITABLE = ("/dev/null",)
 class LandlockBox(ConfinedBox):
     backend = "landlock"
 
-    def __init__(
-        self,
-        workdir: Path,
-        limits: Limits,
-        *,
-        protected: Sequence[Path] = (),
-        mirror: Path | None = None,
-        cgroups: CgroupLayout | None = None,
-        seccomp: bool = True,
-    ) -> None:
-        policy.check_protected(self._readable(workdir, mirror), protected)
-        super().__init__(workdir, limits, mirror, cgroups, seccomp)
-        self.tmp_dir = self.runtime_dir / "tmp"
-        try:
-            self.tmp_dir.mkdir(mode=0o700)
-            os.chown(self.tmp_dir, *kernel_ids())
-            policy.check_protected([self.runtime_dir], protected)
-        except BaseException:
-            self._abandon()
-            raise
-
     @staticmethod
-    def _readable(workdir: Path, mirror: Path | None) -> list[Path]:
+    def _visible(workdir: Path, mirror: Path | None) -> list[Path]:
         paths = [*map(Path, policy.SYSTEM_DIRS), *policy.python_prefixes(), workdir]
         paths += [*map(Path, policy.ETC_FILES), policy.INNER_LAUNCHER]
         return paths + ([mirror] if mirror else [])
 
+    def _furnish(self, protected: Sequence[Path]) -> None:
+        self.tmp_dir = self.runtime_dir / "tmp"
+        self.tmp_dir.mkdir(mode=0o700)
+        os.chown(self.tmp_dir, *kernel_ids())
+        policy.check_protected([self.runtime_dir], protected)
+
     def _reached(self) -> list[Path]:
         """The readable paths as the kernel reaches them (grader's own, staged when root)."""
         own = {*policy.python_prefixes(), policy.INNER_LAUNCHER, self.mirror, self.workdir}
-        paths = self._readable(self.workdir, self.mirror)
+        paths = self._visible(self.workdir, self.mirror)
         return [reachable(path) if path in own else path for path in paths]
 
     def _environment(self) -> dict[str, str]:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from grader.errors import SandboxUnavailable
 from grader.sandbox import policy
@@ -30,6 +30,7 @@ from grader.sandbox_names import BACKEND_NAMES, BackendName
 
 ConfinedName = Literal["bwrap", "landlock"]
 Command = Literal["grade", "check"]
+T = TypeVar("T")
 
 FIX_BWRAP = "apt-get install bubblewrap"
 FIX_USERNS = "sysctl -w user.max_user_namespaces=15000 kernel.unprivileged_userns_clone=1"
@@ -126,11 +127,23 @@ def _run_quietly(argv: list[str]) -> str | None:
     return lines[-1] if lines else f"exit status {done.returncode}"
 
 
-@functools.cache
+def _probe(off_linux: str) -> Callable[[Callable[[], T]], Callable[[], T | str]]:
+    """A check of this machine, run once: `off_linux` answers it anywhere but on Linux."""
+
+    def decorate(check: Callable[[], T]) -> Callable[[], T | str]:
+        @functools.cache
+        @functools.wraps(check)
+        def probed() -> T | str:
+            return check() if sys.platform.startswith("linux") else off_linux
+
+        return probed
+
+    return decorate
+
+
+@_probe("bubblewrap needs Linux")
 def bwrap_problem() -> str | None:
     """Why the bwrap box cannot run here (None: it can), with the command that fixes it."""
-    if not sys.platform.startswith("linux"):
-        return "bubblewrap needs Linux"
     if not os.access(BWRAP, os.X_OK):
         return f"bubblewrap is not installed ({FIX_BWRAP})"
     if os.geteuid() == 0 and not os.access(policy.SETPRIV, os.X_OK):
@@ -145,10 +158,8 @@ def bwrap_problem() -> str | None:
     return None
 
 
-@functools.cache
+@_probe("Landlock needs Linux")
 def landlock_problem() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "Landlock needs Linux"
     from grader.sandbox.inner import landlock_abi
 
     if landlock_abi() < 1:
@@ -158,10 +169,8 @@ def landlock_problem() -> str | None:
     return None
 
 
-@functools.cache
+@_probe("seccomp needs Linux")
 def seccomp_problem() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "seccomp needs Linux"
     try:
         import pyseccomp
 
@@ -171,11 +180,9 @@ def seccomp_problem() -> str | None:
     return None
 
 
-@functools.cache
+@_probe("cgroups need Linux")
 def cgroup_layout() -> CgroupLayout | str:
     """The cgroup layout, or why there is none."""
-    if not sys.platform.startswith("linux"):
-        return "cgroups need Linux"
     try:
         return detect_layout()
     except (CgroupUnavailable, OSError) as exc:
