@@ -113,13 +113,16 @@ def wildcard_regex(answer: str) -> str:
     return ".*".join(re.escape(part) for part in answer.split("*"))
 
 
-def accepted_answer(entry: dict[str, Any], fraction: float, feedback: str) -> dict[str, Any]:
+def accepted_answer(
+    entry: dict[str, Any], fraction: float, feedback: Text | None, fmt: str
+) -> dict[str, Any]:
     """An answer a typed question accepts (its `value` or `text`/`regex` in `entry`), with its
-    credit when its fraction is below 100 % and its feedback if it has one."""
+    credit when its fraction is below 100 % and its feedback, in the question's format `fmt`,
+    if it has one."""
     if fraction < 100:
         entry["credit"] = fraction / 100
-    if feedback:
-        entry["feedback"] = feedback
+    if shown := convert(feedback, fmt):
+        entry["feedback"] = shown
     return entry
 
 

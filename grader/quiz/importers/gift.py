@@ -16,20 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.quiz.importers.build import (
-    CATEGORY_PREFIX,
-    Choice,
-    Text,
-    accepted_answer,
-    base,
-    choice_options,
-    convert,
-    number,
-    plain_number,
-    question_format,
-    typed_answers,
-    wildcard_regex,
-)
+from grader.quiz.importers import build
 from grader.quiz.importers.draft import Draft
 
 ESCAPES = {":": "\x01", "#": "\x02", "=": "\x03", "{": "\x04", "}": "\x05", "~": "\x06"}
@@ -108,7 +95,7 @@ def _block(draft: Draft, state: _State, line: int, lines: list[str]) -> None:
 
 
 def _category(draft: Draft, state: _State, name: str, meta: dict[str, str]) -> None:
-    path = CATEGORY_PREFIX.sub("", name).strip("/")
+    path = build.CATEGORY_PREFIX.sub("", name).strip("/")
     if state.base is None or not path.startswith(state.base + "/"):
         state.base, state.pool = path, None
         if not draft.questions:
@@ -150,7 +137,7 @@ def _question(draft: Draft, line: int, text: str, meta: dict[str, str]) -> dict[
         answers = answers.strip()
     source_format, question_text = _format(question_text)
     qid = draft.unique_id(restore(name), f"q{len(draft.questions) + 1}")
-    points = number(meta.get("points", "1")) or 1.0
+    points = build.number(meta.get("points", "1")) or 1.0
     topics = meta.get("tags", "").split()
     parsed = _answers(answers, source_format)
     if isinstance(parsed, str):
@@ -158,10 +145,12 @@ def _question(draft: Draft, line: int, text: str, meta: dict[str, str]) -> dict[
         draft.release(qid)
         return None
     kind, body, texts = parsed
-    question = Text(restore(question_text), source_format)
-    feedback = Text(restore(general.strip()), source_format) if general.strip() else None
-    fmt = question_format([question, feedback, *texts])
-    data = base(qid, kind, convert(question, fmt), fmt, points, topics, convert(feedback, fmt))
+    question = build.Text(restore(question_text), source_format)
+    feedback = build.Text(restore(general.strip()), source_format) if general.strip() else None
+    fmt = build.question_format([question, feedback, *texts])
+    data = build.base(
+        qid, kind, build.convert(question, fmt), fmt, points, topics, build.convert(feedback, fmt)
+    )
     problem = _fill(data, kind, body, fmt)
     if problem is not None:
         draft.skip(line, f"'{shown}': {problem}")
@@ -177,7 +166,7 @@ def _format(text: str) -> tuple[str, str]:
     return FORMATS[match.group(1)], text[match.end() :].strip()
 
 
-Parsed = tuple[str, object, list[Text | None]]
+Parsed = tuple[str, object, list[build.Text | None]]
 
 
 def _answers(answers: str, fmt: str) -> Parsed | str:
@@ -187,7 +176,7 @@ def _answers(answers: str, fmt: str) -> Parsed | str:
         return "numeric", answers[1:], []
     if "~" in answers:
         choices = _choices(answers, fmt)
-        texts: list[Text | None] = [choice.text for choice in choices]
+        texts: list[build.Text | None] = [choice.text for choice in choices]
         texts += [choice.feedback for choice in choices]
         return ("single" if "=" in answers else "multiple"), choices, texts
     if "=" in answers and "->" in answers:
@@ -198,7 +187,7 @@ def _answers(answers: str, fmt: str) -> Parsed | str:
     return "short-text", answers, []
 
 
-def _choices(answers: str, fmt: str) -> list[Choice]:
+def _choices(answers: str, fmt: str) -> list[build.Choice]:
     choices = []
     for part in answers.replace("=", "~=").split("~"):
         part = part.strip()
@@ -211,7 +200,7 @@ def _choices(answers: str, fmt: str) -> list[Choice]:
             fraction, part = float(weight.group(1)), part[weight.end() :]
         answer, _, feedback = part.partition("#")
         choices.append(
-            Choice(
+            build.Choice(
                 _text(answer, fmt),
                 fraction,
                 _text(feedback, fmt) if feedback.strip() else None,
@@ -220,9 +209,9 @@ def _choices(answers: str, fmt: str) -> list[Choice]:
     return choices
 
 
-def _text(value: str, fmt: str) -> Text:
+def _text(value: str, fmt: str) -> build.Text:
     source, value = _format(value.strip())
-    return Text(restore(value), source if value and source != "moodle_auto_format" else fmt)
+    return build.Text(restore(value), source if value and source != "moodle_auto_format" else fmt)
 
 
 def _fill(data: dict[str, object], kind: str, body: object, fmt: str) -> str | None:
@@ -230,7 +219,7 @@ def _fill(data: dict[str, object], kind: str, body: object, fmt: str) -> str | N
         assert isinstance(body, list)
         if len(body) < 2:
             return "fewer than two answers"
-        options = choice_options(body, kind == "single", fmt)
+        options = build.choice_options(body, kind == "single", fmt)
         if isinstance(options, str):
             return options
         data["options"] = options
@@ -239,7 +228,10 @@ def _fill(data: dict[str, object], kind: str, body: object, fmt: str) -> str | N
     if kind == "true-false":
         word, wrong, right = [*body.split("#", 2), "", ""][:3]
         data["answer"] = word.strip() in {"T", "TRUE"}
-        shown = {True: convert(_text(right, fmt), fmt), False: convert(_text(wrong, fmt), fmt)}
+        shown = {
+            True: build.convert(_text(right, fmt), fmt),
+            False: build.convert(_text(wrong, fmt), fmt),
+        }
         for key, when_true in (("feedback_true", True), ("feedback_false", False)):
             feedback = shown[when_true == data["answer"]]
             if feedback:
@@ -265,26 +257,26 @@ def _numeric(data: dict[str, object], body: str, fmt: str) -> str | None:
         if entry is None:
             return f"cannot read the number '{restore(value_text).strip()}'"
         if fraction > 0:
-            accepted.append(accepted_answer(entry, fraction, convert(_text(feedback, fmt), fmt)))
-    return typed_answers(data, "numeric", accepted)
+            accepted.append(build.accepted_answer(entry, fraction, _text(feedback, fmt), fmt))
+    return build.typed_answers(data, "numeric", accepted)
 
 
 def _numeric_entry(text: str) -> dict[str, object] | None:
     if ".." in text:
         low, _, high = text.partition("..")
-        low_value, high_value = number(low), number(high)
+        low_value, high_value = build.number(low), build.number(high)
         if low_value is None or high_value is None:
             return None
-        return {"value": plain_number((low_value + high_value) / 2),
-                "tolerance": plain_number(abs(high_value - low_value) / 2)}  # fmt: skip
+        return {"value": build.plain_number((low_value + high_value) / 2),
+                "tolerance": build.plain_number(abs(high_value - low_value) / 2)}  # fmt: skip
     value_text, _, tolerance_text = text.partition(":")
-    value = number(value_text)
-    tolerance = number(tolerance_text) if tolerance_text else 0.0
+    value = build.number(value_text)
+    tolerance = build.number(tolerance_text) if tolerance_text else 0.0
     if value is None or tolerance is None:
         return None
-    entry: dict[str, object] = {"value": plain_number(value)}
+    entry: dict[str, object] = {"value": build.plain_number(value)}
     if tolerance:
-        entry["tolerance"] = plain_number(abs(tolerance))
+        entry["tolerance"] = build.plain_number(abs(tolerance))
     return entry
 
 
@@ -302,7 +294,7 @@ def _short(data: dict[str, object], body: str, fmt: str) -> str | None:
         if not answer or fraction <= 0:
             continue
         entry: dict[str, object] = (
-            {"regex": wildcard_regex(answer)} if "*" in answer else {"text": answer}
+            {"regex": build.wildcard_regex(answer)} if "*" in answer else {"text": answer}
         )
-        accepted.append(accepted_answer(entry, fraction, convert(_text(feedback, fmt), fmt)))
-    return typed_answers(data, "short-text", accepted)
+        accepted.append(build.accepted_answer(entry, fraction, _text(feedback, fmt), fmt))
+    return build.typed_answers(data, "short-text", accepted)

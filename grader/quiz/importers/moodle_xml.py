@@ -16,20 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import ConfigError
-from grader.quiz.importers.build import (
-    CATEGORY_PREFIX,
-    Choice,
-    Text,
-    accepted_answer,
-    base,
-    choice_options,
-    convert,
-    number,
-    plain_number,
-    question_format,
-    typed_answers,
-    wildcard_regex,
-)
+from grader.quiz.importers import build
 from grader.quiz.importers.draft import Draft
 
 POOL = re.compile(r"grader pool: draw (\d+)")
@@ -79,7 +66,7 @@ class _Reader:
             self.draft.skip(line, f"question '{name}' of type '{kind}'")
 
     def category(self, element: ET.Element) -> None:
-        path = CATEGORY_PREFIX.sub("", _text(element, "category/text")).strip("/")
+        path = build.CATEGORY_PREFIX.sub("", _text(element, "category/text")).strip("/")
         if self.base is None or not (path + "/").startswith(self.base + "/"):
             self.base, self.topic, self.pool = path, None, None
             if not self.draft.questions:
@@ -104,18 +91,18 @@ class _Reader:
         if kind == "multichoice":
             texts += [_rich(answer, ".") for answer in answers]
         texts += [_rich(answer, "feedback") for answer in answers]
-        fmt = question_format(texts)
+        fmt = build.question_format(texts)
         topics = [_text(tag, "text") for tag in element.findall("tags/tag")]
         topics += [self.topic] if self.topic else []
-        points = number(_text(element, "defaultgrade") or "1")
-        data = base(
+        points = build.number(_text(element, "defaultgrade") or "1")
+        data = build.base(
             qid,
             "",
-            convert(texts[0], fmt),
+            build.convert(texts[0], fmt),
             fmt,
             1.0 if points is None else points,
             topics,
-            convert(texts[1], fmt),
+            build.convert(texts[1], fmt),
         )
         problem = _BODIES[kind](data, element, answers, fmt)
         if problem is not None:
@@ -130,12 +117,16 @@ def _multichoice(
 ) -> str | None:
     single = _text(element, "single").lower() not in {"false", "0", ""}
     choices = [
-        Choice(_rich(answer, ".") or Text("", "html"), _fraction(answer), _rich(answer, "feedback"))
+        build.Choice(
+            _rich(answer, ".") or build.Text("", "html"),
+            _fraction(answer),
+            _rich(answer, "feedback"),
+        )
         for answer in answers
     ]
     if len(choices) < 2:
         return "fewer than two answers"
-    options = choice_options(choices, single, fmt)
+    options = build.choice_options(choices, single, fmt)
     if isinstance(options, str):
         return options
     data["kind"] = "single" if single else "multiple"
@@ -154,7 +145,7 @@ def _truefalse(
     data["kind"] = "true-false"
     data["answer"] = _fraction(by_word["true"]) > 0
     for word, key in (("true", "feedback_true"), ("false", "feedback_false")):
-        feedback = convert(_rich(by_word[word], "feedback"), fmt)
+        feedback = build.convert(_rich(by_word[word], "feedback"), fmt)
         if feedback:
             data[key] = feedback
     return None
@@ -165,15 +156,15 @@ def _numerical(
 ) -> str | None:
     accepted: list[dict[str, object]] = []
     for answer in answers:
-        value, fraction = number(_text(answer, "text")), _fraction(answer)
+        value, fraction = build.number(_text(answer, "text")), _fraction(answer)
         if value is None or fraction <= 0:
             continue  # `*` (any other answer) or a feedback-only answer: nothing to accept
-        entry: dict[str, object] = {"value": plain_number(value)}
-        tolerance = number(_text(answer, "tolerance") or "0")
+        entry: dict[str, object] = {"value": build.plain_number(value)}
+        tolerance = build.number(_text(answer, "tolerance") or "0")
         if tolerance:
-            entry["tolerance"] = plain_number(abs(tolerance))
-        accepted.append(accepted_answer(entry, fraction, convert(_rich(answer, "feedback"), fmt)))
-    return typed_answers(data, "numeric", accepted)
+            entry["tolerance"] = build.plain_number(abs(tolerance))
+        accepted.append(build.accepted_answer(entry, fraction, _rich(answer, "feedback"), fmt))
+    return build.typed_answers(data, "numeric", accepted)
 
 
 def _shortanswer(
@@ -185,12 +176,12 @@ def _shortanswer(
         if not text or fraction <= 0:
             continue
         entry: dict[str, object] = (
-            {"regex": wildcard_regex(text)} if "*" in text else {"text": text}
+            {"regex": build.wildcard_regex(text)} if "*" in text else {"text": text}
         )
-        accepted.append(accepted_answer(entry, fraction, convert(_rich(answer, "feedback"), fmt)))
+        accepted.append(build.accepted_answer(entry, fraction, _rich(answer, "feedback"), fmt))
     if _text(element, "usecase") == "1":
         data["normalise"] = {"case": False}
-    return typed_answers(data, "short-text", accepted)
+    return build.typed_answers(data, "short-text", accepted)
 
 
 _BODIES = {
@@ -206,13 +197,13 @@ def _text(element: ET.Element, path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def _rich(element: ET.Element, path: str) -> Text | None:
+def _rich(element: ET.Element, path: str) -> build.Text | None:
     found = element.find(path)
     if found is None:
         return None
-    return Text(_text(found, "text"), found.get("format", "html"))
+    return build.Text(_text(found, "text"), found.get("format", "html"))
 
 
 def _fraction(answer: ET.Element) -> float:
-    value = number(answer.get("fraction", "0"))
+    value = build.number(answer.get("fraction", "0"))
     return 0.0 if value is None else value
