@@ -13,14 +13,12 @@ import argparse
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.gradebook.store import Gradebook
 from grader.graded_folder import rerender
-from tests.report_builders import make_report
+from tests.report_builders import record_class
 
 
 def main() -> None:
@@ -29,14 +27,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        gradebook = Gradebook(out / "gradebook.sqlite")
-        run = gradebook.start_run("tp-mini", 1, "none", "TP mini")
         started = time.perf_counter()
-        for number in range(args.students):
-            report = make_report(f"s{number:04d}", score_shift=number % 5)
-            gradebook.record(run, replace(report, submission_hash=f"{number:064x}"))
+        record_class(out / "gradebook.sqlite", args.students)
         stored = time.perf_counter() - started
-        gradebook.close()
         started = time.perf_counter()
         rerender(out, "fr", out / "junit.xml")
         rendered = time.perf_counter() - started

@@ -17,31 +17,23 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.gradebook.store import Gradebook
 from grader.marking.server import TOKEN_HEADER, Session, serve
 from grader.sandbox.limits import Limits
-from tests.report_builders import make_report
+from tests.report_builders import record_class
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=200)
     args = parser.parse_args()
-    students = [f"s{number:04d}" for number in range(args.students)]
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        gradebook = Gradebook(out / "gradebook.sqlite")
-        run = gradebook.start_run("tp-mini", 1, "none", "TP mini")
-        for number, student in enumerate(students):
-            report = replace(make_report(student), submission_hash=f"{number:064x}")
-            gradebook.record(run, report)
-        gradebook.close()
+        students = record_class(out / "gradebook.sqlite", args.students)
         session = Session(out, "tp-mini", "TP mini", "fr", False, set(), Limits())
         server = serve(session, 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()

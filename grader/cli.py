@@ -15,7 +15,7 @@ import click
 import grader
 from grader import distribution
 from grader.api import ClassListener, ClassPlan, ClassRun
-from grader.cli_common import FORMAT, Exit, errors_to_exit_codes, verdict
+from grader.cli_common import EXISTING_FILE, FORMAT, Exit, errors_to_exit_codes, verdict
 from grader.errors import display_path
 from grader.formats import points as format_points
 from grader.report.i18n import LANGS, Lang
@@ -186,13 +186,13 @@ def main() -> None:
 )
 @click.option(
     "--extensions",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Late work: per-student due dates or extra days (YAML or CSV student,extension).",
 )
 @click.option(
     "--submitted-at",
     "lms_export",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Late work: an LMS export (CSV) giving each student's submission time "
     "[default: the files' modification time].",
 )
@@ -206,18 +206,18 @@ def main() -> None:
     "--from-moodle",
     "moodle_archives",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help='Moodle\'s "Download all submissions" zip: its folders are graded (a zip of such '
     "folders among SUBMISSIONS is recognised too).",
 )
 @click.option(
     "--roster",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Moodle's grading worksheet (CSV): names each Moodle folder's student by username.",
 )
 @click.option(
     "--groups",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Pairs and groups: a CSV group,student; a group's submission (named after the group "
     "or a member) is graded once and every member gets a row.",
 )
@@ -372,7 +372,7 @@ def _print_class_summary(reports: list[GradeReport], out: Path) -> None:
 
 
 @main.command()
-@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("notebook", type=EXISTING_FILE)
 @click.option(
     "--assignment",
     type=click.Path(path_type=Path),
@@ -556,7 +556,7 @@ def manual_export(assignment: Path, sheet: Path, out: Path, output_format: str) 
 
 @manual.command("import")
 @click.argument("assignment", type=click.Path(path_type=Path))
-@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("sheet", type=EXISTING_FILE)
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The graded folder.")
 @LANG
 @FORMAT

@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 from enum import IntEnum
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -26,6 +27,8 @@ class Exit(IntEnum):
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 FORMAT = click.option(
     "--format",

@@ -121,13 +121,11 @@ def regularisation_plots(nb, rng):
 def weight_decay_shrinks_weights(nb, rng):
     X, y = moons(rng, 200)
     seed = int(rng.integers(10_000))
-    norms = nb.run(
+    squared_norms = (
         "[float(sum((p.detach() ** 2).sum() for p in train_mlp(X, y, X, y, 150, weight_decay=wd, "
-        "seed=seed)[0].parameters())) for wd in (0.0, 1e-2)]",
-        X=X,
-        y=y,
-        seed=seed,
+        "seed=seed)[0].parameters())) for wd in (0.0, 1e-2)]"
     )
+    norms = nb.run(squared_norms, X=X, y=y, seed=seed)
     plain, decayed = expect.numbers(norms, "normes des poids")
     expect.at_least(
         plain / max(decayed, 1e-12),
@@ -141,13 +139,9 @@ def accuracy_on_hidden_data(nb, rng):
     X, y = moons(rng, 500)
     X_test, y_test = moons(rng, 1000)
     seed = int(rng.integers(10_000))
-    accuracy = nb.run(
+    test_accuracy = (
         "model = train_mlp(X, y, X_test, y_test, 150, weight_decay=1e-4, seed=seed)[0]\n"
-        "evaluate(model, X_test, y_test)[1]",
-        X=X,
-        y=y,
-        X_test=X_test,
-        y_test=y_test,
-        seed=seed,
+        "evaluate(model, X_test, y_test)[1]"
     )
+    accuracy = nb.run(test_accuracy, X=X, y=y, X_test=X_test, y_test=y_test, seed=seed)
     expect.at_least(accuracy, 0.85, "précision sur des données cachées")

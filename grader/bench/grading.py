@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.atomic import write_json_atomic
@@ -31,21 +31,15 @@ def tools_for(
     only if the rubric needs it. A missing judge or model stops here, before any scoring."""
     judged = _judge(rubric, judge or rubric.spec.judge) if rubric.needs_judge else None
     models = _local_models(rubric, mirror) if rubric.local_models else None
+    tools = Tools(functions=rubric.functions, judge=judged, models=models)
     if not rubric.needs_embeddings:
-        return Tools(functions=rubric.functions, judge=judged, models=models)
+        return tools
     model = embedder or shared_embedder()
     threshold = None
-    examples = rubric.spec.similar_examples
-    if examples:
+    if examples := rubric.spec.similar_examples:
         cosines = [model.cosine(pair.a, [pair.b])[0] for pair in examples]
         threshold = calibrate_threshold(cosines, [pair.same for pair in examples])
-    return Tools(
-        functions=rubric.functions,
-        similarity=model.cosine,
-        similar_threshold=threshold,
-        judge=judged,
-        models=models,
-    )
+    return replace(tools, similarity=model.cosine, similar_threshold=threshold)
 
 
 def _local_models(rubric: LoadedRubric, mirror: Path | None) -> LocalModels:

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from grader.assignment.load import load_assignment
-from grader.cli_common import FORMAT, errors_to_exit_codes
+from grader.cli_common import EXISTING_FILE, FORMAT, errors_to_exit_codes
 from grader.errors import display_path
 from grader.report.i18n import LANGS, Lang
 from grader.similarity.run import graded_assignment, similarity_report
 
 GROUPS = click.option(
     "--groups",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="A group roster (CSV with the columns group,student): pairs of one group are marked.",
 )
 
