@@ -10,11 +10,9 @@ the edit of a rubric item applied to every answer. Prints the figures; asserts n
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,23 +20,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.recorded_class import recorded_class
 from grader.marking.server import TOKEN_HEADER, Session, serve
 from grader.sandbox.limits import Limits
-from tests.report_builders import record_class
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--students", type=int, default=200)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder)
-        students = record_class(out / "gradebook.sqlite", args.students)
+    with recorded_class() as recorded:
+        out, students = recorded.folder, recorded.students
         session = Session(out, "tp-mini", "TP mini", "fr", False, set(), Limits())
         server = serve(session, 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         call = Caller(session.port, session.token)
-        print(f"students: {args.students}")
+        print(f"students: {len(students)}")
         seconds, _ = timed(lambda: call("GET", "/api/state"))
         print(f"page state (the whole class): {1000 * seconds:.0f} ms")
         seconds, _ = timed(lambda: call("GET", "/api/answer?student=s0000&criterion=redaction"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
@@ -103,18 +102,3 @@ def make_report(student: str = "alice", score_shift: float = 0.0) -> GradeReport
 def late(report: GradeReport) -> GradeReport:
     lateness = Lateness("2026-11-21T10:00:00+00:00", "2026-11-20T23:59:00+00:00", 1, 1.4)
     return replace(report, late=lateness, score=round(report.score - 1.4, 2))
-
-
-def record_class(gradebook_path: Path, students: int) -> list[str]:
-    """A gradebook holding `students` results of tp-mini, recorded as a batch records them (one
-    transaction each); their names, s0000 onwards."""
-    from grader.gradebook.store import Gradebook
-
-    gradebook = Gradebook(gradebook_path)
-    run = gradebook.start_run("tp-mini", 1, "none", "TP mini")
-    names = [f"s{number:04d}" for number in range(students)]
-    for number, student in enumerate(names):
-        report = make_report(student, score_shift=number % 5)
-        gradebook.record(run, replace(report, submission_hash=f"{number:064x}"))
-    gradebook.close()
-    return names

@@ -80,6 +80,16 @@ def label(artist):
     name = artist.get_label()
     return None if name is None or str(name).startswith("_") else text(name)
 
+def of_kind(artists, kind):
+    # The first ARTISTS of `artists` that are a `kind`.
+    found = []
+    for artist in artists:
+        if len(found) == LIMITS["artists"]:
+            break
+        if isinstance(artist, kind):
+            found.append(artist)
+    return found
+
 def lines(axes, budget):
     found = []
     for line in axes.get_lines()[:LIMITS["artists"]]:
@@ -91,9 +101,7 @@ def lines(axes, budget):
 def scatters(axes, budget):
     from matplotlib.collections import PathCollection
     found = []
-    for collection in axes.collections:
-        if len(found) >= LIMITS["artists"] or not isinstance(collection, PathCollection):
-            continue
+    for collection in of_kind(axes.collections, PathCollection):
         offsets = np.asarray(collection.get_offsets())
         count = len(offsets) if offsets.ndim == 2 else 0
         size = budget.take(count * 2) // 2 if count else 0
@@ -104,9 +112,7 @@ def scatters(axes, budget):
 def bars(axes, budget):
     from matplotlib.container import BarContainer
     found = []
-    for container in axes.containers:
-        if len(found) >= LIMITS["artists"] or not isinstance(container, BarContainer):
-            continue
+    for container in of_kind(axes.containers, BarContainer):
         patches = container.patches[:budget.take(len(container.patches) * 2) // 2]
         found.append({
             "heights": np.array([p.get_height() for p in patches], dtype=float),
@@ -119,7 +125,7 @@ def bars(axes, budget):
 def images(axes, budget):
     from matplotlib.collections import QuadMesh
     found = []
-    meshes = [c for c in axes.collections if isinstance(c, QuadMesh)]
+    meshes = of_kind(axes.collections, QuadMesh)
     for artist in (list(axes.get_images()) + meshes)[:LIMITS["artists"]]:
         data = artist.get_array()
         shape = [] if data is None else [int(n) for n in np.shape(data)]
