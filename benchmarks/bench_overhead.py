@@ -82,7 +82,7 @@ def instrument() -> None:
     CappedNotebookClient.async_start_new_kernel_client = timed(  # type: ignore[method-assign]
         "  client start", CappedNotebookClient.async_start_new_kernel_client
     )
-    grading._read_notebook = timed("read notebook", grading._read_notebook)
+    grading._parse_notebook = timed("read notebook", grading._parse_notebook)
     grading._open_box = timed("open box", grading._open_box)
     grading._prepare_workdir = timed("prepare workdir", grading._prepare_workdir)
     execute._is_alive = timed("is alive", execute._is_alive)
