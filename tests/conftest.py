@@ -249,6 +249,19 @@ def probed_notebook(
         loop.close()
 
 
+def module_notebook(cells: list[str], limits: Limits, probe_timeout_s: float) -> Any:
+    """A module-scoped fixture, named by the module variable it is assigned to: the probe handle
+    on one real kernel that ran `cells`, shared by the module's tests."""
+
+    @pytest.fixture(scope="module")
+    def notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
+        scratch = tmp_path_factory.mktemp("scratch")
+        with probed_notebook(scratch, cells, limits, probe_timeout_s) as handle:
+            yield handle
+
+    return notebook
+
+
 @pytest.fixture
 def layout() -> CgroupLayout:
     """Where a test's kernels get their cgroups; the test is skipped on a machine without."""
