@@ -155,6 +155,13 @@ def checks_of(out: Path, student: str) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for criterion in result["criteria"] for c in criterion["checks"]}
 
 
+def assert_told(out: Path, student: str, check_id: str, outcome: str, message_part: str) -> None:
+    """A graded student's check `check_id` (from results/<student>.json) has `outcome`, and its
+    message says `message_part`."""
+    check = checks_of(out, student)[check_id]
+    assert check["outcome"] == outcome and message_part in check["message"], check
+
+
 def make_notebook(*cells: str, assignment: str | None = None) -> nbformat.NotebookNode:
     notebook = new_notebook(cells=[new_code_cell(source) for source in cells])
     notebook.metadata["kernelspec"] = {
@@ -247,6 +254,19 @@ def probed_notebook(
             executed.client.kc.stop_channels()
         loop.run_until_complete(executed.box.close())
         loop.close()
+
+
+def module_notebook(cells: list[str], limits: Limits, probe_timeout_s: float) -> Any:
+    """A module-scoped fixture, named by the module variable it is assigned to: the probe handle
+    on one real kernel that ran `cells`, shared by the module's tests."""
+
+    @pytest.fixture(scope="module")
+    def notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
+        scratch = tmp_path_factory.mktemp("scratch")
+        with probed_notebook(scratch, cells, limits, probe_timeout_s) as handle:
+            yield handle
+
+    return notebook
 
 
 @pytest.fixture

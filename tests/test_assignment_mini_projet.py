@@ -22,6 +22,7 @@ import grader
 from grader.results import Outcome
 from tests.conftest import (
     ROOT,
+    assert_told,
     checks_of,
     grade_in_bwrap,
     gradebook_rows,
@@ -136,8 +137,7 @@ def test_each_flaw_is_told(
     outcome: str,
     message_part: str,
 ) -> None:
-    check = checks_of(runs[2], pair)[check_id]
-    assert check["outcome"] == outcome and message_part in check["message"]
+    assert_told(runs[2], pair, check_id, outcome, message_part)
 
 
 def pdf_pages_of(out: Path, pair: str) -> list[str]:

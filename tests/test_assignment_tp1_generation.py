@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, checks_of, gradebook_rows
+from tests.conftest import ROOT, assert_told, checks_of, gradebook_rows
 from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
@@ -91,8 +91,7 @@ def test_each_mistake_is_told(
     outcome: str,
     message_part: str,
 ) -> None:
-    check = checks_of(runs[2], student)[check_id]
-    assert check["outcome"] == outcome and message_part in check["message"]
+    assert_told(runs[2], student, check_id, outcome, message_part)
 
 
 def test_hidden_failures_show_no_expected_length(runs: Runs) -> None:

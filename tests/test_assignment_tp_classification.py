@@ -13,6 +13,7 @@ from tests.conftest import (
     ROOT,
     ValidatedAndGraded,
     assert_green,
+    assert_told,
     checks_of,
     grade_in_bwrap,
     gradebook_rows,
@@ -82,8 +83,7 @@ def test_examples_get_their_expected_scores(runs: Runs) -> None:
     ],
 )
 def test_each_mistake_is_told(runs: Runs, student: str, check_id: str, message_part: str) -> None:
-    check = checks_of(runs[2], student)[check_id]
-    assert check["outcome"] == "failed" and message_part in check["message"], check
+    assert_told(runs[2], student, check_id, "failed", message_part)
 
 
 @pytest.mark.kernel

@@ -22,6 +22,7 @@ from tests.conftest import (
     ROOT,
     ValidatedAndGraded,
     assert_green,
+    assert_told,
     checks_of,
     gradebook_rows,
     probed_notebook,
@@ -86,8 +87,7 @@ def test_each_example_grades_within_a_minute(runs: Runs) -> None:
     ],
 )
 def test_each_mistake_is_told(runs: Runs, student: str, check_id: str, message_part: str) -> None:
-    check = checks_of(runs[2], student)[check_id]
-    assert check["outcome"] == "failed" and message_part in check["message"], check
+    assert_told(runs[2], student, check_id, "failed", message_part)
 
 
 def test_a_failed_figure_check_shows_the_students_plot(runs: Runs) -> None:

@@ -26,7 +26,7 @@ from grader.checks.api import CheckFailed
 from grader.checks.probe import MissingName, Notebook
 from grader.report.html import render_section
 from grader.sandbox.limits import Limits
-from tests.conftest import local_endpoint, probed_notebook
+from tests.conftest import local_endpoint, module_notebook
 from tests.test_bench_providers import ChatServer
 
 RUBRIC = load_rubric(Path(__file__).parent.parent / "rubrics" / "tp3-prompting-bench.yaml")
@@ -198,11 +198,7 @@ TABLE_CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
-    limits = Limits(cell_timeout_s=10, message_bytes=1_000_000)
-    with probed_notebook(tmp_path_factory.mktemp("scratch"), TABLE_CELLS, limits, 5) as handle:
-        yield handle
+nb = module_notebook(TABLE_CELLS, Limits(cell_timeout_s=10, message_bytes=1_000_000), 5)
 
 
 @pytest.mark.kernel

@@ -4,7 +4,6 @@ hostile notebook meets, and one test per figure expectation (grader.checks.expec
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ from grader.results import PNG_MAGIC, _bounded_section
 from grader.sandbox.figures import FIGURES, POINTS
 from grader.sandbox.limits import Limits
 from grader.text import TextBudget
-from tests.conftest import probed_notebook
+from tests.conftest import module_notebook, probed_notebook
 
 pytestmark = pytest.mark.kernel
 
@@ -55,11 +54,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
-    limits = Limits(cell_timeout_s=120, notebook_timeout_s=600)
-    with probed_notebook(tmp_path_factory.mktemp("scratch"), CELLS, limits, 30) as handle:
-        yield handle
+nb = module_notebook(CELLS, Limits(cell_timeout_s=120, notebook_timeout_s=600), 30)
 
 
 def test_each_figure_says_which_cell_made_it_and_what_it_holds(nb: Notebook) -> None:

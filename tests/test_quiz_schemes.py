@@ -196,21 +196,12 @@ questions:
   - id: boxes
     kind: multiple
     text: M
-    options:
-      - {{text: A, correct: true}}
-      - {{text: B, correct: true}}
-      - {{text: C}}
-      - {{text: D}}
-      - {{text: E}}
+    options: [{{text: A, correct: true}}, {{text: B, correct: true}}, {{text: C}}, {{text: D}}, {{text: E}}]
   - id: haut
     kind: multiple
     scheme: {{kind: amc-haut, haut: 3}}
     text: H
-    options:
-      - {{text: A, correct: true}}
-      - {{text: B, correct: true}}
-      - {{text: C}}
-      - {{text: D}}
+    options: [{{text: A, correct: true}}, {{text: B, correct: true}}, {{text: C}}, {{text: D}}]
 """
 
 
