@@ -44,6 +44,9 @@ import nbformat
 import psutil
 from nbformat.v4 import new_code_cell, new_notebook
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.kernelspec import this_interpreter
 from grader.mirror import DEFAULT_ROOT, mirror_env
 from grader.sandbox.warm_parent import WORKER_NAME  # grader's workers forked from it
 
@@ -142,12 +145,6 @@ def nbgrader_notebook(student_notebook: Path, *, source: bool) -> nbformat.Noteb
 
 def setup_nbgrader(venv: Path, course: Path, submissions: list[Path]) -> dict[str, str]:
     """A course dir with the assignment generated and every submission in submitted/."""
-    kernels = course / "jupyter" / "kernels" / "python3"
-    kernels.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (kernels / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
-    )
     (course / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
     (course / "source" / "tp").mkdir(parents=True)
     nbformat.write(
@@ -157,7 +154,7 @@ def setup_nbgrader(venv: Path, course: Path, submissions: list[Path]) -> dict[st
     env = dict(
         os.environ,
         PATH=f"{venv / 'bin'}:{os.environ['PATH']}",
-        JUPYTER_PATH=str(course / "jupyter"),
+        JUPYTER_PATH=str(this_interpreter(course / "jupyter")),
     )
     env["PYTHONWARNINGS"] = "ignore"
     env.pop("PYTHONPATH", None)

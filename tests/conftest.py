@@ -119,6 +119,26 @@ def gradebook_rows(out: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def assert_graded_in_time(
+    runs: ValidatedAndGraded, expected: dict[str, float], out_of: float
+) -> None:
+    """The example class graded with some checks failing (exit 1), each student with the
+    expected score out of `out_of`, and each notebook graded within a minute."""
+    _, graded, out = runs
+    assert graded.returncode == 1, graded.stdout + graded.stderr
+    assert class_scores(out) == (expected, {out_of})
+    for result in (out / "results").glob("*.json"):
+        assert json.loads(result.read_text())["execution"]["duration_s"] < 60, result.stem
+
+
+def class_scores(out: Path) -> tuple[dict[str, float], set[float]]:
+    """Each student's score in a graded class's gradebook.csv, and the maximum scores in it."""
+    rows = gradebook_rows(out)
+    return {row["student"]: float(row["score"]) for row in rows}, {
+        float(row["max_score"]) for row in rows
+    }
+
+
 @dataclass(frozen=True)
 class Graded:
     """A class graded by `grader grade`: what the command printed, its gradebook's rows."""

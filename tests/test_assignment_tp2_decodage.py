@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, assert_green, checks_of, gradebook_rows, grader_command
+from tests.conftest import ROOT, assert_green, checks_of, class_scores, grader_command
 from tests.selfcheck_parity import assert_self_check_agrees
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
@@ -47,9 +47,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, course_mirror: Path) -> Pat
 
 
 def test_examples_get_their_expected_scores(graded: Path) -> None:
-    rows = gradebook_rows(graded)
-    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
-    assert {float(row["max_score"]) for row in rows} == {20.0}
+    assert class_scores(graded) == (EXPECTED, {20.0})
 
 
 @pytest.mark.parametrize(

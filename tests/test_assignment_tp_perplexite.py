@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, assert_green, checks_of, gradebook_rows, grader_command
+from tests.conftest import ROOT, assert_green, checks_of, class_scores, grader_command
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
@@ -41,9 +41,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_examples_get_their_expected_scores(graded: Path) -> None:
-    rows = gradebook_rows(graded)
-    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
-    assert {float(row["max_score"]) for row in rows} == {20.0}
+    assert class_scores(graded) == (EXPECTED, {20.0})
 
 
 @pytest.mark.parametrize(

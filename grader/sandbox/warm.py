@@ -198,8 +198,11 @@ class WarmBox(BwrapBox):
 
     def __init__(self, workdir: Path, limits: Limits, *, parent: Path, **options: Any) -> None:
         """`parent`: the warm parent's socket; `options`: those of BwrapBox."""
-        super().__init__(workdir, limits, **options)
         self.parent = parent
+        super().__init__(workdir, limits, **options)
+
+    def _furnish(self, protected: Sequence[Path]) -> None:
+        super()._furnish(protected)
         self.root = self.runtime_dir / "root"  # the child mounts its view's root here
         self.root.mkdir()
 
