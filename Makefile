@@ -40,5 +40,7 @@ lint:
 
 # Two workers, whole test files each (a module's graded class is built once): a kernel's start
 # keeps one core busy and leaves the other idle. CI's time: benchmarks/README.md.
+# PYTEST_ARGS: more of pytest's options (.ci/run leaves out what it runs from a clone instead).
+PYTEST_ARGS ?=
 test: install lint
-	$(PYTHON) -m pytest -n 2 --dist loadfile
+	$(PYTHON) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

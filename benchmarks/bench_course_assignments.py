@@ -39,6 +39,7 @@ from benchmarks.kernelspec import this_interpreter
 from grader.assignment.load import load_assignment
 from grader.grading import _prepare_workdir, find_submission, prepare_mirror
 from grader.mirror import DEFAULT_ROOT, mirror_env
+from grader.submission import read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -91,14 +92,19 @@ def execute_with_nbconvert(assignment_id: str, jobs: int, venv: Path) -> float:
             workdir = Path(scratch, f"{number:03d}")
             workdir.mkdir()
             _prepare_workdir(assignment, submission, workdir, assignment.limits)
-            staged.append((workdir, workdir / submission.path.name))
+            handed_in = read_notebook(example, assignment.limits).content
+            assert handed_in is not None, example
+            (workdir / "submission.ipynb").write_bytes(handed_in)
+            staged.append((workdir, workdir / "submission.ipynb"))
 
         def execute(folder_and_notebook: tuple[Path, Path]) -> None:
             folder, notebook = folder_and_notebook
             command = [str(venv / "bin" / "jupyter"), "nbconvert", "--to", "notebook"]
             command += ["--execute", "--allow-errors", timeout, "--output", "executed"]
             command += ["--ExecutePreprocessor.interrupt_on_timeout=True", str(notebook)]
-            subprocess.run(command, cwd=folder, env=environment, capture_output=True, check=True)
+            done = subprocess.run(command, cwd=folder, env=environment, capture_output=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"{notebook}: nbconvert failed\n{done.stderr.decode()}")
 
         started = time.perf_counter()
         with ThreadPoolExecutor(jobs) as pool:
