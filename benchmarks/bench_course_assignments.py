@@ -2,9 +2,10 @@
 
     python -m venv V && V/bin/pip install 'nbconvert>=7,<8'
     PYTHONPATH=. python benchmarks/bench_course_assignments.py --nbconvert-venv V
-        [--jobs 2] [--only tp-mlp ...]
+        [--jobs 2] [--copies 10] [--only tp-mlp ...]
 
-For every assignment with an example class (examples/submissions/<id>), in turn:
+For every assignment with an example class (examples/submissions/<id>), in turn, the class
+made `--copies` times as large (each example copied, alice-00, alice-01...):
 
 - grader: `grader grade` of the class through the CLI, `--jobs` at a time (the warm start,
   the sandbox, the checks, the reports);
@@ -23,8 +24,10 @@ Prints one line per assignment; asserts nothing. The figures are in benchmarks/R
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,14 +56,23 @@ class Graded:
     executions: list[float]  # each notebook's own run, as its result records it
 
 
-def submissions_of(assignment: str) -> list[Path]:
-    # a notebook each, or a folder each (the mini-projet's pairs: notebook and PDF report)
-    folder = EXAMPLES / assignment
-    return sorted(p for p in folder.iterdir() if p.suffix == ".ipynb" or p.is_dir())
+def make_class(assignment: str, copies: int, folder: Path) -> list[Path]:
+    """The example class, each submission `copies` times (alice-00, alice-01...), in `folder`:
+    a notebook each, or a folder each (the mini-projet's pairs: notebook and PDF report)."""
+    examples = sorted(
+        p for p in (EXAMPLES / assignment).iterdir() if p.suffix == ".ipynb" or p.is_dir()
+    )
+    if copies == 1:
+        return examples
+    made = []
+    for example, number in itertools.product(examples, range(copies)):
+        target = folder / f"{example.stem}-{number:02d}{example.suffix}"
+        (shutil.copytree if example.is_dir() else shutil.copyfile)(example, target)
+        made.append(target)
+    return made
 
 
-def grade_with_grader(assignment: str, jobs: int) -> Graded:
-    submissions = submissions_of(assignment)
+def grade_with_grader(assignment: str, submissions: list[Path], jobs: int) -> Graded:
     with tempfile.TemporaryDirectory(prefix="bench-course-") as out:
         command = [sys.executable, "-m", "grader", "grade", str(ROOT / "assignments" / assignment)]
         command += [*map(str, submissions), "--out", out, "-j", str(jobs)]
@@ -76,7 +88,9 @@ def grade_with_grader(assignment: str, jobs: int) -> Graded:
     return Graded(len(submissions), wall, executions)
 
 
-def execute_with_nbconvert(assignment_id: str, jobs: int, venv: Path) -> float:
+def execute_with_nbconvert(
+    assignment_id: str, submissions: list[Path], jobs: int, venv: Path
+) -> float:
     """The wall time of nbconvert executing the class, `jobs` notebooks at a time."""
     assignment = load_assignment(ROOT / "assignments" / assignment_id)
     mirror = prepare_mirror(assignment, DEFAULT_ROOT)
@@ -87,7 +101,7 @@ def execute_with_nbconvert(assignment_id: str, jobs: int, venv: Path) -> float:
         environment |= mirror_env(mirror) if mirror is not None else {}
         environment["JUPYTER_PATH"] = str(this_interpreter(Path(scratch, "jupyter")))
         staged = []
-        for number, example in enumerate(submissions_of(assignment_id)):
+        for number, example in enumerate(submissions):
             submission = find_submission(example)
             workdir = Path(scratch, f"{number:03d}")
             workdir.mkdir()
@@ -116,12 +130,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nbconvert-venv", type=Path, required=True, help="venv with nbconvert")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--copies", type=int, default=1, help="each example this many times")
     parser.add_argument("--only", nargs="+", choices=ASSIGNMENTS)
     args = parser.parse_args()
     print(f"{'assignment':18} n  grader  nbconvert  ratio  outside the runs, per submission")
     for assignment in args.only or ASSIGNMENTS:
-        graded = grade_with_grader(assignment, args.jobs)
-        executed = execute_with_nbconvert(assignment, args.jobs, args.nbconvert_venv.resolve())
+        with tempfile.TemporaryDirectory(prefix="bench-class-") as folder:
+            submissions = make_class(assignment, args.copies, Path(folder))
+            graded = grade_with_grader(assignment, submissions, args.jobs)
+            venv = args.nbconvert_venv.resolve()
+            executed = execute_with_nbconvert(assignment, submissions, args.jobs, venv)
         outside = (args.jobs * graded.wall - sum(graded.executions)) / graded.count
         print(
             f"{assignment:18} {graded.count:2} {graded.wall:6.1f} s {executed:7.1f} s"
