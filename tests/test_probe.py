@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -18,7 +16,7 @@ from grader.checks.probe import (
     decode_value,
 )
 from grader.sandbox.limits import Limits
-from tests.conftest import probed_notebook
+from tests.conftest import module_notebook
 
 pytestmark = pytest.mark.kernel
 
@@ -35,11 +33,8 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Notebook]:
-    limits = Limits(cell_timeout_s=60, message_bytes=1_000_000)  # torch loads slowly under load
-    with probed_notebook(tmp_path_factory.mktemp("scratch"), CELLS, limits, 2) as handle:
-        yield handle
+# torch loads slowly under load: a minute for the cells
+nb = module_notebook(CELLS, Limits(cell_timeout_s=60, message_bytes=1_000_000), 2)
 
 
 def test_arrays_go_in_and_come_back_as_data(nb: Notebook) -> None:

@@ -68,11 +68,6 @@ class BwrapBox(ConfinedBox):
 
     bwrap = BWRAP  # the bwrap binary; a test names a missing one
 
-    @staticmethod
-    def _visible(workdir: Path, mirror: Path | None) -> list[Path]:
-        visible = [*map(Path, policy.SYSTEM_DIRS), *policy.python_prefixes(), workdir]
-        return [*visible, policy.INNER_LAUNCHER, *([mirror] if mirror else [])]
-
     def _furnish(self, protected: Sequence[Path]) -> None:
         policy.check_protected([self.kernel_dir], protected)
         self._write_identity()

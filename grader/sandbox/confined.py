@@ -50,9 +50,12 @@ class ConfinedBox(KernelBox):
             raise
 
     @staticmethod
-    @abstractmethod
     def _visible(workdir: Path, mirror: Path | None) -> list[Path]:
-        """The host paths the kernel will be able to read."""
+        """The host paths the kernel will be able to read: the system's folders, the few files
+        of /etc it needs, Python's, its working folder, the inner launcher, the model mirror."""
+        paths = [*map(Path, policy.SYSTEM_DIRS), *map(Path, policy.ETC_FILES)]
+        paths += [*policy.python_prefixes(), workdir, policy.INNER_LAUNCHER]
+        return paths + ([mirror] if mirror else [])
 
     @abstractmethod
     def _furnish(self, protected: Sequence[Path]) -> None:

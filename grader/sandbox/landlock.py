@@ -28,12 +28,6 @@ WRITABLE = ("/dev/null",)
 class LandlockBox(ConfinedBox):
     backend = "landlock"
 
-    @staticmethod
-    def _visible(workdir: Path, mirror: Path | None) -> list[Path]:
-        paths = [*map(Path, policy.SYSTEM_DIRS), *policy.python_prefixes(), workdir]
-        paths += [*map(Path, policy.ETC_FILES), policy.INNER_LAUNCHER]
-        return paths + ([mirror] if mirror else [])
-
     def _furnish(self, protected: Sequence[Path]) -> None:
         self.tmp_dir = self.runtime_dir / "tmp"
         self.tmp_dir.mkdir(mode=0o700)
