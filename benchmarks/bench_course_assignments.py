@@ -134,11 +134,11 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=ASSIGNMENTS)
     args = parser.parse_args()
     print(f"{'assignment':18} n  grader  nbconvert  ratio  outside the runs, per submission")
+    venv = args.nbconvert_venv.resolve()
     for assignment in args.only or ASSIGNMENTS:
         with tempfile.TemporaryDirectory(prefix="bench-class-") as folder:
             submissions = make_class(assignment, args.copies, Path(folder))
             graded = grade_with_grader(assignment, submissions, args.jobs)
-            venv = args.nbconvert_venv.resolve()
             executed = execute_with_nbconvert(assignment, submissions, args.jobs, venv)
         outside = (args.jobs * graded.wall - sum(graded.executions)) / graded.count
         print(
