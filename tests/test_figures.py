@@ -11,9 +11,10 @@ import pytest
 from grader.checks import CheckFailed, expect
 from grader.checks.figures import read_figures
 from grader.checks.probe import Notebook, ProbeError
+from grader.messages import say
 from grader.report.sections import render_section
 from grader.results import PNG_MAGIC, _bounded_section
-from grader.sandbox.figures import FIGURES, POINTS
+from grader.sandbox.figures import ARTISTS, FIGURES, POINTS
 from grader.sandbox.limits import Limits
 from grader.text import TextBudget
 from tests.conftest import module_notebook, probed_notebook
@@ -99,6 +100,31 @@ def test_the_probe_refuses_a_tampered_recorder(tmp_path_factory: pytest.TempPath
     assert info.value.message == (
         "le relevé des figures du notebook a renvoyé une valeur illisible"
     )
+
+
+def test_artists_of_each_kind_are_capped_the_first_ones_kept(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Twice ARTISTS scatters and bars, each after a filled area (a collection of another
+    kind): the kernel sends the first ARTISTS of each kind, not the others nor the areas, and
+    grader reads them so."""
+    cells = [
+        "import matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots()\n"
+        f"for i in range({2 * ARTISTS}):\n"
+        "    ax.fill_between([0, 1], [i, i])\n"
+        "    ax.scatter([i], [i], label=f's{i}')\n"
+        "    ax.bar([i], [i], label=f'b{i}')\n"
+        "plt.show()"
+    ]
+    scratch, limits = tmp_path_factory.mktemp("t"), Limits(cell_timeout_s=60)
+    with probed_notebook(scratch, cells, limits, 30) as nb:
+        (sent,) = nb._ask({"op": "figures", "name": None}, say("subject.figures"))["figures"]
+        (figure,) = nb.figures()
+    assert len(sent["axes"][0]["scatters"]) == len(sent["axes"][0]["bars"]) == ARTISTS
+    (axes,) = figure.axes
+    assert [scatter.label for scatter in axes.scatters] == [f"s{i}" for i in range(ARTISTS)]
+    assert [bars.label for bars in axes.bars] == [f"b{i}" for i in range(ARTISTS)]
 
 
 # --- one test per figure expectation, on the real figures above ---
