@@ -7,9 +7,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
+import zmq
+import zmq.asyncio
 
 from grader.results import ExecutionStatus
-from grader.sandbox.boxes import UnsandboxedBox
+from grader.sandbox.boxes import CappedKernelClient, UnsandboxedBox
 from grader.sandbox.limits import Limits
 from tests.hostile import cells
 from tests.hostile.harness import run_cells
@@ -33,3 +35,25 @@ def test_oversized_message_kills_the_kernel_with_status_output_limit(tmp_path: P
     assert result.statuses == ["ok", "dead", "not-run"]
     assert result.text(0) == "small\n"
     assert result.death == ExecutionStatus.OUTPUT_LIMIT
+
+
+def test_monitor_endpoints_do_not_collide_with_a_closed_sockets_monitor() -> None:
+    """pyzmq names a monitor after its socket's file descriptor; a socket that reuses the
+    descriptor of one whose monitor is still bound would fail with "Address already in use".
+    Here every such name is taken in the client's context before its channels connect."""
+
+    async def connect_shell() -> None:
+        context = zmq.asyncio.Context()
+        holder = context.socket(zmq.PAIR)
+        for descriptor in range(4096):
+            holder.bind(f"inproc://monitor.s-{descriptor}")
+        client = CappedKernelClient(context=context, ip="127.0.0.1", shell_port=1)
+        client.on_disconnect = lambda channel: None
+        try:
+            assert client.shell_channel.socket is not None
+        finally:
+            client.stop_channels()
+            holder.close(linger=0)
+            context.term()
+
+    asyncio.run(connect_shell())

@@ -9,6 +9,7 @@ kill with status output-limit (without the watch, all later output would be sile
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import sys
@@ -35,6 +36,9 @@ from grader.sandbox.protocol import GuardedSession
 
 # A peer that sent a message over the cap is disconnected for good (libzmq protocol error).
 _WATCHED_EVENTS = zmq.EVENT_DISCONNECTED
+# pyzmq names a monitor's endpoint after its socket's file descriptor, which a new socket can
+# reuse while the closed socket's monitor still holds the name ("Address already in use").
+_monitor_numbers = itertools.count()
 
 
 class StartupFailed(Exception):
@@ -55,7 +59,8 @@ class CappedKernelClient(AsyncKernelClient):
         except RuntimeError:
             loop = None  # a synchronous caller: the cap holds, nobody watches
         if loop is not None and self.on_disconnect is not None:
-            monitor = socket.get_monitor_socket(_WATCHED_EVENTS)
+            address = f"inproc://grader-monitor-{next(_monitor_numbers)}"
+            monitor = socket.get_monitor_socket(_WATCHED_EVENTS, address)
             watch = loop.create_task(self._watch(channel, monitor))
             self._watches = [*getattr(self, "_watches", []), (watch, monitor)]
         socket.connect(self._make_url(channel))
