@@ -88,6 +88,7 @@ def in_notebook_lines(
         kernel_name="python3",
         allow_errors=True,
         resources={"metadata": {"path": str(workdir)}},
+        shutdown_kernel="immediate",  # what it printed is all that is read
     )
     client.execute(env={**environment, "PYTHONPATH": str(ROOT)})
     printed(notebook.cells[0])  # the loading cell raised nothing

@@ -130,6 +130,7 @@ def run_in_plain_kernel(notebook: nbformat.NotebookNode, workdir: Path, stub: Pa
         kernel_name="python3",
         allow_errors=True,
         resources={"metadata": {"path": str(workdir)}},
+        shutdown_kernel="immediate",  # what it printed is all that is read
     )
     client.execute(env=env)
 
