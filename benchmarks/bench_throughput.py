@@ -2,6 +2,7 @@
 
     python benchmarks/bench_throughput.py [-n 100] [--repeats 3] [-j CORES]
         [--nbgrader-venv /path/to/venv] [--kernels warm,fresh] [--memory-jobs 1,2,4]
+        [--floor-kernels 20]
 
 The class is made from the bundled examples (hugo's infinite loop left out: it would measure the
 cell timeout of each tool, not its throughput), copied to student001..studentNNN. grader grades
@@ -11,17 +12,19 @@ the same student cells, converted to nbgrader's format (solution cells + locked 
 testing what our checks test), in its own virtual environment (`python -m venv V &&
 V/bin/pip install nbgrader==0.9.6`: never the system site-packages). nbgrader's kernel runs the
 same Python as grader's kernels (a kernelspec pointing at this interpreter), so both pay the
-same `import torch`. The runs alternate, grader then nbgrader, and each figure is the median of
-the repeats.
+same `import torch`. The runs alternate, grader then nbgrader then bench_kernel_floor's CPU pass
+(the floor: a forked kernel and its client with nothing of grader around them, `--floor-kernels`
+of them), and each figure is the median of the repeats.
 
 Prints, for each way of starting grader's kernels: wall time of each tool and the ratio;
 grader's overhead per submission beyond the students' own cells ((wall x parallelism - summed
 cell time) / n), and the part of it that is the warm parent's import, a fixed cost during which
-the other cores wait; peak memory of the whole batch, grader and its kernels, and per concurrent
-kernel, as PSS (a page shared by the warm parent and its forks, kernels and grader's workers, is
-counted once), from one more run of grader's, watched: sampling every process's memory slows a
-batch by about a tenth. `--memory-jobs` watches one such run per -j given (default: -j only) and
-prints what each more concurrent kernel costs.
+the other cores wait; the floor measured in the same run, and the overhead above it; peak
+memory of the whole batch, grader and its kernels, and per concurrent kernel, as PSS (a page
+shared by the warm parent and its forks, kernels and grader's workers, is counted once), with
+each concurrent kernel's own pages, from one more run of grader's, watched: sampling every
+process's memory slows a batch by about a tenth. `--memory-jobs` watches one such run per -j
+given (default: -j only) and prints what each more concurrent kernel costs.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import bench_kernel_floor as kernel_floor
 from benchmarks.kernelspec import this_interpreter
 from grader.mirror import DEFAULT_ROOT, mirror_env
 from grader.sandbox.warm_parent import WORKER_NAME  # grader's workers forked from it
@@ -188,6 +192,7 @@ class PeakMemory:
     def __init__(self) -> None:
         self.peak = 0
         self.kernels_at_peak = 0  # of which the kernels (and the warm parent they fork from)
+        self.own_at_peak: list[int] = []  # the pages only each process forked for a kernel maps
         self._stop = threading.Event()
         self._root: psutil.Process | None = None
 
@@ -202,18 +207,19 @@ class PeakMemory:
             try:
                 tree = [self._root, *self._root.children(recursive=True)]
                 total = kernels = 0
+                own = []
                 for proc in tree:
                     try:
-                        pss = proc.memory_full_info().pss
-                        total += pss
-                        if proc.name() != WORKER_NAME and any(
-                            arg.endswith(KERNEL_SCRIPTS) for arg in proc.cmdline()[:4]
-                        ):
-                            kernels += pss
+                        memory = proc.memory_full_info()
+                        total += memory.pss
+                        if _is_kernel(proc):
+                            kernels += memory.pss
+                            if not _is_warm_parent(proc):
+                                own.append(memory.uss)
                     except psutil.Error:
                         pass
                 if total > self.peak:
-                    self.peak, self.kernels_at_peak = total, kernels
+                    self.peak, self.kernels_at_peak, self.own_at_peak = total, kernels, own
             except psutil.Error:
                 pass
             self._stop.wait(0.5)  # reading smaps_rollup of every process is not free
@@ -225,6 +231,20 @@ class PeakMemory:
 
 
 KERNEL_SCRIPTS = ("inner.py", "warm_parent.py")  # a fresh kernel; the warm parent, its forks
+
+
+def _is_kernel(proc: psutil.Process) -> bool:
+    """A kernel's process (or the warm parent): not one of grader's workers, also forked from
+    the warm parent."""
+    command = proc.cmdline()[:4]
+    return proc.name() != WORKER_NAME and any(arg.endswith(KERNEL_SCRIPTS) for arg in command)
+
+
+def _is_warm_parent(proc: psutil.Process) -> bool:
+    """The warm parent itself, not one of the kernels forked from it (they keep its command)."""
+    return any(a.endswith("warm_parent.py") for a in proc.cmdline()[:4]) and not _is_kernel(
+        psutil.Process(proc.ppid())
+    )
 
 
 def grade_with_grader(
@@ -246,7 +266,11 @@ def grade_with_grader(
     wall = time.perf_counter() - started
     watched = {}
     if memory is not None:
-        watched = {"peak": memory.stop(), "kernels": memory.kernels_at_peak}
+        watched = {
+            "peak": memory.stop(),
+            "kernels": memory.kernels_at_peak,
+            "own": sorted(memory.own_at_peak, reverse=True)[:jobs],
+        }
     if process.returncode not in (0, 1):
         raise SystemExit(f"grader failed ({process.returncode}):\n{stderr[-3000:]}")
     cells = 0.0
@@ -290,6 +314,12 @@ def main() -> None:
         default="warm,fresh",
         help="grader's runs: warm (forked from the warm parent), fresh (--fresh-kernels), or both",
     )
+    parser.add_argument(
+        "--floor-kernels",
+        type=int,
+        default=20,
+        help="kernels of bench_kernel_floor's CPU pass after each repeat (0: no floor)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     submissions = make_class(args.n, work / "class")
@@ -301,6 +331,7 @@ def main() -> None:
     memory_runs: dict[str, dict[int, dict]] = {}
     memory_jobs = [int(j) for j in args.memory_jobs.split(",") if j] or [args.jobs]
     nbgrader_runs: list[dict] = []
+    floors: list[float] = []
     for repeat in range(args.repeats):
         line = f"run {repeat + 1}:"
         for mode in modes:
@@ -319,10 +350,14 @@ def main() -> None:
         if env is not None:
             nbgrader_runs.append(grade_with_nbgrader(work / "nbgrader", env))
             line += f" nbgrader {nbgrader_runs[-1]['wall']:.1f} s"
-            line += f" ({nbgrader_runs[-1]['graded']} graded)"
+            line += f" ({nbgrader_runs[-1]['graded']} graded),"
+        if args.floor_kernels:
+            _, imports, cpu, _ = kernel_floor.measure(ASSIGNMENT, args.floor_kernels, None)
+            floors.append(kernel_floor.per_submission(cpu, imports, args.n, args.jobs))
+            line += f" floor {floors[-1]:.3f} s per submission"
         print(line.rstrip(","), flush=True)
         for mode in modes:  # the figures so far: a long run can be cut
-            report(args, mode, grader_runs[mode], memory_runs[mode], nbgrader_runs)
+            report(args, mode, grader_runs[mode], memory_runs[mode], nbgrader_runs, floors)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -332,6 +367,7 @@ def report(
     grader_runs: list[dict],
     memory_runs: dict[int, dict],
     nbgrader_runs: list[dict],
+    floors: list[float],
 ) -> None:
     n, jobs, mib = args.n, args.jobs, 1024**2
     wall = statistics.median(r["wall"] for r in grader_runs)
@@ -354,14 +390,24 @@ def report(
             f"  of which the warm parent's import ({imports:.1f} s, before any kernel): "
             f"{imports * jobs / n:.2f} s"
         )
+    if floors:
+        floor = statistics.median(floors)
+        print(
+            f"floor (bench_kernel_floor in the same run, {args.floor_kernels} kernels): "
+            f"{floor:.3f} s per submission"
+        )
+        print(f"overhead above the floor: {overhead - floor:.3f} s (target <= 0.05 s)")
     print("peak memory (PSS, one more run per -j) of the batch, grader and kernels:")
     for watched_jobs, run in sorted(memory_runs.items()):
         peak, kernels = run["peak"] / mib, run["kernels"] / mib
         print(
             f"  -j {watched_jobs}: {peak:.0f} MiB = {peak / watched_jobs:.0f} MiB per concurrent "
             f"kernel (target <= 300); kernels and their warm parent {kernels:.0f} MiB, grader's "
-            f"main process and workers {peak - kernels:.0f} MiB"
+            f"main process and workers {peak - kernels:.0f} MiB (target <= 100)"
         )
+        if run["own"]:
+            own = ", ".join(f"{uss / mib:.0f}" for uss in run["own"])
+            print(f"    each concurrent kernel's own pages (USS) at that peak: {own} MiB")
     if len(memory_runs) > 1:
         (low, low_run), (high, high_run) = min(memory_runs.items()), max(memory_runs.items())
         more = (high_run["peak"] - low_run["peak"]) / mib / (high - low)
