@@ -149,6 +149,7 @@ def nbgrader_notebook(student_notebook: Path, *, source: bool) -> nbformat.Noteb
 
 def setup_nbgrader(venv: Path, course: Path, submissions: list[Path]) -> dict[str, str]:
     """A course dir with the assignment generated and every submission in submitted/."""
+    course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
     (course / "source" / "tp").mkdir(parents=True)
     nbformat.write(
