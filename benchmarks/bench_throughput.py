@@ -193,7 +193,7 @@ class PeakMemory:
     def __init__(self) -> None:
         self.peak = 0
         self.kernels_at_peak = 0  # of which the kernels (and the warm parent they fork from)
-        self.own_at_peak: list[int] = []  # the pages only each process forked for a kernel maps
+        self.own_at_peak: list[int] = []  # each kernel's own pages (USS)
         self._stop = threading.Event()
         self._root: psutil.Process | None = None
 
@@ -215,8 +215,8 @@ class PeakMemory:
                         total += memory.pss
                         if _is_kernel(proc):
                             kernels += memory.pss
-                            if not _is_warm_parent(proc):
-                                own.append(memory.uss)
+                            if proc.num_threads() > 1:  # ipykernel's, not the warm parent's
+                                own.append(memory.uss)  # nor a namespace's first process
                     except psutil.Error:
                         pass
                 if total > self.peak:
@@ -241,13 +241,6 @@ def _is_kernel(proc: psutil.Process) -> bool:
     return proc.name() != WORKER_NAME and any(arg.endswith(KERNEL_SCRIPTS) for arg in command)
 
 
-def _is_warm_parent(proc: psutil.Process) -> bool:
-    """The warm parent itself, not one of the kernels forked from it (they keep its command)."""
-    return any(a.endswith("warm_parent.py") for a in proc.cmdline()[:4]) and not _is_kernel(
-        psutil.Process(proc.ppid())
-    )
-
-
 def grade_with_grader(
     submissions: list[Path], out: Path, jobs: int, extra: list[str], watch_memory: bool = False
 ) -> dict:
@@ -270,7 +263,7 @@ def grade_with_grader(
         watched = {
             "peak": memory.stop(),
             "kernels": memory.kernels_at_peak,
-            "own": sorted(memory.own_at_peak, reverse=True)[:jobs],
+            "own": sorted(memory.own_at_peak, reverse=True),
         }
     if process.returncode not in (0, 1):
         raise SystemExit(f"grader failed ({process.returncode}):\n{stderr[-3000:]}")
