@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import nbformat
 import pytest
@@ -28,6 +28,9 @@ from grader.sandbox.cgroups import CgroupLayout
 from grader.sandbox.execute import execute_notebook
 from grader.sandbox.limits import Limits
 from grader.sandbox.selection import bwrap_problem, cgroup_layout, select_backend
+
+if TYPE_CHECKING:
+    from tests.example_class import GradedClass
 
 ROOT = Path(__file__).resolve().parent.parent
 TP_ATTENTION = ROOT / "assignments" / "tp-attention"
@@ -69,74 +72,10 @@ def grader_command(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-ValidatedAndGraded = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
-
-
-def validate_and_grade(
-    assignment: Path, submissions: Path, out: Path, seed: str
-) -> ValidatedAndGraded:
-    """`grader validate` of an assignment, while `grader grade` grades its example class (every
-    notebook of `submissions`, two at a time) into `out`."""
-    validate = subprocess.Popen(
-        [sys.executable, "-m", "grader", "validate", str(assignment), "--format", "json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    notebooks = sorted(str(p) for p in submissions.glob("*.ipynb"))
-    graded = grader_command(
-        "grade", str(assignment), *notebooks, "--out", str(out), "-j", "2", "--seed", seed
-    )
-    stdout, stderr = validate.communicate(timeout=600)
-    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
-    return validated, graded, out
-
-
-def assert_green(
-    validated: subprocess.CompletedProcess[str],
-    assignment: Path,
-    points: float,
-    manual: dict[str, float],
-) -> None:
-    """`grader validate --format json` said the solution earns every automatic point (`points`)
-    and named the criteria marked by hand."""
-    assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert json.loads(validated.stdout) == {
-        "assignment": assignment.name,
-        "ok": True,
-        "problems": [],
-        "automatic_points": points,
-        "automatic_total": points,
-        "manual": manual,
-        "check_errors": [],
-    }
-
-
 def gradebook_rows(out: Path) -> list[dict[str, str]]:
     """The rows of a graded class's gradebook.csv."""
     with open(out / "gradebook.csv", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def assert_graded_in_time(
-    runs: ValidatedAndGraded, expected: dict[str, float], out_of: float
-) -> None:
-    """The example class graded with some checks failing (exit 1), each student with the
-    expected score out of `out_of`, and each notebook graded within a minute."""
-    _, graded, out = runs
-    assert graded.returncode == 1, graded.stdout + graded.stderr
-    assert class_scores(out) == (expected, {out_of})
-    for result in (out / "results").glob("*.json"):
-        assert json.loads(result.read_text())["execution"]["duration_s"] < 60, result.stem
-
-
-def class_scores(out: Path) -> tuple[dict[str, float], set[float]]:
-    """Each student's score in a graded class's gradebook.csv, and the maximum scores in it."""
-    rows = gradebook_rows(out)
-    return {row["student"]: float(row["score"]) for row in rows}, {
-        float(row["max_score"]) for row in rows
-    }
 
 
 @dataclass(frozen=True)
@@ -173,13 +112,6 @@ def checks_of(out: Path, student: str) -> dict[str, dict[str, Any]]:
     """A graded student's checks, by id, from results/<student>.json."""
     result = json.loads((out / "results" / f"{student}.json").read_text())
     return {c["id"]: c for criterion in result["criteria"] for c in criterion["checks"]}
-
-
-def assert_told(out: Path, student: str, check_id: str, outcome: str, message_part: str) -> None:
-    """A graded student's check `check_id` (from results/<student>.json) has `outcome`, and its
-    message says `message_part`."""
-    check = checks_of(out, student)[check_id]
-    assert check["outcome"] == outcome and message_part in check["message"], check
 
 
 def make_notebook(*cells: str, assignment: str | None = None) -> nbformat.NotebookNode:
@@ -230,6 +162,18 @@ def write_course(
 def course_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The offline model cache of the course's assignments, built once per test session."""
     return build_mirror([GPT2, MINILM], tmp_path_factory.getbasetemp() / "mirror").root
+
+
+@pytest.fixture(scope="module")
+def example_class(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> GradedClass:
+    """The example class of the module's `EXAMPLE_CLASS`, graded once (tests/example_class.py)."""
+    from tests.example_class import ExampleClass, grade_example_class
+
+    example = ExampleClass.load(request.module.EXAMPLE_CLASS)
+    mirror = request.getfixturevalue("course_mirror") if example.needs_mirror else None
+    return grade_example_class(example, tmp_path_factory.mktemp(example.name), mirror)
 
 
 @pytest.fixture

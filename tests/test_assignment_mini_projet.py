@@ -22,141 +22,44 @@ import grader
 from grader.results import Outcome
 from tests.conftest import (
     ROOT,
-    assert_told,
-    checks_of,
     grade_in_bwrap,
     gradebook_rows,
     in_bwrap_boxes,
     make_notebook,
     write_notebook,
 )
-from tests.selfcheck_parity import assert_self_check_agrees
+from tests.example_class import ExampleClass, ExampleClassTests, GradedClass
 from tests.test_marking import serving
 from tests.test_report_browser import open_in_chromium, problems
 
+EXAMPLE_CLASS = "mini-projet"
 ASSIGNMENT = ROOT / "assignments" / "mini-projet"
 SUBMISSIONS = ROOT / "examples" / "submissions" / "mini-projet"
-# 15 automatic points of 21; demarche (3) and analyse (3) are marked by hand.
-EXPECTED = {
-    "binome-01": 15.0,  # classification, complete
-    "binome-02": 14.5,  # classification, its metric on the training data, a PDF of five pages
-    "binome-03": 15.0,  # extraction by regular expressions, JSON outputs
-    "binome-04": 12.0,  # extraction whose outputs are Python dicts, not JSON: F1 0
-    "binome-05": 15.0,  # résumé: each text's first sentence
-    "binome-06": 10.0,  # résumé by a random sentence, no seed: not reproducible, ROUGE low
-    "binome-07": 15.0,  # génération guidée, every output in its format
-    "binome-08": 12.5,  # génération guidée: half the JSON off the schema, PDF without « limites »
-    "binome-09": 15.0,  # assistant pédagogique: marked by hand beyond its outputs
-    "binome-10": 12.0,  # assistant with an unanswered question, PDF without « limites »
-}
 GRADER = [sys.executable, "-m", "grader"]
 
-Runs = tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str], Path]
+
+class TestExampleClass(ExampleClassTests):
+    pass
 
 
-@pytest.fixture(scope="module")
-def runs(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Runs:
-    out = tmp_path_factory.mktemp("mini-projet")
-    validate = subprocess.Popen(
-        [*GRADER, "validate", str(ASSIGNMENT)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    submissions = sorted(str(p) for p in SUBMISSIONS.glob("binome-*"))
-    grade = subprocess.run(
-        [*GRADER, "grade", str(ASSIGNMENT), *submissions, "--out", str(out), "-j", "1"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )
-    stdout, stderr = validate.communicate(timeout=900)
-    validated = subprocess.CompletedProcess(validate.args, validate.returncode, stdout, stderr)
-    return validated, grade, out
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_validate_is_green(runs: Runs) -> None:
-    validated = runs[0]
-    assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert "mini-projet: valid" in validated.stdout
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_examples_get_their_expected_scores(runs: Runs) -> None:
-    _, graded, out = runs
-    assert graded.returncode == 1, graded.stderr
-    rows = gradebook_rows(out)
-    assert {row["student"]: float(row["score"]) for row in rows} == EXPECTED
-    criteria = ("execution", "reproductibilite", "sections", "sujet", "rapport")
-    by_pair = {row["student"]: tuple(float(row[c]) for c in criteria) for row in rows}
-    assert by_pair["binome-01"] == (2.0, 2.0, 2.0, 5.0, 4.0)
-    assert by_pair["binome-06"] == (2.0, 0.0, 2.0, 2.0, 4.0)
-    assert by_pair["binome-09"] == (2.0, 2.0, 2.0, 5.0, 4.0)  # no measure: skipped, not lost
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("pair", "check_id", "outcome", "message_part"),
-    [
-        ("binome-02", "rapport.pages", "failed", "le rapport fait 5 pages : 2 au plus"),
-        (
-            "binome-04",
-            "sujet.mesure.1",
-            "failed",
-            "F1 par champ sur l'annotation cachée : 0, sous le seuil 0,5",
-        ),
-        ("binome-06", "projet.reproductible", "failed", "non reproductible : la cellule 10"),
-        ("binome-06", "projet.graines", "failed", "aucune graine aléatoire fixée"),
-        ("binome-06", "sujet.mesure.1", "failed", "ROUGE-1 (F)"),
-        (
-            "binome-08",
-            "sujet.mesure.2",
-            "failed",
-            "part des sorties au format demandé : 0,5, sous le seuil 0,8",
-        ),
-        ("binome-08", "rapport.section.limites", "failed", "section « Limites » introuvable"),
-        ("binome-09", "sujet.mesure.1", "skipped", "noté par l'enseignant"),
-        ("binome-10", "sujet.sorties", "failed", "1 question(s) sans réponse"),
-        ("binome-03", "sujet.mesure.3", "passed", ""),
-        ("binome-05", "sujet.mesure.3", "passed", ""),
-        ("binome-07", "sujet.mesure.3", "passed", ""),
-    ],
-)
-def test_each_flaw_is_told(
-    runs: Runs,
-    pair: str,
-    check_id: str,
-    outcome: str,
-    message_part: str,
-) -> None:
-    assert_told(runs[2], pair, check_id, outcome, message_part)
-
-
-def pdf_pages_of(out: Path, pair: str) -> list[str]:
-    section = checks_of(out, pair)["rapport.lisible"]["section"]
+def pdf_pages_of(graded: GradedClass, pair: str) -> list[str]:
+    section = graded.checks(pair)["rapport.lisible"]["section"]
     assert section["kind"] == "pdf-pages"
     return list(section["data"]["images"])
 
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_the_report_shows_the_pdf_pages_as_small_images(runs: Runs, tmp_path: Path) -> None:
-    out = runs[2]
-    assert len(pdf_pages_of(out, "binome-02")) == 4  # five pages: the first four drawn
-    pages = pdf_pages_of(out, "binome-01")
+def test_the_report_shows_the_pdf_pages_as_small_images(
+    example_class: GradedClass, tmp_path: Path
+) -> None:
+    assert len(pdf_pages_of(example_class, "binome-02")) == 4  # five pages: the first four drawn
+    pages = pdf_pages_of(example_class, "binome-01")
     assert len(pages) == 2
     for page in pages:
         image = Image.open(io.BytesIO(base64.b64decode(page)))
         assert image.format == "PNG" and image.width <= 420 and len(page) < 200_000
-    report = out / "reports" / "binome-01.html"
+    report = example_class.out / "reports" / "binome-01.html"
     html = report.read_text()
     assert html.count('class="pdf-page"') == 2 and "page 2 sur 2" in html
     visit = open_in_chromium(report, tmp_path / "profile")
@@ -165,16 +68,17 @@ def test_the_report_shows_the_pdf_pages_as_small_images(runs: Runs, tmp_path: Pa
 
 @pytest.mark.kernel
 @pytest.mark.slow
-def test_the_marking_page_shows_the_pdf_pages_with_each_manual_criterion(runs: Runs) -> None:
-    out = runs[2]
-    with serving(out, "--assignment", str(ASSIGNMENT)) as server:
+def test_the_marking_page_shows_the_pdf_pages_with_each_manual_criterion(
+    example_class: GradedClass,
+) -> None:
+    with serving(example_class.out, "--assignment", str(ASSIGNMENT)) as server:
         for criterion in ("demarche", "analyse"):
             status, _, body = server.request(
                 "GET", f"/api/answer?student=binome-01&criterion={criterion}"
             )
             assert status == 200
             plots = [p["content"] for p in json.loads(body)["parts"] if p["kind"] == "plot"]
-            assert plots == pdf_pages_of(out, "binome-01")
+            assert plots == pdf_pages_of(example_class, "binome-01")
 
 
 @pytest.mark.kernel
@@ -246,7 +150,8 @@ def test_every_member_gets_the_pairs_row(tmp_path: Path) -> None:
     assert graded.returncode == 1, graded.stderr
     with open(GROUPS, newline="") as handle:
         members = {row["student"]: row["group"] for row in csv.DictReader(handle)}
-    expected = {student: EXPECTED[group] for student, group in members.items()}
+    scores = ExampleClass.load(EXAMPLE_CLASS).expected["scores"]
+    expected = {student: scores[group] for student, group in members.items()}
     assert {row["student"]: float(row["score"]) for row in gradebook_rows(out)} == expected
     with open(out / "moodle.csv", newline="") as handle:
         moodle = {row[0]: float(row[1]) for row in list(csv.reader(handle))[1:]}
@@ -336,13 +241,3 @@ def test_the_hidden_labels_are_out_of_the_kernels_reach(tmp_path: Path) -> None:
     checks = {c.id: c for c in report.checks}
     assert checks["sujet.sorties"].message.endswith("introuvable dans le dossier du notebook")
     assert all(checks[f"sujet.mesure.{n}"].outcome is Outcome.ERROR for n in (1, 2, 3))
-
-
-@pytest.mark.kernel
-@pytest.mark.slow
-def test_the_notebook_says_what_grading_says(
-    runs: Runs, tmp_path: Path, course_mirror: Path
-) -> None:
-    """What `verifier()` prints in each example's own kernel is what grading said of it."""
-    examples = sorted(SUBMISSIONS.glob("binome-*"))
-    assert_self_check_agrees(ASSIGNMENT, examples, runs[2], tmp_path, course_mirror)
