@@ -144,7 +144,7 @@ def test_a_failed_check_carries_its_section_unless_hidden(hidden: bool, kept: bo
             section=array_comparison(np.eye(2), np.full((2, 2), 0.5), "poids"),
         )
 
-    check = Check("poids.valeurs", hidden, wrong_weights, 1)
+    check = Check("poids.valeurs", hidden, wrong_weights, 1, "wrong_weights")
     result = run_check(check, None, np.random.default_rng(0))  # type: ignore[arg-type]
     assert result.outcome is Outcome.FAILED
     assert (result.section is not None) is kept
@@ -165,7 +165,7 @@ def test_a_passing_hidden_check_shows_a_section_of_the_students_own_material_onl
     def passes(nb: object, rng: object) -> Section:
         return Section(kind, "titre", {"text": "sortie"})
 
-    result = run_check(Check("c.cachee", True, passes, 1), None, np.random.default_rng(0))  # type: ignore[arg-type]
+    result = run_check(Check("c.cachee", True, passes, 1, "passes"), None, np.random.default_rng(0))  # type: ignore[arg-type]
     assert result.outcome is Outcome.PASSED
     assert (result.section is not None) is shown
 

@@ -134,29 +134,21 @@ def runs_end_to_end(nb, rng):
     raise CheckFailed(record.message or f"le notebook ne s'exécute pas ({record.status.value})")
 
 
-@check("projet.section.introduction")
-def section_introduction(nb, rng):
-    _require_section(nb, "Introduction")
+def _section_check(check_id, name, find):
+    """The check that `find` finds the section `name`: in the notebook or in the PDF report."""
+
+    @check(check_id)
+    def section(nb, rng):
+        find(nb, name)
+
+    return section
 
 
-@check("projet.section.donnees")
-def section_donnees(nb, rng):
-    _require_section(nb, "Données")
-
-
-@check("projet.section.methode")
-def section_methode(nb, rng):
-    _require_section(nb, "Méthode")
-
-
-@check("projet.section.resultats")
-def section_resultats(nb, rng):
-    _require_section(nb, "Résultats")
-
-
-@check("projet.section.conclusion")
-def section_conclusion(nb, rng):
-    _require_section(nb, "Conclusion")
+introduction = _section_check("projet.section.introduction", "Introduction", _require_section)
+donnees = _section_check("projet.section.donnees", "Données", _require_section)
+methode = _section_check("projet.section.methode", "Méthode", _require_section)
+resultats = _section_check("projet.section.resultats", "Résultats", _require_section)
+conclusion = _section_check("projet.section.conclusion", "Conclusion", _require_section)
 
 
 def _read_csv(path, key):
@@ -500,24 +492,12 @@ def _report_section(nb, name):
         raise CheckFailed(f"rapport : section « {name} » introuvable (aucun titre « {name} »)")
 
 
-@check("rapport.section.objectif")
-def report_section_objectif(nb, rng):
-    _report_section(nb, "Objectif")
-
-
-@check("rapport.section.methodologie")
-def report_section_methodologie(nb, rng):
-    _report_section(nb, "Méthodologie")
-
-
-@check("rapport.section.resultats")
-def report_section_resultats(nb, rng):
-    _report_section(nb, "Résultats")
-
-
-@check("rapport.section.limites")
-def report_section_limites(nb, rng):
-    _report_section(nb, "Limites")
+report_objectif = _section_check("rapport.section.objectif", "Objectif", _report_section)
+report_methodologie = _section_check(
+    "rapport.section.methodologie", "Méthodologie", _report_section
+)
+report_resultats = _section_check("rapport.section.resultats", "Résultats", _report_section)
+report_limites = _section_check("rapport.section.limites", "Limites", _report_section)
 
 
 @check("rapport.mots")

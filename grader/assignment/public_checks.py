@@ -4,7 +4,8 @@ A released checks.py must hold nothing of the hidden checks: not their functions
 module-level constants, helpers and imports only they use (an input pool, a second reference).
 So it is built, not filtered:
 
-- the public checks are the top-level functions that `load_checks` found and did not mark hidden;
+- the public checks are those `load_checks` found and did not mark hidden, each defined by a
+  top-level `def` or by a top-level `name = make_check(...)` (a check a function returns);
 - a top-level statement is shipped when a public check needs it, transitively: a name that code
   run at module level, or a function's body (as CPython's symbol table sees its globals), refers
   to needs every top-level statement that binds that name;
@@ -13,8 +14,8 @@ So it is built, not filtered:
 
 Release is refused (ConfigError, with the lines) when that cannot hold: a public check needs a
 hidden check's function, a needed statement also binds a name only hidden checks use
-(`PUBLIC, POOL = ...`), or a hidden check is not a top-level function (defined in an `if`, made
-in a loop). A name that public and hidden checks both use is the public checks' and is shipped.
+(`PUBLIC, POOL = ...`), or a check is defined neither way (in an `if`, made in a loop). A name
+that public and hidden checks both use is the public checks' and is shipped.
 """
 
 from __future__ import annotations
@@ -151,20 +152,22 @@ def _check_statements(
     path: Path, statements: list[_Statement], checks: list[Check]
 ) -> tuple[list[_Statement], list[_Statement]]:
     """The statements defining the public checks and those defining the hidden ones."""
-    by_function = {
-        (s.node.name, s.first): s
+    defining = {
+        (name, s.first): s
         for s in statements
-        if isinstance(s.node, ast.FunctionDef | ast.AsyncFunctionDef)
+        if isinstance(s.node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Assign)
+        for name in s.binds
     }
     public: list[_Statement] = []
     hidden: list[_Statement] = []
     for check in checks:
-        statement = by_function.get((check.function.__name__, check.line))
+        statement = defining.get((check.name, check.line))
         if statement is None:
             raise ConfigError(
                 path,
                 f"check '{check.id}' is not a top-level function of checks.py: release cannot "
-                "tell what it needs from what it hides; define it with `def` at the top level",
+                "tell what it needs from what it hides; define it with `def` at the top level "
+                "(or bind what a function returns: `name = make_check(...)`)",
                 line=check.line,
             )
         (hidden if check.hidden else public).append(statement)

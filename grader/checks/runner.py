@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import sys
@@ -36,6 +37,7 @@ class Check:
     hidden: bool
     function: CheckFunction
     line: int  # where it is defined in checks.py, for error messages
+    name: str  # the module-level name checks.py binds it to
     uses: tuple[StandIn, ...] = ()  # student functions its probes go through (carry-forward)
 
 
@@ -59,11 +61,12 @@ def load_checks(path: Path) -> list[Check]:
         sys.modules.pop(name, None)
     checks: list[Check] = []
     seen: dict[str, int] = {}
-    for function in vars(module).values():
+    bound = _binding_lines(path)
+    for module_name, function in vars(module).items():
         mark = getattr(function, MARK, None)
         if not isinstance(mark, CheckMark) or not callable(function):
             continue
-        line = inspect.getsourcelines(function)[1]
+        line = bound.get(module_name) or inspect.getsourcelines(function)[1]
         if mark.check_id in seen:
             raise ConfigError(
                 path,
@@ -72,10 +75,25 @@ def load_checks(path: Path) -> list[Check]:
             )
         seen[mark.check_id] = line
         uses = stand_ins(mark.uses, path, line)
-        checks.append(Check(mark.check_id, mark.hidden, function, line, uses))
+        checks.append(Check(mark.check_id, mark.hidden, function, line, module_name, uses))
     if not checks:
         raise ConfigError(path, "defines no check (decorate functions with @check)")
     return sorted(checks, key=lambda c: c.line)
+
+
+def _binding_lines(path: Path) -> dict[str, int]:
+    """The first line of the top-level statement that last binds each name by `def` (its
+    decorators included) or by `name = ...`: where a check is defined, also one a function
+    returns (`section_introduction = section_check("Introduction")`). A check bound otherwise
+    (in a loop, an `if`) keeps the line of its `def`."""
+    lines: dict[str, int] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+        match node:
+            case ast.FunctionDef() | ast.AsyncFunctionDef():
+                lines[node.name] = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            case ast.Assign(targets=[ast.Name(id=name)]):
+                lines[name] = node.lineno
+    return lines
 
 
 def check_rng(seed: int, check_id: str, student: str) -> np.random.Generator:

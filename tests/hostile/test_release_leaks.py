@@ -100,6 +100,53 @@ def test_a_name_public_and_hidden_checks_share_ships_with_the_public_check(tmp_p
     assert "TOLERANCE = 1e-9" in public and "POOL" not in public.replace("SEUIL", "")
 
 
+MADE_CHECKS = """
+
+def _double_check(check_id, x, hidden=False):
+    @check(check_id, hidden=hidden)
+    def double_of(nb, rng):
+        expect.close(nb.call("double", x), FACTEUR * x, what="double(x)")
+
+    return double_of
+
+
+def _hidden_input():
+    return POOL[1]
+
+
+double_un = _double_check("double.un", 1.0)
+double_pool = _double_check("double.pool", _hidden_input(), hidden=True)
+double_deux = _double_check("double.deux", 2.0)
+"""
+
+
+def test_checks_a_function_makes_ship_with_it_and_the_hidden_ones_stay_out(
+    tmp_path: Path,
+) -> None:
+    """A check bound at the top level to what a function returns is defined on that line;
+    release ships the public ones with their maker and keeps the hidden one, its input and its
+    pool out."""
+    source = CHECKS + MADE_CHECKS
+    (tmp_path / "checks.py").write_text(source)
+    checks = load_checks(tmp_path / "checks.py")
+    lines = source.splitlines()
+    made = [(c.id, lines[c.line - 1].split(" = ")[0], c.name) for c in checks[2:]]
+    assert made == [
+        ("double.un", "double_un", "double_un"),
+        ("double.pool", "double_pool", "double_pool"),
+        ("double.deux", "double_deux", "double_deux"),
+    ]
+    public = released(tmp_path, source)
+    assert 'double_un = _double_check("double.un", 1.0)' in public
+    assert 'double_deux = _double_check("double.deux", 2.0)' in public
+    assert "def _double_check(check_id, x, hidden=False):" in public
+    for hidden in ("double.pool", "_hidden_input", "POOL", "17.25"):
+        assert hidden not in public, hidden
+    (tmp_path / "public.py").write_text(public)
+    released_ids = [c.id for c in load_checks(tmp_path / "public.py")]
+    assert released_ids == ["double.exemple", "double.un", "double.deux"]
+
+
 LOOP_CHECK = """
 
 for _graine in POOL:
@@ -193,7 +240,7 @@ def test_hidden_tests_blocks_are_stripped_from_code_and_prose() -> None:
 
 def hidden_failure(function: object) -> str:
     """The message a student sees when `function`, a hidden check, fails."""
-    check = Check("cachee", True, function, 1)  # type: ignore[arg-type]
+    check = Check("cachee", True, function, 1, "cachee")  # type: ignore[arg-type]
     return run_check(check, None, np.random.default_rng(0)).message  # type: ignore[arg-type]
 
 
@@ -260,7 +307,7 @@ def test_what_a_student_sees_of_a_hidden_checks_section(
 
     for function, hidden_sees in zip((passes, fails), hidden_shown, strict=True):
         shown = [
-            run_check(Check("c", hidden, function, 1), None, np.random.default_rng(0))  # type: ignore[arg-type]
+            run_check(Check("c", hidden, function, 1, "c"), None, np.random.default_rng(0))  # type: ignore[arg-type]
             for hidden in (False, True)
         ]
         assert [result.section is not None for result in shown] == [True, hidden_sees]
