@@ -130,6 +130,22 @@ def test_hostile_outputs_are_judged_never_a_check_error(output: Any) -> None:
     assert isinstance(checks._follows_format(output, "liste", schema), bool)
 
 
+def test_a_file_of_answers_is_told_what_ids_it_lacks_and_what_it_does_not_know() -> None:
+    """predictions.csv and sorties.json are held to the data's ids by one rule; the example id
+    quoted from a student's file is cut to 40 characters."""
+    checks = mini_projet_checks()
+    checks._require_ids("sorties.json", {"d1": "x", "d2": "y"}, ["d1", "d2"], "document(s)")
+    huge = "z" * 100_000
+    with pytest.raises(checks.CheckFailed) as told:
+        checks._require_ids("predictions.csv", {"t1": "pos", huge: "neg"}, ["t1", "t2"], "texte(s)")
+    assert told.value.args[0] == (
+        "`predictions.csv` : 1 texte(s), 1 identifiant(s) inconnu(s) (par exemple `t2`)"
+    )
+    with pytest.raises(checks.CheckFailed) as told:
+        checks._require_ids("sorties.json", {"d1": "x", huge: "y"}, ["d1"], "document(s)")
+    assert told.value.args[0].endswith(f"(par exemple `{'z' * 40}`)")
+
+
 GROUPS = SUBMISSIONS / "groups.csv"  # ten pairs, two members each
 
 

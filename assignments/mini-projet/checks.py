@@ -156,6 +156,19 @@ def _read_csv(path, key):
         return {row["id"]: row[key] for row in csv.DictReader(handle)}
 
 
+def _require_ids(name, found, ids, lacking):
+    """The file `name` has an entry for each of `ids` and for nothing else; else a failure that
+    counts the ids it lacks (`lacking` says what they are) and those it does not know."""
+    wanted = set(ids)
+    missing = [i for i in ids if i not in found]
+    unknown = [i for i in found if i not in wanted]
+    if missing or unknown:
+        raise CheckFailed(
+            f"`{name}` : {len(missing)} {lacking}, {len(unknown)} identifiant(s) inconnu(s) "
+            f"(par exemple `{str((missing or unknown)[0])[:40]}`)"
+        )
+
+
 def _predictions(nb):
     """The notebook's predictions, one per test id, with a label the training data knows."""
     test_ids = list(_read_csv(HERE / "donnees" / "test.csv", "texte"))
@@ -180,14 +193,7 @@ def _predictions(nb):
                 f"(attendu : {', '.join(sorted(labels))})"
             )
         predicted[identifier] = label
-    missing = [i for i in test_ids if i not in predicted]
-    unknown = [i for i in predicted if i not in set(test_ids)]
-    if missing or unknown:
-        raise CheckFailed(
-            f"`{PREDICTIONS}` : {len(missing)} texte(s) de test sans prédiction, "
-            f"{len(unknown)} identifiant(s) inconnu(s)"
-            + (f" (par exemple `{(missing or unknown)[0]}`)" if missing or unknown else "")
-        )
+    _require_ids(PREDICTIONS, predicted, test_ids, "texte(s) de test sans prédiction")
     return [predicted[i] for i in test_ids], test_ids
 
 
@@ -310,13 +316,7 @@ def _outputs(nb, ids):
         raise CheckFailed(f"`{OUTPUTS}` n'est pas du JSON ({type(exc).__name__})") from None
     if not isinstance(found, dict):
         raise CheckFailed(f"`{OUTPUTS}` : attendu un objet {{identifiant: sortie}}")
-    missing = [i for i in ids if i not in found]
-    unknown = [i for i in found if i not in set(ids)]
-    if missing or unknown:
-        raise CheckFailed(
-            f"`{OUTPUTS}` : {len(missing)} document(s) sans sortie, {len(unknown)} "
-            f"identifiant(s) inconnu(s) (par exemple `{str((missing or unknown)[0])[:40]}`)"
-        )
+    _require_ids(OUTPUTS, found, ids, "document(s) sans sortie")
     return [found[i] for i in ids]
 
 
