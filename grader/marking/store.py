@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS marking_secret (
 
 @dataclass(frozen=True)
 class Item:
+    """A rubric item of a criterion marked by hand, as its last version says."""
+
     id: int
     criterion: str
     points: float  # added to the mark; negative for a deduction
@@ -70,6 +72,9 @@ class Item:
 
 @dataclass(frozen=True)
 class Mark:
+    """A student's mark on a criterion: the items ticked, free points with their comment, and
+    the points and comment they come to."""
+
     student: str
     criterion: str
     items: tuple[int, ...]

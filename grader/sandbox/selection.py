@@ -53,13 +53,14 @@ class Backend:
         workdir: Path,
         limits: Limits,
         *,
-        protected: Sequence[Path] = (),
+        protected: Sequence[Path],
         mirror: Path | None = None,
         warm_parent: Path | None = None,
     ) -> KernelBox:
-        """A fresh box for one submission; SandboxUnavailable if it would expose `protected`.
-        With `warm_parent` (a backend that forks kernels), its kernel is forked from that
-        parent."""
+        """A fresh box for one submission; SandboxUnavailable if it would expose `protected`,
+        which every caller names (what the kernel must never see: the course's hidden checks,
+        the other students). With `warm_parent` (a backend that forks kernels), its kernel is
+        forked from that parent."""
         if self.name == "none":
             return UnsandboxedBox(workdir, limits, mirror)
         confinement = CONFINEMENTS[self.name]
