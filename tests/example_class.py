@@ -38,6 +38,16 @@ from tests.selfcheck_parity import assert_self_check_agrees
 
 SEED = "4"  # hidden inputs drawn from a fixed seed: reproducible scores
 EXPECTATIONS = Path(__file__).resolve().parent / "example_classes"
+KEYS = {
+    "validate",
+    "scores",
+    "criteria",
+    "told",
+    "not_passed",
+    "jobs",
+    "graded_within_s",
+    "self_check",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,14 @@ class ExampleClass:
 
     @classmethod
     def load(cls, name: str) -> ExampleClass:
-        text = (EXPECTATIONS / f"{name}.yaml").read_text(encoding="utf-8")
-        return cls(name, yaml.safe_load(text))
+        """tests/example_classes/<name>.yaml; a key it does not know is an error, not a test
+        that silently checks nothing."""
+        path = EXPECTATIONS / f"{name}.yaml"
+        expected = yaml.safe_load(path.read_text(encoding="utf-8"))
+        unknown = set(expected) - KEYS
+        assert not unknown, f"{path}: unknown key(s) {sorted(unknown)}"
+        assert {"validate", "scores"} <= set(expected), f"{path}: `validate` and `scores` needed"
+        return cls(name, expected)
 
     @property
     def assignment(self) -> Path:
