@@ -9,6 +9,7 @@ import sys
 import time
 import traceback
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -82,18 +83,32 @@ def load_checks(path: Path) -> list[Check]:
 
 
 def _binding_lines(path: Path) -> dict[str, int]:
-    """The first line of the top-level statement that last binds each name by `def` (its
-    decorators included) or by `name = ...`: where a check is defined, also one a function
-    returns (`section_introduction = section_check("Introduction")`). A check bound otherwise
-    (in a loop, an `if`) keeps the line of its `def`."""
-    lines: dict[str, int] = {}
+    """The line of each top-level `name = ...` that is the only top-level binding of its name:
+    where a check a function returns is defined (`introduction = section_check(...)`). A name
+    also bound otherwise (a `def`, in a loop, an `if`) is left out: its check keeps the line of
+    its `def`, and release refuses a check it cannot place."""
+    assigned: dict[str, int] = {}
+    elsewhere: set[str] = set()
     for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
         match node:
-            case ast.FunctionDef() | ast.AsyncFunctionDef():
-                lines[node.name] = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            case ast.Assign(targets=[ast.Name(id=name)]):
-                lines[name] = node.lineno
-    return lines
+            case ast.Assign(targets=[ast.Name(id=name)]) if name not in assigned:
+                assigned[name] = node.lineno
+            case _:
+                elsewhere.update(_names_bound_in(node))
+    return {name: line for name, line in assigned.items() if name not in elsewhere}
+
+
+def _names_bound_in(node: ast.AST) -> Iterator[str]:
+    """Every name a statement may bind, its nested code included (more than it binds at module
+    level: a name wrongly listed only keeps a check at its `def`'s line)."""
+    for inner in ast.walk(node):
+        match inner:
+            case ast.Name(ctx=ast.Store() | ast.Del()):
+                yield inner.id
+            case ast.FunctionDef() | ast.AsyncFunctionDef() | ast.ClassDef():
+                yield inner.name
+            case ast.alias():
+                yield (inner.asname or inner.name).split(".")[0]
 
 
 def check_rng(seed: int, check_id: str, student: str) -> np.random.Generator:

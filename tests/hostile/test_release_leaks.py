@@ -145,6 +145,10 @@ def test_checks_a_function_makes_ship_with_it_and_the_hidden_ones_stay_out(
     (tmp_path / "public.py").write_text(public)
     released_ids = [c.id for c in load_checks(tmp_path / "public.py")]
     assert released_ids == ["double.exemple", "double.un", "double.deux"]
+    # Rebound in a loop, the made check is the loop's last: release cannot place it, refuses.
+    rebound = source + "for _x in POOL:\n    double_pool = _double_check(f'p.{_x}', _x, True)\n"
+    with pytest.raises(ConfigError, match=re.escape("'p.99.125' is not a top-level function")):
+        released(tmp_path, rebound)
 
 
 LOOP_CHECK = """
